@@ -1,0 +1,244 @@
+"""Logging in and out, sessions, throttling, and staff accounts."""
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlmodel import Session, col, delete, func, select
+
+from app.accounts.models import AuthSession, LoginFailure, Role, StaffUser
+from app.core.clock import utcnow
+from app.core.config import get_settings
+from app.core.errors import AuthRequired, Conflict, PermissionDenied, TooManyAttempts
+from app.core.security import hash_password, new_token, token_digest, verify_password
+from app.exams.models import Candidate, Registration
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Staff:
+    """The staff member behind a request."""
+
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    centre_id: int | None
+    region_code: str | None
+
+    @property
+    def kind(self) -> str:
+        return "staff"
+
+
+@dataclass(frozen=True)
+class CandidateLogin:
+    """The candidate behind a request: one registration (one admission ticket)."""
+
+    registration_id: int
+    candidate_id: int
+    centre_id: int
+    session_id: int
+    name: str
+
+    @property
+    def kind(self) -> str:
+        return "candidate"
+
+
+@dataclass(frozen=True)
+class AuthContext:
+    session_id: int
+    csrf_token: str
+    principal: Staff | CandidateLogin
+    via_cookie: bool
+
+
+@dataclass(frozen=True)
+class IssuedSession:
+    token: str
+    csrf_token: str
+    expires_at_iso: str
+
+
+def _check_throttle(db: Session, subject: str) -> None:
+    s = get_settings()
+    since = utcnow() - timedelta(minutes=s.login_window_minutes)
+    failures = db.exec(
+        select(func.count()).where(LoginFailure.subject == subject, LoginFailure.at >= since)
+    ).one()
+    if failures >= s.login_max_failures:
+        raise TooManyAttempts(
+            f"登录失败次数过多，请 {s.login_window_minutes} 分钟后再试", code="login_throttled"
+        )
+
+
+def _record_failure(db: Session, subject: str, client_ip: str) -> None:
+    db.add(LoginFailure(subject=subject, client_ip=client_ip))
+    # The failure must survive the request's rollback of the refused login.
+    db.commit()
+
+
+def _issue(
+    db: Session,
+    *,
+    kind: str,
+    hours: int,
+    client_ip: str,
+    staff_user_id: int | None = None,
+    registration_id: int | None = None,
+) -> IssuedSession:
+    token, csrf = new_token(), new_token()
+    expires = utcnow() + timedelta(hours=hours)
+    db.add(
+        AuthSession(
+            token_digest=token_digest(token),
+            kind=kind,
+            staff_user_id=staff_user_id,
+            registration_id=registration_id,
+            csrf_token=csrf,
+            expires_at=expires,
+            client_ip=client_ip,
+        )
+    )
+    db.flush()
+    return IssuedSession(token=token, csrf_token=csrf, expires_at_iso=expires.isoformat())
+
+
+def login_staff(db: Session, *, username: str, password: str, client_ip: str = "") -> IssuedSession:
+    subject = f"staff:{username.strip().lower()}"
+    _check_throttle(db, subject)
+    user = db.exec(select(StaffUser).where(StaffUser.username == username.strip())).first()
+    if not verify_password(user.password_hash if user else None, password) or not (
+        user and user.is_active
+    ):
+        _record_failure(db, subject, client_ip)
+        raise AuthRequired("用户名或密码错误", code="bad_credentials")
+    db.exec(delete(LoginFailure).where(col(LoginFailure.subject) == subject))
+    assert user.id is not None
+    return _issue(
+        db,
+        kind="staff",
+        hours=get_settings().staff_session_hours,
+        client_ip=client_ip,
+        staff_user_id=user.id,
+    )
+
+
+def login_candidate(
+    db: Session, *, ticket_number: str, id_number: str, client_ip: str = ""
+) -> IssuedSession:
+    ticket = ticket_number.strip().upper()
+    subject = f"ticket:{ticket}"
+    _check_throttle(db, subject)
+    row = db.exec(
+        select(Registration, Candidate)
+        .join(Candidate, col(Candidate.id) == Registration.candidate_id)
+        .where(Registration.ticket_number == ticket)
+    ).first()
+    if row is None or row[1].id_number != id_number.strip().upper():
+        _record_failure(db, subject, client_ip)
+        raise AuthRequired("准考证号或身份证号不正确", code="bad_credentials")
+    db.exec(delete(LoginFailure).where(col(LoginFailure.subject) == subject))
+    return _issue(
+        db,
+        kind="candidate",
+        hours=get_settings().candidate_session_hours,
+        client_ip=client_ip,
+        registration_id=row[0].id,
+    )
+
+
+def resolve_token(db: Session, token: str, *, via_cookie: bool) -> AuthContext | None:
+    """The live login a token belongs to, or None (unknown, expired, revoked, disabled)."""
+    found = db.exec(
+        select(AuthSession).where(AuthSession.token_digest == token_digest(token))
+    ).first()
+    if found is None or found.revoked_at is not None or found.expires_at <= utcnow():
+        return None
+    assert found.id is not None
+    principal: Staff | CandidateLogin
+    if found.kind == "staff":
+        user = db.get(StaffUser, found.staff_user_id)
+        if user is None or not user.is_active:
+            return None
+        assert user.id is not None
+        principal = Staff(
+            id=user.id,
+            username=user.username,
+            display_name=user.display_name,
+            role=Role(user.role),
+            centre_id=user.centre_id,
+            region_code=user.region_code,
+        )
+    else:
+        row = db.exec(
+            select(Registration, Candidate)
+            .join(Candidate, col(Candidate.id) == Registration.candidate_id)
+            .where(Registration.id == found.registration_id)
+        ).first()
+        if row is None:
+            return None
+        reg, cand = row
+        assert reg.id is not None and cand.id is not None
+        principal = CandidateLogin(
+            registration_id=reg.id,
+            candidate_id=cand.id,
+            centre_id=reg.centre_id,
+            session_id=reg.session_id,
+            name=cand.name,
+        )
+    return AuthContext(
+        session_id=found.id, csrf_token=found.csrf_token, principal=principal, via_cookie=via_cookie
+    )
+
+
+def logout(db: Session, *, session_id: int) -> None:
+    found = db.get(AuthSession, session_id)
+    if found is not None and found.revoked_at is None:
+        found.revoked_at = utcnow()
+        db.add(found)
+
+
+def create_staff_user(
+    db: Session,
+    *,
+    username: str,
+    display_name: str,
+    password: str,
+    role: Role,
+    centre_id: int | None = None,
+    region_code: str | None = None,
+) -> StaffUser:
+    if role == Role.REGULATOR and not region_code:
+        raise Conflict("监管人员必须属于一个行政区域", code="regulator_needs_region")
+    if role not in (Role.REGULATOR, Role.PLATFORM_ADMIN) and centre_id is None:
+        raise Conflict("评价机构人员必须属于一个评价机构", code="staff_needs_centre")
+    if len(password) < 8:
+        raise Conflict("密码至少 8 位", code="weak_password")
+    if db.exec(select(StaffUser).where(StaffUser.username == username)).first():
+        raise Conflict(f"用户名 {username} 已存在", code="username_taken")
+    user = StaffUser(
+        username=username,
+        display_name=display_name,
+        password_hash=hash_password(password),
+        role=role,
+        centre_id=centre_id,
+        region_code=region_code,
+    )
+    db.add(user)
+    db.flush()
+    return user
+
+
+def require_role(staff: Staff, *roles: Role) -> None:
+    if staff.role not in roles:
+        raise PermissionDenied("您的角色无权进行此操作", code="role_forbidden")
+
+
+def centre_of(staff: Staff) -> int:
+    """The centre a centre-scoped staff member works for."""
+    if staff.centre_id is None:
+        raise PermissionDenied("此操作仅限评价机构人员", code="centre_staff_only")
+    return staff.centre_id

@@ -1,0 +1,87 @@
+"""API: log in (staff or candidate) for a bearer token, see who you are, log out."""
+
+from typing import Literal
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel
+
+from app.accounts import service as accounts
+from app.accounts.service import Staff
+from app.core.deps import AuthDep, SessionDep, client_ip
+from app.core.errors import AuthRequired
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+class StaffLoginIn(BaseModel):
+    username: str
+    password: str
+
+
+class CandidateLoginIn(BaseModel):
+    ticket_number: str
+    id_number: str
+
+
+class TokenOut(BaseModel):
+    token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_at: str
+
+
+class MeOut(BaseModel):
+    kind: str
+    id: int
+    name: str
+    role: str | None = None
+    centre_id: int | None = None
+    region_code: str | None = None
+    session_id: int | None = None
+
+
+@router.post("/login", response_model=TokenOut)
+def staff_login(body: StaffLoginIn, request: Request, db: SessionDep) -> TokenOut:
+    issued = accounts.login_staff(
+        db, username=body.username, password=body.password, client_ip=client_ip(request)
+    )
+    return TokenOut(token=issued.token, expires_at=issued.expires_at_iso)
+
+
+@router.post("/candidate-login", response_model=TokenOut)
+def candidate_login(body: CandidateLoginIn, request: Request, db: SessionDep) -> TokenOut:
+    issued = accounts.login_candidate(
+        db,
+        ticket_number=body.ticket_number,
+        id_number=body.id_number,
+        client_ip=client_ip(request),
+    )
+    return TokenOut(token=issued.token, expires_at=issued.expires_at_iso)
+
+
+@router.get("/me", response_model=MeOut)
+def me(auth: AuthDep) -> MeOut:
+    if auth is None:
+        raise AuthRequired("请先登录")
+    p = auth.principal
+    if isinstance(p, Staff):
+        return MeOut(
+            kind="staff",
+            id=p.id,
+            name=p.display_name,
+            role=p.role,
+            centre_id=p.centre_id,
+            region_code=p.region_code,
+        )
+    return MeOut(
+        kind="candidate",
+        id=p.registration_id,
+        name=p.name,
+        centre_id=p.centre_id,
+        session_id=p.session_id,
+    )
+
+
+@router.post("/logout", status_code=204)
+def api_logout(db: SessionDep, auth: AuthDep) -> None:
+    if auth is not None:
+        accounts.logout(db, session_id=auth.session_id)

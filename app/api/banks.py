@@ -1,0 +1,5 @@
+"""Routes: api/banks."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

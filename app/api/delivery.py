@@ -1,0 +1,5 @@
+"""Routes: api/delivery."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""Routes: api/exams."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""Routes: api/proctoring."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

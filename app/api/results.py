@@ -1,0 +1,5 @@
+"""Routes: api/results."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,89 @@
+"""Question banks (题库), items and their versions.
+
+An item's content never changes in place: an edit (or a re-import with different content)
+adds an ItemVersion, and exam forms point at versions, so a running or finished exam keeps
+exactly the question it was built with."""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.core.clock import utcnow
+
+
+class ItemType(StrEnum):
+    SINGLE_CHOICE = "single_choice"  # 单项选择题
+    MULTIPLE_CHOICE = "multiple_choice"  # 多项选择题
+    TRUE_FALSE = "true_false"  # 判断题
+    FILL_IN = "fill_in"  # 填空题 (text alternatives or numeric with tolerance)
+
+
+ITEM_TYPE_NAMES = {
+    ItemType.SINGLE_CHOICE: "单项选择题",
+    ItemType.MULTIPLE_CHOICE: "多项选择题",
+    ItemType.TRUE_FALSE: "判断题",
+    ItemType.FILL_IN: "填空题",
+}
+
+
+class ItemStatus(StrEnum):
+    ACTIVE = "active"  # 可用
+    RETIRED = "retired"  # 停用: kept for old exams, never drawn again
+
+
+class QuestionBank(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("centre_id", "code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    centre_id: int = Field(foreign_key="evaluationcentre.id", index=True)
+    code: str = Field(max_length=64)
+    name: str = Field(max_length=200)
+    occupation_id: int = Field(foreign_key="occupation.id")
+    level_codes: list[str] = Field(default_factory=list, sa_type=JSON)
+    # 鉴定要素细目表: [{"area": "A", "name": ..., "weight": 30,
+    #                   "points": [{"code": "001", "name": ..., "importance": "X"}]}]
+    outline: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    source_name: str = Field(default="", max_length=255)  # file name of the last import
+    content_digest: str = Field(default="", max_length=64)  # sha256 of the last imported file
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Item(SQLModel, table=True):
+    """A question's identity in a bank; its content lives in versions."""
+
+    __table_args__ = (UniqueConstraint("bank_id", "external_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    bank_id: int = Field(foreign_key="questionbank.id", index=True)
+    external_id: str = Field(max_length=64)  # the item ID in the bank file
+    status: str = Field(default=ItemStatus.ACTIVE, max_length=16)
+    current_version: int = 1
+
+
+class ItemVersion(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("item_id", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="item.id", index=True)
+    version: int = 1
+    item_type: str = Field(max_length=32)  # ItemType
+    stem: str
+    # Choice items: [{"label": "A", "text": ...}, ...] in the bank's order; [] otherwise.
+    options: list[dict[str, str]] = Field(default_factory=list, sa_type=JSON)
+    # single_choice: {"answer": "B"}; multiple_choice: {"answer": ["A", "C"]};
+    # true_false: {"answer": true}; fill_in: {"accepted": [...]} or
+    # {"numeric": {"value": 220, "tolerance": 0.5}, "unit": "V"}
+    key: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    points: float
+    area_code: str = Field(max_length=8)  # 鉴定范围 A, B, ...
+    point_code: str = Field(max_length=8)  # 鉴定点 001, ...
+    importance: str = Field(max_length=1)  # X / Y / Z
+    difficulty: int  # 1..5
+    level_codes: list[str] = Field(default_factory=list, sa_type=JSON)
+    explanation: str = ""
+    content_digest: str = Field(max_length=64)  # sha256 of the normalised content
+    created_at: datetime = Field(default_factory=utcnow)

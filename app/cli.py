@@ -1,0 +1,146 @@
+"""Command line: `python -m app.cli COMMAND`.
+
+migrate                       bring the database to the newest schema
+create-centre NAME CODE       register an evaluation centre (统一社会信用代码 checked)
+create-user ...               add a staff account
+import-bank --centre CODE F   import a YAML question bank (all or nothing)
+demo                          migrate, load demo data if empty, serve on 127.0.0.1:8000
+"""
+
+import argparse
+import getpass
+import sys
+from pathlib import Path
+
+from app.accounts.models import Role
+from app.core.config import get_settings
+from app.core.db import session_scope
+from app.core.errors import DomainError
+from app.core.migrate import upgrade_to_head
+
+
+def _print_error(exc: DomainError) -> None:
+    print(f"错误：{exc.message}", file=sys.stderr)
+    for d in exc.details:
+        place = d.get("place") or d.get("field") or ""
+        print(f"  {place}{'：' if place else ''}{d.get('problem', '')}", file=sys.stderr)
+
+
+def cmd_migrate(_: argparse.Namespace) -> int:
+    upgrade_to_head(get_settings().database_url)
+    print("数据库已是最新结构")
+    return 0
+
+
+def cmd_create_centre(args: argparse.Namespace) -> int:
+    from app.reference import service as reference
+
+    with session_scope() as db:
+        centre = reference.create_centre(
+            db, name=args.name, credit_code=args.credit_code, evaluator_type=args.type
+        )
+        print(f"已登记评价机构 #{centre.id} {centre.name}")
+    return 0
+
+
+def cmd_create_user(args: argparse.Namespace) -> int:
+    from app.accounts import service as accounts
+    from app.reference import service as reference
+
+    password = args.password or getpass.getpass("密码：")
+    with session_scope() as db:
+        centre_id = None
+        if args.centre:
+            centre = reference.centre_by_credit_code(db, args.centre)
+            if centre is None:
+                print(f"错误：没有统一社会信用代码为 {args.centre} 的评价机构", file=sys.stderr)
+                return 2
+            centre_id = centre.id
+        user = accounts.create_staff_user(
+            db,
+            username=args.username,
+            display_name=args.name or args.username,
+            password=password,
+            role=Role(args.role),
+            centre_id=centre_id,
+            region_code=args.region,
+        )
+        print(f"已创建账号 {user.username}（{args.role}）")
+    return 0
+
+
+def cmd_import_bank(args: argparse.Namespace) -> int:
+    from app.banks import service as banks
+    from app.reference import service as reference
+
+    with session_scope() as db:
+        centre = reference.centre_by_credit_code(db, args.centre)
+        if centre is None:
+            print(f"错误：没有统一社会信用代码为 {args.centre} 的评价机构", file=sys.stderr)
+            return 2
+        assert centre.id is not None
+        for path in args.files:
+            p = Path(path)
+            result = banks.import_bank_file(
+                db, centre_id=centre.id, filename=p.name, content=p.read_bytes(), actor=None
+            )
+            print(f"{p.name}：{result.summary}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from app import demo
+
+    settings = get_settings()
+    upgrade_to_head(settings.database_url)
+    with session_scope() as db:
+        accounts = demo.seed(db)
+    demo.print_accounts(accounts)
+    print(f"\n技评已启动：http://{args.host}:{args.port}  （Ctrl+C 停止）\n", flush=True)
+    uvicorn.run("app.main:app", host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m app.cli", description="技评 Jiping")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("migrate").set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("create-centre")
+    p.add_argument("name")
+    p.add_argument("credit_code")
+    p.add_argument("--type", default="S", choices=["Y", "S"])
+    p.set_defaults(func=cmd_create_centre)
+
+    p = sub.add_parser("create-user")
+    p.add_argument("username")
+    p.add_argument("--role", required=True, choices=[r.value for r in Role])
+    p.add_argument("--name")
+    p.add_argument("--centre", help="统一社会信用代码 of the staff member's centre")
+    p.add_argument("--region", help="行政区划 code (regulators)")
+    p.add_argument("--password", help="omit to be asked")
+    p.set_defaults(func=cmd_create_user)
+
+    p = sub.add_parser("import-bank")
+    p.add_argument("--centre", required=True, help="统一社会信用代码 of the centre")
+    p.add_argument("files", nargs="+")
+    p.set_defaults(func=cmd_import_bank)
+
+    p = sub.add_parser("demo")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.set_defaults(func=cmd_demo)
+
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except DomainError as exc:
+        _print_error(exc)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

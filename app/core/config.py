@@ -1,0 +1,65 @@
+"""One settings object for the whole service, read from the environment and `.env`."""
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "dev-only-secret-change-me"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="JIPING_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    # DATABASE_URL (no prefix) is the conventional name; JIPING_DATABASE_URL also works.
+    database_url: str = "sqlite:///./var/jiping.db"
+    secret_key: str = DEV_SECRET
+    session_cookie: str = "jiping_session"
+    staff_session_hours: int = 12
+    candidate_session_hours: int = 12
+    cookie_secure: bool = False
+    # Login throttling: this many failures inside the window blocks further tries.
+    login_max_failures: int = 5
+    login_window_minutes: int = 15
+    # Seconds after the deadline in which an answer still in flight is accepted.
+    answer_grace_seconds: int = 5
+    # How often the deadline sweeper closes attempts whose time ran out.
+    sweep_interval_seconds: float = 5.0
+    run_sweeper: bool = True
+    # Answer saves are grouped into one transaction per batch (SQLite takes one writer).
+    save_batch_max: int = 200
+
+    @model_validator(mode="before")
+    @classmethod
+    def _database_url_alias(cls, data: dict) -> dict:
+        import os
+
+        if (
+            isinstance(data, dict)
+            and "database_url" not in data
+            and os.environ.get("DATABASE_URL")
+            and not os.environ.get("JIPING_DATABASE_URL")
+        ):
+            data["database_url"] = os.environ["DATABASE_URL"]
+        return data
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> "Settings":
+        if self.environment == "production" and (
+            self.secret_key == DEV_SECRET or len(self.secret_key) < 32
+        ):
+            raise ValueError(
+                "JIPING_SECRET_KEY must be set to a random value of 32+ characters in production"
+            )
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,85 @@
+"""Dependencies shared by the HTML pages and the JSON API.
+
+Browsers authenticate with the session cookie and must send the CSRF token on every
+unsafe request (form field `csrf_token` or header `X-CSRF-Token`); API clients send
+`Authorization: Bearer <token>` and need no CSRF token."""
+
+import hmac
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlmodel import Session
+
+from app.accounts.models import Role
+from app.accounts.service import AuthContext, CandidateLogin, Staff, resolve_token
+from app.core.config import get_settings
+from app.core.db import get_session
+from app.core.errors import AuthRequired, PermissionDenied
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+_SAFE = {"GET", "HEAD", "OPTIONS"}
+
+
+async def get_auth(request: Request, db: SessionDep) -> AuthContext | None:
+    if hasattr(request.state, "auth"):
+        return request.state.auth  # type: ignore[no-any-return,unused-ignore]
+    auth: AuthContext | None = None
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        auth = resolve_token(db, header[7:].strip(), via_cookie=False)
+    else:
+        cookie = request.cookies.get(get_settings().session_cookie)
+        if cookie:
+            auth = resolve_token(db, cookie, via_cookie=True)
+    if auth is not None and auth.via_cookie and request.method not in _SAFE:
+        sent = request.headers.get("x-csrf-token")
+        if sent is None and request.headers.get("content-type", "").startswith(
+            ("application/x-www-form-urlencoded", "multipart/form-data")
+        ):
+            form = await request.form()
+            value = form.get("csrf_token")
+            sent = value if isinstance(value, str) else None
+        if not sent or not hmac.compare_digest(sent, auth.csrf_token):
+            raise PermissionDenied("页面已过期，请刷新后重试（CSRF 校验失败）", code="csrf_failed")
+    request.state.auth = auth
+    return auth
+
+
+AuthDep = Annotated[AuthContext | None, Depends(get_auth)]
+
+
+def require_staff(auth: AuthDep) -> Staff:
+    if auth is None or not isinstance(auth.principal, Staff):
+        raise AuthRequired("请先登录", code="auth_required")
+    return auth.principal
+
+
+def require_candidate(auth: AuthDep) -> CandidateLogin:
+    if auth is None or not isinstance(auth.principal, CandidateLogin):
+        raise AuthRequired("请先使用准考证号登录", code="candidate_auth_required")
+    return auth.principal
+
+
+CurrentStaff = Annotated[Staff, Depends(require_staff)]
+CurrentCandidate = Annotated[CandidateLogin, Depends(require_candidate)]
+
+
+def staff_with(*roles: Role):  # type: ignore[no-untyped-def,unused-ignore]
+    """A dependency admitting only these staff roles: `Depends(staff_with(Role.PROCTOR))`."""
+
+    def _dep(staff: CurrentStaff) -> Staff:
+        if staff.role not in roles:
+            raise PermissionDenied("您的角色无权进行此操作", code="role_forbidden")
+        return staff
+
+    return _dep
+
+
+CentreAdmin = Annotated[Staff, Depends(staff_with(Role.CENTRE_ADMIN))]
+CentreStaff = Annotated[Staff, Depends(staff_with(Role.CENTRE_ADMIN, Role.PROCTOR, Role.EXAMINER))]
+Proctor = Annotated[Staff, Depends(staff_with(Role.CENTRE_ADMIN, Role.PROCTOR))]
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else ""

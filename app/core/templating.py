@@ -1,0 +1,53 @@
+"""Jinja2 templates for the pages; `render` gives every page the login and CSRF token."""
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from starlette.responses import Response
+
+from app.accounts.models import ROLE_NAMES
+from app.core.clock import to_china
+
+TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "web" / "templates"
+
+templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+
+
+def _fmt_time(dt: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    local = to_china(dt)
+    return local.strftime(fmt) if local else ""
+
+
+def _fmt_points(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:g}"
+
+
+templates.env.filters["cst"] = _fmt_time
+templates.env.filters["pts"] = _fmt_points
+templates.env.globals["ROLE_NAMES"] = ROLE_NAMES
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+def render(
+    request: Request,
+    name: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    auth = getattr(request.state, "auth", None)
+    ctx = {
+        "auth": auth,
+        "user": auth.principal if auth else None,
+        "csrf_token": auth.csrf_token if auth else "",
+    }
+    ctx.update(context or {})
+    return templates.TemplateResponse(request, name, ctx, status_code=status_code, headers=headers)

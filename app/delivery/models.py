@@ -1,0 +1,91 @@
+"""A candidate's attempt at a theory exam: its frozen form, answers, timer and events."""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.core.clock import utcnow
+
+
+class AttemptStatus(StrEnum):
+    IN_PROGRESS = "in_progress"
+    PAUSED = "paused"
+    SUBMITTED = "submitted"
+
+
+class SubmitReason(StrEnum):
+    CANDIDATE = "candidate"  # 考生交卷
+    TIMEOUT = "timeout"  # 时间到自动交卷
+    FORCED = "forced"  # 监考员强制收卷
+    LEAVE_LIMIT = "leave_limit"  # 切屏次数超限
+
+
+class Attempt(SQLModel, table=True):
+    """The timer's truth is `deadline_at` on the server: while paused, the remaining time
+    is `deadline_at - paused_at`; resuming moves the deadline by the paused span."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    centre_id: int = Field(foreign_key="evaluationcentre.id", index=True)
+    registration_id: int = Field(foreign_key="registration.id", unique=True)
+    session_id: int = Field(foreign_key="examsession.id", index=True)
+    status: str = Field(default=AttemptStatus.IN_PROGRESS, max_length=16, index=True)
+    seed: int  # the draw is reproducible from this
+    started_at: datetime = Field(default_factory=utcnow)
+    deadline_at: datetime = Field(index=True)
+    paused_at: datetime | None = None
+    extra_seconds: int = 0
+    submitted_at: datetime | None = None
+    submit_reason: str | None = Field(default=None, max_length=16)
+    leave_count: int = 0
+    answered_count: int = 0
+    item_count: int = 0
+    score: float | None = None  # theory score out of 100, set on submission
+    max_score: float = 100
+    last_seen_at: datetime | None = None
+
+
+class AttemptItem(SQLModel, table=True):
+    """One question of the frozen form: which item version, in which place, with the
+    candidate's option order (labels as the bank wrote them, in display order)."""
+
+    __table_args__ = (UniqueConstraint("attempt_id", "position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    attempt_id: int = Field(foreign_key="attempt.id", index=True)
+    position: int  # 1-based order on the candidate's paper
+    section: int  # index into the blueprint's sections
+    item_version_id: int = Field(foreign_key="itemversion.id")
+    option_order: list[str] = Field(default_factory=list, sa_type=JSON)
+    points: float
+
+
+class Answer(SQLModel, table=True):
+    """The candidate's latest response to one question. `response` is in the bank's
+    option labels (never display letters): {"choice": "B"}, {"choices": ["A","C"]},
+    {"value": true}, {"text": "..."}; {} when cleared."""
+
+    __table_args__ = (UniqueConstraint("attempt_id", "position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    attempt_id: int = Field(foreign_key="attempt.id", index=True)
+    position: int
+    response: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    flagged: bool = False
+    client_seq: int = 0  # the page's counter: an older save never overwrites a newer one
+    saved_at: datetime = Field(default_factory=utcnow)
+
+
+class AttemptEvent(SQLModel, table=True):
+    """Every candidate event (log-in, answer, leaving the window, reconnect, proctor
+    action), kept as the exam's record (DOMAIN.md §7)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    attempt_id: int | None = Field(default=None, foreign_key="attempt.id", index=True)
+    registration_id: int = Field(foreign_key="registration.id", index=True)
+    kind: str = Field(max_length=32)
+    at: datetime = Field(default_factory=utcnow)
+    actor_staff_id: int | None = Field(default=None, foreign_key="staffuser.id")
+    detail: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)

@@ -1,0 +1,123 @@
+"""Candidates, blueprints (组卷方案), exam plans, sessions (考场/场次) and registrations
+(报名, each with its admission ticket 准考证)."""
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.core.clock import utcnow
+
+
+class Candidate(SQLModel, table=True):
+    """考生: a person known to a centre by resident ID number."""
+
+    __table_args__ = (UniqueConstraint("centre_id", "id_number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    centre_id: int = Field(foreign_key="evaluationcentre.id", index=True)
+    name: str = Field(max_length=50)
+    id_type: str = Field(default="resident_id", max_length=20)  # 居民身份证
+    id_number: str = Field(max_length=18)  # check-digit valid (GB 11643-1999)
+    gender: str = Field(default="", max_length=2)
+    birth_date: date | None = None
+    phone: str = Field(default="", max_length=20)
+    employer: str = Field(default="", max_length=200)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class MultipleChoiceRule(StrEnum):
+    ALL_OR_NOTHING = "all_or_nothing"  # 全对得分
+    PARTIAL = "partial"  # 少选按比例得分，错选不得分
+
+
+class Blueprint(SQLModel, table=True):
+    """组卷方案 for one occupation + level + component, following the bank's
+    鉴定要素细目表: sections by item type and assessment-area weights."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    centre_id: int = Field(foreign_key="evaluationcentre.id", index=True)
+    bank_id: int = Field(foreign_key="questionbank.id")
+    name: str = Field(max_length=200)
+    occupation_id: int = Field(foreign_key="occupation.id")
+    level_code: str = Field(max_length=32)
+    component: str = Field(default="theory", max_length=16)  # theory (computer-based)
+    # [{"item_type": "single_choice", "count": 40, "points": 1.5}, ...] in paper order
+    sections: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    # {"A": 30, "B": 50, "C": 20}: percent of the paper's points per assessment area
+    area_weights: dict[str, float] = Field(default_factory=dict, sa_type=JSON)
+    # Optional {"easy": 30, "medium": 50, "hard": 20}: percent of each section's items by
+    # difficulty band (easy 1–2, medium 3, hard 4–5); {} means any difficulty.
+    difficulty_mix: dict[str, float] = Field(default_factory=dict, sa_type=JSON)
+    multiple_choice_rule: str = Field(default=MultipleChoiceRule.PARTIAL, max_length=20)
+    time_limit_minutes: int = 90
+    pass_mark: float = 60
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class FormMode(StrEnum):
+    SHUFFLED = "shuffled"  # 千人千卷: each candidate their own draw and order
+    FIXED = "fixed"  # one form for all
+
+
+class ExamPlan(SQLModel, table=True):
+    """考试计划: what is examined (scheme, occupation, level, components) and the rules."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    centre_id: int = Field(foreign_key="evaluationcentre.id", index=True)
+    name: str = Field(max_length=200)
+    scheme: str = Field(default="skill_level", max_length=20)  # reference.levels.Scheme
+    occupation_id: int = Field(foreign_key="occupation.id")
+    level_code: str = Field(max_length=32)
+    components: list[str] = Field(default_factory=lambda: ["theory"], sa_type=JSON)
+    blueprint_id: int = Field(foreign_key="blueprint.id")  # the theory paper
+    form_mode: str = Field(default=FormMode.SHUFFLED, max_length=16)
+    form_seed: int = 0  # seed of the fixed form, and the base of per-candidate seeds
+    # Leaving the exam window this many times submits the attempt (None: only recorded).
+    leave_limit: int | None = None
+    require_checkin: bool = True  # 人证合一: a proctor confirms identity before the start
+    show_score_to_candidate: bool = True
+    late_entry_minutes: int = 30  # no start later than this after the session start
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class SessionStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    CLOSED = "closed"
+
+
+class ExamSession(SQLModel, table=True):
+    """考场/场次: a room at a time, with its proctors and candidates."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    centre_id: int = Field(foreign_key="evaluationcentre.id", index=True)
+    plan_id: int = Field(foreign_key="examplan.id", index=True)
+    name: str = Field(max_length=100)  # 第1场
+    room: str = Field(max_length=100)  # 考场
+    starts_at: datetime  # naive UTC
+    duration_minutes: int
+    status: str = Field(default=SessionStatus.SCHEDULED, max_length=16)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class SessionProctor(SQLModel, table=True):
+    session_id: int = Field(foreign_key="examsession.id", primary_key=True)
+    staff_user_id: int = Field(foreign_key="staffuser.id", primary_key=True)
+
+
+class Registration(SQLModel, table=True):
+    """A candidate's place in a session: seat and admission ticket (准考证)."""
+
+    __table_args__ = (UniqueConstraint("session_id", "candidate_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    centre_id: int = Field(foreign_key="evaluationcentre.id", index=True)
+    session_id: int = Field(foreign_key="examsession.id", index=True)
+    candidate_id: int = Field(foreign_key="candidate.id", index=True)
+    ticket_number: str = Field(max_length=32, unique=True)  # 准考证号
+    seat_number: int
+    checked_in_at: datetime | None = None
+    checked_in_by: int | None = Field(default=None, foreign_key="staffuser.id")
+    created_at: datetime = Field(default_factory=utcnow)

@@ -1,0 +1,161 @@
+"""The ASGI application: `app.main:app`."""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from app.api import auth as api_auth
+from app.api import banks as api_banks
+from app.api import delivery as api_delivery
+from app.api import exams as api_exams
+from app.api import proctoring as api_proctoring
+from app.api import reference as api_reference
+from app.api import results as api_results
+from app.core.config import get_settings
+from app.core.db import get_engine
+from app.core.errors import AuthRequired, DomainError
+from app.core.templating import is_htmx, render
+from app.web import auth as web_auth
+from app.web import banks as web_banks
+from app.web import candidate as web_candidate
+from app.web import exams as web_exams
+from app.web import home as web_home
+from app.web import proctor as web_proctor
+from app.web import results as web_results
+
+log = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).resolve().parent / "web" / "static"
+API_PREFIX = "/api/v1"
+
+
+@contextlib.asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    tasks: list[asyncio.Task[Any]] = []
+    settings = get_settings()
+    from app.delivery import background
+
+    tasks.extend(await background.start(settings))
+    try:
+        yield
+    finally:
+        await background.stop(tasks)
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(
+        title="技评 Jiping",
+        version="0.1.0",
+        description="职业技能等级认定与考试平台 API",
+        openapi_url="/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+
+    for api in (
+        api_auth,
+        api_reference,
+        api_banks,
+        api_exams,
+        api_delivery,
+        api_proctoring,
+        api_results,
+    ):
+        app.include_router(api.router, prefix=API_PREFIX)
+    for web in (
+        web_auth,
+        web_home,
+        web_banks,
+        web_exams,
+        web_candidate,
+        web_proctor,
+        web_results,
+    ):
+        app.include_router(web.router, include_in_schema=False)
+
+    @app.get("/healthz", tags=["ops"])
+    def healthz() -> dict[str, str]:
+        engine = get_engine()
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return {
+            "status": "ok",
+            "database": engine.dialect.name,
+            "database_url": engine.url.render_as_string(hide_password=True),
+        }
+
+    _install_error_handlers(app)
+    return app
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith(API_PREFIX) or request.url.path == "/healthz"
+
+
+def _error_response(
+    request: Request, status: int, code: str, message: str, details: list[dict[str, Any]]
+) -> Response:
+    if _wants_json(request):
+        return JSONResponse(
+            {"error": {"code": code, "message": message, "details": details}}, status_code=status
+        )
+    if is_htmx(request):
+        # htmx swaps this toast into the page's message area, whatever element asked.
+        return render(
+            request,
+            "_toast.html",
+            {"message": message, "details": details, "level": "error"},
+            status_code=status,
+            headers={"HX-Retarget": "#toasts", "HX-Reswap": "afterbegin"},
+        )
+    if status == 401:
+        login = "/exam/login" if request.url.path.startswith("/exam") else "/login"
+        return RedirectResponse(f"{login}?next={request.url.path}", status_code=303)
+    return render(
+        request,
+        "error.html",
+        {"message": message, "details": details, "status": status},
+        status_code=status,
+    )
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> Response:
+        if isinstance(exc, AuthRequired) or exc.status_code >= 500:
+            log.info("refused %s %s: %s", request.method, request.url.path, exc.code)
+        return _error_response(request, exc.status_code, exc.code, exc.message, exc.details)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        details = [
+            {
+                "field": ".".join(str(p) for p in err.get("loc", ()) if p != "body"),
+                "problem": err.get("msg", ""),
+            }
+            for err in exc.errors()
+        ]
+        return _error_response(
+            request, 422, "invalid_request", "提交的内容不完整或格式不正确", details
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        message = {404: "页面不存在", 405: "不支持的请求方式"}.get(exc.status_code, str(exc.detail))
+        return _error_response(request, exc.status_code, f"http_{exc.status_code}", message, [])
+
+
+app = create_app()

@@ -1,0 +1,41 @@
+"""Every table, imported once so the metadata (and Alembic) sees them all."""
+
+from app.accounts.models import AuthSession, LoginFailure, StaffUser
+from app.audit.models import AuditEntry
+from app.banks.models import Item, ItemVersion, QuestionBank
+from app.delivery.models import Answer, Attempt, AttemptEvent, AttemptItem
+from app.exams.models import (
+    Blueprint,
+    Candidate,
+    ExamPlan,
+    ExamSession,
+    Registration,
+    SessionProctor,
+)
+from app.proctoring.models import Incident
+from app.reference.models import EvaluationCentre, Occupation
+from app.scoring.models import ItemScore
+
+__all__ = [
+    "Answer",
+    "Attempt",
+    "AttemptEvent",
+    "AttemptItem",
+    "AuditEntry",
+    "AuthSession",
+    "Blueprint",
+    "Candidate",
+    "EvaluationCentre",
+    "ExamPlan",
+    "ExamSession",
+    "Incident",
+    "Item",
+    "ItemScore",
+    "ItemVersion",
+    "LoginFailure",
+    "Occupation",
+    "QuestionBank",
+    "Registration",
+    "SessionProctor",
+    "StaffUser",
+]

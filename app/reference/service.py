@@ -1,0 +1,95 @@
+"""Occupations and evaluation centres."""
+
+from sqlmodel import Session, select
+
+from app.core.errors import Conflict, ValidationFailed
+from app.reference.identifiers import credit_code_problem, normalise_credit_code
+from app.reference.models import EvaluationCentre, Occupation
+
+# Occupations shipped with the product (职业分类大典, 2022 edition).
+SHIPPED_OCCUPATIONS: tuple[tuple[str, str, str], ...] = (
+    ("6-31-01-03", "电工", ""),
+    # 工业互联网运维员 was announced as a new occupation after the 2022 大典; the code
+    # below follows the bank files and is checked there (see question_banks/).
+    ("6-31-01-13", "工业互联网运维员", ""),
+)
+
+
+def ensure_shipped_occupations(db: Session) -> list[Occupation]:
+    found = []
+    for code, name, direction in SHIPPED_OCCUPATIONS:
+        occ = db.exec(
+            select(Occupation).where(Occupation.code == code, Occupation.direction == direction)
+        ).first()
+        if occ is None:
+            occ = Occupation(code=code, name=name, direction=direction)
+            db.add(occ)
+        found.append(occ)
+    db.flush()
+    return found
+
+
+def list_occupations(db: Session) -> list[Occupation]:
+    return list(db.exec(select(Occupation).order_by(Occupation.code, Occupation.direction)))
+
+
+def occupation_by_code(db: Session, code: str, direction: str = "") -> Occupation | None:
+    return db.exec(
+        select(Occupation).where(Occupation.code == code, Occupation.direction == direction)
+    ).first()
+
+
+def create_centre(
+    db: Session,
+    *,
+    name: str,
+    credit_code: str,
+    evaluator_type: str = "S",
+    national_code: str = "0000",
+    province_code: str = "34",
+    region_code: str = "340400",
+    address: str = "",
+) -> EvaluationCentre:
+    problems = []
+    if not name.strip():
+        problems.append({"field": "name", "problem": "评价机构名称不能为空"})
+    if problem := credit_code_problem(credit_code):
+        problems.append({"field": "credit_code", "problem": problem})
+    if evaluator_type not in ("Y", "S"):
+        problems.append(
+            {
+                "field": "evaluator_type",
+                "problem": "评价机构类型必须是 Y（用人单位）或 S（社会培训评价组织）",
+            }
+        )
+    if not (len(national_code) == 4 and national_code.isdigit()):
+        problems.append(
+            {"field": "national_code", "problem": "全国备案编码应为 4 位数字（省级备案填 0000）"}
+        )
+    if not (len(province_code) == 2 and province_code.isdigit()):
+        problems.append({"field": "province_code", "problem": "省份代码应为 2 位数字"})
+    if problems:
+        raise ValidationFailed("评价机构信息有误", code="invalid_centre", details=problems)
+    code = normalise_credit_code(credit_code)
+    if db.exec(select(EvaluationCentre).where(EvaluationCentre.credit_code == code)).first():
+        raise Conflict(f"统一社会信用代码 {code} 已登记", code="centre_exists")
+    centre = EvaluationCentre(
+        name=name.strip(),
+        credit_code=code,
+        evaluator_type=evaluator_type,
+        national_code=national_code,
+        province_code=province_code,
+        region_code=region_code,
+        address=address,
+    )
+    db.add(centre)
+    db.flush()
+    return centre
+
+
+def centre_by_credit_code(db: Session, credit_code: str) -> EvaluationCentre | None:
+    return db.exec(
+        select(EvaluationCentre).where(
+            EvaluationCentre.credit_code == normalise_credit_code(credit_code)
+        )
+    ).first()

@@ -1,0 +1,76 @@
+"""Pages: staff login and logout. (The candidate login is in web/candidate.py.)"""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse
+from starlette.responses import Response
+
+from app.accounts import service as accounts
+from app.core.config import get_settings
+from app.core.deps import AuthDep, SessionDep, client_ip
+from app.core.errors import DomainError
+from app.core.templating import render
+
+router = APIRouter()
+
+
+def set_session_cookie(response: Response, token: str) -> None:
+    s = get_settings()
+    response.set_cookie(
+        s.session_cookie,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=s.cookie_secure,
+        max_age=max(s.staff_session_hours, s.candidate_session_hours) * 3600,
+        path="/",
+    )
+
+
+def _safe_next(target: str | None, default: str) -> str:
+    # Only same-site paths: never an open redirect.
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return default
+
+
+@router.get("/login")
+def login_page(request: Request, auth: AuthDep, next: str | None = None) -> Response:
+    return render(request, "login.html", {"next": next})
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    db: SessionDep,
+    username: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    next: Annotated[str | None, Form()] = None,
+) -> Response:
+    try:
+        issued = accounts.login_staff(
+            db, username=username, password=password, client_ip=client_ip(request)
+        )
+    except DomainError as exc:
+        return render(
+            request,
+            "login.html",
+            {"error": exc.message, "username": username, "next": next},
+            status_code=exc.status_code,
+        )
+    response = RedirectResponse(_safe_next(next, "/"), status_code=303)
+    set_session_cookie(response, issued.token)
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, db: SessionDep, auth: AuthDep) -> Response:
+    target = "/login"
+    if auth is not None:
+        if auth.principal.kind == "candidate":
+            target = "/exam/login"
+        accounts.logout(db, session_id=auth.session_id)
+    response = RedirectResponse(target, status_code=303)
+    response.delete_cookie(get_settings().session_cookie, path="/")
+    return response

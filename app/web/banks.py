@@ -1,0 +1,5 @@
+"""Routes: web/banks."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""Routes: web/candidate."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

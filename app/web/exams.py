@@ -1,0 +1,5 @@
+"""Routes: web/exams."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""Routes: web/proctor."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

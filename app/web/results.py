@@ -1,0 +1,5 @@
+"""Routes: web/results."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

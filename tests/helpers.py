@@ -1,0 +1,39 @@
+"""Logging in from tests: bearer tokens for the API, cookies + CSRF for pages."""
+
+import re
+
+from fastapi.testclient import TestClient
+
+from tests.factories import PASSWORD
+
+
+def staff_token(client: TestClient, username: str, password: str = PASSWORD) -> dict[str, str]:
+    """Headers for API calls as this staff member."""
+    r = client.post("/api/v1/auth/login", json={"username": username, "password": password})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['token']}"}
+
+
+def candidate_token(client: TestClient, ticket_number: str, id_number: str) -> dict[str, str]:
+    r = client.post(
+        "/api/v1/auth/candidate-login",
+        json={"ticket_number": ticket_number, "id_number": id_number},
+    )
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['token']}"}
+
+
+def page_login(client: TestClient, username: str, password: str = PASSWORD) -> str:
+    """Log the browser-like client in with the form; returns the CSRF token for its forms."""
+    r = client.post(
+        "/login", data={"username": username, "password": password}, follow_redirects=False
+    )
+    assert r.status_code == 303, r.text
+    return csrf_of(client, "/login")
+
+
+def csrf_of(client: TestClient, path: str) -> str:
+    page = client.get(path)
+    m = re.search(r'name="csrf-token" content="([^"]*)"', page.text)
+    assert m, f"no csrf meta on {path}"
+    return m.group(1)
