@@ -28,15 +28,12 @@ BASE_URL = os.environ.get("DATABASE_URL", "")
 USE_PG = BASE_URL.startswith("postgresql")
 
 
-def _worker() -> str:
-    return os.environ.get("PYTEST_XDIST_WORKER", "gw0")
-
-
 @pytest.fixture(scope="session")
 def _db_template() -> Iterator[str]:
     if USE_PG:
         url = make_url(BASE_URL)
-        name = f"jiping_test_{_worker()}"
+        # Unique per test process: several suites may share one server.
+        name = f"jiping_test_{os.getpid()}"
         admin = make_engine(url.set(database="postgres").render_as_string(hide_password=False))
         with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -45,6 +42,10 @@ def _db_template() -> Iterator[str]:
         test_url = url.set(database=name).render_as_string(hide_password=False)
         upgrade_to_head(test_url)
         yield test_url
+        admin = make_engine(url.set(database="postgres").render_as_string(hide_password=False))
+        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
         return
     tmp = Path(tempfile.mkdtemp(prefix="jiping-test-"))
     template = tmp / "template.db"

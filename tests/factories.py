@@ -51,9 +51,10 @@ def make_staff(
     region_code: str | None = None,
 ) -> StaffUser:
     n = next(_seq)
+    name = username or f"{role.value}{n}"
     user = StaffUser(
-        username=username or f"{role.value}{n}",
-        display_name=f"{role.value}{n}",
+        username=name,
+        display_name=name,
         password_hash=_password_hash(),
         role=role,
         centre_id=centre.id if centre else None,

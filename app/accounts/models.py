@@ -1,8 +1,8 @@
 """Staff accounts, login sessions (staff and candidates) and login throttling."""
 
-from datetime import datetime
 from enum import StrEnum
 
+from pydantic import NaiveDatetime
 from sqlmodel import Field, SQLModel
 
 from app.core.clock import utcnow
@@ -36,7 +36,7 @@ class StaffUser(SQLModel, table=True):
     centre_id: int | None = Field(default=None, foreign_key="evaluationcentre.id", index=True)
     region_code: str | None = Field(default=None, max_length=6)
     is_active: bool = True
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
 
 
 class AuthSession(SQLModel, table=True):
@@ -49,9 +49,9 @@ class AuthSession(SQLModel, table=True):
     staff_user_id: int | None = Field(default=None, foreign_key="staffuser.id", index=True)
     registration_id: int | None = Field(default=None, foreign_key="registration.id", index=True)
     csrf_token: str = Field(max_length=64)
-    created_at: datetime = Field(default_factory=utcnow)
-    expires_at: datetime
-    revoked_at: datetime | None = None
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
+    expires_at: NaiveDatetime
+    revoked_at: NaiveDatetime | None = None
     client_ip: str = Field(default="", max_length=64)
 
 
@@ -61,4 +61,4 @@ class LoginFailure(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     subject: str = Field(max_length=100, index=True)
     client_ip: str = Field(default="", max_length=64)
-    at: datetime = Field(default_factory=utcnow, index=True)
+    at: NaiveDatetime = Field(default_factory=utcnow, index=True)

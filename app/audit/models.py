@@ -1,8 +1,8 @@
 """Audit log: who did what, when and why (kept ≥ 5 years, DOMAIN.md §7)."""
 
-from datetime import datetime
 from typing import Any
 
+from pydantic import NaiveDatetime
 from sqlalchemy import JSON
 from sqlmodel import Field, SQLModel
 
@@ -11,7 +11,7 @@ from app.core.clock import utcnow
 
 class AuditEntry(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
-    at: datetime = Field(default_factory=utcnow, index=True)
+    at: NaiveDatetime = Field(default_factory=utcnow, index=True)
     actor_kind: str = Field(max_length=16)  # staff | candidate | system
     actor_id: int | None = None  # StaffUser.id or Registration.id
     actor_name: str = Field(default="", max_length=100)

@@ -4,10 +4,10 @@ An item's content never changes in place: an edit (or a re-import with different
 adds an ItemVersion, and exam forms point at versions, so a running or finished exam keeps
 exactly the question it was built with."""
 
-from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from pydantic import NaiveDatetime
 from sqlalchemy import JSON, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -48,8 +48,8 @@ class QuestionBank(SQLModel, table=True):
     outline: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
     source_name: str = Field(default="", max_length=255)  # file name of the last import
     content_digest: str = Field(default="", max_length=64)  # sha256 of the last imported file
-    created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
+    updated_at: NaiveDatetime = Field(default_factory=utcnow)
 
 
 class Item(SQLModel, table=True):
@@ -86,4 +86,4 @@ class ItemVersion(SQLModel, table=True):
     level_codes: list[str] = Field(default_factory=list, sa_type=JSON)
     explanation: str = ""
     content_digest: str = Field(max_length=64)  # sha256 of the normalised content
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: NaiveDatetime = Field(default_factory=utcnow)

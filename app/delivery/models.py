@@ -1,9 +1,9 @@
 """A candidate's attempt at a theory exam: its frozen form, answers, timer and events."""
 
-from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from pydantic import NaiveDatetime
 from sqlalchemy import JSON, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -33,18 +33,18 @@ class Attempt(SQLModel, table=True):
     session_id: int = Field(foreign_key="examsession.id", index=True)
     status: str = Field(default=AttemptStatus.IN_PROGRESS, max_length=16, index=True)
     seed: int  # the draw is reproducible from this
-    started_at: datetime = Field(default_factory=utcnow)
-    deadline_at: datetime = Field(index=True)
-    paused_at: datetime | None = None
+    started_at: NaiveDatetime = Field(default_factory=utcnow)
+    deadline_at: NaiveDatetime = Field(index=True)
+    paused_at: NaiveDatetime | None = None
     extra_seconds: int = 0
-    submitted_at: datetime | None = None
+    submitted_at: NaiveDatetime | None = None
     submit_reason: str | None = Field(default=None, max_length=16)
     leave_count: int = 0
     answered_count: int = 0
     item_count: int = 0
     score: float | None = None  # theory score out of 100, set on submission
     max_score: float = 100
-    last_seen_at: datetime | None = None
+    last_seen_at: NaiveDatetime | None = None
 
 
 class AttemptItem(SQLModel, table=True):
@@ -75,7 +75,7 @@ class Answer(SQLModel, table=True):
     response: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     flagged: bool = False
     client_seq: int = 0  # the page's counter: an older save never overwrites a newer one
-    saved_at: datetime = Field(default_factory=utcnow)
+    saved_at: NaiveDatetime = Field(default_factory=utcnow)
 
 
 class AttemptEvent(SQLModel, table=True):
@@ -86,6 +86,6 @@ class AttemptEvent(SQLModel, table=True):
     attempt_id: int | None = Field(default=None, foreign_key="attempt.id", index=True)
     registration_id: int = Field(foreign_key="registration.id", index=True)
     kind: str = Field(max_length=32)
-    at: datetime = Field(default_factory=utcnow)
+    at: NaiveDatetime = Field(default_factory=utcnow)
     actor_staff_id: int | None = Field(default=None, foreign_key="staffuser.id")
     detail: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)

@@ -1,10 +1,11 @@
 """Candidates, blueprints (组卷方案), exam plans, sessions (考场/场次) and registrations
 (报名, each with its admission ticket 准考证)."""
 
-from datetime import date, datetime
+from datetime import date
 from enum import StrEnum
 from typing import Any
 
+from pydantic import NaiveDatetime
 from sqlalchemy import JSON, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -25,7 +26,7 @@ class Candidate(SQLModel, table=True):
     birth_date: date | None = None
     phone: str = Field(default="", max_length=20)
     employer: str = Field(default="", max_length=200)
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
 
 
 class MultipleChoiceRule(StrEnum):
@@ -54,7 +55,7 @@ class Blueprint(SQLModel, table=True):
     multiple_choice_rule: str = Field(default=MultipleChoiceRule.PARTIAL, max_length=20)
     time_limit_minutes: int = 90
     pass_mark: float = 60
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
 
 
 class FormMode(StrEnum):
@@ -80,7 +81,7 @@ class ExamPlan(SQLModel, table=True):
     require_checkin: bool = True  # 人证合一: a proctor confirms identity before the start
     show_score_to_candidate: bool = True
     late_entry_minutes: int = 30  # no start later than this after the session start
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
 
 
 class SessionStatus(StrEnum):
@@ -96,10 +97,10 @@ class ExamSession(SQLModel, table=True):
     plan_id: int = Field(foreign_key="examplan.id", index=True)
     name: str = Field(max_length=100)  # 第1场
     room: str = Field(max_length=100)  # 考场
-    starts_at: datetime  # naive UTC
+    starts_at: NaiveDatetime  # UTC
     duration_minutes: int
     status: str = Field(default=SessionStatus.SCHEDULED, max_length=16)
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
 
 
 class SessionProctor(SQLModel, table=True):
@@ -118,6 +119,6 @@ class Registration(SQLModel, table=True):
     candidate_id: int = Field(foreign_key="candidate.id", index=True)
     ticket_number: str = Field(max_length=32, unique=True)  # 准考证号
     seat_number: int
-    checked_in_at: datetime | None = None
+    checked_in_at: NaiveDatetime | None = None
     checked_in_by: int | None = Field(default=None, foreign_key="staffuser.id")
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: NaiveDatetime = Field(default_factory=utcnow)

@@ -1,6 +1,7 @@
 """Alembic environment: the URL comes from the settings (or `-x url=...`)."""
 
 from alembic import context
+from sqlalchemy.engine import Connection
 
 import app.models  # noqa: F401  (registers every table)
 from app.core.config import get_settings
@@ -34,7 +35,7 @@ def run_migrations_online() -> None:
     engine.dispose()
 
 
-def _run(connection) -> None:  # type: ignore[no-untyped-def]
+def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=metadata,

@@ -1,8 +1,8 @@
 """Incidents recorded by proctors (考场记录)."""
 
-from datetime import datetime
 from enum import StrEnum
 
+from pydantic import NaiveDatetime
 from sqlmodel import Field, SQLModel
 
 from app.core.clock import utcnow
@@ -37,4 +37,4 @@ class Incident(SQLModel, table=True):
     reason_code: str = Field(max_length=32)  # IncidentReason
     note: str = Field(default="", max_length=1000)
     recorded_by: int = Field(foreign_key="staffuser.id")
-    at: datetime = Field(default_factory=utcnow)
+    at: NaiveDatetime = Field(default_factory=utcnow)

@@ -1,7 +1,6 @@
 """Reference data: occupations and evaluation centres (评价机构 / 考点)."""
 
-from datetime import datetime
-
+from pydantic import NaiveDatetime
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -30,4 +29,4 @@ class EvaluationCentre(SQLModel, table=True):
     province_code: str = Field(default="34", max_length=2)  # 34 = 安徽
     region_code: str = Field(default="340400", max_length=6)  # 行政区划 of the supervising 人社部门
     address: str = Field(default="", max_length=300)
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: NaiveDatetime = Field(default_factory=utcnow)

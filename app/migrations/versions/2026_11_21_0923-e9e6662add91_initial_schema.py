@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: d4236feac437
+Revision ID: e9e6662add91
 Revises:
-Create Date: 2026-11-21 09:18:23.416656
+Create Date: 2026-11-21 09:23:53.109633
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 
-revision: str = "d4236feac437"
+revision: str = "e9e6662add91"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -23,7 +23,7 @@ def upgrade() -> None:
     op.create_table(
         "auditentry",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("at", sa.DateTime(), nullable=False),
         sa.Column("actor_kind", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("actor_id", sa.Integer(), nullable=True),
         sa.Column("actor_name", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
@@ -49,7 +49,7 @@ def upgrade() -> None:
         sa.Column("province_code", sqlmodel.sql.sqltypes.AutoString(length=2), nullable=False),
         sa.Column("region_code", sqlmodel.sql.sqltypes.AutoString(length=6), nullable=False),
         sa.Column("address", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
-        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("credit_code"),
     )
@@ -58,7 +58,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("subject", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
         sa.Column("client_ip", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("loginfailure", schema=None) as batch_op:
@@ -88,7 +88,7 @@ def upgrade() -> None:
         sa.Column("birth_date", sa.Date(), nullable=True),
         sa.Column("phone", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
         sa.Column("employer", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["centre_id"],
             ["evaluationcentre.id"],
@@ -110,8 +110,8 @@ def upgrade() -> None:
         sa.Column("outline", sa.JSON(), nullable=False),
         sa.Column("source_name", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
         sa.Column("content_digest", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["centre_id"],
             ["evaluationcentre.id"],
@@ -136,7 +136,7 @@ def upgrade() -> None:
         sa.Column("centre_id", sa.Integer(), nullable=True),
         sa.Column("region_code", sqlmodel.sql.sqltypes.AutoString(length=6), nullable=True),
         sa.Column("is_active", sa.Boolean(), nullable=False),
-        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["centre_id"],
             ["evaluationcentre.id"],
@@ -164,7 +164,7 @@ def upgrade() -> None:
         ),
         sa.Column("time_limit_minutes", sa.Integer(), nullable=False),
         sa.Column("pass_mark", sa.Float(), nullable=False),
-        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["bank_id"],
             ["questionbank.id"],
@@ -215,7 +215,7 @@ def upgrade() -> None:
         sa.Column("require_checkin", sa.Boolean(), nullable=False),
         sa.Column("show_score_to_candidate", sa.Boolean(), nullable=False),
         sa.Column("late_entry_minutes", sa.Integer(), nullable=False),
-        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["blueprint_id"],
             ["blueprint.id"],
@@ -250,7 +250,7 @@ def upgrade() -> None:
         sa.Column("level_codes", sa.JSON(), nullable=False),
         sa.Column("explanation", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("content_digest", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["item_id"],
             ["item.id"],
@@ -268,10 +268,10 @@ def upgrade() -> None:
         sa.Column("plan_id", sa.Integer(), nullable=False),
         sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
         sa.Column("room", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
-        sa.Column("starts_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("starts_at", sa.DateTime(), nullable=False),
         sa.Column("duration_minutes", sa.Integer(), nullable=False),
         sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["centre_id"],
             ["evaluationcentre.id"],
@@ -294,9 +294,9 @@ def upgrade() -> None:
         sa.Column("candidate_id", sa.Integer(), nullable=False),
         sa.Column("ticket_number", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
         sa.Column("seat_number", sa.Integer(), nullable=False),
-        sa.Column("checked_in_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("checked_in_at", sa.DateTime(), nullable=True),
         sa.Column("checked_in_by", sa.Integer(), nullable=True),
-        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["candidate_id"],
             ["candidate.id"],
@@ -348,18 +348,18 @@ def upgrade() -> None:
         sa.Column("session_id", sa.Integer(), nullable=False),
         sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("seed", sa.Integer(), nullable=False),
-        sa.Column("started_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.Column("deadline_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.Column("paused_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("started_at", sa.DateTime(), nullable=False),
+        sa.Column("deadline_at", sa.DateTime(), nullable=False),
+        sa.Column("paused_at", sa.DateTime(), nullable=True),
         sa.Column("extra_seconds", sa.Integer(), nullable=False),
-        sa.Column("submitted_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("submitted_at", sa.DateTime(), nullable=True),
         sa.Column("submit_reason", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
         sa.Column("leave_count", sa.Integer(), nullable=False),
         sa.Column("answered_count", sa.Integer(), nullable=False),
         sa.Column("item_count", sa.Integer(), nullable=False),
         sa.Column("score", sa.Float(), nullable=True),
         sa.Column("max_score", sa.Float(), nullable=False),
-        sa.Column("last_seen_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("last_seen_at", sa.DateTime(), nullable=True),
         sa.ForeignKeyConstraint(
             ["centre_id"],
             ["evaluationcentre.id"],
@@ -389,9 +389,9 @@ def upgrade() -> None:
         sa.Column("staff_user_id", sa.Integer(), nullable=True),
         sa.Column("registration_id", sa.Integer(), nullable=True),
         sa.Column("csrf_token", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.Column("expires_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.Column("revoked_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("expires_at", sa.DateTime(), nullable=False),
+        sa.Column("revoked_at", sa.DateTime(), nullable=True),
         sa.Column("client_ip", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.ForeignKeyConstraint(
             ["registration_id"],
@@ -421,7 +421,7 @@ def upgrade() -> None:
         sa.Column("reason_code", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
         sa.Column("note", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False),
         sa.Column("recorded_by", sa.Integer(), nullable=False),
-        sa.Column("at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["centre_id"],
             ["evaluationcentre.id"],
@@ -455,7 +455,7 @@ def upgrade() -> None:
         sa.Column("response", sa.JSON(), nullable=False),
         sa.Column("flagged", sa.Boolean(), nullable=False),
         sa.Column("client_seq", sa.Integer(), nullable=False),
-        sa.Column("saved_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("saved_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["attempt_id"],
             ["attempt.id"],
@@ -472,7 +472,7 @@ def upgrade() -> None:
         sa.Column("attempt_id", sa.Integer(), nullable=True),
         sa.Column("registration_id", sa.Integer(), nullable=False),
         sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
-        sa.Column("at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("at", sa.DateTime(), nullable=False),
         sa.Column("actor_staff_id", sa.Integer(), nullable=True),
         sa.Column("detail", sa.JSON(), nullable=False),
         sa.ForeignKeyConstraint(

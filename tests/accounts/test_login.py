@@ -1,0 +1,104 @@
+"""Logging in: staff by password, candidates by ticket + ID, throttling, CSRF, bearer tokens."""
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from app.accounts.models import AuthSession, Role
+from app.core.config import get_settings
+from tests.factories import PASSWORD, make_centre, make_staff
+from tests.helpers import csrf_of, page_login, staff_token
+
+
+def test_staff_logs_in_with_password_and_gets_an_httponly_samesite_cookie(
+    client: TestClient, db: Session
+) -> None:
+    centre = make_centre(db)
+    make_staff(db, Role.CENTRE_ADMIN, centre, username="admin1")
+    db.commit()
+    r = client.post(
+        "/login", data={"username": "admin1", "password": PASSWORD}, follow_redirects=False
+    )
+    assert r.status_code == 303
+    cookie = r.headers["set-cookie"]
+    assert get_settings().session_cookie in cookie
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie
+    me = client.get("/api/v1/auth/me")
+    assert me.json()["name"] == "admin1" and me.json()["role"] == "centre_admin"
+    # Only the digest is stored, never the token itself.
+    token = client.cookies.get(get_settings().session_cookie)
+    stored = db.exec(select(AuthSession)).all()
+    assert token and all(s.token_digest != token for s in stored)
+
+
+def test_wrong_password_is_refused_with_a_message(client: TestClient, db: Session) -> None:
+    make_staff(db, Role.PROCTOR, make_centre(db), username="p1")
+    db.commit()
+    r = client.post("/login", data={"username": "p1", "password": "nope-nope"})
+    assert r.status_code == 401
+    assert "用户名或密码错误" in r.text
+    api = client.post("/api/v1/auth/login", json={"username": "p1", "password": "nope"})
+    assert api.status_code == 401
+    assert api.json()["error"]["code"] == "bad_credentials"
+
+
+def test_login_is_throttled_after_repeated_failures(client: TestClient, db: Session) -> None:
+    make_staff(db, Role.PROCTOR, make_centre(db), username="p2")
+    db.commit()
+    for _ in range(get_settings().login_max_failures):
+        r = client.post("/api/v1/auth/login", json={"username": "p2", "password": "bad"})
+        assert r.status_code == 401
+    # Even the right password is refused while throttled.
+    r = client.post("/api/v1/auth/login", json={"username": "p2", "password": PASSWORD})
+    assert r.status_code == 429
+    assert r.json()["error"]["code"] == "login_throttled"
+
+
+def test_form_posts_without_the_csrf_token_are_refused(client: TestClient, db: Session) -> None:
+    make_staff(db, Role.CENTRE_ADMIN, make_centre(db), username="admin2")
+    db.commit()
+    page_login(client, "admin2")
+    r = client.post("/logout", data={}, follow_redirects=False)
+    assert r.status_code == 403
+    assert "CSRF" in r.text
+    assert client.get("/api/v1/auth/me").status_code == 200  # still logged in
+    token = csrf_of(client, "/login")
+    r = client.post("/logout", data={"csrf_token": token}, follow_redirects=False)
+    assert r.status_code == 303
+    assert client.get("/api/v1/auth/me").status_code == 401
+
+
+def test_bearer_token_needs_no_csrf_and_logout_revokes_it(client: TestClient, db: Session) -> None:
+    make_staff(db, Role.EXAMINER, make_centre(db), username="ex1")
+    db.commit()
+    headers = staff_token(client, "ex1")
+    assert client.get("/api/v1/auth/me", headers=headers).json()["role"] == "examiner"
+    assert client.post("/api/v1/auth/logout", headers=headers).status_code == 204
+    assert client.get("/api/v1/auth/me", headers=headers).status_code == 401
+
+
+def test_disabled_account_cannot_log_in_or_use_its_token(client: TestClient, db: Session) -> None:
+    user = make_staff(db, Role.PROCTOR, make_centre(db), username="p3")
+    db.commit()
+    headers = staff_token(client, "p3")
+    user.is_active = False
+    db.add(user)
+    db.commit()
+    assert client.get("/api/v1/auth/me", headers=headers).status_code == 401
+    r = client.post("/api/v1/auth/login", json={"username": "p3", "password": PASSWORD})
+    assert r.status_code == 401
+
+
+def test_pages_redirect_anonymous_visitors_to_login(client: TestClient) -> None:
+    r = client.get("/", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/login"
+
+
+def test_login_next_is_never_an_open_redirect(client: TestClient, db: Session) -> None:
+    make_staff(db, Role.CENTRE_ADMIN, make_centre(db), username="admin3")
+    db.commit()
+    r = client.post(
+        "/login",
+        data={"username": "admin3", "password": PASSWORD, "next": "//evil.example/"},
+        follow_redirects=False,
+    )
+    assert r.headers["location"] == "/"
