@@ -1,5 +1,59 @@
-"""Routes: api/results."""
+"""API: theory results (成绩) for centre admins and examiners, and a candidate's own result.
+The response shapes are app.scoring.schemas, the same the pages render."""
+
+from urllib.parse import quote
 
 from fastapi import APIRouter
+from starlette.responses import Response
 
-router = APIRouter()
+from app.core.deps import CurrentCandidate, CurrentStaff, SessionDep
+from app.scoring import service as scoring
+from app.scoring.export import XLSX_MEDIA_TYPE
+from app.scoring.schemas import (
+    AttemptBreakdown,
+    CandidateResult,
+    ResultFilter,
+    SessionResults,
+    SessionSummary,
+)
+
+router = APIRouter(tags=["results"])
+
+
+def xlsx_response(filename: str, content: bytes) -> Response:
+    """A download; the Chinese file name goes in RFC 5987 form, with an ASCII fallback."""
+    disposition = f"attachment; filename=\"results.xlsx\"; filename*=UTF-8''{quote(filename)}"
+    return Response(
+        content, media_type=XLSX_MEDIA_TYPE, headers={"Content-Disposition": disposition}
+    )
+
+
+@router.get("/results/sessions", response_model=list[SessionSummary])
+def list_sessions(db: SessionDep, staff: CurrentStaff) -> list[SessionSummary]:
+    return scoring.centre_sessions(db, staff=staff)
+
+
+@router.get("/results/sessions/{session_id}", response_model=SessionResults)
+def session_results(
+    session_id: int, db: SessionDep, staff: CurrentStaff, only: ResultFilter = ResultFilter.ALL
+) -> SessionResults:
+    return scoring.session_results(db, staff=staff, session_id=session_id, only=only)
+
+
+@router.get(
+    "/results/sessions/{session_id}/export.xlsx",
+    response_class=Response,
+    responses={200: {"content": {XLSX_MEDIA_TYPE: {}}}},
+)
+def export_session_results(session_id: int, db: SessionDep, staff: CurrentStaff) -> Response:
+    return xlsx_response(*scoring.export_session_results(db, staff=staff, session_id=session_id))
+
+
+@router.get("/results/attempts/{attempt_id}", response_model=AttemptBreakdown)
+def attempt_breakdown(attempt_id: int, db: SessionDep, staff: CurrentStaff) -> AttemptBreakdown:
+    return scoring.attempt_breakdown(db, staff=staff, attempt_id=attempt_id)
+
+
+@router.get("/exam/result", response_model=CandidateResult)
+def my_result(db: SessionDep, login: CurrentCandidate) -> CandidateResult:
+    return scoring.candidate_result(db, login=login)
