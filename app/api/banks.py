@@ -1,5 +1,321 @@
-"""Routes: api/banks."""
+"""API: question banks (题库) — import bank files, browse, edit, retire and reactivate items."""
 
-from fastapi import APIRouter
+from datetime import datetime
+from pathlib import PurePath
+from typing import Annotated, Any
 
-router = APIRouter()
+from fastapi import APIRouter, Depends, File, UploadFile
+from pydantic import BaseModel, ConfigDict
+
+from app.accounts.service import centre_of
+from app.banks import format as bank_format
+from app.banks import service as banks
+from app.banks.models import ItemVersion
+from app.core.deps import CentreAdmin, SessionDep
+
+router = APIRouter(prefix="/banks", tags=["banks"])
+
+ItemFilterDep = Annotated[banks.ItemFilter, Depends(banks.parse_item_filter)]
+
+
+class BankOut(BaseModel):
+    id: int
+    code: str
+    name: str
+    occupation_code: str
+    occupation_name: str
+    direction: str
+    level_codes: list[str]
+    source_name: str
+    updated_at: datetime
+    counts: dict[str, int]  # active items per type
+    active: int
+    retired: int
+
+
+class PointOut(BaseModel):
+    code: str
+    name: str
+    importance: str
+    items: int
+
+
+class AreaOut(BaseModel):
+    area: str
+    name: str
+    weight: float
+    points: list[PointOut]
+    counts: dict[str, int]
+    total: int
+
+
+class BankDetailOut(BankOut):
+    outline: list[AreaOut]
+
+
+class ImportOut(BaseModel):
+    bank_id: int
+    code: str
+    bank_created: bool
+    created: int
+    new_versions: int
+    unchanged: int
+    retired: int
+    summary: str
+
+
+class ItemRowOut(BaseModel):
+    id: int
+    external_id: str
+    status: str
+    current_version: int
+    type: str
+    area: str
+    point: str
+    importance: str
+    difficulty: int
+    points: float
+    stem: str
+
+
+class ItemPageOut(BaseModel):
+    items: list[ItemRowOut]
+    total: int
+    page: int
+    per_page: int
+    pages: int
+
+
+class VersionOut(BaseModel):
+    version: int
+    created_at: datetime
+    content_digest: str
+    type: str
+    area: str
+    point: str
+    importance: str
+    difficulty: int
+    points: float
+    stem: str
+    options: list[dict[str, str]]
+    key: dict[str, Any]
+    levels: list[str]
+    explanation: str
+
+
+class ItemDetailOut(BaseModel):
+    id: int
+    bank_id: int
+    external_id: str
+    status: str
+    current_version: int
+    # The current version as a bank file writes it: send it back, changed, with PUT.
+    source: dict[str, Any]
+    versions: list[VersionOut]  # newest first
+
+
+class ItemEditIn(BaseModel):
+    """An item in the bank file's shape (question_banks/README.md); checked by the same
+    rules as a file. The item ID cannot change."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str | None = None
+    type: str
+    area: str
+    point: str
+    difficulty: Any
+    points: Any
+    stem: Any
+    options: dict[str, Any] | None = None
+    key: Any
+    levels: list[Any] | None = None
+    explanation: str | None = None
+
+
+class StatusIn(BaseModel):
+    reason: str = ""
+
+
+def _bank_out(s: banks.BankSummary) -> BankOut:
+    assert s.bank.id is not None
+    return BankOut(
+        id=s.bank.id,
+        code=s.bank.code,
+        name=s.bank.name,
+        occupation_code=s.occupation.code,
+        occupation_name=s.occupation.name,
+        direction=s.occupation.direction,
+        level_codes=s.bank.level_codes,
+        source_name=s.bank.source_name,
+        updated_at=s.bank.updated_at,
+        counts=s.counts,
+        active=s.active,
+        retired=s.retired,
+    )
+
+
+def _version_out(v: ItemVersion) -> VersionOut:
+    return VersionOut(
+        version=v.version,
+        created_at=v.created_at,
+        content_digest=v.content_digest,
+        type=v.item_type,
+        area=v.area_code,
+        point=v.point_code,
+        importance=v.importance,
+        difficulty=v.difficulty,
+        points=v.points,
+        stem=v.stem,
+        options=v.options,
+        key=v.key,
+        levels=v.level_codes,
+        explanation=v.explanation,
+    )
+
+
+def _detail_out(d: banks.ItemDetail) -> ItemDetailOut:
+    assert d.item.id is not None
+    return ItemDetailOut(
+        id=d.item.id,
+        bank_id=d.item.bank_id,
+        external_id=d.item.external_id,
+        status=d.item.status,
+        current_version=d.item.current_version,
+        source=banks.item_source(d.current, external_id=d.item.external_id),
+        versions=[_version_out(v) for v in d.versions],
+    )
+
+
+@router.get("", response_model=list[BankOut])
+def list_banks(db: SessionDep, staff: CentreAdmin) -> list[BankOut]:
+    return [_bank_out(s) for s in banks.list_banks(db, actor=staff)]
+
+
+@router.post("/import", response_model=ImportOut)
+def import_bank(
+    db: SessionDep, staff: CentreAdmin, file: Annotated[UploadFile, File()]
+) -> ImportOut:
+    """Import a bank file (multipart field `file`). Any problem: 422 listing every one in
+    `error.details`, and nothing is imported."""
+    filename = PurePath(file.filename or "upload.yaml").name
+    content = file.file.read(bank_format.MAX_FILE_BYTES + 1)
+    result = banks.import_bank_file(
+        db, centre_id=centre_of(staff), filename=filename, content=content, actor=staff
+    )
+    assert result.bank.id is not None
+    return ImportOut(
+        bank_id=result.bank.id,
+        code=result.bank.code,
+        bank_created=result.bank_created,
+        created=result.created,
+        new_versions=result.new_versions,
+        unchanged=result.unchanged,
+        retired=result.retired,
+        summary=result.summary,
+    )
+
+
+@router.get("/{bank_id}", response_model=BankDetailOut)
+def get_bank(bank_id: int, db: SessionDep, staff: CentreAdmin) -> BankDetailOut:
+    o = banks.bank_overview(db, actor=staff, bank_id=bank_id)
+    summary = banks.BankSummary(
+        o.bank, o.occupation, o.type_totals, active=o.active, retired=o.retired
+    )
+    return BankDetailOut(
+        **_bank_out(summary).model_dump(),
+        outline=[
+            AreaOut(
+                area=row.area.code,
+                name=row.area.name,
+                weight=row.area.weight,
+                points=[
+                    PointOut(
+                        code=p.code,
+                        name=p.name,
+                        importance=p.importance,
+                        items=row.point_counts[p.code],
+                    )
+                    for p in row.area.points
+                ],
+                counts=row.counts,
+                total=row.total,
+            )
+            for row in o.outline
+        ],
+    )
+
+
+@router.get("/{bank_id}/items", response_model=ItemPageOut)
+def list_items(
+    bank_id: int,
+    db: SessionDep,
+    staff: CentreAdmin,
+    filters: ItemFilterDep,
+    page: int = 1,
+    per_page: int = banks.DEFAULT_PER_PAGE,
+) -> ItemPageOut:
+    """Filters: area, point (鉴定点), type, difficulty (1–5), status (active/retired),
+    q (text in the stem or item ID)."""
+    result = banks.list_items(
+        db, actor=staff, bank_id=bank_id, filters=filters, page=page, per_page=per_page
+    )
+    return ItemPageOut(
+        items=[
+            ItemRowOut(
+                id=r.item.id or 0,
+                external_id=r.item.external_id,
+                status=r.item.status,
+                current_version=r.item.current_version,
+                type=r.version.item_type,
+                area=r.version.area_code,
+                point=r.version.point_code,
+                importance=r.version.importance,
+                difficulty=r.version.difficulty,
+                points=r.version.points,
+                stem=r.version.stem,
+            )
+            for r in result.rows
+        ],
+        total=result.total,
+        page=result.page,
+        per_page=result.per_page,
+        pages=result.pages,
+    )
+
+
+@router.get("/{bank_id}/items/{item_id}", response_model=ItemDetailOut)
+def get_item(bank_id: int, item_id: int, db: SessionDep, staff: CentreAdmin) -> ItemDetailOut:
+    return _detail_out(banks.get_item(db, actor=staff, bank_id=bank_id, item_id=item_id))
+
+
+@router.put("/{bank_id}/items/{item_id}", response_model=ItemDetailOut)
+def edit_item(
+    bank_id: int, item_id: int, body: ItemEditIn, db: SessionDep, staff: CentreAdmin
+) -> ItemDetailOut:
+    """Save the item's new content as a new version (unchanged content: nothing new)."""
+    detail = banks.edit_item(
+        db, actor=staff, bank_id=bank_id, item_id=item_id, data=body.model_dump(exclude_none=True)
+    )
+    return _detail_out(detail)
+
+
+@router.post("/{bank_id}/items/{item_id}/{action}", response_model=ItemDetailOut)
+def change_item_status(
+    bank_id: int,
+    item_id: int,
+    action: banks.StatusAction,
+    db: SessionDep,
+    staff: CentreAdmin,
+    body: StatusIn | None = None,
+) -> ItemDetailOut:
+    """`retire` (停用: never drawn again; built exams keep it) or `reactivate` (恢复)."""
+    detail = banks.set_item_status(
+        db,
+        actor=staff,
+        bank_id=bank_id,
+        item_id=item_id,
+        status=banks.STATUS_ACTIONS[action],
+        reason=body.reason if body else "",
+    )
+    return _detail_out(detail)

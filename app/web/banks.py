@@ -1,5 +1,282 @@
-"""Routes: web/banks."""
+"""Pages: question banks (题库) — list, import, the bank with its 鉴定要素细目表 and item
+table, one item as the candidate sees it, editing, retiring and reactivating."""
 
-from fastapi import APIRouter
+from pathlib import PurePath
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import RedirectResponse
+from starlette.datastructures import FormData
+from starlette.responses import Response
+
+from app.accounts.service import centre_of
+from app.banks import format as bank_format
+from app.banks import service as banks
+from app.banks.models import ITEM_TYPE_NAMES, ItemType, ItemVersion
+from app.core.deps import CentreAdmin, SessionDep
+from app.core.errors import ValidationFailed
+from app.core.templating import is_htmx, render
+from app.reference.levels import get_level, is_level
+from app.web.items import question_view
 
 router = APIRouter()
+
+ItemFilterDep = Annotated[banks.ItemFilter, Depends(banks.parse_item_filter)]
+CHOICE_TYPES = (ItemType.SINGLE_CHOICE, ItemType.MULTIPLE_CHOICE)
+
+
+async def _form(request: Request) -> FormData:
+    return await request.form()
+
+
+FormDep = Annotated[FormData, Depends(_form)]
+
+
+def _levels_text(codes: list[str]) -> str:
+    return "、".join(get_level(c).display if is_level(c) else c for c in codes)
+
+
+def _answer_of(version: ItemVersion) -> str:
+    return bank_format.key_text(version.item_type, version.key)
+
+
+COMMON = {
+    "type_names": {t.value: name for t, name in ITEM_TYPE_NAMES.items()},
+    "item_types": [t.value for t in ItemType],
+    "status_names": {s.value: name for s, name in banks.STATUS_NAMES.items()},
+    "importance_names": bank_format.IMPORTANCE_NAMES,
+    "levels_text": _levels_text,
+    "answer_of": _answer_of,
+}
+
+
+@router.get("/banks")
+def bank_list(request: Request, db: SessionDep, staff: CentreAdmin) -> Response:
+    return render(
+        request, "banks/list.html", {**COMMON, "summaries": banks.list_banks(db, actor=staff)}
+    )
+
+
+@router.get("/banks/import")
+def import_form(request: Request, staff: CentreAdmin) -> Response:
+    return render(request, "banks/import.html", {"max_mb": bank_format.MAX_FILE_BYTES // 2**20})
+
+
+@router.post("/banks/import")
+def import_upload(
+    request: Request,
+    db: SessionDep,
+    staff: CentreAdmin,
+    file: Annotated[UploadFile, File()],
+) -> Response:
+    filename = PurePath(file.filename or "upload.yaml").name
+    content = file.file.read(bank_format.MAX_FILE_BYTES + 1)
+    ctx: dict[str, Any] = {"max_mb": bank_format.MAX_FILE_BYTES // 2**20, "filename": filename}
+    try:
+        result = banks.import_bank_file(
+            db, centre_id=centre_of(staff), filename=filename, content=content, actor=staff
+        )
+    except ValidationFailed as exc:
+        # Shown on the form rather than as an error page: the author fixes the file and
+        # uploads it again. Nothing of a refused file is kept.
+        db.rollback()
+        return render(
+            request,
+            "banks/import.html",
+            {**ctx, "error": exc.message, "problems": exc.details},
+            status_code=exc.status_code,
+        )
+    return render(request, "banks/import.html", {**ctx, "result": result})
+
+
+@router.get("/banks/{bank_id}")
+def bank_page(
+    request: Request,
+    bank_id: int,
+    db: SessionDep,
+    staff: CentreAdmin,
+    filters: ItemFilterDep,
+    page: int = 1,
+) -> Response:
+    """The whole page, or (htmx filter change / page link) only the item table."""
+    listing = banks.list_items(db, actor=staff, bank_id=bank_id, filters=filters, page=page)
+    bank = banks.get_bank(db, actor=staff, bank_id=bank_id)
+    ctx: dict[str, Any] = {
+        **COMMON,
+        "bank": bank,
+        "listing": listing,
+        "filters": filters,
+        "filter_query": filters.as_query(),
+        "outline": bank_format.outline_from_json(bank.outline),
+    }
+    headers = {"Vary": "HX-Request"}
+    if is_htmx(request) and not request.headers.get("hx-history-restore-request"):
+        return render(request, "banks/_items.html", ctx, headers=headers)
+    ctx["overview"] = banks.bank_overview(db, actor=staff, bank_id=bank_id)
+    return render(request, "banks/bank.html", ctx, headers=headers)
+
+
+def _point_name(outline: list[bank_format.OutlineArea], area: str, point: str) -> str:
+    found = next((a for a in outline if a.code == area), None)
+    p = found.point(point) if found else None
+    return f"{found.name if found else ''} · {p.name}" if p else ""
+
+
+@router.get("/banks/{bank_id}/items/{item_id}")
+def item_page(
+    request: Request,
+    bank_id: int,
+    item_id: int,
+    db: SessionDep,
+    staff: CentreAdmin,
+    version: int | None = None,
+) -> Response:
+    detail = banks.get_item(db, actor=staff, bank_id=bank_id, item_id=item_id)
+    shown = detail.version(version)
+    outline = bank_format.outline_from_json(detail.bank.outline)
+    return render(
+        request,
+        "banks/item.html",
+        {
+            **COMMON,
+            "detail": detail,
+            "bank": detail.bank,
+            "item": detail.item,
+            "shown": shown,
+            "question": question_view(shown),
+            "point_name": _point_name(outline, shown.area_code, shown.point_code),
+        },
+    )
+
+
+def _edit_page(
+    request: Request,
+    detail: banks.ItemDetail,
+    src: dict[str, Any],
+    problems: list[dict[str, Any]] | None = None,
+    error: str = "",
+) -> Response:
+    return render(
+        request,
+        "banks/item_edit.html",
+        {
+            **COMMON,
+            "detail": detail,
+            "bank": detail.bank,
+            "item": detail.item,
+            "src": src,
+            "outline": bank_format.outline_from_json(detail.bank.outline),
+            "labels": bank_format.OPTION_LABELS,
+            "problems": problems or [],
+            "error": error,
+        },
+        status_code=422 if problems else 200,
+    )
+
+
+@router.get("/banks/{bank_id}/items/{item_id}/edit")
+def item_edit_form(
+    request: Request, bank_id: int, item_id: int, db: SessionDep, staff: CentreAdmin
+) -> Response:
+    detail = banks.get_item(db, actor=staff, bank_id=bank_id, item_id=item_id)
+    return _edit_page(
+        request, detail, banks.item_source(detail.current, external_id=detail.item.external_id)
+    )
+
+
+@router.post("/banks/{bank_id}/items/{item_id}/edit")
+def item_edit(
+    request: Request,
+    bank_id: int,
+    item_id: int,
+    db: SessionDep,
+    staff: CentreAdmin,
+    form: FormDep,
+) -> Response:
+    detail = banks.get_item(db, actor=staff, bank_id=bank_id, item_id=item_id)
+    src = item_from_form(form, item_type=detail.current.item_type)
+    try:
+        banks.edit_item(db, actor=staff, bank_id=bank_id, item_id=item_id, data=src)
+    except ValidationFailed as exc:
+        db.rollback()
+        return _edit_page(request, detail, src, exc.details, exc.message)
+    return RedirectResponse(f"/banks/{bank_id}/items/{item_id}", status_code=303)
+
+
+# After the edit route: "edit" is not an action.
+@router.post("/banks/{bank_id}/items/{item_id}/{action}")
+def item_status(
+    bank_id: int,
+    item_id: int,
+    action: banks.StatusAction,
+    db: SessionDep,
+    staff: CentreAdmin,
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    banks.set_item_status(
+        db,
+        actor=staff,
+        bank_id=bank_id,
+        item_id=item_id,
+        status=banks.STATUS_ACTIONS[action],
+        reason=reason,
+    )
+    return RedirectResponse(f"/banks/{bank_id}/items/{item_id}", status_code=303)
+
+
+def _number_or_text(value: Any) -> Any:
+    """A typed number as a number; anything else as typed, for the validator to name."""
+    text = str(value or "").strip()
+    for parse in (int, float):
+        try:
+            return parse(text)
+        except ValueError:
+            continue
+    return text
+
+
+def item_from_form(form: FormData, *, item_type: str) -> dict[str, Any]:
+    """The edit form's fields in the bank file's shape (what edit_item validates)."""
+
+    def text(name: str) -> str:
+        value = form.get(name)
+        return value.strip() if isinstance(value, str) else ""
+
+    area, _, point = text("area_point").partition("|")
+    src: dict[str, Any] = {
+        "type": item_type,
+        "area": area,
+        "point": point,
+        "difficulty": _number_or_text(text("difficulty")),
+        "points": _number_or_text(text("points")),
+        "stem": text("stem"),
+        "levels": [v for v in form.getlist("levels") if isinstance(v, str)],
+        "explanation": text("explanation"),
+    }
+    if item_type in CHOICE_TYPES:
+        src["options"] = {
+            label: text(f"option_{label}")
+            for label in bank_format.OPTION_LABELS
+            if text(f"option_{label}")
+        }
+        if item_type == ItemType.SINGLE_CHOICE:
+            src["key"] = text("key")
+        else:
+            src["key"] = [v for v in form.getlist("key") if isinstance(v, str)]
+    elif item_type == ItemType.TRUE_FALSE:
+        src["key"] = {"true": True, "false": False}.get(text("key"), text("key"))
+    else:
+        key: dict[str, Any] = {}
+        if text("key_mode") == "numeric":
+            key["numeric"] = {
+                "value": _number_or_text(text("numeric_value")),
+                "tolerance": _number_or_text(text("numeric_tolerance")),
+            }
+        else:
+            key["accepted"] = [
+                line.strip() for line in text("accepted").splitlines() if line.strip()
+            ]
+        if text("unit"):
+            key["unit"] = text("unit")
+        src["key"] = key
+    return src

@@ -1,0 +1,1146 @@
+"""The native question-bank file (题库文件, YAML `jiping-bank/1`, see question_banks/README.md).
+
+Pure: bytes in, plain dataclasses out, no database. The whole file is checked and every
+problem is reported with its file, line, item ID and field, in Chinese, so an author can
+fix them all in one pass. The file is hostile until proven otherwise: size-capped, UTF-8
+only, and no YAML tags, anchors or aliases (alias bombs, constructor tricks) are accepted
+before anything is built from it."""
+
+import hashlib
+import io
+import json
+import math
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from ruamel.yaml import YAML
+from ruamel.yaml.constructor import DuplicateKeyError
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import (
+    AliasEvent,
+    CollectionEndEvent,
+    CollectionStartEvent,
+    NodeEvent,
+)
+
+from app.banks.models import ITEM_TYPE_NAMES, ItemType
+from app.core.errors import ValidationFailed
+from app.reference.levels import LEVELS, get_level, is_level
+
+FORMAT = "jiping-bank/1"
+MAX_FILE_BYTES = 5 * 1024 * 1024
+# A bank file nests five levels deep; anything far deeper is not a bank file, and
+# bounding it keeps the YAML composer's recursion safe.
+MAX_DEPTH = 32
+# A file that breaks everything is refused with this many problems listed, not millions.
+MAX_PROBLEMS = 1000
+
+OPTION_LABELS = "ABCDEFGH"
+IMPORTANCE = ("X", "Y", "Z")
+IMPORTANCE_NAMES = {"X": "核心", "Y": "一般", "Z": "辅助"}
+BLANK = re.compile(r"_{4,}")
+_AREA_CODE = re.compile(r"[A-Z]{1,2}")
+_POINT_CODE = re.compile(r"\d{3}")
+_BANK_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+_ITEM_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+_OCCUPATION_CODE = re.compile(r"\d-\d{2}-\d{2}-\d{2}")
+
+TOP_FIELDS = ("format", "bank", "outline", "items")
+BANK_FIELDS = ("code", "name", "occupation", "direction", "levels")
+AREA_FIELDS = ("area", "name", "weight", "points")
+POINT_FIELDS = ("code", "name", "importance")
+ITEM_FIELDS = (
+    "id",
+    "type",
+    "area",
+    "point",
+    "difficulty",
+    "points",
+    "stem",
+    "options",
+    "key",
+    "levels",
+    "explanation",
+)
+TYPE_LIST = "single_choice、multiple_choice、true_false 或 fill_in"
+CHOICE_OPTION_COUNTS = {ItemType.SINGLE_CHOICE: (2, 8), ItemType.MULTIPLE_CHOICE: (3, 8)}
+
+
+# --- results -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a bank file or an item, and where."""
+
+    file: str
+    line: int | None
+    item_id: str | None
+    field: str | None
+    problem: str
+
+    @property
+    def place(self) -> str:
+        parts = []
+        if self.file:
+            parts.append(f"{self.file}:{self.line}" if self.line else self.file)
+        if self.item_id:
+            parts.append(f"题目 {self.item_id}")
+        if self.field:
+            parts.append(f"字段 {self.field}")
+        return " ".join(parts)
+
+    def as_detail(self) -> dict[str, Any]:
+        return {
+            "place": self.place,
+            "file": self.file,
+            "line": self.line,
+            "item_id": self.item_id,
+            "field": self.field,
+            "problem": self.problem,
+        }
+
+
+@dataclass(frozen=True)
+class OutlinePoint:
+    """鉴定点: an assessment point inside an area."""
+
+    code: str
+    name: str
+    importance: str  # X core, Y general, Z peripheral
+
+
+@dataclass(frozen=True)
+class OutlineArea:
+    """鉴定范围: an assessment area of the 鉴定要素细目表 with its weight (鉴定比重, %)."""
+
+    code: str
+    name: str
+    weight: float
+    points: tuple[OutlinePoint, ...]
+
+    def point(self, code: str) -> OutlinePoint | None:
+        return next((p for p in self.points if p.code == code), None)
+
+
+@dataclass(frozen=True)
+class BankHeader:
+    code: str
+    name: str
+    occupation_code: str
+    direction: str
+    level_codes: list[str]
+
+
+@dataclass(frozen=True)
+class ItemContent:
+    """One question, normalised: what an ItemVersion stores."""
+
+    external_id: str
+    item_type: str  # ItemType
+    area_code: str
+    point_code: str
+    importance: str
+    difficulty: int
+    points: float
+    stem: str
+    options: list[dict[str, str]]  # [{"label": "A", "text": ...}] in label order
+    key: dict[str, Any]  # the stored shape documented on ItemVersion.key
+    level_codes: list[str]
+    explanation: str
+    line: int | None = field(default=None, compare=False)
+
+    @property
+    def digest(self) -> str:
+        return content_digest(self)
+
+
+@dataclass(frozen=True)
+class BankFile:
+    filename: str
+    header: BankHeader
+    outline: list[OutlineArea]
+    items: list[ItemContent]
+    digest: str  # sha256 of the file's bytes
+    header_lines: dict[str, int | None]  # line of each bank.* field, for later problems
+
+    def problem(self, field_name: str, message: str) -> Problem:
+        """A problem with a bank header field found after parsing (e.g. by the service)."""
+        return Problem(
+            self.filename, self.header_lines.get(field_name), None, f"bank.{field_name}", message
+        )
+
+
+class ItemLike(Protocol):
+    """An item's content: ItemContent here, ItemVersion in the database."""
+
+    @property
+    def item_type(self) -> str: ...
+    @property
+    def area_code(self) -> str: ...
+    @property
+    def point_code(self) -> str: ...
+    @property
+    def importance(self) -> str: ...
+    @property
+    def difficulty(self) -> int: ...
+    @property
+    def points(self) -> float: ...
+    @property
+    def stem(self) -> str: ...
+    @property
+    def options(self) -> list[dict[str, str]]: ...
+    @property
+    def key(self) -> dict[str, Any]: ...
+    @property
+    def level_codes(self) -> list[str]: ...
+    @property
+    def explanation(self) -> str: ...
+
+
+# The fields that make up an item's content (ItemVersion columns of the same names).
+CONTENT_FIELDS = (
+    "item_type",
+    "area_code",
+    "point_code",
+    "importance",
+    "difficulty",
+    "points",
+    "stem",
+    "options",
+    "key",
+    "level_codes",
+    "explanation",
+)
+
+
+def content_of(item: ItemLike) -> dict[str, Any]:
+    return {name: getattr(item, name) for name in CONTENT_FIELDS}
+
+
+def content_digest(item: ItemLike) -> str:
+    """sha256 of an item's normalised content: equal digests mean the same question."""
+    content = content_of(item)
+    content["points"] = float(item.points)
+    canonical = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+# --- locating things in the parsed YAML ----------------------------------------------
+
+
+def _node_line(node: Any) -> int | None:
+    """1-based line where a mapping or sequence starts (None for plain dicts from the API)."""
+    lc = getattr(node, "lc", None)
+    line = getattr(lc, "line", None)
+    return line + 1 if isinstance(line, int) else None
+
+
+def _key_line(node: Any, key: Any) -> int | None:
+    lc = getattr(node, "lc", None)
+    if lc is not None:
+        try:
+            return int(lc.key(key)[0]) + 1
+        except (KeyError, TypeError, AttributeError, IndexError):
+            pass
+    return _node_line(node)
+
+
+def _path_line(node: Any, path: str) -> int | None:
+    """Line of a dotted field (`key.numeric.value`), or of the deepest part that exists."""
+    line = _node_line(node)
+    for part in path.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            break
+        line = _key_line(node, part) or line
+        node = node[part]
+    return line
+
+
+def _element_line(seq: Any, index: int) -> int | None:
+    lc = getattr(seq, "lc", None)
+    if lc is not None:
+        try:
+            return int(lc.item(index)[0]) + 1
+        except (KeyError, TypeError, AttributeError, IndexError):
+            pass
+    return _node_line(seq)
+
+
+# --- scalar checks -------------------------------------------------------------------
+
+
+def _text(value: Any) -> str | None:
+    """A non-empty string, stripped; None otherwise."""
+    if isinstance(value, str) and value.strip():
+        return str(value).strip()
+    return None
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def _code3(value: Any) -> str | None:
+    """A three-digit code. `001` written without quotes is read by YAML as the integer 1,
+    but ruamel keeps the written width, so the author's intent is recovered exactly."""
+    if isinstance(value, str):
+        return value.strip() if _POINT_CODE.fullmatch(value.strip()) else None
+    written_width = getattr(value, "_width", None)
+    if isinstance(value, int) and not isinstance(value, bool) and written_width == 3:
+        return f"{value:03d}" if 0 <= value < 1000 else None
+    return None
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "空"
+    if isinstance(value, bool):
+        return "“true”" if value else "“false”"
+    if isinstance(value, Mapping):
+        return "映射"
+    if isinstance(value, list):
+        return "列表"
+    return f"“{value}”"
+
+
+def _level_order(code: str) -> tuple[str, int]:
+    lv = get_level(code)
+    return (lv.scheme.value, lv.order)
+
+
+Report = Callable[[str | None, str], None]
+
+
+def _check_levels(
+    value: Any, report: Report, field_name: str, *, allowed: Sequence[str] | None = None
+) -> list[str] | None:
+    """Level codes or Chinese names (中级工, 四级) → codes, in level order."""
+    if not isinstance(value, list) or not value:
+        report(field_name, "应为非空的等级列表，如 [intermediate]")
+        return None
+    codes: list[str] = []
+    ok = True
+    for raw in value:
+        if not isinstance(raw, str) or not is_level(raw):
+            report(
+                field_name, f"未知的等级{_shown(raw)}（可写代码如 intermediate 或名称如 中级工）"
+            )
+            ok = False
+            continue
+        code = get_level(raw).code
+        if code in codes:
+            report(field_name, f"等级 {raw} 重复")
+            ok = False
+            continue
+        if allowed is not None and code not in allowed:
+            report(
+                field_name,
+                f"等级 {raw} 不在题库适用的等级（{'、'.join(allowed)}）之内",
+            )
+            ok = False
+            continue
+        codes.append(code)
+    return sorted(codes, key=_level_order) if ok else None
+
+
+def _unknown_fields(node: Mapping[Any, Any], known: Iterable[str], report: Report) -> None:
+    known_set = set(known)
+    for k in node:
+        if k not in known_set:
+            report(str(k), f"未知字段“{k}”（可用字段：{'、'.join(known)}）")
+
+
+# --- one item ------------------------------------------------------------------------
+
+
+def validate_item(
+    raw: Any,
+    *,
+    outline: Sequence[OutlineArea],
+    bank_levels: Sequence[str],
+    file: str = "",
+    line: int | None = None,
+) -> tuple[ItemContent | None, list[Problem]]:
+    """Check one item (as written in a bank file, or sent by the edit form / API).
+
+    Returns the normalised content, or None with every problem found."""
+    problems: list[Problem] = []
+    if not isinstance(raw, Mapping):
+        problems.append(Problem(file, line, None, None, "题目应写成“字段: 值”的映射"))
+        return None, problems
+    item_line = _node_line(raw) or line
+    raw_id = raw.get("id")
+    item_id = str(raw_id).strip() if isinstance(raw_id, str) and raw_id.strip() else None
+
+    def report(field_name: str | None, message: str) -> None:
+        at = _path_line(raw, field_name) if field_name else item_line
+        problems.append(Problem(file, at or item_line, item_id, field_name, message))
+
+    _unknown_fields(raw, ITEM_FIELDS, report)
+
+    if "id" not in raw:
+        report("id", "缺少题目编号 id")
+    elif item_id is None:
+        report("id", f"题目编号应为文本（如 DG4-A001-001），实际为{_shown(raw_id)}")
+    elif not _ITEM_ID.fullmatch(item_id):
+        report("id", "题目编号只能由字母、数字、点、横线和下划线组成，且不超过 64 个字符")
+
+    item_type: ItemType | None = None
+    if "type" not in raw:
+        report("type", f"缺少题型 type（{TYPE_LIST}）")
+    else:
+        try:
+            item_type = ItemType(raw["type"])
+        except ValueError:
+            report("type", f"未知题型{_shown(raw['type'])}，应为 {TYPE_LIST}")
+
+    area = _check_area_point(raw, outline, report)
+
+    difficulty = raw.get("difficulty")
+    if "difficulty" not in raw:
+        report("difficulty", "缺少难度 difficulty（1 至 5）")
+    elif (
+        isinstance(difficulty, bool) or not isinstance(difficulty, int) or not 1 <= difficulty <= 5
+    ):
+        report("difficulty", f"难度应为 1 至 5 的整数，实际为{_shown(difficulty)}")
+
+    points = _number(raw.get("points"))
+    if "points" not in raw:
+        report("points", "缺少分值 points")
+    elif points is None or points <= 0:
+        report("points", f"分值应为大于 0 的数，实际为{_shown(raw.get('points'))}")
+    elif (points * 2) != int(points * 2):
+        report("points", f"分值应为 0.5 的整数倍，实际为 {points:g}")
+    elif points > 100:
+        report("points", f"分值不能超过 100，实际为 {points:g}")
+
+    stem = _text(raw.get("stem"))
+    if "stem" not in raw:
+        report("stem", "缺少题干 stem")
+    elif stem is None:
+        report("stem", "题干不能为空")
+    elif item_type == ItemType.FILL_IN:
+        blanks = len(BLANK.findall(stem))
+        if blanks == 0:
+            report("stem", "填空题的题干中应有一个用 ____（至少四个下划线）标出的空")
+        elif blanks > 1:
+            report("stem", f"填空题只能有一个空，题干中有 {blanks} 个 ____")
+
+    options = _check_options(raw, item_type, report)
+    key = _check_key(raw, item_type, options, report)
+
+    levels: list[str] | None = list(bank_levels)
+    if "levels" in raw:
+        levels = _check_levels(raw["levels"], report, "levels", allowed=bank_levels)
+
+    explanation = ""
+    if raw.get("explanation") is not None:
+        if not isinstance(raw["explanation"], str):
+            report("explanation", "解析应为文本")
+        else:
+            explanation = str(raw["explanation"]).strip()
+
+    if problems:
+        return None, problems
+    assert item_id and item_type and area and stem and points is not None and levels is not None
+    assert isinstance(difficulty, int) and options is not None and key is not None
+    area_code, point = area
+    return (
+        ItemContent(
+            external_id=item_id,
+            item_type=item_type.value,
+            area_code=area_code,
+            point_code=point.code,
+            importance=point.importance,
+            difficulty=int(difficulty),
+            points=points,
+            stem=stem,
+            options=options,
+            key=key,
+            level_codes=levels,
+            explanation=explanation,
+            line=item_line,
+        ),
+        problems,
+    )
+
+
+def _check_area_point(
+    raw: Mapping[str, Any], outline: Sequence[OutlineArea], report: Report
+) -> tuple[str, OutlinePoint] | None:
+    if "area" not in raw:
+        report("area", "缺少鉴定范围 area（如 A）")
+        return None
+    area_code = raw["area"]
+    area = next((a for a in outline if a.code == area_code), None)
+    if area is None:
+        known = "、".join(a.code for a in outline) or "无"
+        report("area", f"鉴定范围{_shown(area_code)}不在鉴定要素细目表中（已有：{known}）")
+    if "point" not in raw:
+        report("point", '缺少鉴定点 point（如 "001"）')
+        return None
+    code = _code3(raw["point"])
+    if code is None:
+        report("point", f'鉴定点编码应为三位数字（如 "001"），实际为{_shown(raw["point"])}')
+        return None
+    if area is None:
+        return None
+    point = area.point(code)
+    if point is None:
+        report("point", f"鉴定范围 {area.code} 中没有鉴定点 {code}")
+        return None
+    return area.code, point
+
+
+def _check_options(
+    raw: Mapping[str, Any], item_type: ItemType | None, report: Report
+) -> list[dict[str, str]] | None:
+    value = raw.get("options")
+    if item_type is None:
+        return None
+    if item_type not in CHOICE_OPTION_COUNTS:
+        if value:
+            report("options", f"{_type_name(item_type)}不应有选项 options")
+            return None
+        return []
+    low, high = CHOICE_OPTION_COUNTS[item_type]
+    if "options" not in raw:
+        report("options", f"缺少选项 options（{low} 至 {high} 个，标签 A、B、C……）")
+        return None
+    if not isinstance(value, Mapping):
+        report("options", "选项应写成“标签: 内容”的映射，如 A: 正比")
+        return None
+    ok = True
+    options: list[dict[str, str]] = []
+    for label, text in value.items():
+        if not isinstance(label, str) or label not in OPTION_LABELS:
+            report(f"options.{label}", f"选项标签{_shown(label)}无效，应为 A 至 H 的大写字母")
+            ok = False
+            continue
+        content = _text(text)
+        if content is None:
+            hint = "（数字请加引号）" if _number(text) is not None else ""
+            report(f"options.{label}", f"选项 {label} 的内容应为非空文本{hint}")
+            ok = False
+            continue
+        options.append({"label": label, "text": content})
+    if not ok:
+        return None
+    options.sort(key=lambda o: o["label"])
+    labels = [o["label"] for o in options]
+    if not low <= len(labels) <= high:
+        report(
+            "options",
+            f"{_type_name(item_type)}应有 {low} 至 {high} 个选项，实际为 {len(labels)} 个",
+        )
+        return None
+    if "".join(labels) != OPTION_LABELS[: len(labels)]:
+        report(
+            "options",
+            f"选项标签应从 A 起连续编排（{'、'.join(OPTION_LABELS[: len(labels)])}），"
+            f"实际为 {'、'.join(labels)}",
+        )
+        return None
+    return options
+
+
+def _check_key(
+    raw: Mapping[str, Any],
+    item_type: ItemType | None,
+    options: list[dict[str, str]] | None,
+    report: Report,
+) -> dict[str, Any] | None:
+    if item_type is None:
+        return None
+    if "key" not in raw:
+        report("key", "缺少答案 key")
+        return None
+    value = raw["key"]
+    labels = [o["label"] for o in options] if options else None
+
+    def label_problem(label: Any) -> str | None:
+        if not isinstance(label, str) or label not in OPTION_LABELS:
+            return f"答案{_shown(label)}不是选项标签（A 至 H）"
+        if labels is not None and label not in labels:
+            return f"答案 {label} 不在选项中（选项：{'、'.join(labels)}）"
+        return None
+
+    if item_type == ItemType.SINGLE_CHOICE:
+        if isinstance(value, list):
+            report("key", "单项选择题只能有一个答案，如 key: B")
+            return None
+        if problem := label_problem(value):
+            report("key", problem)
+            return None
+        return {"answer": str(value)}
+
+    if item_type == ItemType.MULTIPLE_CHOICE:
+        if not isinstance(value, list):
+            report("key", "多项选择题的答案应为标签列表，如 key: [A, C]")
+            return None
+        found = [label_problem(v) for v in value]
+        bad = [p for p in found if p]
+        for p in bad:
+            report("key", p)
+        chosen = [str(v) for v in value]
+        dupes = sorted({v for v in chosen if chosen.count(v) > 1})
+        if dupes:
+            report("key", f"答案中 {'、'.join(dupes)} 重复")
+        elif not bad and len(chosen) < 2:
+            report("key", "多项选择题至少有两个正确答案")
+        if bad or dupes or len(chosen) < 2:
+            return None
+        return {"answer": sorted(chosen)}
+
+    if item_type == ItemType.TRUE_FALSE:
+        if not isinstance(value, bool):
+            report("key", f"判断题的答案应为 true 或 false，实际为{_shown(value)}")
+            return None
+        return {"answer": bool(value)}
+
+    return _check_fill_in_key(value, report)
+
+
+def _check_fill_in_key(value: Any, report: Report) -> dict[str, Any] | None:
+    if not isinstance(value, Mapping):
+        report(
+            "key",
+            "填空题的答案应写成 accepted: [答案, ...] 或 numeric: {value: 数值, tolerance: 允差}",
+        )
+        return None
+    ok = True
+    for k in value:
+        if k not in ("accepted", "numeric", "unit"):
+            report(f"key.{k}", f"填空题答案中的未知字段“{k}”（可用：accepted、numeric、unit）")
+            ok = False
+    has_accepted, has_numeric = "accepted" in value, "numeric" in value
+    if has_accepted == has_numeric:
+        report("key", "填空题答案应有且只有 accepted（文本答案）或 numeric（数值答案）之一")
+        return None
+    key: dict[str, Any] = {}
+    if has_accepted:
+        accepted = value["accepted"]
+        if not isinstance(accepted, list) or not accepted:
+            report("key.accepted", "accepted 应为非空的答案列表，如 accepted: [传输层, 传输]")
+            ok = False
+        else:
+            texts = [_text(a) for a in accepted]
+            if any(t is None for t in texts):
+                report("key.accepted", "accepted 中的每个答案都应为非空文本（数字请加引号）")
+                ok = False
+            key["accepted"] = texts
+    else:
+        numeric = value["numeric"]
+        if not isinstance(numeric, Mapping):
+            report("key.numeric", "numeric 应写成 {value: 数值, tolerance: 允差}")
+            return None
+        for k in numeric:
+            if k not in ("value", "tolerance"):
+                report(f"key.numeric.{k}", f"numeric 中的未知字段“{k}”（可用：value、tolerance）")
+                ok = False
+        number = _number(numeric.get("value"))
+        tolerance = _number(numeric.get("tolerance"))
+        if number is None:
+            report(
+                "key.numeric.value", f"数值答案 value 应为数，实际为{_shown(numeric.get('value'))}"
+            )
+            ok = False
+        if "tolerance" not in numeric:
+            report("key.numeric.tolerance", "缺少允差 tolerance（不允许误差时写 0）")
+            ok = False
+        elif tolerance is None or tolerance < 0:
+            report(
+                "key.numeric.tolerance",
+                f"允差 tolerance 应为不小于 0 的数，实际为{_shown(numeric.get('tolerance'))}",
+            )
+            ok = False
+        key["numeric"] = {"value": number, "tolerance": tolerance}
+    if "unit" in value:
+        unit = _text(value["unit"])
+        if unit is None:
+            report("key.unit", "单位 unit 应为非空文本，如 V")
+            ok = False
+        key["unit"] = unit
+    return key if ok else None
+
+
+def _type_name(item_type: ItemType) -> str:
+    return ITEM_TYPE_NAMES[item_type]
+
+
+# --- the outline ---------------------------------------------------------------------
+
+
+def _check_outline(
+    value: Any, file: str, node_line: int | None
+) -> tuple[list[OutlineArea], list[Problem]]:
+    problems: list[Problem] = []
+
+    def at(node: Any, key: Any, field_name: str, message: str) -> None:
+        problems.append(Problem(file, _key_line(node, key) or node_line, None, field_name, message))
+
+    if not isinstance(value, list) or not value:
+        problems.append(
+            Problem(
+                file, node_line, None, "outline", "鉴定要素细目表 outline 应为非空的鉴定范围列表"
+            )
+        )
+        return [], problems
+    areas: list[OutlineArea] = []
+    seen_areas: dict[str, int | None] = {}
+    weights_ok = True
+    for index, raw in enumerate(value):
+        where = f"outline[{index + 1}]"
+        if not isinstance(raw, Mapping):
+            problems.append(
+                Problem(file, _element_line(value, index), None, where, "鉴定范围应写成映射")
+            )
+            weights_ok = False
+            continue
+        code = raw.get("area")
+        code_ok = isinstance(code, str) and bool(_AREA_CODE.fullmatch(code))
+        if code_ok:
+            where = f"outline.{code}"
+
+        def report(
+            field_name: str | None, message: str, raw: Any = raw, where: str = where
+        ) -> None:
+            name = f"{where}.{field_name}" if field_name else where
+            at(raw, field_name, name, message)
+
+        _unknown_fields(raw, AREA_FIELDS, report)
+        if "area" not in raw:
+            report("area", "缺少鉴定范围代码 area（如 A）")
+        elif not code_ok:
+            report("area", f"鉴定范围代码应为大写字母（如 A），实际为{_shown(code)}")
+        elif code in seen_areas:
+            report("area", f"鉴定范围 {code} 重复（第 {seen_areas[code]} 行已有）")
+            code_ok = False
+        name = _text(raw.get("name"))
+        if name is None:
+            report("name", "鉴定范围名称 name 不能为空")
+        weight = _number(raw.get("weight"))
+        if "weight" not in raw:
+            report("weight", "缺少鉴定比重 weight（百分数）")
+            weights_ok = False
+        elif weight is None or not 0 < weight <= 100:
+            report("weight", f"鉴定比重应为 0 至 100 之间的数，实际为{_shown(raw.get('weight'))}")
+            weights_ok = False
+        points = _check_points(raw, file, where, _node_line(raw) or node_line, problems)
+        if code_ok:
+            assert isinstance(code, str)
+            seen_areas[code] = _key_line(raw, "area")
+            # Kept even when partly broken, for the same reason as points.
+            areas.append(OutlineArea(code, name or "", weight or 0.0, tuple(points or ())))
+    if weights_ok:
+        total = sum(_number(a.get("weight")) or 0 for a in value if isinstance(a, Mapping))
+        if abs(total - 100) > 1e-6:
+            problems.append(
+                Problem(
+                    file,
+                    node_line,
+                    None,
+                    "outline",
+                    f"各鉴定范围的比重之和应为 100，实际为 {total:g}",
+                )
+            )
+    return areas, problems
+
+
+def _check_points(
+    area: Mapping[str, Any], file: str, where: str, fallback: int | None, problems: list[Problem]
+) -> list[OutlinePoint] | None:
+    value = area.get("points")
+    if not isinstance(value, list) or not value:
+        problems.append(
+            Problem(
+                file,
+                _key_line(area, "points") or fallback,
+                None,
+                f"{where}.points",
+                "鉴定点 points 应为非空列表",
+            )
+        )
+        return None
+    points: list[OutlinePoint] = []
+    seen: dict[str, int | None] = {}
+    for index, raw in enumerate(value):
+        if not isinstance(raw, Mapping):
+            problems.append(
+                Problem(
+                    file, _element_line(value, index), None, f"{where}.points", "鉴定点应写成映射"
+                )
+            )
+            continue
+        code = _code3(raw.get("code"))
+        here = f"{where}.points.{code}" if code else f"{where}.points[{index + 1}]"
+
+        def report(field_name: str | None, message: str, raw: Any = raw, here: str = here) -> None:
+            line = _key_line(raw, field_name) or fallback
+            name = f"{here}.{field_name}" if field_name else here
+            problems.append(Problem(file, line, None, name, message))
+
+        _unknown_fields(raw, POINT_FIELDS, report)
+        name = _text(raw.get("name"))
+        if name is None:
+            report("name", "鉴定点名称 name 不能为空")
+        importance = raw.get("importance")
+        if importance not in IMPORTANCE:
+            report(
+                "importance",
+                f"重要程度应为 X（核心）、Y（一般）或 Z（辅助），实际为{_shown(importance)}",
+            )
+        if code is None:
+            report("code", f'鉴定点编码应为三位数字（如 "001"），实际为{_shown(raw.get("code"))}')
+        elif code in seen:
+            report("code", f"鉴定点 {code} 在本鉴定范围内重复（第 {seen[code]} 行已有）")
+        else:
+            seen[code] = _key_line(raw, "code")
+            # Kept even with a broken name or importance: items that use the point are then
+            # checked against it instead of being reported a second time.
+            points.append(OutlinePoint(code, name or "", str(importance or "")))
+    return points
+
+
+def outline_to_json(outline: Sequence[OutlineArea]) -> list[dict[str, Any]]:
+    """The shape stored in QuestionBank.outline."""
+    return [
+        {
+            "area": a.code,
+            "name": a.name,
+            "weight": a.weight,
+            "points": [
+                {"code": p.code, "name": p.name, "importance": p.importance} for p in a.points
+            ],
+        }
+        for a in outline
+    ]
+
+
+def outline_from_json(data: Sequence[Mapping[str, Any]]) -> list[OutlineArea]:
+    return [
+        OutlineArea(
+            code=str(a["area"]),
+            name=str(a["name"]),
+            weight=float(a["weight"]),
+            points=tuple(
+                OutlinePoint(str(p["code"]), str(p["name"]), str(p["importance"]))
+                for p in a["points"]
+            ),
+        )
+        for a in data
+    ]
+
+
+# --- the whole file ------------------------------------------------------------------
+
+
+def _scan_events(text: str, file: str) -> list[Problem]:
+    """Refuse what a bank file never needs before building anything: aliases and anchors
+    (an alias bomb expands to billions of nodes), explicit tags (constructors), and
+    absurd nesting. Parsing events costs memory proportional to the text only."""
+    problems: list[Problem] = []
+    depth = 0
+    try:
+        for event in YAML(typ="rt").parse(io.StringIO(text)):
+            line = event.start_mark.line + 1 if event.start_mark else None
+            if isinstance(event, AliasEvent):
+                problems.append(
+                    Problem(file, line, None, None, f"不允许使用 YAML 别名（*{event.anchor}）")
+                )
+            elif isinstance(event, NodeEvent):
+                if event.anchor:
+                    problems.append(
+                        Problem(file, line, None, None, f"不允许使用 YAML 锚点（&{event.anchor}）")
+                    )
+                tag = getattr(event, "tag", None)
+                if tag is not None:
+                    problems.append(
+                        Problem(file, line, None, None, f"不允许使用 YAML 标签（{tag}）")
+                    )
+            if isinstance(event, CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    problems.append(Problem(file, line, None, None, f"嵌套层次超过 {MAX_DEPTH} 层"))
+                    break
+            elif isinstance(event, CollectionEndEvent):
+                depth -= 1
+            if len(problems) >= 20:
+                break
+    except YAMLError as exc:
+        return [_yaml_problem(exc, file)]
+    return problems
+
+
+def _yaml_problem(exc: YAMLError, file: str) -> Problem:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    line = mark.line + 1 if mark is not None else None
+    if isinstance(exc, DuplicateKeyError):
+        detail = (
+            str(exc.problem or "")
+            .split(" with value")[0]
+            .replace("found duplicate key", "")
+            .strip()
+        )
+        return Problem(file, line, None, None, f"同一层中字段 {detail} 重复")
+    if isinstance(exc, MarkedYAMLError):
+        detail = exc.problem or exc.context or ""
+    else:
+        detail = str(exc).splitlines()[0] if str(exc) else ""
+    return Problem(file, line, None, None, f"不是有效的 YAML：{detail}")
+
+
+def _decode(content: bytes, file: str) -> tuple[str | None, list[Problem]]:
+    if not file.lower().endswith((".yaml", ".yml")):
+        return None, [Problem(file, None, None, None, "题库文件应为 .yaml 文件")]
+    if len(content) > MAX_FILE_BYTES:
+        size = len(content) / 1024 / 1024
+        return None, [
+            Problem(file, None, None, None, f"文件过大（{size:.1f} MB），题库文件不能超过 5 MB")
+        ]
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = content[: exc.start].count(b"\n") + 1
+        return None, [
+            Problem(file, line, None, None, "文件不是 UTF-8 编码（请用 UTF-8 保存后再导入）")
+        ]
+    if not text.strip():
+        return None, [Problem(file, None, None, None, "文件为空")]
+    return text, []
+
+
+def check_bank_file(content: bytes, filename: str) -> tuple[BankFile | None, list[Problem]]:
+    """Parse and validate a whole bank file: the bank, or None with every problem."""
+    file = filename
+    text, problems = _decode(content, file)
+    if text is None:
+        return None, problems
+    problems = _scan_events(text, file)
+    if problems:
+        return None, problems
+    try:
+        doc = YAML(typ="rt").load(text)
+    except YAMLError as exc:
+        return None, [_yaml_problem(exc, file)]
+    if doc is None:
+        return None, [Problem(file, None, None, None, "文件为空")]
+    if not isinstance(doc, Mapping):
+        return None, [
+            Problem(file, 1, None, None, "题库文件的顶层应为映射（format、bank、outline、items）")
+        ]
+
+    def top(field_name: str | None, message: str) -> None:
+        problems.append(
+            Problem(
+                file, _key_line(doc, field_name) if field_name else 1, None, field_name, message
+            )
+        )
+
+    _unknown_fields(doc, TOP_FIELDS, top)
+    if "format" not in doc:
+        problems.append(Problem(file, 1, None, "format", f"缺少格式标记 format: {FORMAT}"))
+    elif doc["format"] != FORMAT:
+        top("format", f"不支持的格式{_shown(doc['format'])}，应为 {FORMAT}")
+
+    header, header_lines = _check_header(doc, file, problems)
+    outline, outline_problems = _check_outline(
+        doc.get("outline"), file, _key_line(doc, "outline") or 1
+    )
+    problems.extend(outline_problems)
+    items = _check_items(doc, file, outline, header.level_codes if header else None, problems)
+
+    if problems:
+        if len(problems) > MAX_PROBLEMS:
+            shown = problems[:MAX_PROBLEMS]
+            shown.append(
+                Problem(
+                    file,
+                    None,
+                    None,
+                    None,
+                    f"问题过多，仅列出前 {MAX_PROBLEMS} 处（共 {len(problems)} 处）",
+                )
+            )
+            problems = shown
+        return None, problems
+    assert header is not None
+    return (
+        BankFile(
+            filename=file,
+            header=header,
+            outline=outline,
+            items=items,
+            digest=hashlib.sha256(content).hexdigest(),
+            header_lines=header_lines,
+        ),
+        [],
+    )
+
+
+def parse_bank_file(content: bytes, filename: str) -> BankFile:
+    """The bank in a file, or ValidationFailed listing every problem."""
+    bank, problems = check_bank_file(content, filename)
+    if bank is None:
+        raise ValidationFailed(
+            f"题库文件 {filename} 有 {len(problems)} 处问题，未导入任何内容",
+            code="invalid_bank_file",
+            details=[p.as_detail() for p in problems],
+        )
+    return bank
+
+
+def _check_header(
+    doc: Mapping[str, Any], file: str, problems: list[Problem]
+) -> tuple[BankHeader | None, dict[str, int | None]]:
+    raw = doc.get("bank")
+    lines: dict[str, int | None] = {}
+    if not isinstance(raw, Mapping):
+        line = _key_line(doc, "bank") if "bank" in doc else 1
+        problems.append(
+            Problem(file, line, None, "bank", "缺少题库信息 bank（code、name、occupation、levels）")
+        )
+        return None, lines
+    lines = {k: _key_line(raw, k) for k in BANK_FIELDS}
+    before = len(problems)
+
+    def report(field_name: str | None, message: str) -> None:
+        line = _key_line(raw, field_name) if field_name in raw else _node_line(raw)
+        problems.append(
+            Problem(file, line, None, f"bank.{field_name}" if field_name else "bank", message)
+        )
+
+    _unknown_fields(raw, BANK_FIELDS, report)
+    code = _text(raw.get("code"))
+    if code is None:
+        report("code", "题库代码 code 不能为空")
+    elif not _BANK_CODE.fullmatch(code):
+        report("code", "题库代码只能由字母、数字、点、横线和下划线组成，且不超过 64 个字符")
+    name = _text(raw.get("name"))
+    if name is None:
+        report("name", "题库名称 name 不能为空")
+    elif len(name) > 200:
+        report("name", "题库名称不能超过 200 个字符")
+    occupation = _text(raw.get("occupation"))
+    if "occupation" not in raw:
+        report("occupation", '缺少职业编码 occupation（职业分类大典编码，如 "6-31-01-03"）')
+    elif occupation is None or not _OCCUPATION_CODE.fullmatch(occupation):
+        report(
+            "occupation",
+            f'职业编码应为职业分类大典编码（如 "6-31-01-03"），实际为{_shown(raw.get("occupation"))}',
+        )
+    direction = raw.get("direction")
+    if direction is not None and not isinstance(direction, str):
+        report("direction", '工种/方向 direction 应为文本（没有时写 ""）')
+    levels = _check_levels(raw.get("levels"), report, "levels")
+    if len(problems) > before:
+        return None, lines
+    assert code and name and occupation and levels
+    return BankHeader(code, name, occupation, str(direction or "").strip(), levels), lines
+
+
+def _check_items(
+    doc: Mapping[str, Any],
+    file: str,
+    outline: list[OutlineArea],
+    bank_levels: list[str] | None,
+    problems: list[Problem],
+) -> list[ItemContent]:
+    value = doc.get("items")
+    if not isinstance(value, list) or not value:
+        line = _key_line(doc, "items") if "items" in doc else 1
+        problems.append(Problem(file, line, None, "items", "题目列表 items 应为非空列表"))
+        return []
+    # Items are still checked when the header is broken; levels then can't be compared.
+    levels = bank_levels if bank_levels is not None else [lv.code for lv in LEVELS]
+    items: list[ItemContent] = []
+    seen: dict[str, int | None] = {}
+    for index, raw in enumerate(value):
+        line = _element_line(value, index)
+        item, found = validate_item(raw, outline=outline, bank_levels=levels, file=file, line=line)
+        problems.extend(found)
+        raw_id = raw.get("id") if isinstance(raw, Mapping) else None
+        if isinstance(raw_id, str) and raw_id.strip():
+            item_id = raw_id.strip()
+            if item_id in seen:
+                problems.append(
+                    Problem(
+                        file,
+                        _key_line(raw, "id"),
+                        item_id,
+                        "id",
+                        f"题目编号 {item_id} 重复（第 {seen[item_id]} 行已有）",
+                    )
+                )
+            else:
+                seen[item_id] = _key_line(raw, "id")
+        if item is not None:
+            items.append(item)
+    return items
+
+
+# --- the other way: stored content back to the file's shape ---------------------------
+
+
+def key_to_source(item_type: str, key: Mapping[str, Any]) -> Any:
+    """ItemVersion.key as a bank file (and the edit form / API) writes it."""
+    if item_type in (ItemType.SINGLE_CHOICE, ItemType.MULTIPLE_CHOICE, ItemType.TRUE_FALSE):
+        return key.get("answer")
+    out: dict[str, Any] = {}
+    if "accepted" in key:
+        out["accepted"] = list(key["accepted"])
+    if "numeric" in key:
+        numeric = key["numeric"]
+        out["numeric"] = {
+            "value": _plain_number(numeric["value"]),
+            "tolerance": _plain_number(numeric["tolerance"]),
+        }
+    if key.get("unit"):
+        out["unit"] = key["unit"]
+    return out
+
+
+def _plain_number(value: float) -> float | int:
+    return int(value) if float(value).is_integer() else float(value)
+
+
+def source_of(item: ItemLike, *, external_id: str) -> dict[str, Any]:
+    """An item in the file's shape: what validate_item accepts back."""
+    src: dict[str, Any] = {
+        "id": external_id,
+        "type": item.item_type,
+        "area": item.area_code,
+        "point": item.point_code,
+        "difficulty": item.difficulty,
+        "points": _plain_number(item.points),
+        "stem": item.stem,
+    }
+    if item.options:
+        src["options"] = {o["label"]: o["text"] for o in item.options}
+    src["key"] = key_to_source(item.item_type, item.key)
+    src["levels"] = list(item.level_codes)
+    if item.explanation:
+        src["explanation"] = item.explanation
+    return src
+
+
+def key_text(item_type: str, key: Mapping[str, Any]) -> str:
+    """The key as staff read it: B; A、C; 正确; 传输层 / 传输; 220 ± 0.5 V."""
+    if item_type == ItemType.SINGLE_CHOICE:
+        return str(key.get("answer", ""))
+    if item_type == ItemType.MULTIPLE_CHOICE:
+        return "、".join(key.get("answer", []))
+    if item_type == ItemType.TRUE_FALSE:
+        return "正确" if key.get("answer") else "错误"
+    unit = f" {key['unit']}" if key.get("unit") else ""
+    if "numeric" in key:
+        value, tolerance = key["numeric"]["value"], key["numeric"]["tolerance"]
+        spread = f" ± {tolerance:g}" if tolerance else ""
+        return f"{value:g}{spread}{unit}"
+    return " / ".join(key.get("accepted", [])) + unit

@@ -1,0 +1,602 @@
+"""Question banks: importing bank files, browsing and editing items, and the pool that
+exam assembly draws from.
+
+Items are never edited in place and never deleted: an edit or a changed re-import adds an
+ItemVersion, and an item gone from a re-imported file is retired, because exam forms
+point at versions and must keep showing exactly what the candidate saw."""
+
+import logging
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, NoReturn
+
+from sqlmodel import Session, col, func, or_, select
+
+from app.accounts.models import Role
+from app.accounts.service import Staff, centre_of, require_role
+from app.audit import service as audit
+from app.banks import format as bank_format
+from app.banks.format import ItemContent, OutlineArea
+from app.banks.models import Item, ItemStatus, ItemType, ItemVersion, QuestionBank
+from app.core.clock import utcnow
+from app.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.reference import service as reference
+from app.reference.models import Occupation
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PER_PAGE = 50
+MAX_PER_PAGE = 200
+ITEM_TYPES = tuple(ItemType)
+STATUS_NAMES = {ItemStatus.ACTIVE: "可用", ItemStatus.RETIRED: "停用"}
+# The page and API actions that change an item's status.
+StatusAction = Literal["retire", "reactivate"]
+STATUS_ACTIONS: dict[str, ItemStatus] = {
+    "retire": ItemStatus.RETIRED,
+    "reactivate": ItemStatus.ACTIVE,
+}
+
+
+# --- importing -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    bank: QuestionBank
+    created: int  # new items
+    new_versions: int  # items whose content changed
+    unchanged: int
+    retired: int  # items no longer in the file, now retired
+    bank_created: bool
+    summary: str  # in Chinese, for the page and the CLI
+
+
+def import_bank_file(
+    db: Session, *, centre_id: int, filename: str, content: bytes, actor: Staff | None
+) -> ImportResult:
+    """Import (or re-import) a bank file for a centre: all of it, or nothing with every
+    problem listed in the ValidationFailed details."""
+    if actor is not None:
+        require_role(actor, Role.CENTRE_ADMIN)
+        if centre_of(actor) != centre_id:
+            raise PermissionDenied("只能向本机构导入题库", code="other_centre")
+    parsed = bank_format.parse_bank_file(content, filename)
+    header = parsed.header
+    occupation = reference.occupation_by_code(db, header.occupation_code, header.direction)
+    bank = db.exec(
+        select(QuestionBank).where(
+            QuestionBank.centre_id == centre_id, QuestionBank.code == header.code
+        )
+    ).first()
+    if occupation is None:
+        direction = f"（工种/方向“{header.direction}”）" if header.direction else ""
+        _refuse(
+            parsed.problem(
+                "occupation", f"职业编码 {header.occupation_code}{direction} 未登记，请先登记该职业"
+            )
+        )
+    assert occupation is not None and occupation.id is not None
+    if bank is not None and bank.occupation_id != occupation.id:
+        old = db.get(Occupation, bank.occupation_id)
+        _refuse(
+            parsed.problem(
+                "occupation",
+                f"题库 {header.code} 已属于职业 {old.code if old else bank.occupation_id}，"
+                f"不能改为 {header.occupation_code}（请换一个题库代码）",
+            )
+        )
+
+    outline_json = bank_format.outline_to_json(parsed.outline)
+    bank_created = bank is None
+    if bank is None:
+        bank = QuestionBank(
+            centre_id=centre_id,
+            code=header.code,
+            name=header.name,
+            occupation_id=occupation.id,
+            level_codes=header.level_codes,
+            outline=outline_json,
+            source_name=filename,
+            content_digest=parsed.digest,
+        )
+        db.add(bank)
+        db.flush()
+        bank_changed = True
+    else:
+        bank_changed = (bank.name, bank.level_codes, bank.outline) != (
+            header.name,
+            header.level_codes,
+            outline_json,
+        )
+        if bank_changed:
+            bank.name = header.name
+            bank.level_codes = header.level_codes
+            bank.outline = outline_json
+            bank.updated_at = utcnow()
+        bank.source_name = filename
+        bank.content_digest = parsed.digest
+        db.add(bank)
+    assert bank.id is not None
+
+    current = {item.external_id: (item, version) for item, version in _current_rows(db, bank.id)}
+    created, new_versions, unchanged = [], [], 0
+    for content_ in parsed.items:
+        found = current.get(content_.external_id)
+        if found is None:
+            created.append(content_)
+        elif found[1].content_digest != content_.digest:
+            new_versions.append((found[0], content_))
+        else:
+            unchanged += 1
+    new_items = [Item(bank_id=bank.id, external_id=c.external_id) for c in created]
+    db.add_all(new_items)
+    db.flush()
+    for item, content_ in zip(new_items, created, strict=True):
+        assert item.id is not None
+        db.add(_version_row(item.id, 1, content_))
+    for item, content_ in new_versions:
+        _add_version(db, item, content_)
+    in_file = {c.external_id for c in parsed.items}
+    retired = 0
+    for external_id, (item, _) in current.items():
+        if external_id not in in_file and item.status == ItemStatus.ACTIVE:
+            item.status = ItemStatus.RETIRED
+            db.add(item)
+            retired += 1
+    db.flush()
+
+    summary = _summary(
+        header.code, len(created), len(new_versions), unchanged, retired, bank_created, bank_changed
+    )
+    audit.record(
+        db,
+        actor=actor,
+        action="bank.import",
+        object_type="question_bank",
+        object_id=bank.id,
+        centre_id=centre_id,
+        detail={
+            "file": filename,
+            "digest": parsed.digest,
+            "created": len(created),
+            "new_versions": len(new_versions),
+            "unchanged": unchanged,
+            "retired": retired,
+        },
+    )
+    db.flush()
+    log.info("imported bank %s (%s): %s", header.code, filename, summary)
+    return ImportResult(
+        bank=bank,
+        created=len(created),
+        new_versions=len(new_versions),
+        unchanged=unchanged,
+        retired=retired,
+        bank_created=bank_created,
+        summary=summary,
+    )
+
+
+def _refuse(problem: bank_format.Problem) -> NoReturn:
+    raise ValidationFailed(
+        f"题库文件 {problem.file} 有 1 处问题，未导入任何内容",
+        code="invalid_bank_file",
+        details=[problem.as_detail()],
+    )
+
+
+def _summary(
+    code: str,
+    created: int,
+    new_versions: int,
+    unchanged: int,
+    retired: int,
+    bank_created: bool,
+    bank_changed: bool,
+) -> str:
+    if not (created or new_versions or retired or bank_changed):
+        return f"题库 {code} 未变化：{unchanged} 道题与库中一致，没有新增或更新"
+    head = f"新建题库 {code}" if bank_created else f"题库 {code} 已更新"
+    parts = [
+        f"新增 {created} 题",
+        f"更新 {new_versions} 题（生成新版本）",
+        f"未变化 {unchanged} 题",
+    ]
+    if retired:
+        parts.append(f"停用 {retired} 题（文件中已没有）")
+    if bank_changed and not bank_created:
+        parts.append("题库信息或鉴定要素细目表有修改")
+    return f"{head}：{'，'.join(parts)}"
+
+
+def _version_row(item_id: int, version: int, content: ItemContent) -> ItemVersion:
+    return ItemVersion(
+        item_id=item_id,
+        version=version,
+        content_digest=content.digest,
+        **bank_format.content_of(content),
+    )
+
+
+def _add_version(db: Session, item: Item, content: ItemContent) -> ItemVersion:
+    assert item.id is not None
+    item.current_version += 1
+    version = _version_row(item.id, item.current_version, content)
+    db.add(item)
+    db.add(version)
+    return version
+
+
+def _current_rows(db: Session, bank_id: int) -> list[tuple[Item, ItemVersion]]:
+    rows = db.exec(
+        select(Item, ItemVersion)
+        .join(ItemVersion, col(ItemVersion.item_id) == Item.id)
+        .where(Item.bank_id == bank_id, ItemVersion.version == Item.current_version)
+    ).all()
+    return [(item, version) for item, version in rows]
+
+
+# --- the pool for exam assembly ------------------------------------------------------
+
+
+def drawable_items(db: Session, *, bank_id: int, level_code: str) -> list[ItemVersion]:
+    """Current versions of the bank's active items that serve this level."""
+    rows = db.exec(
+        select(ItemVersion)
+        .join(Item, col(Item.id) == ItemVersion.item_id)
+        .where(
+            Item.bank_id == bank_id,
+            Item.status == ItemStatus.ACTIVE,
+            ItemVersion.version == Item.current_version,
+        )
+        .order_by(col(Item.id))
+    ).all()
+    # Level lists are JSON: filtered here the same way on SQLite and PostgreSQL.
+    return [v for v in rows if level_code in v.level_codes]
+
+
+# --- browsing ------------------------------------------------------------------------
+
+
+def get_bank(db: Session, *, actor: Staff, bank_id: int) -> QuestionBank:
+    """A bank of the actor's centre (another centre's bank does not exist for them)."""
+    require_role(actor, Role.CENTRE_ADMIN)
+    bank = db.get(QuestionBank, bank_id)
+    if bank is None or bank.centre_id != centre_of(actor):
+        raise NotFound("题库不存在", code="bank_not_found")
+    return bank
+
+
+@dataclass(frozen=True)
+class BankSummary:
+    bank: QuestionBank
+    occupation: Occupation
+    counts: dict[str, int]  # active items per ItemType value
+    active: int
+    retired: int
+
+
+def list_banks(db: Session, *, actor: Staff) -> list[BankSummary]:
+    require_role(actor, Role.CENTRE_ADMIN)
+    banks = db.exec(
+        select(QuestionBank, Occupation)
+        .join(Occupation, col(Occupation.id) == QuestionBank.occupation_id)
+        .where(QuestionBank.centre_id == centre_of(actor))
+        .order_by(col(QuestionBank.code))
+    ).all()
+    ids = [b.id for b, _ in banks]
+    counts: dict[int, dict[tuple[str, str], int]] = {}
+    if ids:
+        rows = db.exec(
+            select(Item.bank_id, ItemVersion.item_type, Item.status, func.count())
+            .join(ItemVersion, col(ItemVersion.item_id) == Item.id)
+            .where(col(Item.bank_id).in_(ids), ItemVersion.version == Item.current_version)
+            .group_by(col(Item.bank_id), col(ItemVersion.item_type), col(Item.status))
+        ).all()
+        for bank_id, item_type, status, n in rows:
+            counts.setdefault(bank_id, {})[(item_type, status)] = n
+    out = []
+    for bank, occupation in banks:
+        c = counts.get(bank.id or 0, {})
+        per_type = {t.value: c.get((t.value, ItemStatus.ACTIVE.value), 0) for t in ITEM_TYPES}
+        retired = sum(n for (_, status), n in c.items() if status == ItemStatus.RETIRED)
+        out.append(BankSummary(bank, occupation, per_type, sum(per_type.values()), retired))
+    return out
+
+
+@dataclass(frozen=True)
+class OutlineRow:
+    """One assessment area of the 鉴定要素细目表 with its active item counts."""
+
+    area: OutlineArea
+    counts: dict[str, int]  # per item type
+    point_counts: dict[str, int]  # per point code
+    total: int
+
+
+@dataclass(frozen=True)
+class BankOverview:
+    bank: QuestionBank
+    occupation: Occupation
+    outline: list[OutlineRow]
+    type_totals: dict[str, int]
+    active: int
+    retired: int
+
+
+def bank_overview(db: Session, *, actor: Staff, bank_id: int) -> BankOverview:
+    bank = get_bank(db, actor=actor, bank_id=bank_id)
+    occupation = db.get(Occupation, bank.occupation_id)
+    assert occupation is not None
+    # One row per item (banks hold hundreds to a few thousand): counted here.
+    rows = db.exec(
+        select(ItemVersion.area_code, ItemVersion.point_code, ItemVersion.item_type, Item.status)
+        .join(Item, col(Item.id) == ItemVersion.item_id)
+        .where(Item.bank_id == bank.id, ItemVersion.version == Item.current_version)
+    ).all()
+    retired = 0
+    by_area: dict[str, dict[str, int]] = {}
+    by_point: dict[tuple[str, str], int] = {}
+    for area_code, point, item_type, status in rows:
+        if status != ItemStatus.ACTIVE:
+            retired += 1
+            continue
+        by_area.setdefault(area_code, {})
+        by_area[area_code][item_type] = by_area[area_code].get(item_type, 0) + 1
+        by_point[(area_code, point)] = by_point.get((area_code, point), 0) + 1
+    outline = []
+    for area in bank_format.outline_from_json(bank.outline):
+        counts = {t.value: by_area.get(area.code, {}).get(t.value, 0) for t in ITEM_TYPES}
+        outline.append(
+            OutlineRow(
+                area=area,
+                counts=counts,
+                point_counts={p.code: by_point.get((area.code, p.code), 0) for p in area.points},
+                total=sum(counts.values()),
+            )
+        )
+    type_totals = {t.value: sum(r.counts[t.value] for r in outline) for t in ITEM_TYPES}
+    return BankOverview(
+        bank=bank,
+        occupation=occupation,
+        outline=outline,
+        type_totals=type_totals,
+        active=sum(type_totals.values()),
+        retired=retired,
+    )
+
+
+@dataclass(frozen=True)
+class ItemFilter:
+    """How the item table is narrowed: by 鉴定点, type, difficulty, status, text."""
+
+    area: str | None = None
+    point: str | None = None
+    item_type: str | None = None
+    difficulty: int | None = None
+    status: str | None = None
+    q: str | None = None
+
+    def as_query(self) -> dict[str, str]:
+        """The filter as URL query parameters (the names parse_item_filter reads)."""
+        values = {
+            "area": self.area,
+            "point": self.point,
+            "type": self.item_type,
+            "difficulty": str(self.difficulty) if self.difficulty is not None else None,
+            "status": self.status,
+            "q": self.q,
+        }
+        return {k: v for k, v in values.items() if v}
+
+
+def parse_item_filter(
+    area: str = "",
+    point: str = "",
+    type: str = "",
+    difficulty: str = "",
+    status: str = "",
+    q: str = "",
+) -> ItemFilter:
+    """Query parameters → ItemFilter (a FastAPI dependency for the page and the API).
+    Empty values mean "any", as a form's 全部 choice sends them."""
+    problems = []
+    if type and type not in {t.value for t in ITEM_TYPES}:
+        problems.append({"field": "type", "problem": f"未知题型 {type}"})
+    if status and status not in {s.value for s in ItemStatus}:
+        problems.append({"field": "status", "problem": f"未知状态 {status}（active 或 retired）"})
+    level: int | None = None
+    if difficulty:
+        if difficulty.isdigit() and 1 <= int(difficulty) <= 5:
+            level = int(difficulty)
+        else:
+            problems.append({"field": "difficulty", "problem": "难度应为 1 至 5"})
+    if problems:
+        raise ValidationFailed("筛选条件有误", code="invalid_filter", details=problems)
+    return ItemFilter(
+        area=area.strip() or None,
+        point=point.strip() or None,
+        item_type=type or None,
+        difficulty=level,
+        status=status or None,
+        q=q.strip()[:100] or None,
+    )
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    item: Item
+    version: ItemVersion  # the current one
+
+
+@dataclass(frozen=True)
+class ItemPage:
+    rows: list[ItemRow]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+
+def list_items(
+    db: Session,
+    *,
+    actor: Staff,
+    bank_id: int,
+    filters: ItemFilter,
+    page: int = 1,
+    per_page: int = DEFAULT_PER_PAGE,
+) -> ItemPage:
+    bank = get_bank(db, actor=actor, bank_id=bank_id)
+    per_page = min(max(per_page, 1), MAX_PER_PAGE)
+    page = max(page, 1)
+    conditions: list[Any] = [Item.bank_id == bank.id, ItemVersion.version == Item.current_version]
+    if filters.area:
+        conditions.append(ItemVersion.area_code == filters.area)
+    if filters.point:
+        conditions.append(ItemVersion.point_code == filters.point)
+    if filters.item_type:
+        conditions.append(ItemVersion.item_type == filters.item_type)
+    if filters.difficulty is not None:
+        conditions.append(ItemVersion.difficulty == filters.difficulty)
+    if filters.status:
+        conditions.append(Item.status == filters.status)
+    if filters.q:
+        conditions.append(
+            or_(
+                col(ItemVersion.stem).icontains(filters.q, autoescape=True),
+                col(Item.external_id).icontains(filters.q, autoescape=True),
+            )
+        )
+    base = (
+        select(Item, ItemVersion)
+        .join(ItemVersion, col(ItemVersion.item_id) == Item.id)
+        .where(*conditions)
+    )
+    total = db.exec(select(func.count()).select_from(base.subquery())).one()
+    rows = db.exec(
+        base.order_by(
+            col(ItemVersion.area_code), col(ItemVersion.point_code), col(Item.external_id)
+        )
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    ).all()
+    return ItemPage([ItemRow(i, v) for i, v in rows], total, page, per_page)
+
+
+@dataclass(frozen=True)
+class ItemDetail:
+    bank: QuestionBank
+    item: Item
+    current: ItemVersion
+    versions: list[ItemVersion] = field(default_factory=list)  # newest first
+
+    def version(self, number: int | None) -> ItemVersion:
+        if number is None:
+            return self.current
+        found = next((v for v in self.versions if v.version == number), None)
+        if found is None:
+            raise NotFound(f"该题没有第 {number} 版", code="item_version_not_found")
+        return found
+
+
+def get_item(db: Session, *, actor: Staff, bank_id: int, item_id: int) -> ItemDetail:
+    bank = get_bank(db, actor=actor, bank_id=bank_id)
+    item = db.get(Item, item_id)
+    if item is None or item.bank_id != bank.id:
+        raise NotFound("题目不存在", code="item_not_found")
+    versions = list(
+        db.exec(
+            select(ItemVersion)
+            .where(ItemVersion.item_id == item.id)
+            .order_by(col(ItemVersion.version).desc())
+        ).all()
+    )
+    current = next(v for v in versions if v.version == item.current_version)
+    return ItemDetail(bank=bank, item=item, current=current, versions=versions)
+
+
+def item_source(version: ItemVersion, *, external_id: str) -> dict[str, Any]:
+    """A stored version in the bank file's shape (what edit_item accepts back)."""
+    return bank_format.source_of(version, external_id=external_id)
+
+
+# --- changing items ------------------------------------------------------------------
+
+
+def edit_item(
+    db: Session, *, actor: Staff, bank_id: int, item_id: int, data: Mapping[str, Any]
+) -> ItemDetail:
+    """Save an edited item (bank file shape, same rules as a file) as a new version.
+    Content equal to the current version changes nothing."""
+    detail = get_item(db, actor=actor, bank_id=bank_id, item_id=item_id)
+    item, bank = detail.item, detail.bank
+    raw = dict(data)
+    problems: list[dict[str, Any]] = []
+    sent_id = raw.setdefault("id", item.external_id)
+    if sent_id != item.external_id:
+        problems.append(
+            bank_format.Problem(
+                "", None, item.external_id, "id", "题目编号不能修改；新题目请在题库文件中新增"
+            ).as_detail()
+        )
+        raw["id"] = item.external_id
+    content, found = bank_format.validate_item(
+        raw, outline=bank_format.outline_from_json(bank.outline), bank_levels=bank.level_codes
+    )
+    problems.extend(p.as_detail() for p in found)
+    if problems or content is None:
+        raise ValidationFailed(
+            f"题目 {item.external_id} 有 {len(problems)} 处问题，未保存",
+            code="invalid_item",
+            details=problems,
+        )
+    if content.digest == detail.current.content_digest:
+        return detail
+    previous = item.current_version
+    _add_version(db, item, content)
+    audit.record(
+        db,
+        actor=actor,
+        action="bank.item_edit",
+        object_type="item",
+        object_id=item.id,
+        detail={
+            "bank_id": bank.id,
+            "external_id": item.external_id,
+            "from_version": previous,
+            "to_version": item.current_version,
+        },
+    )
+    db.flush()
+    assert item.id is not None
+    return get_item(db, actor=actor, bank_id=bank_id, item_id=item.id)
+
+
+def set_item_status(
+    db: Session, *, actor: Staff, bank_id: int, item_id: int, status: ItemStatus, reason: str = ""
+) -> ItemDetail:
+    """Retire (停用) or reactivate (恢复) an item. A retired item is never drawn again;
+    exams already built with it keep it."""
+    detail = get_item(db, actor=actor, bank_id=bank_id, item_id=item_id)
+    item = detail.item
+    if item.status == status:
+        state = "已停用" if status == ItemStatus.RETIRED else "已是可用状态"
+        raise Conflict(f"题目 {item.external_id} {state}", code="item_status_unchanged")
+    item.status = status
+    db.add(item)
+    audit.record(
+        db,
+        actor=actor,
+        action="bank.item_retire" if status == ItemStatus.RETIRED else "bank.item_reactivate",
+        object_type="item",
+        object_id=item.id,
+        reason=reason.strip()[:500],
+        detail={"bank_id": detail.bank.id, "external_id": item.external_id},
+    )
+    db.flush()
+    return detail

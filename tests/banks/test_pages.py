@@ -1,0 +1,251 @@
+"""The banks pages: upload with CSRF, problems shown, the bank page and its htmx table
+fragment, the item page as the candidate sees it, editing, retiring."""
+
+import re
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session, func, select
+
+from app.banks.models import Item, ItemVersion, QuestionBank
+from tests.banks.samples import BANK, ITEM_COUNT, item_line, with_item
+from tests.helpers import page_login
+
+
+def upload(client: TestClient, csrf: str, text: str, name: str = "t.yaml") -> Any:
+    return client.post(
+        "/banks/import",
+        data={"csrf_token": csrf},
+        files={"file": (name, text.encode(), "application/x-yaml")},
+    )
+
+
+@pytest.fixture
+def csrf(client: TestClient, world: dict[str, str]) -> str:
+    return page_login(client, world["admin"])
+
+
+@pytest.fixture
+def bank_id(client: TestClient, csrf: str, db: Session) -> int:
+    assert upload(client, csrf, BANK).status_code == 200
+    bank = db.exec(select(QuestionBank)).one()
+    db.commit()
+    return bank.id or 0
+
+
+def item_of(db: Session, ext: str) -> Item:
+    db.expire_all()
+    item = db.exec(select(Item).where(Item.external_id == ext)).one()
+    db.commit()  # end the read: SQLite transactions hold the write lock the app needs
+    return item
+
+
+def count(db: Session, model: Any) -> int:
+    n = db.exec(select(func.count()).select_from(model)).one()
+    db.commit()
+    return int(n)
+
+
+def text_of(html: str) -> str:
+    """The page's visible text, tags removed and whitespace collapsed."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_upload_with_csrf_shows_the_summary(client: TestClient, csrf: str, db: Session) -> None:
+    form = client.get("/banks/import")
+    assert form.status_code == 200 and 'enctype="multipart/form-data"' in form.text
+    r = upload(client, csrf, BANK)
+    assert r.status_code == 200
+    page = text_of(r.text)
+    assert "导入完成" in page and "新建题库 T-1" in page and f"新增 {ITEM_COUNT} 题" in page
+    assert count(db, Item) == ITEM_COUNT
+    again = text_of(upload(client, csrf, BANK).text)
+    assert "未变化" in again
+
+
+def test_upload_without_csrf_is_refused(client: TestClient, csrf: str, db: Session) -> None:
+    r = client.post("/banks/import", files={"file": ("t.yaml", BANK.encode(), "text/yaml")})
+    assert r.status_code == 403
+    assert count(db, QuestionBank) == 0
+
+
+def test_a_bad_upload_lists_every_problem_and_imports_nothing(
+    client: TestClient, csrf: str, db: Session
+) -> None:
+    text = with_item(BANK, "MC-1", "key: [A, C, D]", "key: [A, F]")
+    text = with_item(text, "FT-1", "电流的国际单位是 ____。", "电流的国际单位是什么？")
+    r = upload(client, csrf, text, name="电工.yaml")
+    assert r.status_code == 422
+    rows = re.findall(
+        r"<tr>\s*<td><code>(.*?)</code></td>\s*<td>(.*?)</td>\s*<td>(.*?)</td>", r.text
+    )
+    assert [(place, item, re.sub(r"</?code>", "", field)) for place, item, field in rows] == [
+        (f"电工.yaml:{item_line(text, 'MC-1', 'key: [A, F]')}", "MC-1", "key"),
+        (f"电工.yaml:{item_line(text, 'FT-1', 'stem:')}", "FT-1", "stem"),
+    ]
+    assert "F 不在选项中" in r.text and "____" in r.text
+    assert count(db, QuestionBank) == 0
+
+
+def test_bank_list_shows_counts_per_type(client: TestClient, bank_id: int) -> None:
+    r = client.get("/banks")
+    assert r.status_code == 200
+    page = text_of(r.text)
+    assert "T-1" in page and "测试题库" in page and "电工" in page
+    row = re.search(rf'<tr>\s*<td><a href="/banks/{bank_id}">.*?</tr>', r.text, re.S)
+    assert row is not None
+    cells = re.findall(r'<td class="num">(?:<strong>)?(\d+)', row.group(0))
+    assert cells == ["1", "1", "1", "2", "5", "0"]  # SC, MC, TF, fill-in, active, retired
+
+
+def test_bank_page_shows_the_outline_and_items(client: TestClient, bank_id: int) -> None:
+    r = client.get(f"/banks/{bank_id}")
+    assert r.status_code == 200
+    page = text_of(r.text)
+    assert "鉴定要素细目表" in page
+    assert "A 基础知识 40%" in page and "B 专业知识 60%" in page
+    assert "001 直流电路 X 2 题" in page
+    for ext in ("SC-1", "MC-1", "TF-1", "FN-1", "FT-1"):
+        assert ext in page
+    assert f'hx-get="/banks/{bank_id}"' in r.text and 'hx-target="#item-table"' in r.text
+
+
+def test_changing_a_filter_swaps_only_the_table(client: TestClient, bank_id: int) -> None:
+    r = client.get(
+        f"/banks/{bank_id}",
+        params={"type": "fill_in", "area": "", "difficulty": "", "status": "", "q": ""},
+        headers={"HX-Request": "true"},
+    )
+    assert r.status_code == 200
+    assert "<html" not in r.text and "鉴定要素细目表" not in r.text
+    assert r.text.lstrip().startswith('<div id="item-table"')
+    assert "FN-1" in r.text and "FT-1" in r.text and "SC-1" not in r.text
+    assert "HX-Request" in r.headers.get("vary", "")
+    # The same URL without htmx is the whole page, filtered the same way.
+    full = client.get(f"/banks/{bank_id}", params={"type": "fill_in"})
+    assert "<html" in full.text and "SC-1" not in text_of(full.text).split("共 2 题")[1]
+    searched = client.get(f"/banks/{bank_id}", params={"q": "欧姆"}, headers={"HX-Request": "true"})
+    assert "SC-1" in searched.text and "MC-1" not in searched.text
+
+
+def test_item_page_shows_the_question_as_the_candidate_sees_it(
+    client: TestClient, bank_id: int, db: Session
+) -> None:
+    item = item_of(db, "SC-1")
+    r = client.get(f"/banks/{bank_id}/items/{item.id}")
+    assert r.status_code == 200
+    assert 'class="question"' in r.text  # the shared candidate partial
+    assert re.search(r'<input type="radio" name="q1" value="B"\s+disabled>', r.text)
+    page = text_of(r.text)
+    assert "欧姆定律表明" in page and "反比" in page and "正比" in page
+    assert "标准答案 B" in page
+    assert "A-001" in page and "直流电路" in page and "难度 2 / 5" in page
+    assert "I = U / R。" in page and "第 1 版" in page
+
+
+def test_fill_in_item_page_shows_the_unit_and_numeric_key(
+    client: TestClient, bank_id: int, db: Session
+) -> None:
+    item = item_of(db, "FN-1")
+    page = text_of(client.get(f"/banks/{bank_id}/items/{item.id}").text)
+    assert "标准答案 50 Hz" in page
+    assert "Hz" in page
+
+
+def test_edit_through_the_form_creates_a_new_version(
+    client: TestClient, csrf: str, bank_id: int, db: Session
+) -> None:
+    item = item_of(db, "MC-1")
+    url = f"/banks/{bank_id}/items/{item.id}/edit"
+    form = client.get(url)
+    assert form.status_code == 200 and 'value="最大值"' in form.text
+    r = client.post(
+        url,
+        data={
+            "csrf_token": csrf,
+            "stem": "下列属于正弦交流电三要素的有（　　）。",
+            "option_A": "最大值",
+            "option_B": "电阻率",
+            "option_C": "角频率",
+            "option_D": "初相位",
+            "option_E": "有效值",
+            "key": ["A", "C", "D"],
+            "area_point": "A|002",
+            "difficulty": "4",
+            "points": "2",
+            "levels": ["intermediate"],
+            "explanation": "最大值、角频率、初相位。",
+        },
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    assert item_of(db, "MC-1").current_version == 2
+    page = text_of(client.get(r.headers["location"]).text)
+    assert "有效值" in page and "难度 4 / 5" in page and "第 2 版" in page
+    old = client.get(f"/banks/{bank_id}/items/{item.id}", params={"version": 1})
+    assert "正在查看第 1 版" in text_of(old.text) and "有效值" not in old.text
+
+
+def test_an_invalid_edit_shows_its_problems_and_saves_nothing(
+    client: TestClient, csrf: str, bank_id: int, db: Session
+) -> None:
+    item = item_of(db, "FN-1")
+    r = client.post(
+        f"/banks/{bank_id}/items/{item.id}/edit",
+        data={
+            "csrf_token": csrf,
+            "stem": "我国工频交流电的频率为 ____。",
+            "key_mode": "numeric",
+            "numeric_value": "五十",
+            "numeric_tolerance": "-1",
+            "unit": "Hz",
+            "area_point": "B|001",
+            "difficulty": "2",
+            "points": "1",
+            "levels": ["intermediate"],
+        },
+    )
+    assert r.status_code == 422
+    page = text_of(r.text)
+    assert "key.numeric.value" in page and "key.numeric.tolerance" in page
+    assert 'value="五十"' in r.text  # what was typed is kept for correcting
+    assert count(db, ItemVersion) == ITEM_COUNT
+
+
+def test_retire_and_reactivate_buttons(
+    client: TestClient, csrf: str, bank_id: int, db: Session
+) -> None:
+    item = item_of(db, "TF-1")
+    base = f"/banks/{bank_id}/items/{item.id}"
+    assert "停用该题" in client.get(base).text
+    r = client.post(f"{base}/retire", data={"csrf_token": csrf, "reason": "过时"})
+    assert r.status_code == 200 and "恢复使用" in r.text
+    assert item_of(db, "TF-1").status == "retired"
+    r = client.post(f"{base}/reactivate", data={"csrf_token": csrf, "reason": ""})
+    assert r.status_code == 200 and "停用该题" in r.text
+    assert item_of(db, "TF-1").status == "active"
+
+
+def test_another_centres_admin_gets_404_pages(
+    client: TestClient, world: dict[str, str], bank_id: int, db: Session
+) -> None:
+    item = item_of(db, "SC-1")
+    client.cookies.clear()
+    csrf = page_login(client, world["other_admin"])
+    assert "T-1" not in client.get("/banks").text
+    for url in (f"/banks/{bank_id}", f"/banks/{bank_id}/items/{item.id}"):
+        r = client.get(url)
+        assert r.status_code == 404 and "欧姆" not in r.text
+    r = client.post(f"/banks/{bank_id}/items/{item.id}/retire", data={"csrf_token": csrf})
+    assert r.status_code == 404
+    assert item_of(db, "SC-1").status == "active"
+
+
+def test_proctor_may_not_open_or_upload(
+    client: TestClient, world: dict[str, str], db: Session
+) -> None:
+    csrf = page_login(client, world["proctor"])
+    assert client.get("/banks").status_code == 403
+    assert upload(client, csrf, BANK).status_code == 403
+    assert count(db, QuestionBank) == 0
