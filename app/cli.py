@@ -27,7 +27,11 @@ def _print_error(exc: DomainError) -> None:
 
 
 def cmd_migrate(_: argparse.Namespace) -> int:
+    from app.reference import service as reference
+
     upgrade_to_head(get_settings().database_url)
+    with session_scope() as db:
+        reference.ensure_shipped_occupations(db)
     print("数据库已是最新结构")
     return 0
 
@@ -79,12 +83,16 @@ def cmd_import_bank(args: argparse.Namespace) -> int:
             print(f"错误：没有统一社会信用代码为 {args.centre} 的评价机构", file=sys.stderr)
             return 2
         assert centre.id is not None
+        reference.ensure_shipped_occupations(db)
+        summaries = []
         for path in args.files:
             p = Path(path)
             result = banks.import_bank_file(
                 db, centre_id=centre.id, filename=p.name, content=p.read_bytes(), actor=None
             )
-            print(f"{p.name}：{result.summary}")
+            summaries.append(f"{p.name}：{result.summary}")
+    # Printed only once everything is committed: several files import all or nothing.
+    print("\n".join(summaries))
     return 0
 
 

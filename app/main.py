@@ -15,6 +15,7 @@ from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
+from app.api import admin as api_admin
 from app.api import auth as api_auth
 from app.api import banks as api_banks
 from app.api import delivery as api_delivery
@@ -26,6 +27,7 @@ from app.core.config import get_settings
 from app.core.db import get_engine
 from app.core.errors import AuthRequired, DomainError
 from app.core.templating import is_htmx, render
+from app.web import admin as web_admin
 from app.web import auth as web_auth
 from app.web import banks as web_banks
 from app.web import candidate as web_candidate
@@ -67,6 +69,7 @@ def create_app() -> FastAPI:
 
     for api in (
         api_auth,
+        api_admin,
         api_reference,
         api_banks,
         api_exams,
@@ -78,6 +81,7 @@ def create_app() -> FastAPI:
     for web in (
         web_auth,
         web_home,
+        web_admin,
         web_banks,
         web_exams,
         web_candidate,

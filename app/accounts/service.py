@@ -1,15 +1,17 @@
 """Logging in and out, sessions, throttling, and staff accounts."""
 
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, delete, func, select
 
 from app.accounts.models import AuthSession, LoginFailure, Role, StaffUser
 from app.core.clock import utcnow
 from app.core.config import get_settings
-from app.core.errors import AuthRequired, Conflict, PermissionDenied, TooManyAttempts
+from app.core.errors import AuthRequired, Conflict, NotFound, PermissionDenied, TooManyAttempts
 from app.core.security import hash_password, new_token, token_digest, verify_password
 from app.exams.models import Candidate, Registration
 
@@ -194,6 +196,38 @@ def resolve_token(db: Session, token: str, *, via_cookie: bool) -> AuthContext |
     )
 
 
+@dataclass(frozen=True)
+class CandidateToken:
+    registration_id: int
+    csrf_token: str
+
+
+def resolve_candidate_tokens(
+    conn: Connection, digests: Collection[str], *, now: datetime
+) -> dict[str, CandidateToken]:
+    """Lean variant of `resolve_token` for the answer writer: the live candidate logins of
+    many token digests in one indexed lookup (Core, no ORM objects), keyed by digest."""
+    if not digests:
+        return {}
+    rows = conn.execute(
+        select(
+            col(AuthSession.token_digest),
+            col(AuthSession.registration_id),
+            col(AuthSession.csrf_token),
+        ).where(
+            col(AuthSession.token_digest).in_(set(digests)),
+            col(AuthSession.kind) == "candidate",
+            col(AuthSession.revoked_at).is_(None),
+            col(AuthSession.expires_at) > now,
+        )
+    )
+    return {
+        digest: CandidateToken(registration_id=reg_id, csrf_token=csrf)
+        for digest, reg_id, csrf in rows
+        if reg_id is not None
+    }
+
+
 def logout(db: Session, *, session_id: int) -> None:
     found = db.get(AuthSession, session_id)
     if found is not None and found.revoked_at is None:
@@ -242,3 +276,73 @@ def centre_of(staff: Staff) -> int:
     if staff.centre_id is None:
         raise PermissionDenied("此操作仅限评价机构人员", code="centre_staff_only")
     return staff.centre_id
+
+
+# Who may create which accounts: a platform admin sets up centres' admins and regulators;
+# a centre admin staffs their own centre.
+_CREATABLE_BY = {
+    Role.PLATFORM_ADMIN: set(Role),
+    Role.CENTRE_ADMIN: {Role.CENTRE_ADMIN, Role.PROCTOR, Role.EXAMINER},
+}
+
+
+def list_staff(db: Session, *, actor: Staff) -> list[StaffUser]:
+    query = select(StaffUser).order_by(col(StaffUser.centre_id), StaffUser.role, StaffUser.username)
+    if actor.role == Role.CENTRE_ADMIN:
+        query = query.where(StaffUser.centre_id == centre_of(actor))
+    elif actor.role != Role.PLATFORM_ADMIN:
+        raise PermissionDenied("您的角色无权管理账号", code="role_forbidden")
+    return list(db.exec(query))
+
+
+def add_staff(
+    db: Session,
+    *,
+    actor: Staff,
+    username: str,
+    display_name: str,
+    password: str,
+    role: Role,
+    centre_id: int | None = None,
+    region_code: str | None = None,
+) -> StaffUser:
+    """An account created by an administrator, within what their role may create."""
+    if role not in _CREATABLE_BY.get(actor.role, set()):
+        raise PermissionDenied("您的角色无权创建此类账号", code="role_forbidden")
+    if actor.role == Role.CENTRE_ADMIN:
+        centre_id = centre_of(actor)  # never another centre's
+    if not username.strip() or not display_name.strip():
+        raise Conflict("用户名和姓名不能为空", code="name_required")
+    return create_staff_user(
+        db,
+        username=username.strip(),
+        display_name=display_name.strip(),
+        password=password,
+        role=role,
+        centre_id=None if role in (Role.REGULATOR, Role.PLATFORM_ADMIN) else centre_id,
+        region_code=region_code if role == Role.REGULATOR else None,
+    )
+
+
+def set_staff_active(db: Session, *, actor: Staff, user_id: int, active: bool) -> StaffUser:
+    user = db.get(StaffUser, user_id)
+    visible = user is not None and (
+        actor.role == Role.PLATFORM_ADMIN
+        or (actor.role == Role.CENTRE_ADMIN and user.centre_id == actor.centre_id)
+    )
+    if user is None or not visible:
+        raise NotFound("账号不存在", code="staff_not_found")
+    if user.id == actor.id:
+        raise Conflict("不能停用自己的账号", code="cannot_disable_self")
+    user.is_active = active
+    db.add(user)
+    if not active:  # a disabled account is logged out everywhere
+        for s in db.exec(
+            select(AuthSession).where(
+                AuthSession.staff_user_id == user_id, col(AuthSession.revoked_at).is_(None)
+            )
+        ):
+            s.revoked_at = utcnow()
+            db.add(s)
+    db.flush()
+    return user

@@ -93,3 +93,13 @@ def centre_by_credit_code(db: Session, credit_code: str) -> EvaluationCentre | N
             EvaluationCentre.credit_code == normalise_credit_code(credit_code)
         )
     ).first()
+
+
+def list_centres(db: Session, *, region_prefix: str | None = None) -> list[EvaluationCentre]:
+    """All centres, or those under a region (a regulator's 行政区划: 34 province, 3404 city)."""
+    query = select(EvaluationCentre).order_by(EvaluationCentre.name)
+    centres = list(db.exec(query))
+    if region_prefix:
+        prefix = region_prefix.rstrip("0") or region_prefix
+        centres = [c for c in centres if c.region_code.startswith(prefix)]
+    return centres

@@ -14,7 +14,7 @@ HOME_BY_ROLE = {
     Role.CENTRE_ADMIN: "/plans",
     Role.PROCTOR: "/proctor",
     Role.EXAMINER: "/results",
-    Role.PLATFORM_ADMIN: "/banks",
+    Role.PLATFORM_ADMIN: "/admin/centres",
     Role.REGULATOR: "/regulator",
 }
 

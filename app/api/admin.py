@@ -1,0 +1,101 @@
+"""API: evaluation centres and staff accounts."""
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field
+
+from app.accounts import service as accounts
+from app.accounts.models import Role
+from app.accounts.service import Staff
+from app.core.deps import CurrentStaff, SessionDep, staff_with
+from app.core.errors import PermissionDenied
+from app.reference import service as reference
+
+router = APIRouter(tags=["accounts"])
+
+PlatformAdmin = Annotated[Staff, Depends(staff_with(Role.PLATFORM_ADMIN))]
+
+
+class CentreIn(BaseModel):
+    name: str
+    credit_code: str = Field(
+        description="统一社会信用代码 (GB 32100-2015, check character verified)"
+    )
+    evaluator_type: str = "S"
+    national_code: str = "0000"
+    province_code: str = "34"
+    region_code: str = "340400"
+    address: str = ""
+
+
+class CentreOut(CentreIn):
+    id: int
+    created_at: datetime
+
+
+class StaffIn(BaseModel):
+    username: str
+    display_name: str
+    password: str
+    role: Role
+    centre_id: int | None = None
+    region_code: str | None = None
+
+
+class StaffOut(BaseModel):
+    id: int
+    username: str
+    display_name: str
+    role: str
+    centre_id: int | None
+    region_code: str | None
+    is_active: bool
+
+
+@router.get("/centres", response_model=list[CentreOut])
+def list_centres(db: SessionDep, staff: CurrentStaff) -> list[CentreOut]:
+    if staff.role == Role.PLATFORM_ADMIN:
+        centres = reference.list_centres(db)
+    elif staff.role == Role.REGULATOR:
+        centres = reference.list_centres(db, region_prefix=staff.region_code)
+    else:
+        centres = [c for c in reference.list_centres(db) if c.id == staff.centre_id]
+    return [CentreOut.model_validate(c, from_attributes=True) for c in centres]
+
+
+@router.post("/centres", response_model=CentreOut, status_code=201)
+def create_centre(body: CentreIn, db: SessionDep, staff: PlatformAdmin) -> CentreOut:
+    centre = reference.create_centre(db, **body.model_dump())
+    return CentreOut.model_validate(centre, from_attributes=True)
+
+
+@router.get("/staff", response_model=list[StaffOut])
+def list_staff(db: SessionDep, staff: CurrentStaff) -> list[StaffOut]:
+    return [
+        StaffOut.model_validate(u, from_attributes=True)
+        for u in accounts.list_staff(db, actor=staff)
+    ]
+
+
+@router.post("/staff", response_model=StaffOut, status_code=201)
+def create_staff(body: StaffIn, db: SessionDep, staff: CurrentStaff) -> StaffOut:
+    user = accounts.add_staff(db, actor=staff, **body.model_dump())
+    return StaffOut.model_validate(user, from_attributes=True)
+
+
+@router.post("/staff/{user_id}/disable", response_model=StaffOut)
+def disable_staff(user_id: int, db: SessionDep, staff: CurrentStaff) -> StaffOut:
+    if staff.role not in (Role.PLATFORM_ADMIN, Role.CENTRE_ADMIN):
+        raise PermissionDenied("您的角色无权管理账号", code="role_forbidden")
+    user = accounts.set_staff_active(db, actor=staff, user_id=user_id, active=False)
+    return StaffOut.model_validate(user, from_attributes=True)
+
+
+@router.post("/staff/{user_id}/enable", response_model=StaffOut)
+def enable_staff(user_id: int, db: SessionDep, staff: CurrentStaff) -> StaffOut:
+    if staff.role not in (Role.PLATFORM_ADMIN, Role.CENTRE_ADMIN):
+        raise PermissionDenied("您的角色无权管理账号", code="role_forbidden")
+    user = accounts.set_staff_active(db, actor=staff, user_id=user_id, active=True)
+    return StaffOut.model_validate(user, from_attributes=True)

@@ -1,0 +1,147 @@
+"""Pages: evaluation centres (platform admin), staff accounts (platform and centre admins),
+and the regulator's landing page."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse
+from starlette.responses import Response
+
+from app.accounts import service as accounts
+from app.accounts.models import ROLE_NAMES, Role
+from app.accounts.service import Staff
+from app.core.deps import CurrentStaff, SessionDep, staff_with
+from app.core.errors import DomainError
+from app.core.templating import render
+from app.reference import service as reference
+
+router = APIRouter()
+
+PlatformAdmin = Annotated[Staff, Depends(staff_with(Role.PLATFORM_ADMIN))]
+Regulator = Annotated[Staff, Depends(staff_with(Role.REGULATOR))]
+
+
+@router.get("/admin/centres")
+def centres(request: Request, db: SessionDep, staff: PlatformAdmin) -> Response:
+    return render(request, "admin/centres.html", {"centres": reference.list_centres(db)})
+
+
+@router.post("/admin/centres")
+def create_centre(
+    request: Request,
+    db: SessionDep,
+    staff: PlatformAdmin,
+    name: Annotated[str, Form()],
+    credit_code: Annotated[str, Form()],
+    evaluator_type: Annotated[str, Form()] = "S",
+    national_code: Annotated[str, Form()] = "0000",
+    province_code: Annotated[str, Form()] = "34",
+    region_code: Annotated[str, Form()] = "340400",
+    address: Annotated[str, Form()] = "",
+) -> Response:
+    form = {
+        "name": name,
+        "credit_code": credit_code,
+        "evaluator_type": evaluator_type,
+        "national_code": national_code,
+        "province_code": province_code,
+        "region_code": region_code,
+        "address": address,
+    }
+    try:
+        reference.create_centre(db, **form)
+    except DomainError as exc:
+        return render(
+            request,
+            "admin/centres.html",
+            {"centres": reference.list_centres(db), "error": exc, "form": form},
+            status_code=exc.status_code,
+        )
+    return RedirectResponse("/admin/centres", status_code=303)
+
+
+@router.get("/staff")
+def staff_list(request: Request, db: SessionDep, staff: CurrentStaff) -> Response:
+    return _staff_page(request, db, staff)
+
+
+def _staff_page(
+    request: Request,
+    db: SessionDep,
+    staff: Staff,
+    *,
+    error: DomainError | None = None,
+    form: dict[str, str] | None = None,
+) -> Response:
+    users = accounts.list_staff(db, actor=staff)
+    creatable = sorted(accounts._CREATABLE_BY.get(staff.role, set()), key=list(Role).index)
+    centres = reference.list_centres(db) if staff.role == Role.PLATFORM_ADMIN else []
+    return render(
+        request,
+        "admin/staff.html",
+        {
+            "users": users,
+            "roles": [(r.value, ROLE_NAMES[r]) for r in creatable],
+            "centres": centres,
+            "centre_names": {c.id: c.name for c in reference.list_centres(db)},
+            "error": error,
+            "form": form or {},
+        },
+        status_code=error.status_code if error else 200,
+    )
+
+
+@router.post("/staff")
+def staff_create(
+    request: Request,
+    db: SessionDep,
+    staff: CurrentStaff,
+    username: Annotated[str, Form()],
+    display_name: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    role: Annotated[str, Form()],
+    centre_id: Annotated[str, Form()] = "",
+    region_code: Annotated[str, Form()] = "",
+) -> Response:
+    form = {
+        "username": username,
+        "display_name": display_name,
+        "role": role,
+        "centre_id": centre_id,
+        "region_code": region_code,
+    }
+    try:
+        accounts.add_staff(
+            db,
+            actor=staff,
+            username=username,
+            display_name=display_name,
+            password=password,
+            role=Role(role) if role in {r.value for r in Role} else Role.PROCTOR,
+            centre_id=int(centre_id) if centre_id.isdigit() else None,
+            region_code=region_code or None,
+        )
+    except DomainError as exc:
+        return _staff_page(request, db, staff, error=exc, form=form)
+    return RedirectResponse("/staff", status_code=303)
+
+
+@router.post("/staff/{user_id}/active")
+def staff_set_active(
+    request: Request,
+    db: SessionDep,
+    staff: CurrentStaff,
+    user_id: int,
+    active: Annotated[str, Form()],
+) -> Response:
+    accounts.set_staff_active(db, actor=staff, user_id=user_id, active=active == "1")
+    return RedirectResponse("/staff", status_code=303)
+
+
+@router.get("/regulator")
+def regulator_home(request: Request, db: SessionDep, staff: Regulator) -> Response:
+    return render(
+        request,
+        "admin/regulator.html",
+        {"centres": reference.list_centres(db, region_prefix=staff.region_code)},
+    )
