@@ -63,3 +63,370 @@ def make_staff(
     db.add(user)
     db.flush()
     return user
+
+
+# --- exams: banks, blueprints, plans, sessions, candidates (exams helper) -------------
+
+from dataclasses import dataclass, field  # noqa: E402
+from datetime import UTC, datetime  # noqa: E402
+from typing import Any, NamedTuple  # noqa: E402
+
+from app.accounts.service import Staff  # noqa: E402
+from app.banks.models import QuestionBank  # noqa: E402
+from app.core import clock  # noqa: E402
+from app.exams import service as exams  # noqa: E402
+from app.exams.models import (  # noqa: E402
+    Blueprint,
+    Candidate,
+    ExamPlan,
+    ExamSession,
+    FormMode,
+    Registration,
+)
+from app.exams.schemas import (  # noqa: E402
+    BlueprintCreate,
+    CandidateIn,
+    PlanCreate,
+    RegistrationCreate,
+    SectionIn,
+)
+from app.exams.schemas import SessionCreate as _SessionCreate  # noqa: E402
+
+# The default paper: 10 single choice × 5 + 10 true/false × 5 = 100 points, A 50 / B 50.
+DEFAULT_SECTIONS: list[dict[str, Any]] = [
+    {"item_type": "single_choice", "count": 10, "points": 5},
+    {"item_type": "true_false", "count": 10, "points": 5},
+]
+# Every item type: 8 SC + 4 MC + 4 TF + 4 fill-in, all at 5 points = 100, A 50 / B 50.
+MIXED_SECTIONS: list[dict[str, Any]] = [
+    {"item_type": "single_choice", "count": 8, "points": 5},
+    {"item_type": "multiple_choice", "count": 4, "points": 5},
+    {"item_type": "true_false", "count": 4, "points": 5},
+    {"item_type": "fill_in", "count": 4, "points": 5},
+]
+CANDIDATE_NAMES = ("张伟", "王芳", "李娜", "刘洋", "陈静", "杨磊", "赵敏", "黄强", "周杰", "吴婷")
+_DIFFICULTIES = (1, 2, 3, 3, 4, 5, 2, 3)  # per cell: easy 3, medium 3, hard 2
+
+
+def staff_actor(user: StaffUser) -> Staff:
+    """The request principal for a staff row, to call services as that person."""
+    assert user.id is not None
+    return Staff(
+        id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        role=Role(user.role),
+        centre_id=user.centre_id,
+        region_code=user.region_code,
+    )
+
+
+def bank_yaml(
+    *,
+    code: str = "T-BANK",
+    levels: tuple[str, ...] = ("intermediate",),
+    areas: dict[str, float] | None = None,
+    per_cell: int = 8,
+    points: float = 5,
+    occupation: str = "6-31-01-03",
+) -> str:
+    """A generated bank file: for each area, `per_cell` items of every type at `points`,
+    difficulties cycling 1,2,3,3,4,5,2,3. Item ids are <area>-<type initial>-<nn>, e.g.
+    A-S-01 (single choice), A-M-01, A-T-01, A-F-01."""
+    areas = areas or {"A": 50, "B": 50}
+    out = [
+        "format: jiping-bank/1",
+        "bank:",
+        f"  code: {code}",
+        f"  name: 测试题库 {code}",
+        f"  occupation: {occupation}",
+        '  direction: ""',
+        f"  levels: [{', '.join(levels)}]",
+        "outline:",
+    ]
+    for area, weight in areas.items():
+        out += [
+            f"  - area: {area}",
+            f"    name: 测试范围{area}",
+            f"    weight: {weight:g}",
+            "    points:",
+            '      - code: "001"',
+            f"        name: 测试鉴定点{area}001",
+            "        importance: X",
+        ]
+    out.append("items:")
+    for area in areas:
+        for initial, item_type in (
+            ("S", "single_choice"),
+            ("M", "multiple_choice"),
+            ("T", "true_false"),
+            ("F", "fill_in"),
+        ):
+            for n in range(1, per_cell + 1):
+                ext = f"{area}-{initial}-{n:02d}"
+                out += [
+                    f"  - id: {ext}",
+                    f"    type: {item_type}",
+                    f"    area: {area}",
+                    '    point: "001"',
+                    f"    difficulty: {_DIFFICULTIES[(n - 1) % len(_DIFFICULTIES)]}",
+                    f"    points: {points:g}",
+                ]
+                if item_type == "fill_in":
+                    out += [f"    stem: 测试题 {ext} 的答案是____。", "    key:"]
+                    out += [f"      accepted: [答案{ext}]"]
+                else:
+                    out.append(f"    stem: 测试题 {ext}（　　）")
+                if item_type in ("single_choice", "multiple_choice"):
+                    out.append("    options:")
+                    out += [f"      {label}: 选项{label}" for label in "ABCD"]
+                    out.append("    key: B" if item_type == "single_choice" else "    key: [A, C]")
+                elif item_type == "true_false":
+                    out.append(f"    key: {'true' if n % 2 else 'false'}")
+    return "\n".join(out) + "\n"
+
+
+def make_bank(
+    db: Session,
+    centre: EvaluationCentre,
+    *,
+    code: str | None = None,
+    levels: tuple[str, ...] = ("intermediate",),
+    areas: dict[str, float] | None = None,
+    per_cell: int = 8,
+    points: float = 5,
+) -> QuestionBank:
+    """A bank imported through banks.service.import_bank_file (see bank_yaml)."""
+    from app.banks import service as banks_service
+
+    make_occupations(db)
+    code = code or f"T-BANK-{next(_seq)}"
+    content = bank_yaml(code=code, levels=levels, areas=areas, per_cell=per_cell, points=points)
+    result = banks_service.import_bank_file(
+        db, centre_id=centre.id or 0, filename=f"{code}.yaml", content=content.encode(), actor=None
+    )
+    return result.bank
+
+
+def _admin_of(db: Session, centre_id: int, admin: StaffUser | None) -> StaffUser:
+    if admin is not None:
+        return admin
+    centre = db.get(EvaluationCentre, centre_id)
+    return make_staff(db, Role.CENTRE_ADMIN, centre)
+
+
+def make_blueprint(
+    db: Session,
+    bank: QuestionBank,
+    *,
+    admin: StaffUser | None = None,
+    sections: list[dict[str, Any]] | None = None,
+    level_code: str = "intermediate",
+    **options: Any,
+) -> Blueprint:
+    """A blueprint through exams.service (checked against the bank). `options`: any other
+    BlueprintCreate field (area_weights, difficulty_mix, multiple_choice_rule,
+    time_limit_minutes, allow_short_time, pass_mark, name)."""
+    actor = staff_actor(_admin_of(db, bank.centre_id, admin))
+    data = BlueprintCreate(
+        bank_id=bank.id or 0,
+        name=options.pop("name", f"测试组卷方案{next(_seq)}"),
+        level_code=level_code,
+        sections=[SectionIn(**s) for s in (sections or DEFAULT_SECTIONS)],
+        **options,
+    )
+    return exams.create_blueprint(db, actor=actor, data=data)
+
+
+def make_plan(
+    db: Session,
+    blueprint: Blueprint,
+    *,
+    admin: StaffUser | None = None,
+    form_mode: FormMode = FormMode.SHUFFLED,
+    leave_limit: int | None = None,
+    require_checkin: bool = True,
+    show_score_to_candidate: bool = True,
+    late_entry_minutes: int = 30,
+    name: str | None = None,
+) -> ExamPlan:
+    actor = staff_actor(_admin_of(db, blueprint.centre_id, admin))
+    data = PlanCreate(
+        name=name or f"测试考试计划{next(_seq)}",
+        scheme="one_plus_x" if blueprint.level_code.startswith("x_") else "skill_level",
+        occupation_id=blueprint.occupation_id,
+        level_code=blueprint.level_code,
+        blueprint_id=blueprint.id or 0,
+        form_mode=form_mode,
+        leave_limit=leave_limit,
+        require_checkin=require_checkin,
+        show_score_to_candidate=show_score_to_candidate,
+        late_entry_minutes=late_entry_minutes,
+    )
+    return exams.create_plan(db, actor=actor, data=data)
+
+
+def make_session(
+    db: Session,
+    plan: ExamPlan,
+    *,
+    admin: StaffUser | None = None,
+    proctors: list[StaffUser] | None = None,
+    starts_at: datetime | None = None,
+    duration_minutes: int | None = None,
+    name: str | None = None,
+    room: str = "第1考场",
+) -> ExamSession:
+    """A session starting at `starts_at` (naive UTC; default: now by app.core.clock), with
+    `proctors` (default: one new proctor of the centre)."""
+    centre = db.get(EvaluationCentre, plan.centre_id)
+    actor = staff_actor(_admin_of(db, plan.centre_id, admin))
+    if proctors is None:
+        proctors = [make_staff(db, Role.PROCTOR, centre)]
+    start = starts_at or clock.utcnow()
+    data = _SessionCreate(
+        plan_id=plan.id or 0,
+        name=name or f"第{next(_seq)}场",
+        room=room,
+        starts_at=start.replace(tzinfo=UTC),  # an aware time: the service converts it
+        duration_minutes=duration_minutes,
+        proctor_ids=[p.id or 0 for p in proctors],
+    )
+    return exams.create_session(db, actor=actor, data=data)
+
+
+def make_candidate(
+    db: Session,
+    centre: EvaluationCentre,
+    *,
+    admin: StaffUser | None = None,
+    name: str | None = None,
+    id_number: str | None = None,
+    phone: str = "",
+    employer: str = "",
+) -> Candidate:
+    actor = staff_actor(_admin_of(db, centre.id or 0, admin))
+    n = next(_seq)
+    data = CandidateIn(
+        name=name or f"{CANDIDATE_NAMES[n % len(CANDIDATE_NAMES)]}{n}",
+        id_number=id_number or valid_resident_id(n),
+        phone=phone,
+        employer=employer,
+    )
+    return exams.create_candidate(db, actor=actor, data=data)
+
+
+def make_registration(
+    db: Session,
+    session: ExamSession,
+    *,
+    admin: StaffUser | None = None,
+    candidate: Candidate | None = None,
+) -> Registration:
+    """Register `candidate` (default: a new one) into the session: next seat, new ticket."""
+    admin = _admin_of(db, session.centre_id, admin)
+    if candidate is None:
+        centre = db.get(EvaluationCentre, session.centre_id)
+        assert centre is not None
+        candidate = make_candidate(db, centre, admin=admin)
+    return exams.register_candidate(
+        db,
+        actor=staff_actor(admin),
+        session_id=session.id or 0,
+        data=RegistrationCreate(candidate_id=candidate.id),
+    )
+
+
+class Seat(NamedTuple):
+    """A registered candidate of an ExamFixture: log in with ticket_number + id_number."""
+
+    registration: Registration
+    candidate: Candidate
+
+    @property
+    def ticket_number(self) -> str:
+        return self.registration.ticket_number
+
+    @property
+    def id_number(self) -> str:
+        return self.candidate.id_number
+
+
+@dataclass
+class ExamFixture:
+    centre: EvaluationCentre
+    admin: StaffUser
+    proctor: StaffUser  # assigned to the session (proctors[0])
+    proctors: list[StaffUser]
+    examiner: StaffUser
+    bank: QuestionBank
+    blueprint: Blueprint
+    plan: ExamPlan
+    session: ExamSession
+    seats: list[Seat] = field(default_factory=list)
+
+    @property
+    def registrations(self) -> list[Registration]:
+        return [s.registration for s in self.seats]
+
+
+def make_exam(
+    db: Session,
+    *,
+    candidates: int = 3,
+    sections: list[dict[str, Any]] | None = None,
+    form_mode: FormMode = FormMode.SHUFFLED,
+    leave_limit: int | None = None,
+    require_checkin: bool = True,
+    show_score_to_candidate: bool = True,
+    late_entry_minutes: int = 30,
+    starts_at: datetime | None = None,
+    duration_minutes: int | None = None,
+    centre: EvaluationCentre | None = None,
+    **blueprint_options: Any,
+) -> ExamFixture:
+    """A whole exam, COMMITTED: centre, admin, two proctors on the session, an examiner, a
+    generated bank (bank_yaml), a blueprint (default DEFAULT_SECTIONS; MIXED_SECTIONS has
+    every item type), a plan (product defaults: SHUFFLED, check-in required), a session
+    starting now (clock.utcnow) and `candidates` registered candidates in seat order."""
+    centre = centre or make_centre(db)
+    admin = make_staff(db, Role.CENTRE_ADMIN, centre)
+    proctors = [make_staff(db, Role.PROCTOR, centre) for _ in range(2)]
+    examiner = make_staff(db, Role.EXAMINER, centre)
+    bank = make_bank(db, centre)
+    blueprint = make_blueprint(db, bank, admin=admin, sections=sections, **blueprint_options)
+    plan = make_plan(
+        db,
+        blueprint,
+        admin=admin,
+        form_mode=form_mode,
+        leave_limit=leave_limit,
+        require_checkin=require_checkin,
+        show_score_to_candidate=show_score_to_candidate,
+        late_entry_minutes=late_entry_minutes,
+    )
+    session = make_session(
+        db,
+        plan,
+        admin=admin,
+        proctors=proctors,
+        starts_at=starts_at,
+        duration_minutes=duration_minutes,
+    )
+    seats = []
+    for _ in range(candidates):
+        cand = make_candidate(db, centre, admin=admin)
+        seats.append(Seat(make_registration(db, session, admin=admin, candidate=cand), cand))
+    db.commit()
+    return ExamFixture(
+        centre=centre,
+        admin=admin,
+        proctor=proctors[0],
+        proctors=proctors,
+        examiner=examiner,
+        bank=bank,
+        blueprint=blueprint,
+        plan=plan,
+        session=session,
+        seats=seats,
+    )

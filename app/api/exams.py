@@ -1,5 +1,449 @@
-"""Routes: api/exams."""
+"""API: blueprints (组卷方案), exam plans, sessions (考场), candidates and registrations.
 
-from fastapi import APIRouter
+Times go out as UTC with an offset; `starts_at` coming in is China wall-clock time when it
+has no offset (what staff type), otherwise converted."""
 
-router = APIRouter()
+from dataclasses import asdict
+from datetime import UTC, date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, File, UploadFile
+from fastapi.responses import Response
+from pydantic import BaseModel
+
+from app.accounts.models import StaffUser
+from app.core.deps import CentreAdmin, CentreStaff, Proctor, SessionDep
+from app.exams import service as exams
+from app.exams.models import Blueprint, Candidate, Registration
+from app.exams.roster import XLSX_MEDIA_TYPE
+from app.exams.schemas import (
+    BlueprintCreate,
+    BlueprintUpdate,
+    CandidateIn,
+    PlanCreate,
+    RegistrationCreate,
+    SectionIn,
+    SessionCreate,
+)
+from app.reference.levels import get_level
+
+router = APIRouter(tags=["exams"])
+
+
+def _utc(dt: datetime | None) -> datetime | None:
+    return dt.replace(tzinfo=UTC) if dt else None
+
+
+class BlueprintOut(BaseModel):
+    id: int
+    bank_id: int
+    name: str
+    occupation_id: int
+    level_code: str
+    level_display: str
+    component: str
+    sections: list[SectionIn]
+    area_weights: dict[str, float]
+    difficulty_mix: dict[str, float]
+    multiple_choice_rule: str
+    time_limit_minutes: int
+    pass_mark: float
+    created_at: datetime
+
+    @classmethod
+    def of(cls, bp: Blueprint) -> "BlueprintOut":
+        return cls(
+            id=bp.id or 0,
+            bank_id=bp.bank_id,
+            name=bp.name,
+            occupation_id=bp.occupation_id,
+            level_code=bp.level_code,
+            level_display=get_level(bp.level_code).display,
+            component=bp.component,
+            sections=[SectionIn.model_validate(s) for s in bp.sections],
+            area_weights=bp.area_weights,
+            difficulty_mix=bp.difficulty_mix,
+            multiple_choice_rule=bp.multiple_choice_rule,
+            time_limit_minutes=bp.time_limit_minutes,
+            pass_mark=bp.pass_mark,
+            created_at=bp.created_at.replace(tzinfo=UTC),
+        )
+
+
+class PreviewSectionOut(BaseModel):
+    index: int
+    item_type: str
+    type_name: str
+    count: int
+    points_each: float
+    total_points: float
+    by_area: dict[str, int]
+
+
+class PreviewAreaOut(BaseModel):
+    area: str
+    name: str
+    weight: float
+    target_points: float
+    drawn_points: float
+    count: int
+
+
+class PreviewOut(BaseModel):
+    seed: int
+    item_count: int
+    total_points: float
+    meets_blueprint: bool
+    sections: list[PreviewSectionOut]
+    areas: list[PreviewAreaOut]
+    bands: dict[str, int]
+
+    @classmethod
+    def of(cls, p: exams.BlueprintPreview) -> "PreviewOut":
+        return cls(
+            seed=p.seed,
+            item_count=p.item_count,
+            total_points=p.total_points,
+            meets_blueprint=p.meets_blueprint,
+            sections=[
+                PreviewSectionOut.model_validate(s, from_attributes=True) for s in p.sections
+            ],
+            areas=[PreviewAreaOut.model_validate(a, from_attributes=True) for a in p.areas],
+            bands=p.bands,
+        )
+
+
+class PlanOut(BaseModel):
+    id: int
+    name: str
+    scheme: str
+    occupation_id: int
+    occupation: str
+    level_code: str
+    level_display: str
+    components: list[str]
+    blueprint_id: int
+    blueprint_name: str
+    form_mode: str
+    leave_limit: int | None
+    require_checkin: bool
+    show_score_to_candidate: bool
+    late_entry_minutes: int
+    session_count: int
+    candidate_count: int
+    created_at: datetime
+
+    @classmethod
+    def of(cls, s: exams.PlanSummary) -> "PlanOut":
+        p = s.plan
+        return cls(
+            id=p.id or 0,
+            name=p.name,
+            scheme=p.scheme,
+            occupation_id=p.occupation_id,
+            occupation=s.occupation,
+            level_code=p.level_code,
+            level_display=s.level.display,
+            components=p.components,
+            blueprint_id=p.blueprint_id,
+            blueprint_name=s.blueprint_name,
+            form_mode=p.form_mode,
+            leave_limit=p.leave_limit,
+            require_checkin=p.require_checkin,
+            show_score_to_candidate=p.show_score_to_candidate,
+            late_entry_minutes=p.late_entry_minutes,
+            session_count=s.session_count,
+            candidate_count=s.candidate_count,
+            created_at=p.created_at.replace(tzinfo=UTC),
+        )
+
+
+class ProctorOut(BaseModel):
+    id: int
+    display_name: str
+    role: str
+
+    @classmethod
+    def of(cls, u: StaffUser) -> "ProctorOut":
+        return cls(id=u.id or 0, display_name=u.display_name, role=u.role)
+
+
+class SessionOut(BaseModel):
+    id: int
+    plan_id: int
+    plan_name: str
+    name: str
+    room: str
+    starts_at: datetime
+    ends_at: datetime
+    duration_minutes: int
+    status: str
+    proctors: list[ProctorOut]
+    candidate_count: int
+    # DOMAIN.md §2 staffing rules this session breaks (a warning; nothing is refused).
+    staffing_problems: list[str]
+
+    @classmethod
+    def of(cls, s: exams.SessionSummary) -> "SessionOut":
+        return cls(
+            id=s.session.id or 0,
+            plan_id=s.session.plan_id,
+            plan_name=s.plan_name,
+            name=s.session.name,
+            room=s.session.room,
+            starts_at=s.session.starts_at.replace(tzinfo=UTC),
+            ends_at=s.ends_at.replace(tzinfo=UTC),
+            duration_minutes=s.session.duration_minutes,
+            status=s.session.status,
+            proctors=[ProctorOut.of(u) for u in s.proctors],
+            candidate_count=s.candidate_count,
+            staffing_problems=s.staffing_problems,
+        )
+
+
+class CandidateOut(BaseModel):
+    id: int
+    name: str
+    id_number: str
+    gender: str
+    birth_date: date | None
+    phone: str
+    employer: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, c: Candidate) -> "CandidateOut":
+        return cls(
+            id=c.id or 0,
+            name=c.name,
+            id_number=c.id_number,
+            gender=c.gender,
+            birth_date=c.birth_date,
+            phone=c.phone,
+            employer=c.employer,
+            created_at=c.created_at.replace(tzinfo=UTC),
+        )
+
+
+class RegistrationOut(BaseModel):
+    id: int
+    session_id: int
+    seat_number: int
+    ticket_number: str
+    checked_in_at: datetime | None
+    candidate: CandidateOut
+
+    @classmethod
+    def of(cls, reg: Registration, cand: Candidate) -> "RegistrationOut":
+        return cls(
+            id=reg.id or 0,
+            session_id=reg.session_id,
+            seat_number=reg.seat_number,
+            ticket_number=reg.ticket_number,
+            checked_in_at=_utc(reg.checked_in_at),
+            candidate=CandidateOut.of(cand),
+        )
+
+
+class RosterImportOut(BaseModel):
+    registered: int
+    new_candidates: int
+    summary: str
+    ticket_numbers: list[str]
+
+
+class ProctorsIn(BaseModel):
+    proctor_ids: list[int]
+
+
+class TicketOut(BaseModel):
+    registration_id: int
+    ticket_number: str
+    name: str
+    gender: str
+    id_number: str
+    centre_name: str
+    plan_name: str
+    occupation: str
+    level_display: str
+    session_name: str
+    room: str
+    seat_number: int
+    starts_at: datetime
+    duration_minutes: int
+    late_entry_minutes: int
+    login_path: str = "/exam/login"
+
+
+# --- blueprints -------------------------------------------------------------------------
+
+
+@router.get("/blueprints", response_model=list[BlueprintOut])
+def list_blueprints(db: SessionDep, staff: CentreStaff) -> list[BlueprintOut]:
+    return [BlueprintOut.of(bp) for bp in exams.list_blueprints(db, actor=staff)]
+
+
+@router.post("/blueprints", response_model=BlueprintOut, status_code=201)
+def create_blueprint(body: BlueprintCreate, db: SessionDep, staff: CentreAdmin) -> BlueprintOut:
+    return BlueprintOut.of(exams.create_blueprint(db, actor=staff, data=body))
+
+
+@router.post("/blueprints/check", response_model=PreviewOut)
+def check_blueprint(
+    body: BlueprintCreate, db: SessionDep, staff: CentreAdmin, seed: int | None = None
+) -> PreviewOut:
+    """Validate a blueprint without saving it and draw a sample form."""
+    return PreviewOut.of(exams.check_blueprint(db, actor=staff, data=body, seed=seed))
+
+
+@router.get("/blueprints/{blueprint_id}", response_model=BlueprintOut)
+def get_blueprint(blueprint_id: int, db: SessionDep, staff: CentreStaff) -> BlueprintOut:
+    return BlueprintOut.of(exams.get_blueprint(db, actor=staff, blueprint_id=blueprint_id))
+
+
+@router.patch("/blueprints/{blueprint_id}", response_model=BlueprintOut)
+def update_blueprint(
+    blueprint_id: int, body: BlueprintUpdate, db: SessionDep, staff: CentreAdmin
+) -> BlueprintOut:
+    return BlueprintOut.of(
+        exams.update_blueprint(db, actor=staff, blueprint_id=blueprint_id, data=body)
+    )
+
+
+@router.post("/blueprints/{blueprint_id}/preview", response_model=PreviewOut)
+def preview_blueprint(
+    blueprint_id: int, db: SessionDep, staff: CentreStaff, seed: int | None = None
+) -> PreviewOut:
+    return PreviewOut.of(
+        exams.preview_blueprint(db, actor=staff, blueprint_id=blueprint_id, seed=seed)
+    )
+
+
+# --- plans ------------------------------------------------------------------------------
+
+
+@router.get("/plans", response_model=list[PlanOut])
+def list_plans(db: SessionDep, staff: CentreStaff) -> list[PlanOut]:
+    return [PlanOut.of(s) for s in exams.list_plans(db, actor=staff)]
+
+
+@router.post("/plans", response_model=PlanOut, status_code=201)
+def create_plan(body: PlanCreate, db: SessionDep, staff: CentreAdmin) -> PlanOut:
+    plan = exams.create_plan(db, actor=staff, data=body)
+    return PlanOut.of(exams.plan_summary(db, actor=staff, plan_id=plan.id or 0))
+
+
+@router.get("/plans/{plan_id}", response_model=PlanOut)
+def get_plan(plan_id: int, db: SessionDep, staff: CentreStaff) -> PlanOut:
+    return PlanOut.of(exams.plan_summary(db, actor=staff, plan_id=plan_id))
+
+
+# --- sessions ---------------------------------------------------------------------------
+
+
+@router.get("/sessions", response_model=list[SessionOut])
+def list_sessions(
+    db: SessionDep, staff: CentreStaff, plan_id: int | None = None
+) -> list[SessionOut]:
+    """Proctors get only the sessions they are assigned to."""
+    return [SessionOut.of(s) for s in exams.list_sessions(db, actor=staff, plan_id=plan_id)]
+
+
+@router.post("/sessions", response_model=SessionOut, status_code=201)
+def create_session(body: SessionCreate, db: SessionDep, staff: CentreAdmin) -> SessionOut:
+    session = exams.create_session(db, actor=staff, data=body)
+    return SessionOut.of(exams.session_detail(db, actor=staff, session_id=session.id or 0).summary)
+
+
+@router.get("/sessions/{session_id}", response_model=SessionOut)
+def get_session(session_id: int, db: SessionDep, staff: CentreStaff) -> SessionOut:
+    return SessionOut.of(exams.session_detail(db, actor=staff, session_id=session_id).summary)
+
+
+@router.put("/sessions/{session_id}/proctors", response_model=SessionOut)
+def assign_proctors(
+    session_id: int, body: ProctorsIn, db: SessionDep, staff: CentreAdmin
+) -> SessionOut:
+    exams.assign_proctors(db, actor=staff, session_id=session_id, proctor_ids=body.proctor_ids)
+    return SessionOut.of(exams.session_detail(db, actor=staff, session_id=session_id).summary)
+
+
+@router.get("/sessions/{session_id}/registrations", response_model=list[RegistrationOut])
+def list_registrations(
+    session_id: int, db: SessionDep, staff: CentreStaff
+) -> list[RegistrationOut]:
+    return [
+        RegistrationOut.of(r.registration, r.candidate)
+        for r in exams.list_registrations(db, actor=staff, session_id=session_id)
+    ]
+
+
+@router.post(
+    "/sessions/{session_id}/registrations", response_model=RegistrationOut, status_code=201
+)
+def register_candidate(
+    session_id: int, body: RegistrationCreate, db: SessionDep, staff: CentreAdmin
+) -> RegistrationOut:
+    reg = exams.register_candidate(db, actor=staff, session_id=session_id, data=body)
+    cand = exams.get_candidate(db, actor=staff, candidate_id=reg.candidate_id)
+    return RegistrationOut.of(reg, cand)
+
+
+@router.post(
+    "/sessions/{session_id}/registrations/excel",
+    response_model=RosterImportOut,
+    status_code=201,
+)
+def import_roster(
+    session_id: int,
+    file: Annotated[
+        UploadFile, File(description="考生名单 .xlsx（姓名、身份证号、联系电话、工作单位）")
+    ],
+    db: SessionDep,
+    staff: CentreAdmin,
+) -> RosterImportOut:
+    """All or nothing: any problem in any row → 422 listing every row's problems."""
+    result = exams.import_roster(db, actor=staff, session_id=session_id, content=file.file.read())
+    return RosterImportOut(
+        registered=len(result.registrations),
+        new_candidates=result.new_candidates,
+        summary=result.summary,
+        ticket_numbers=[r.ticket_number for r in result.registrations],
+    )
+
+
+@router.get("/sessions/{session_id}/registrations/template.xlsx")
+def registration_template(session_id: int, db: SessionDep, staff: CentreAdmin) -> Response:
+    exams.get_session(db, actor=staff, session_id=session_id)
+    return Response(
+        exams.registration_template(),
+        media_type=XLSX_MEDIA_TYPE,
+        headers={"Content-Disposition": "attachment; filename*=UTF-8''roster-template.xlsx"},
+    )
+
+
+@router.get("/sessions/{session_id}/tickets", response_model=list[TicketOut])
+def admission_tickets(session_id: int, db: SessionDep, staff: Proctor) -> list[TicketOut]:
+    return [
+        TicketOut.model_validate({**asdict(t), "starts_at": t.starts_at.replace(tzinfo=UTC)})
+        for t in exams.admission_tickets(db, actor=staff, session_id=session_id)
+    ]
+
+
+# --- candidates -------------------------------------------------------------------------
+
+
+@router.get("/candidates", response_model=list[CandidateOut])
+def list_candidates(db: SessionDep, staff: CentreAdmin, q: str = "") -> list[CandidateOut]:
+    return [CandidateOut.of(c) for c in exams.list_candidates(db, actor=staff, q=q)]
+
+
+@router.post("/candidates", response_model=CandidateOut, status_code=201)
+def create_candidate(body: CandidateIn, db: SessionDep, staff: CentreAdmin) -> CandidateOut:
+    """The same ID number again returns the existing candidate."""
+    return CandidateOut.of(exams.create_candidate(db, actor=staff, data=body))
+
+
+@router.get("/candidates/{candidate_id}", response_model=CandidateOut)
+def get_candidate(candidate_id: int, db: SessionDep, staff: CentreAdmin) -> CandidateOut:
+    return CandidateOut.of(exams.get_candidate(db, actor=staff, candidate_id=candidate_id))

@@ -89,12 +89,11 @@ class Shortfall:
     available: int
 
     def message(self, area_names: Mapping[str, str] | None = None) -> str:
-        area = self.area
-        if area_names and area_names.get(area):
-            area = f"{area}（{area_names[area]}）"
+        name = (area_names or {}).get(self.area)
+        area = f"{self.area} 区（{name}）" if name else f"{self.area} 区"
         band = f"、难度{BAND_NAMES[self.band]}" if self.band else ""
         return (
-            f"{area} 区需要 {self.needed} 道 {self.points:g} 分的"
+            f"{area}需要 {self.needed} 道 {self.points:g} 分的"
             f"{ITEM_TYPE_NAMES.get(ItemType(self.item_type), self.item_type)}{band}，"
             f"题库只有 {self.available} 道"
         )
@@ -238,12 +237,19 @@ def _candidates(
 
 
 def shortfalls(spec: BlueprintSpec, pool: Sequence[PoolItem]) -> list[Shortfall]:
-    found = []
+    """What the pool lacks. Sections of the same item type and points draw from the same
+    items, so their needs are added up (reported on the first such section)."""
+    needs: dict[tuple[str, float, str, str | None], tuple[int, int]] = {}
     for section, area, band, need in _cells(spec):
+        s = spec.sections[section]
+        key = (s.item_type, s.points, area, band)
+        first, total = needs.get(key, (section, 0))
+        needs[key] = (first, total + need)
+    found = []
+    for (item_type, points, area, band), (section, need) in needs.items():
         have = len(_candidates(spec, pool, section, area, band))
         if have < need:
-            s = spec.sections[section]
-            found.append(Shortfall(section, s.item_type, s.points, area, band, need, have))
+            found.append(Shortfall(section, item_type, points, area, band, need, have))
     return found
 
 
@@ -260,8 +266,14 @@ def draw_form(
         raise BlueprintShortfall(missing, spec.area_names)
     rng = random.Random(seed)
     by_section: dict[int, list[PoolItem]] = {i: [] for i in range(len(spec.sections))}
+    used: set[int] = set()  # no question twice on one paper
     for section, area, band, need in _cells(spec):
-        by_section[section].extend(rng.sample(_candidates(spec, pool, section, area, band), need))
+        free = [
+            it for it in _candidates(spec, pool, section, area, band) if it.version_id not in used
+        ]
+        picked = rng.sample(free, need)
+        used.update(it.version_id for it in picked)
+        by_section[section].extend(picked)
     form: list[DrawnItem] = []
     for section in range(len(spec.sections)):
         chosen = by_section[section]

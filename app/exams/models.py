@@ -76,6 +76,8 @@ class ExamPlan(SQLModel, table=True):
     blueprint_id: int = Field(foreign_key="blueprint.id")  # the theory paper
     form_mode: str = Field(default=FormMode.SHUFFLED, max_length=16)
     form_seed: int = 0  # seed of the fixed form, and the base of per-candidate seeds
+    # FIXED mode: the one form, frozen at the first start ([DrawnItem as dict, ...]).
+    fixed_form: list[dict[str, Any]] | None = Field(default=None, sa_type=JSON)
     # Leaving the exam window this many times submits the attempt (None: only recorded).
     leave_limit: int | None = None
     require_checkin: bool = True  # 人证合一: a proctor confirms identity before the start

@@ -1,5 +1,749 @@
-"""Routes: web/exams."""
+"""Pages: blueprints (组卷方案), exam plans, sessions (考场), candidates and admission
+tickets (准考证). Forms keep what was typed and show each problem beside its field."""
 
-from fastapi import APIRouter
+import re
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Any, TypeVar
+
+from fastapi import APIRouter, Depends, File, Request, UploadFile
+from fastapi.responses import RedirectResponse
+from starlette.datastructures import FormData
+from starlette.responses import Response
+
+from app.accounts.models import Role
+from app.accounts.service import Staff
+from app.banks import service as banks_service
+from app.core.deps import CentreAdmin, CentreStaff, Proctor, SessionDep
+from app.core.errors import Conflict, ValidationFailed
+from app.core.templating import is_htmx, render
+from app.exams import service as exams
+from app.exams.models import FormMode, MultipleChoiceRule
+from app.exams.roster import XLSX_MEDIA_TYPE
+from app.exams.schemas import (
+    BlueprintCreate,
+    BlueprintUpdate,
+    PlanCreate,
+    RegistrationCreate,
+    SessionCreate,
+)
+from app.reference import service as reference
+from app.reference.levels import Scheme, get_level
 
 router = APIRouter()
+
+SECTION_ROWS = 5
+BAND_FIELDS = ("easy", "medium", "hard")
+
+FIELD_LABELS = {
+    "bank_id": "题库",
+    "name": "名称",
+    "level_code": "等级",
+    "component": "考试类型",
+    "sections": "题型部分",
+    "area_weights": "鉴定范围比重",
+    "difficulty_mix": "难度比例",
+    "multiple_choice_rule": "多选题评分",
+    "time_limit_minutes": "考试时长",
+    "pass_mark": "合格分数线",
+    "scheme": "认定体系",
+    "occupation_id": "职业",
+    "blueprint_id": "组卷方案",
+    "form_mode": "组卷方式",
+    "leave_limit": "切屏次数上限",
+    "late_entry_minutes": "迟到限制",
+    "room": "考场",
+    "starts_at": "开考时间",
+    "duration_minutes": "考试时长",
+    "proctor_ids": "监考员",
+    "id_number": "身份证号",
+    "phone": "联系电话",
+    "employer": "工作单位",
+    "file": "名单文件",
+}
+SECTION_PARTS = {"item_type": "题型", "count": "题量", "points": "每题分值"}
+
+
+def field_label(field: str) -> str:
+    """A problem's place as staff read it: sections[1].count → 第 2 部分题量."""
+    if m := re.fullmatch(r"sections\[(\d+)\](?:\.(\w+))?", field):
+        return f"第 {int(m[1]) + 1} 部分{SECTION_PARTS.get(m[2] or '', '')}"
+    if field.startswith("area_weights."):
+        return f"{field.split('.', 1)[1]} 区比重"
+    return FIELD_LABELS.get(field, field)
+
+
+class FormErrors:
+    """Problems from parsing a form or from the service, by field, for the template."""
+
+    def __init__(self, message: str = "", details: list[dict[str, Any]] | None = None) -> None:
+        self.message = message
+        self.details: list[dict[str, Any]] = []
+        for d in details or []:
+            self.add(str(d.get("field", "")), str(d.get("problem", "")), place=d.get("place"))
+
+    def add(self, field: str, problem: str, *, place: str | None = None) -> None:
+        self.details.append(
+            {"field": field, "label": place or field_label(field), "problem": problem}
+        )
+
+    def of(self, field: str) -> list[str]:
+        return [d["problem"] for d in self.details if d["field"] == field]
+
+    def __bool__(self) -> bool:
+        return bool(self.details or self.message)
+
+
+async def _form(request: Request) -> FormData:
+    return await request.form()
+
+
+FormDep = Annotated[FormData, Depends(_form)]
+
+N = TypeVar("N", int, float)
+
+
+def _text(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _number(
+    raw: str, kind: Callable[[str], N], field: str, errors: FormErrors, *, required: bool = True
+) -> N | None:
+    if not raw:
+        if required:
+            errors.add(field, "不能为空")
+        return None
+    try:
+        return kind(raw)
+    except ValueError:
+        errors.add(field, "必须是整数" if kind is int else "必须是数字")
+        return None
+
+
+def _ids(form: FormData, name: str) -> list[int]:
+    return [int(x) for x in form.getlist(name) if isinstance(x, str) and x.isdigit()]
+
+
+def _redirect(url: str) -> Response:
+    return RedirectResponse(url, status_code=303)
+
+
+# --- blueprints -------------------------------------------------------------------------
+
+
+def _blueprint_values(form: FormData) -> dict[str, Any]:
+    """What the staff member typed, to show the form again."""
+    return {
+        "bank_id": _text(form, "bank_id"),
+        "name": _text(form, "name"),
+        "level_code": _text(form, "level_code"),
+        "sections": [
+            {
+                "item_type": _text(form, f"section_type_{i}"),
+                "count": _text(form, f"section_count_{i}"),
+                "points": _text(form, f"section_points_{i}"),
+            }
+            for i in range(SECTION_ROWS)
+        ],
+        "weights": {
+            k.removeprefix("weight_"): _text(form, k) for k in form if k.startswith("weight_")
+        },
+        "mix": {band: _text(form, f"mix_{band}") for band in BAND_FIELDS},
+        "multiple_choice_rule": _text(form, "multiple_choice_rule") or MultipleChoiceRule.PARTIAL,
+        "time_limit_minutes": _text(form, "time_limit_minutes"),
+        "allow_short_time": bool(form.get("allow_short_time")),
+        "pass_mark": _text(form, "pass_mark"),
+    }
+
+
+def _blueprint_input(
+    v: dict[str, Any], errors: FormErrors
+) -> tuple[BlueprintCreate | None, list[int]]:
+    """The typed values as service input, and the form row of each non-empty section."""
+    bank_id = None
+    if v["bank_id"]:
+        bank_id = _number(v["bank_id"], int, "bank_id", errors)
+    else:
+        errors.add("bank_id", "请选择题库")
+    rows: list[int] = []
+    sections = []
+    for i, row in enumerate(v["sections"]):
+        if not (row["count"] or row["points"]):
+            continue
+        count = _number(row["count"], int, f"sections[{i}].count", errors)
+        points = _number(row["points"], float, f"sections[{i}].points", errors)
+        rows.append(i)
+        sections.append({"item_type": row["item_type"], "count": count, "points": points})
+    weights: dict[str, float] = {}
+    for area, raw in v["weights"].items():
+        w = _number(raw or "0", float, f"area_weights.{area}", errors)
+        weights[area] = w or 0
+    mix: dict[str, float] = {}
+    if any(v["mix"].values()):
+        for band, raw in v["mix"].items():
+            mix[band] = _number(raw or "0", float, "difficulty_mix", errors) or 0
+    time_limit = _number(v["time_limit_minutes"], int, "time_limit_minutes", errors)
+    pass_mark = _number(v["pass_mark"], float, "pass_mark", errors)
+    if v["multiple_choice_rule"] not in {r.value for r in MultipleChoiceRule}:
+        errors.add("multiple_choice_rule", "请选择多选题评分规则")
+    if errors:
+        return None, rows
+    assert bank_id is not None and time_limit is not None and pass_mark is not None
+    return (
+        BlueprintCreate(
+            bank_id=bank_id,
+            name=v["name"],
+            level_code=v["level_code"],
+            sections=sections,
+            area_weights=weights or None,
+            difficulty_mix=mix,
+            multiple_choice_rule=MultipleChoiceRule(v["multiple_choice_rule"]),
+            time_limit_minutes=time_limit,
+            allow_short_time=v["allow_short_time"],
+            pass_mark=pass_mark,
+        ),
+        rows,
+    )
+
+
+def _service_errors(exc: ValidationFailed | Conflict, rows: list[int] | None = None) -> FormErrors:
+    """The service numbers sections as sent (blank rows left out): point back at form rows."""
+    details = []
+    for d in exc.details:
+        d = dict(d)
+        field = str(d.get("field", ""))
+        m = re.match(r"sections\[(\d+)\]", field)
+        if m and rows is not None and int(m[1]) < len(rows):
+            d["field"] = f"sections[{rows[int(m[1])]}]" + field[m.end() :]
+        details.append(d)
+    return FormErrors(exc.message, details)
+
+
+def _blank_blueprint(bank_id: str = "") -> dict[str, Any]:
+    return {
+        "bank_id": bank_id,
+        "name": "",
+        "level_code": "",
+        "sections": [{"item_type": "", "count": "", "points": ""} for _ in range(SECTION_ROWS)],
+        "weights": {},
+        "mix": dict.fromkeys(BAND_FIELDS, ""),
+        "multiple_choice_rule": MultipleChoiceRule.PARTIAL,
+        "time_limit_minutes": str(exams.MIN_THEORY_MINUTES),
+        "allow_short_time": False,
+        "pass_mark": "60",
+    }
+
+
+def _stored_values(bp_in: BlueprintCreate) -> dict[str, Any]:
+    v = _blank_blueprint(str(bp_in.bank_id))
+    v.update(
+        name=bp_in.name,
+        level_code=bp_in.level_code,
+        weights={a: f"{w:g}" for a, w in (bp_in.area_weights or {}).items()},
+        mix={b: f"{bp_in.difficulty_mix.get(b, 0):g}" for b in BAND_FIELDS}
+        if bp_in.difficulty_mix
+        else dict.fromkeys(BAND_FIELDS, ""),
+        multiple_choice_rule=bp_in.multiple_choice_rule,
+        time_limit_minutes=str(bp_in.time_limit_minutes),
+        allow_short_time=bp_in.allow_short_time,
+        pass_mark=f"{bp_in.pass_mark:g}",
+    )
+    for i, s in enumerate(bp_in.sections[:SECTION_ROWS]):
+        v["sections"][i] = {
+            "item_type": s.item_type,
+            "count": str(s.count),
+            "points": f"{s.points:g}",
+        }
+    return v
+
+
+def _outline(db: SessionDep, staff: Staff, bank_id: str) -> banks_service.BankOverview | None:
+    if not bank_id.isdigit():
+        return None
+    return banks_service.bank_overview(db, actor=staff, bank_id=int(bank_id))
+
+
+def _blueprint_form(
+    request: Request,
+    db: SessionDep,
+    staff: Staff,
+    values: dict[str, Any],
+    *,
+    errors: FormErrors | None = None,
+    preview: exams.BlueprintPreview | None = None,
+    editing: int | None = None,
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "exams/blueprint_form.html",
+        {
+            "banks": banks_service.list_banks(db, actor=staff),
+            "overview": _outline(db, staff, values["bank_id"]),
+            "v": values,
+            "errors": errors or FormErrors(),
+            "preview": preview,
+            "editing": editing,
+            "levels": exams.level_choices(),
+            "item_types": exams.item_type_choices(),
+            "mc_rules": exams.MULTIPLE_CHOICE_RULE_NAMES,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/blueprints")
+def blueprints_page(request: Request, db: SessionDep, staff: CentreAdmin) -> Response:
+    return render(
+        request,
+        "exams/blueprints.html",
+        {
+            "blueprints": exams.list_blueprints(db, actor=staff),
+            "level_names": {lv.code: lv.display for lv in exams.level_choices()},
+            "item_types": exams.item_type_choices(),
+        },
+    )
+
+
+@router.get("/blueprints/new")
+def new_blueprint(
+    request: Request, db: SessionDep, staff: CentreAdmin, bank_id: str = ""
+) -> Response:
+    return _blueprint_form(request, db, staff, _blank_blueprint(bank_id))
+
+
+@router.get("/blueprints/outline")
+def blueprint_outline(
+    request: Request, db: SessionDep, staff: CentreAdmin, bank_id: str = ""
+) -> Response:
+    """The chosen bank's 鉴定要素细目表 with its weights prefilled (swapped in by htmx)."""
+    return render(
+        request,
+        "exams/_outline.html",
+        {
+            "overview": _outline(db, staff, bank_id),
+            "v": _blank_blueprint(bank_id),
+            "errors": FormErrors(),
+        },
+    )
+
+
+def _submit_blueprint(
+    request: Request,
+    db: SessionDep,
+    staff: Staff,
+    form: FormData,
+    save: Callable[[BlueprintCreate], int],
+    editing: int | None = None,
+) -> Response:
+    values = _blueprint_values(form)
+    errors = FormErrors()
+    data, rows = _blueprint_input(values, errors)
+    if data is None:
+        errors.message = "组卷方案有误"
+        return _blueprint_form(
+            request, db, staff, values, errors=errors, editing=editing, status_code=422
+        )
+    try:
+        if form.get("action") == "check":
+            preview = exams.check_blueprint(db, actor=staff, data=data)
+            return _blueprint_form(request, db, staff, values, preview=preview, editing=editing)
+        blueprint_id = save(data)
+    except ValidationFailed as exc:
+        return _blueprint_form(
+            request,
+            db,
+            staff,
+            values,
+            errors=_service_errors(exc, rows),
+            editing=editing,
+            status_code=exc.status_code,
+        )
+    return _redirect(f"/blueprints/{blueprint_id}")
+
+
+@router.post("/blueprints")
+def create_blueprint(
+    request: Request, db: SessionDep, staff: CentreAdmin, form: FormDep
+) -> Response:
+    def save(data: BlueprintCreate) -> int:
+        return exams.create_blueprint(db, actor=staff, data=data).id or 0
+
+    return _submit_blueprint(request, db, staff, form, save)
+
+
+@router.get("/blueprints/{blueprint_id}")
+def blueprint_page(
+    request: Request, db: SessionDep, staff: CentreAdmin, blueprint_id: int
+) -> Response:
+    bp = exams.get_blueprint(db, actor=staff, blueprint_id=blueprint_id)
+    return render(
+        request,
+        "exams/blueprint.html",
+        {
+            "bp": bp,
+            "bank": banks_service.get_bank(db, actor=staff, bank_id=bp.bank_id),
+            **_preview_context(db, staff, blueprint_id),
+            "item_types": exams.item_type_choices(),
+            "mc_rules": exams.MULTIPLE_CHOICE_RULE_NAMES,
+            "level": get_level(bp.level_code),
+        },
+    )
+
+
+def _preview_context(db: SessionDep, staff: Staff, blueprint_id: int) -> dict[str, Any]:
+    # The bank may have lost items since the blueprint was saved: show what is short.
+    try:
+        return {
+            "preview": exams.preview_blueprint(db, actor=staff, blueprint_id=blueprint_id),
+            "errors": FormErrors(),
+            "blueprint_id": blueprint_id,
+        }
+    except ValidationFailed as exc:
+        return {"preview": None, "errors": _service_errors(exc), "blueprint_id": blueprint_id}
+
+
+@router.post("/blueprints/{blueprint_id}/preview")
+def blueprint_preview(
+    request: Request, db: SessionDep, staff: CentreAdmin, blueprint_id: int
+) -> Response:
+    """Draw another sample form (htmx swaps the table)."""
+    ctx = _preview_context(db, staff, blueprint_id)
+    if is_htmx(request):
+        return render(request, "exams/_preview.html", ctx)
+    return _redirect(f"/blueprints/{blueprint_id}")
+
+
+@router.get("/blueprints/{blueprint_id}/edit")
+def edit_blueprint(
+    request: Request, db: SessionDep, staff: CentreAdmin, blueprint_id: int
+) -> Response:
+    bp = exams.get_blueprint(db, actor=staff, blueprint_id=blueprint_id)
+    values = _stored_values(exams.blueprint_as_input(bp))
+    return _blueprint_form(request, db, staff, values, editing=blueprint_id)
+
+
+@router.post("/blueprints/{blueprint_id}")
+def update_blueprint(
+    request: Request, db: SessionDep, staff: CentreAdmin, form: FormDep, blueprint_id: int
+) -> Response:
+    def save(data: BlueprintCreate) -> int:
+        update = BlueprintUpdate.model_validate(data.model_dump())
+        return (
+            exams.update_blueprint(db, actor=staff, blueprint_id=blueprint_id, data=update).id or 0
+        )
+
+    return _submit_blueprint(request, db, staff, form, save, editing=blueprint_id)
+
+
+# --- plans ------------------------------------------------------------------------------
+
+
+def _plan_values(form: FormData | None = None) -> dict[str, Any]:
+    if form is None:
+        return {
+            "name": "",
+            "scheme": Scheme.SKILL_LEVEL.value,
+            "occupation_id": "",
+            "level_code": "",
+            "blueprint_id": "",
+            "form_mode": FormMode.SHUFFLED.value,
+            "leave_limit": "",
+            "require_checkin": True,
+            "show_score_to_candidate": True,
+            "late_entry_minutes": "30",
+        }
+    return {
+        "name": _text(form, "name"),
+        "scheme": _text(form, "scheme"),
+        "occupation_id": _text(form, "occupation_id"),
+        "level_code": _text(form, "level_code"),
+        "blueprint_id": _text(form, "blueprint_id"),
+        "form_mode": _text(form, "form_mode"),
+        "leave_limit": _text(form, "leave_limit"),
+        "require_checkin": bool(form.get("require_checkin")),
+        "show_score_to_candidate": bool(form.get("show_score_to_candidate")),
+        "late_entry_minutes": _text(form, "late_entry_minutes"),
+    }
+
+
+def _plan_input(v: dict[str, Any], errors: FormErrors) -> PlanCreate | None:
+    occupation_id = _number(v["occupation_id"], int, "occupation_id", errors)
+    blueprint_id = _number(v["blueprint_id"], int, "blueprint_id", errors)
+    leave_limit = _number(v["leave_limit"], int, "leave_limit", errors, required=False)
+    late = _number(v["late_entry_minutes"], int, "late_entry_minutes", errors)
+    if v["form_mode"] not in {m.value for m in FormMode}:
+        errors.add("form_mode", "请选择组卷方式")
+    if errors:
+        return None
+    assert occupation_id is not None and blueprint_id is not None and late is not None
+    return PlanCreate(
+        name=v["name"],
+        scheme=v["scheme"],
+        occupation_id=occupation_id,
+        level_code=v["level_code"],
+        blueprint_id=blueprint_id,
+        form_mode=FormMode(v["form_mode"]),
+        leave_limit=leave_limit,
+        require_checkin=v["require_checkin"],
+        show_score_to_candidate=v["show_score_to_candidate"],
+        late_entry_minutes=late,
+    )
+
+
+def _plans_page(
+    request: Request,
+    db: SessionDep,
+    staff: Staff,
+    values: dict[str, Any],
+    errors: FormErrors | None = None,
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "exams/plans.html",
+        {
+            "plans": exams.list_plans(db, actor=staff),
+            "blueprints": exams.list_blueprints(db, actor=staff),
+            "occupations": reference.list_occupations(db),
+            "schemes": {
+                Scheme.SKILL_LEVEL: "职业技能等级（新八级工）",
+                Scheme.ONE_PLUS_X: "1+X 职业技能等级证书",
+            },
+            "levels": exams.level_choices(),
+            "form_modes": exams.FORM_MODE_NAMES,
+            "v": values,
+            "errors": errors or FormErrors(),
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/plans")
+def plans_page(request: Request, db: SessionDep, staff: CentreAdmin) -> Response:
+    return _plans_page(request, db, staff, _plan_values())
+
+
+@router.post("/plans")
+def create_plan(request: Request, db: SessionDep, staff: CentreAdmin, form: FormDep) -> Response:
+    values = _plan_values(form)
+    errors = FormErrors()
+    data = _plan_input(values, errors)
+    if data is None:
+        errors.message = "考试计划有误"
+        return _plans_page(request, db, staff, values, errors, 422)
+    try:
+        plan = exams.create_plan(db, actor=staff, data=data)
+    except ValidationFailed as exc:
+        return _plans_page(request, db, staff, values, _service_errors(exc), exc.status_code)
+    return _redirect(f"/plans/{plan.id}")
+
+
+def _session_values(form: FormData | None = None) -> dict[str, Any]:
+    if form is None:
+        return {"name": "", "room": "", "starts_at": "", "duration_minutes": "", "proctor_ids": []}
+    return {
+        "name": _text(form, "name"),
+        "room": _text(form, "room"),
+        "starts_at": _text(form, "starts_at"),
+        "duration_minutes": _text(form, "duration_minutes"),
+        "proctor_ids": _ids(form, "proctor_ids"),
+    }
+
+
+def _plan_page(
+    request: Request,
+    db: SessionDep,
+    staff: Staff,
+    plan_id: int,
+    values: dict[str, Any],
+    errors: FormErrors | None = None,
+    status_code: int = 200,
+) -> Response:
+    summary = exams.plan_summary(db, actor=staff, plan_id=plan_id)
+    return render(
+        request,
+        "exams/plan.html",
+        {
+            "s": summary,
+            "blueprint": exams.get_blueprint(
+                db, actor=staff, blueprint_id=summary.plan.blueprint_id
+            ),
+            "sessions": exams.list_sessions(db, actor=staff, plan_id=plan_id),
+            "proctors": exams.eligible_proctors(db, actor=staff),
+            "form_modes": exams.FORM_MODE_NAMES,
+            "v": values,
+            "errors": errors or FormErrors(),
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/plans/{plan_id}")
+def plan_page(request: Request, db: SessionDep, staff: CentreAdmin, plan_id: int) -> Response:
+    return _plan_page(request, db, staff, plan_id, _session_values())
+
+
+@router.post("/plans/{plan_id}/sessions")
+def create_session(
+    request: Request, db: SessionDep, staff: CentreAdmin, form: FormDep, plan_id: int
+) -> Response:
+    values = _session_values(form)
+    errors = FormErrors()
+    starts_at = None
+    if not values["starts_at"]:
+        errors.add("starts_at", "请填写开考时间")
+    else:
+        try:
+            starts_at = datetime.fromisoformat(values["starts_at"])
+        except ValueError:
+            errors.add("starts_at", "时间格式应为 2026-06-01 09:00")
+    duration = _number(values["duration_minutes"], int, "duration_minutes", errors, required=False)
+    if errors or starts_at is None:
+        errors.message = "场次信息有误"
+        return _plan_page(request, db, staff, plan_id, values, errors, 422)
+    data = SessionCreate(
+        plan_id=plan_id,
+        name=values["name"],
+        room=values["room"],
+        starts_at=starts_at,
+        duration_minutes=duration,
+        proctor_ids=values["proctor_ids"],
+    )
+    try:
+        session = exams.create_session(db, actor=staff, data=data)
+    except ValidationFailed as exc:
+        return _plan_page(
+            request, db, staff, plan_id, values, _service_errors(exc), exc.status_code
+        )
+    return _redirect(f"/sessions/{session.id}")
+
+
+# --- sessions ---------------------------------------------------------------------------
+
+
+def _session_context(db: SessionDep, staff: Staff, session_id: int, **extra: Any) -> dict[str, Any]:
+    ctx: dict[str, Any] = {
+        "d": exams.session_detail(db, actor=staff, session_id=session_id),
+        "can_edit": staff.role == Role.CENTRE_ADMIN,
+        "v": {"name": "", "id_number": "", "phone": "", "employer": ""},
+        "errors": FormErrors(),
+        "roster_errors": FormErrors(),
+    }
+    if ctx["can_edit"]:
+        ctx["proctors"] = exams.eligible_proctors(db, actor=staff)
+    ctx.update(extra)
+    return ctx
+
+
+@router.get("/sessions/{session_id}")
+def session_page(
+    request: Request, db: SessionDep, staff: CentreStaff, session_id: int, imported: str = ""
+) -> Response:
+    return render(
+        request, "exams/session.html", _session_context(db, staff, session_id, imported=imported)
+    )
+
+
+@router.post("/sessions/{session_id}/registrations")
+def register_candidate(
+    request: Request, db: SessionDep, staff: CentreAdmin, form: FormDep, session_id: int
+) -> Response:
+    """Add one candidate. For htmx the registration area (form + table) comes back;
+    a problem comes back in the same fragment, beside the field, with what was typed."""
+    values = {k: _text(form, k) for k in ("name", "id_number", "phone", "employer")}
+    try:
+        exams.register_candidate(
+            db, actor=staff, session_id=session_id, data=RegistrationCreate(**values)
+        )
+    except (ValidationFailed, Conflict) as exc:
+        ctx = _session_context(db, staff, session_id, v=values, errors=_service_errors(exc))
+        template = "exams/_registrations.html" if is_htmx(request) else "exams/session.html"
+        return render(request, template, ctx, status_code=exc.status_code)
+    if is_htmx(request):
+        # The count and staffing warnings above the table change too: sent out of band.
+        ctx = _session_context(db, staff, session_id, oob=True)
+        return render(request, "exams/_registrations.html", ctx)
+    return _redirect(f"/sessions/{session_id}")
+
+
+@router.post("/sessions/{session_id}/registrations/excel")
+def import_roster(
+    request: Request,
+    db: SessionDep,
+    staff: CentreAdmin,
+    session_id: int,
+    file: Annotated[UploadFile, File()],
+) -> Response:
+    try:
+        result = exams.import_roster(
+            db, actor=staff, session_id=session_id, content=file.file.read()
+        )
+    except ValidationFailed as exc:
+        ctx = _session_context(
+            db, staff, session_id, roster_errors=FormErrors(exc.message, exc.details)
+        )
+        return render(request, "exams/session.html", ctx, status_code=exc.status_code)
+    return _redirect(f"/sessions/{session_id}?imported={len(result.registrations)}")
+
+
+@router.get("/sessions/{session_id}/registrations/template.xlsx")
+def registration_template(db: SessionDep, staff: CentreAdmin, session_id: int) -> Response:
+    exams.get_session(db, actor=staff, session_id=session_id)
+    return Response(
+        exams.registration_template(),
+        media_type=XLSX_MEDIA_TYPE,
+        headers={
+            "Content-Disposition": "attachment; filename*=UTF-8''%E8%80%83%E7%94%9F%E5%90%8D%E5%8D%95%E6%A8%A1%E6%9D%BF.xlsx"
+        },
+    )
+
+
+@router.post("/sessions/{session_id}/proctors")
+def assign_proctors(
+    request: Request, db: SessionDep, staff: CentreAdmin, form: FormDep, session_id: int
+) -> Response:
+    ids = _ids(form, "proctor_ids")
+    exams.assign_proctors(db, actor=staff, session_id=session_id, proctor_ids=ids)
+    return _redirect(f"/sessions/{session_id}")
+
+
+def _login_url(request: Request) -> str:
+    return str(request.base_url).rstrip("/") + "/exam/login"
+
+
+@router.get("/sessions/{session_id}/tickets")
+def tickets_page(request: Request, db: SessionDep, staff: Proctor, session_id: int) -> Response:
+    session = exams.get_session(db, actor=staff, session_id=session_id)
+    return render(
+        request,
+        "exams/tickets.html",
+        {
+            "session": session,
+            "tickets": exams.admission_tickets(db, actor=staff, session_id=session_id),
+            "login_url": _login_url(request),
+        },
+    )
+
+
+@router.get("/registrations/{registration_id}/ticket")
+def ticket_page(request: Request, db: SessionDep, staff: Proctor, registration_id: int) -> Response:
+    ticket = exams.admission_ticket(db, actor=staff, registration_id=registration_id)
+    return render(
+        request,
+        "exams/tickets.html",
+        {"session": None, "tickets": [ticket], "login_url": _login_url(request)},
+    )
+
+
+# --- candidates -------------------------------------------------------------------------
+
+
+@router.get("/candidates")
+def candidates_page(request: Request, db: SessionDep, staff: CentreAdmin, q: str = "") -> Response:
+    ctx = {"candidates": exams.list_candidates(db, actor=staff, q=q), "q": q}
+    # The search box asks htmx for just the table as the staff member types.
+    template = "exams/_candidates_table.html" if is_htmx(request) else "exams/candidates.html"
+    return render(request, template, ctx)

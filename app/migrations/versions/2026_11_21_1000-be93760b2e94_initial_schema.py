@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: e9e6662add91
+Revision ID: be93760b2e94
 Revises:
-Create Date: 2026-11-21 09:23:53.109633
+Create Date: 2026-11-21 10:00:56.095980
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 
-revision: str = "e9e6662add91"
+revision: str = "be93760b2e94"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -211,6 +211,7 @@ def upgrade() -> None:
         sa.Column("blueprint_id", sa.Integer(), nullable=False),
         sa.Column("form_mode", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("form_seed", sa.Integer(), nullable=False),
+        sa.Column("fixed_form", sa.JSON(), nullable=True),
         sa.Column("leave_limit", sa.Integer(), nullable=True),
         sa.Column("require_checkin", sa.Boolean(), nullable=False),
         sa.Column("show_score_to_candidate", sa.Boolean(), nullable=False),

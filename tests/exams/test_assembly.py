@@ -1,0 +1,290 @@
+"""Form assembly (组卷) rules: pure, no database."""
+
+from collections import Counter
+from itertools import count
+from typing import Any
+
+import pytest
+
+from app.exams.assembly import (
+    BlueprintShortfall,
+    BlueprintSpec,
+    DrawnItem,
+    PoolItem,
+    band_of,
+    blueprint_problems,
+    candidate_seed,
+    draw_form,
+    largest_remainder,
+    shortfalls,
+)
+
+# The demo paper: 40 SC × 1.5 + 10 MC × 2 + 10 TF × 1 + 10 fill-in × 1 over A 30 / B 50 / C 20.
+DEMO_SECTIONS = [
+    {"item_type": "single_choice", "count": 40, "points": 1.5},
+    {"item_type": "multiple_choice", "count": 10, "points": 2},
+    {"item_type": "true_false", "count": 10, "points": 1},
+    {"item_type": "fill_in", "count": 10, "points": 1},
+]
+WEIGHTS = {"A": 30, "B": 50, "C": 20}
+NAMES = {"A": "基础知识", "B": "专业知识", "C": "安全与相关知识"}
+POINTS = {"single_choice": 1.5, "multiple_choice": 2, "true_false": 1, "fill_in": 1}
+LABELS = {"single_choice": ("A", "B", "C", "D"), "multiple_choice": ("A", "B", "C", "D", "E")}
+
+
+def spec(
+    sections: list[dict[str, Any]] | None = None,
+    weights: dict[str, float] | None = None,
+    mix: dict[str, float] | None = None,
+) -> BlueprintSpec:
+    return BlueprintSpec.from_json(sections or DEMO_SECTIONS, weights or WEIGHTS, mix or {}, NAMES)
+
+
+def pool(per_cell: int = 30, *, short: dict[tuple[str, str], int] | None = None) -> list[PoolItem]:
+    """`per_cell` items per (type, area), difficulties cycling 1..5; `short` overrides."""
+    ids = count(1)
+    items = []
+    for item_type, points in POINTS.items():
+        for area in WEIGHTS:
+            n = (short or {}).get((item_type, area), per_cell)
+            items += [
+                PoolItem(next(ids), item_type, points, area, k % 5 + 1, LABELS.get(item_type, ()))
+                for k in range(n)
+            ]
+    return items
+
+
+def area_points(form: list[DrawnItem], items: list[PoolItem]) -> dict[str, float]:
+    by_id = {it.version_id: it for it in items}
+    got: dict[str, float] = {}
+    for d in form:
+        area = by_id[d.item_version_id].area
+        got[area] = got.get(area, 0) + d.points
+    return got
+
+
+def test_form_meets_counts_points_and_area_weights_exactly() -> None:
+    items = pool()
+    form = draw_form(spec(), items, seed=7, shuffle=True)
+    assert Counter(d.section for d in form) == {0: 40, 1: 10, 2: 10, 3: 10}
+    assert sum(d.points for d in form) == 100
+    assert area_points(form, items) == {"A": 30, "B": 50, "C": 20}
+    assert len({d.item_version_id for d in form}) == 70  # no question twice
+    by_id = {it.version_id: it for it in items}
+    assert all(
+        by_id[d.item_version_id].item_type == DEMO_SECTIONS[d.section]["item_type"] for d in form
+    )
+
+
+def test_sections_come_in_blueprint_order() -> None:
+    form = draw_form(spec(), pool(), seed=3, shuffle=True)
+    assert [d.section for d in form] == sorted(d.section for d in form)
+
+
+@pytest.mark.parametrize(
+    ("total", "weights", "expected"),
+    [
+        (10, {"A": 30, "B": 50, "C": 20}, {"A": 3, "B": 5, "C": 2}),
+        # 1.5 / 2.5 / 1.0: one left over; equal remainders go to the first key.
+        (5, {"A": 30, "B": 50, "C": 20}, {"A": 2, "B": 2, "C": 1}),
+        (7, {"A": 1, "B": 1, "C": 1}, {"A": 3, "B": 2, "C": 2}),
+        # 40 × 0.3 = 12, 40 × 0.5 = 20, 40 × 0.2 = 8: exact, nothing to hand out.
+        (40, {"A": 30, "B": 50, "C": 20}, {"A": 12, "B": 20, "C": 8}),
+        (11, {"A": 35, "B": 45, "C": 20}, {"A": 4, "B": 5, "C": 2}),
+    ],
+)
+def test_largest_remainder_splits_whole_items(
+    total: int, weights: dict[str, float], expected: dict[str, int]
+) -> None:
+    got = largest_remainder(total, weights)
+    assert got == expected
+    assert sum(got.values()) == total
+
+
+def test_blueprint_total_must_be_100_points() -> None:
+    problems = blueprint_problems(
+        spec(sections=[{"item_type": "fill_in", "count": 5, "points": 1}])
+    )
+    assert {
+        "field": "sections",
+        "problem": "试卷总分应为 100 分，按各题型题量和分值合计为 5 分",
+    } in problems
+
+
+def test_weights_not_achievable_with_these_counts_are_named_per_area() -> None:
+    # 19 SC × 5 + 5 fill-in × 1 = 100 points, but whole items cannot give 30 / 50 / 20.
+    problems = blueprint_problems(
+        spec(
+            sections=[
+                {"item_type": "single_choice", "count": 19, "points": 5},
+                {"item_type": "fill_in", "count": 5, "points": 1},
+            ]
+        )
+    )
+    messages = {p["field"]: p["problem"] for p in problems}
+    assert messages["area_weights.A"] == (
+        "A 区比重 30% 应占 30 分，按各题型题量分配只能得到 32 分；请调整题量或比重"
+    )
+    assert set(messages) == {"area_weights.A", "area_weights.B", "area_weights.C"}
+
+
+@pytest.mark.parametrize(
+    ("sections", "weights", "mix", "field", "says"),
+    [
+        ([], WEIGHTS, {}, "sections", "至少需要一个题型部分"),
+        (
+            [{"item_type": "essay", "count": 100, "points": 1}],
+            WEIGHTS,
+            {},
+            "sections[0].item_type",
+            "未知题型 essay",
+        ),
+        (
+            [{"item_type": "true_false", "count": 0, "points": 1}],
+            WEIGHTS,
+            {},
+            "sections[0].count",
+            "题量必须大于 0",
+        ),
+        (
+            [{"item_type": "true_false", "count": 100, "points": 0.3}],
+            WEIGHTS,
+            {},
+            "sections[0].points",
+            "0.5 的倍数",
+        ),
+        (DEMO_SECTIONS, {"A": 30, "B": 50}, {}, "area_weights", "合计应为 100%，实际为 80%"),
+        (
+            DEMO_SECTIONS,
+            WEIGHTS,
+            {"easy": 50, "hard": 40},
+            "difficulty_mix",
+            "难度比例合计应为 100%",
+        ),
+        (DEMO_SECTIONS, WEIGHTS, {"trivial": 100}, "difficulty_mix", "未知难度档 trivial"),
+    ],
+)
+def test_structural_problems_name_the_field(
+    sections: list[dict[str, Any]],
+    weights: dict[str, float],
+    mix: dict[str, float],
+    field: str,
+    says: str,
+) -> None:
+    problems = blueprint_problems(BlueprintSpec.from_json(sections, weights, mix))
+    assert any(p["field"] == field and says in p["problem"] for p in problems), problems
+
+
+def test_sound_blueprint_has_no_problems() -> None:
+    assert blueprint_problems(spec()) == []
+
+
+def test_shortfall_names_area_type_points_needed_and_available() -> None:
+    items = pool(short={("single_choice", "B"): 17})
+    with pytest.raises(BlueprintShortfall) as caught:
+        draw_form(spec(), items, seed=1, shuffle=False)
+    assert [d["problem"] for d in caught.value.details] == [
+        "B 区（专业知识）需要 20 道 1.5 分的单项选择题，题库只有 17 道"
+    ]
+    assert caught.value.details[0]["field"] == "sections[0]"
+    assert caught.value.status_code == 422
+
+
+def test_shortfalls_list_every_cell_that_is_short() -> None:
+    items = pool(short={("single_choice", "A"): 0, ("fill_in", "C"): 1})
+    found = {(s.section, s.area, s.needed, s.available) for s in shortfalls(spec(), items)}
+    assert found == {(0, "A", 12, 0), (3, "C", 2, 1)}
+
+
+def test_items_of_other_points_do_not_count_toward_a_section() -> None:
+    items = [
+        PoolItem(i, "single_choice", 1.0, "A", 3, ("A", "B")) for i in range(1, 101)
+    ]  # 1-point items cannot fill a 1.5-point section
+    one = BlueprintSpec.from_json(
+        [{"item_type": "single_choice", "count": 50, "points": 2}], {"A": 100}
+    )
+    assert [(s.needed, s.available) for s in shortfalls(one, items)] == [(50, 0)]
+
+
+def test_same_seed_gives_the_same_form() -> None:
+    items = pool()
+    assert draw_form(spec(), items, 42, shuffle=True) == draw_form(spec(), items, 42, shuffle=True)
+
+
+def test_different_registrations_get_different_items_order_and_options() -> None:
+    items = pool()
+    first = draw_form(spec(), items, candidate_seed(99, 1), shuffle=True)
+    second = draw_form(spec(), items, candidate_seed(99, 2), shuffle=True)
+    assert [d.item_version_id for d in first] != [d.item_version_id for d in second]
+    choice_orders = {tuple(d.option_order) for d in first + second if d.section == 0}
+    assert len(choice_orders) > 1  # options shuffled too
+    assert {tuple(sorted(o)) for o in choice_orders} == {("A", "B", "C", "D")}
+
+
+def test_unshuffled_form_keeps_bank_order_of_options() -> None:
+    form = draw_form(spec(), pool(), 5, shuffle=False)
+    assert {tuple(d.option_order) for d in form if d.section == 0} == {("A", "B", "C", "D")}
+    assert all(d.option_order == [] for d in form if d.section in (2, 3))
+
+
+def test_candidate_seeds_are_stable_and_distinct() -> None:
+    assert candidate_seed(12345, 7) == candidate_seed(12345, 7)
+    assert len({candidate_seed(12345, r) for r in range(1, 2000)}) == 1999
+
+
+def test_difficulty_mix_is_respected_in_every_section_and_area() -> None:
+    items = pool(per_cell=60)  # 24 easy, 12 medium, 24 hard per (type, area)
+    mixed = spec(mix={"easy": 30, "medium": 50, "hard": 20})
+    form = draw_form(mixed, items, 11, shuffle=True)
+    by_id = {it.version_id: it for it in items}
+    cells: Counter[tuple[int, str, str]] = Counter()
+    for d in form:
+        it = by_id[d.item_version_id]
+        cells[(d.section, it.area, band_of(it.difficulty))] += 1
+    # Section 0, area B: 20 items → 6 easy, 10 medium, 4 hard.
+    assert (cells[(0, "B", "easy")], cells[(0, "B", "medium")], cells[(0, "B", "hard")]) == (
+        6,
+        10,
+        4,
+    )
+    # Section 1, area A: 3 items → 0.9 / 1.5 / 0.6 → 1 / 1 / 1 by largest remainder.
+    assert (cells[(1, "A", "easy")], cells[(1, "A", "medium")], cells[(1, "A", "hard")]) == (
+        1,
+        1,
+        1,
+    )
+    assert sum(d.points for d in form) == 100
+
+
+def test_difficulty_shortfall_names_the_band() -> None:
+    # Only medium (3) items: the easy and hard cells are short.
+    items = [PoolItem(i, "true_false", 1, "A", 3) for i in range(1, 200)]
+    one = BlueprintSpec.from_json(
+        [{"item_type": "true_false", "count": 100, "points": 1}],
+        {"A": 100},
+        {"easy": 50, "medium": 50},
+        {"A": "基础知识"},
+    )
+    with pytest.raises(BlueprintShortfall) as caught:
+        draw_form(one, items, 1, shuffle=False)
+    assert [d["problem"] for d in caught.value.details] == [
+        "A 区（基础知识）需要 50 道 1 分的判断题、难度容易，题库只有 0 道"
+    ]
+
+
+def test_two_sections_of_the_same_type_and_points_never_repeat_an_item() -> None:
+    items = [PoolItem(i, "single_choice", 1, "A", 3, ("A", "B")) for i in range(1, 61)]
+    twice = BlueprintSpec.from_json(
+        [
+            {"item_type": "single_choice", "count": 50, "points": 1},
+            {"item_type": "single_choice", "count": 50, "points": 1},
+        ],
+        {"A": 100},
+    )
+    # 100 items needed, 60 in the pool: this must be a shortfall, not a paper with repeats.
+    assert shortfalls(twice, items) != []
+    assert shortfalls(twice, items)[0].needed == 100
+    enough = [PoolItem(i, "single_choice", 1, "A", 3, ("A", "B")) for i in range(1, 121)]
+    form = draw_form(twice, enough, seed=1, shuffle=True)
+    assert len(form) == 100
+    assert len({d.item_version_id for d in form}) == 100

@@ -1,0 +1,106 @@
+"""Reading candidate rosters (考生名单) from Excel: pure, no database."""
+
+from io import BytesIO
+from typing import Any
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from app.core.errors import ValidationFailed
+from app.exams.roster import read_roster, roster_problems, template_xlsx
+from tests.factories import valid_resident_id
+
+
+def xlsx(rows: list[list[Any]]) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    for row in rows:
+        ws.append(row)
+    out = BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def test_columns_are_found_by_header_in_any_order() -> None:
+    a, b = valid_resident_id(1), valid_resident_id(2)
+    rows = read_roster(
+        xlsx(
+            [
+                ["备注", "身份证号", "工作单位", "姓名（必填）"],
+                ["", a, "淮南供电公司", " 张伟 "],
+                [None, None, None, None],  # blank rows are skipped
+                ["x", b.lower(), None, "王芳"],
+            ]
+        )
+    )
+    assert [(r.row, r.name, r.id_number, r.employer, r.phone) for r in rows] == [
+        (2, "张伟", a, "淮南供电公司", ""),
+        (4, "王芳", b, "", ""),  # lower-case x upper-cased
+    ]
+
+
+def test_missing_required_header_is_refused() -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        read_roster(xlsx([["姓名", "电话"], ["张伟", "139"]]))
+    assert caught.value.code == "roster_header_missing"
+    assert [d["problem"] for d in caught.value.details] == ["缺少“身份证号”列"]
+
+
+def test_a_file_that_is_not_xlsx_is_refused() -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        read_roster(b"name,id\n")
+    assert caught.value.code == "roster_unreadable"
+
+
+def test_every_problem_of_every_row_is_reported() -> None:
+    good, dup, known, taken = (valid_resident_id(n) for n in (11, 12, 13, 14))
+    bad_check = good[:17] + ("0" if good[17] != "0" else "1")
+    rows = read_roster(
+        xlsx(
+            [
+                ["姓名", "身份证号"],
+                ["张伟", good],
+                ["", dup],  # row 3: no name
+                ["李娜", bad_check],  # row 4
+                ["刘洋", dup],  # row 5: same ID as row 3
+                ["陈静", known],  # row 6: known as someone else
+                ["杨磊", taken],  # row 7: already in the session
+                ["赵敏", ""],  # row 8
+            ]
+        )
+    )
+    problems = roster_problems(
+        rows, known_names={known: "陈晶"}, registered={taken: "2600010001001"}
+    )
+    got = [(p["row"], p["column"], p["problem"]) for p in problems]
+    assert got == [
+        (3, "姓名", "姓名不能为空"),
+        (4, "身份证号", f"身份证号校验码错误：第 18 位应为 {good[17]}，实际为 {bad_check[17]}"),
+        (5, "身份证号", "与第 3 行的身份证号重复"),
+        (6, "姓名", "该身份证号已登记为考生「陈晶」，与填写的姓名「陈静」不一致"),
+        (7, "身份证号", "该考生已在本考场报名（准考证号 2600010001001）"),
+        (8, "身份证号", "身份证号不能为空"),
+    ]
+    assert problems[0]["place"] == "第 3 行「姓名」"
+
+
+def test_id_number_typed_as_a_number_gets_a_hint() -> None:
+    rows = read_roster(xlsx([["姓名", "身份证号"], ["张伟", 110105194912310020]]))
+    (problem,) = roster_problems(rows, known_names={}, registered={})
+    assert "存成了数字" in problem["problem"]
+
+
+def test_empty_roster_is_a_problem() -> None:
+    rows = read_roster(xlsx([["姓名", "身份证号"]]))
+    assert [p["problem"] for p in roster_problems(rows, known_names={}, registered={})] == [
+        "名单中没有考生"
+    ]
+
+
+def test_template_has_the_header_and_reads_back_empty() -> None:
+    content = template_xlsx()
+    ws = load_workbook(BytesIO(content)).worksheets[0]
+    assert [c.value for c in ws[1]] == ["姓名", "身份证号", "联系电话", "工作单位"]
+    assert ws["B2"].number_format == "@"  # ID numbers stay text
+    assert read_roster(content) == []
