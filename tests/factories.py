@@ -7,6 +7,7 @@ from functools import lru_cache
 from sqlmodel import Session
 
 from app.accounts.models import Role, StaffUser
+from app.accounts.service import as_staff
 from app.core.security import hash_password
 from app.reference import service as reference
 from app.reference.identifiers import credit_code_check_char, resident_id_check_char
@@ -110,15 +111,7 @@ _DIFFICULTIES = (1, 2, 3, 3, 4, 5, 2, 3)  # per cell: easy 3, medium 3, hard 2
 
 def staff_actor(user: StaffUser) -> Staff:
     """The request principal for a staff row, to call services as that person."""
-    assert user.id is not None
-    return Staff(
-        id=user.id,
-        username=user.username,
-        display_name=user.display_name,
-        role=Role(user.role),
-        centre_id=user.centre_id,
-        region_code=user.region_code,
-    )
+    return as_staff(user)
 
 
 def bank_yaml(

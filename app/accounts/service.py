@@ -34,6 +34,19 @@ class Staff:
         return "staff"
 
 
+def as_staff(user: StaffUser) -> Staff:
+    """The principal for a staff row: how services see the person acting."""
+    assert user.id is not None
+    return Staff(
+        id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        role=Role(user.role),
+        centre_id=user.centre_id,
+        region_code=user.region_code,
+    )
+
+
 @dataclass(frozen=True)
 class CandidateLogin:
     """The candidate behind a request: one registration (one admission ticket)."""
@@ -165,15 +178,7 @@ def resolve_token(db: Session, token: str, *, via_cookie: bool) -> AuthContext |
         user = db.get(StaffUser, found.staff_user_id)
         if user is None or not user.is_active:
             return None
-        assert user.id is not None
-        principal = Staff(
-            id=user.id,
-            username=user.username,
-            display_name=user.display_name,
-            role=Role(user.role),
-            centre_id=user.centre_id,
-            region_code=user.region_code,
-        )
+        principal = as_staff(user)
     else:
         row = db.exec(
             select(Registration, Candidate)

@@ -1,5 +1,182 @@
-"""Routes: web/proctor."""
+"""Pages: the proctor console (监考台).
 
-from fastapi import APIRouter
+The console polls its own URL every few seconds; for an htmx request it answers only the
+live fragment (counts, alerts, roster). Actions are posted from a dialog outside that
+fragment, so a refresh never loses what the proctor is typing; they answer with a toast
+and ask the roster to refresh (HX-Trigger), or redirect back without htmx."""
 
-router = APIRouter()
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse
+from starlette.responses import Response
+
+from app.core.deps import Proctor, SessionDep
+from app.core.templating import is_htmx, render
+from app.proctoring import service as proctoring
+from app.proctoring.models import INCIDENT_REASON_NAMES
+
+router = APIRouter(prefix="/proctor")
+
+FormStr = Annotated[str, Form()]
+
+
+def _minutes(value: str) -> int | None:
+    """A typed number of minutes; anything else is None, which the service refuses with
+    the field named."""
+    text = value.strip()
+    return int(text) if text.isdigit() else None
+
+
+def _done(request: Request, session_id: int, message: str) -> Response:
+    if is_htmx(request):
+        return render(
+            request,
+            "_toast.html",
+            {"message": message, "level": "ok"},
+            headers={
+                "HX-Retarget": "#toasts",
+                "HX-Reswap": "afterbegin",
+                "HX-Trigger": "roster-refresh",
+            },
+        )
+    return RedirectResponse(f"/proctor/sessions/{session_id}", status_code=303)
+
+
+@router.get("")
+def sessions_page(request: Request, db: SessionDep, staff: Proctor) -> Response:
+    return render(
+        request, "proctor/sessions.html", {"sessions": proctoring.list_sessions(db, staff=staff)}
+    )
+
+
+@router.get("/sessions/{session_id}")
+def console(request: Request, session_id: int, db: SessionDep, staff: Proctor) -> Response:
+    roster = proctoring.roster(db, staff=staff, session_id=session_id)
+    page = "proctor/_live.html" if is_htmx(request) else "proctor/console.html"
+    return render(
+        request,
+        page,
+        {
+            "r": roster,
+            "states": proctoring.ROSTER_STATE_NAMES,
+            "incident_reasons": INCIDENT_REASON_NAMES,
+            "extra_max": proctoring.EXTRA_MINUTES_MAX,
+        },
+        # The same URL answers a page or a fragment: caches must tell them apart.
+        headers={"Vary": "HX-Request"},
+    )
+
+
+@router.get("/sessions/{session_id}/log")
+def log_page(
+    request: Request, session_id: int, db: SessionDep, staff: Proctor, page: int = 1
+) -> Response:
+    session = proctoring.get_session(db, staff=staff, session_id=session_id)
+    return render(
+        request,
+        "proctor/log.html",
+        {
+            "session": session,
+            "log": proctoring.session_log(db, staff=staff, session_id=session_id, page=page),
+            "incidents": proctoring.list_incidents(db, staff=staff, session_id=session_id),
+        },
+    )
+
+
+@router.post("/registrations/{registration_id}/checkin")
+def check_in(
+    request: Request, registration_id: int, db: SessionDep, staff: Proctor, note: FormStr = ""
+) -> Response:
+    reg = proctoring.check_in(db, staff=staff, registration_id=registration_id, note=note)
+    return _done(request, reg.session_id, f"{reg.seat_number} 号已签到")
+
+
+@router.post("/attempts/{attempt_id}/pause")
+def pause(
+    request: Request, attempt_id: int, db: SessionDep, staff: Proctor, reason: FormStr = ""
+) -> Response:
+    attempt = proctoring.pause(db, staff=staff, attempt_id=attempt_id, reason=reason)
+    return _done(request, attempt.session_id, "已暂停该考生的考试")
+
+
+@router.post("/attempts/{attempt_id}/resume")
+def resume(
+    request: Request, attempt_id: int, db: SessionDep, staff: Proctor, reason: FormStr = ""
+) -> Response:
+    attempt = proctoring.resume(db, staff=staff, attempt_id=attempt_id, reason=reason)
+    return _done(request, attempt.session_id, "已恢复该考生的考试")
+
+
+@router.post("/attempts/{attempt_id}/extra-time")
+def extra_time(
+    request: Request,
+    attempt_id: int,
+    db: SessionDep,
+    staff: Proctor,
+    minutes: FormStr = "",
+    reason: FormStr = "",
+) -> Response:
+    n = _minutes(minutes)
+    attempt = proctoring.add_extra_time(
+        db, staff=staff, attempt_id=attempt_id, minutes=n, reason=reason
+    )
+    return _done(request, attempt.session_id, f"已延长 {n} 分钟")
+
+
+@router.post("/attempts/{attempt_id}/force-submit")
+def force_submit(
+    request: Request, attempt_id: int, db: SessionDep, staff: Proctor, reason: FormStr = ""
+) -> Response:
+    attempt = proctoring.force_submit(db, staff=staff, attempt_id=attempt_id, reason=reason)
+    return _done(request, attempt.session_id, "已强制收卷")
+
+
+@router.post("/attempts/{attempt_id}/reopen")
+def reopen(
+    request: Request,
+    attempt_id: int,
+    db: SessionDep,
+    staff: Proctor,
+    reason: FormStr = "",
+    extra_minutes: FormStr = "",
+) -> Response:
+    attempt = proctoring.reopen(
+        db,
+        staff=staff,
+        attempt_id=attempt_id,
+        reason=reason,
+        extra_minutes=_minutes(extra_minutes) if extra_minutes.strip() else 0,
+    )
+    return _done(request, attempt.session_id, "已重新开放，考生可继续作答")
+
+
+@router.post("/sessions/{session_id}/pause")
+def pause_room(
+    request: Request, session_id: int, db: SessionDep, staff: Proctor, reason: FormStr = ""
+) -> Response:
+    done = proctoring.pause_room(db, staff=staff, session_id=session_id, reason=reason)
+    return _done(request, session_id, f"全场暂停：{done.count} 名考生")
+
+
+@router.post("/sessions/{session_id}/resume")
+def resume_room(
+    request: Request, session_id: int, db: SessionDep, staff: Proctor, reason: FormStr = ""
+) -> Response:
+    done = proctoring.resume_room(db, staff=staff, session_id=session_id, reason=reason)
+    return _done(request, session_id, f"全场继续：{done.count} 名考生")
+
+
+@router.post("/registrations/{registration_id}/incidents")
+def record_incident(
+    request: Request,
+    registration_id: int,
+    db: SessionDep,
+    staff: Proctor,
+    reason_code: FormStr = "",
+    note: FormStr = "",
+) -> Response:
+    incident = proctoring.record_incident(
+        db, staff=staff, registration_id=registration_id, reason_code=reason_code, note=note
+    )
+    return _done(request, incident.session_id, "考场事件已记录")

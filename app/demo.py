@@ -1,0 +1,255 @@
+"""Demo data for `python -m app.cli demo`: a centre with staff, the shipped banks, a
+blueprint per bank, and an electrician exam session open now with registered candidates.
+
+Idempotent: run again, it reuses what is there and, when no demo session is open for
+entry, opens a new one starting now with the same candidates."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from sqlmodel import Session, col, select
+
+from app.accounts import service as accounts
+from app.accounts.models import ROLE_NAMES, Role, StaffUser
+from app.accounts.service import Staff, as_staff
+from app.banks import service as banks
+from app.banks.models import QuestionBank
+from app.core.clock import CHINA_TZ, to_china, utcnow
+from app.exams import service as exams
+from app.exams.models import Blueprint, ExamPlan, ExamSession, FormMode, Registration
+from app.exams.schemas import (
+    BlueprintCreate,
+    PlanCreate,
+    RegistrationCreate,
+    SectionIn,
+    SessionCreate,
+)
+from app.reference import service as reference
+from app.reference.identifiers import credit_code_check_char, resident_id_check_char
+from app.reference.models import EvaluationCentre
+
+BANKS_DIR = Path(__file__).resolve().parents[1] / "question_banks"
+
+_CREDIT_BODY = "52340400MJ8800001"  # 社会服务机构, 淮南 (made up, check character computed)
+DEMO_CREDIT_CODE = _CREDIT_BODY + credit_code_check_char(_CREDIT_BODY)
+
+# username, display name, role, password
+DEMO_STAFF = (
+    ("admin", "平台管理员", Role.PLATFORM_ADMIN, "jiping-admin"),
+    ("centre", "李主任", Role.CENTRE_ADMIN, "jiping-centre"),
+    ("proctor1", "王监考", Role.PROCTOR, "jiping-proctor"),
+    ("proctor2", "赵监考", Role.PROCTOR, "jiping-proctor"),
+    ("examiner", "陈考评", Role.EXAMINER, "jiping-examiner"),
+    ("regulator", "淮南市人社局", Role.REGULATOR, "jiping-regulator"),
+)
+
+DEMO_CANDIDATES = (
+    ("张伟", "19950312", 11),
+    ("王芳", "19980725", 22),
+    ("李强", "19900108", 31),
+    ("刘洋", "20010519", 45),
+    ("陈静", "19970930", 52),
+    ("杨磊", "19931111", 67),
+    ("赵敏", "20000204", 78),
+    ("黄涛", "19890623", 83),
+)
+
+# The demo paper: 100 points, A 30% / B 50% / C 20% (question_banks/README.md).
+DEMO_SECTIONS = (
+    ("single_choice", 40, 1.5),
+    ("multiple_choice", 10, 2),
+    ("true_false", 10, 1),
+    ("fill_in", 10, 1),
+)
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    who: str
+    username: str
+    password: str
+
+
+@dataclass(frozen=True)
+class DemoTicket:
+    name: str
+    ticket_number: str
+    id_number: str
+
+
+@dataclass(frozen=True)
+class DemoData:
+    staff: list[DemoLogin]
+    session_label: str
+    tickets: list[DemoTicket]
+
+
+def _resident_id(birth: str, seq: int) -> str:
+    body = f"340403{birth}{seq:03d}"
+    return body + resident_id_check_char(body)
+
+
+def _staff(db: Session, centre: EvaluationCentre) -> dict[str, Staff]:
+    found: dict[str, Staff] = {}
+    for username, name, role, password in DEMO_STAFF:
+        user = db.exec(select(StaffUser).where(StaffUser.username == username)).first()
+        if user is None:
+            user = accounts.create_staff_user(
+                db,
+                username=username,
+                display_name=name,
+                password=password,
+                role=role,
+                centre_id=centre.id if role not in (Role.PLATFORM_ADMIN, Role.REGULATOR) else None,
+                region_code="340400" if role == Role.REGULATOR else None,
+            )
+        found[username] = as_staff(user)
+    return found
+
+
+def _banks(db: Session, centre: EvaluationCentre, admin: Staff) -> list[QuestionBank]:
+    assert centre.id is not None
+    for path in sorted(BANKS_DIR.glob("*.yaml")):
+        banks.import_bank_file(
+            db, centre_id=centre.id, filename=path.name, content=path.read_bytes(), actor=admin
+        )
+    return list(db.exec(select(QuestionBank).where(QuestionBank.centre_id == centre.id)))
+
+
+def _blueprint(db: Session, bank: QuestionBank, admin: Staff) -> Blueprint:
+    existing = db.exec(select(Blueprint).where(Blueprint.bank_id == bank.id)).first()
+    if existing is not None:
+        return existing
+    assert bank.id is not None
+    return exams.create_blueprint(
+        db,
+        actor=admin,
+        data=BlueprintCreate(
+            bank_id=bank.id,
+            name=f"{bank.name.replace('题库', '')}试卷",
+            level_code=bank.level_codes[0],
+            sections=[SectionIn(item_type=t, count=n, points=p) for t, n, p in DEMO_SECTIONS],
+            time_limit_minutes=90,
+        ),
+    )
+
+
+def _plan(db: Session, blueprint: Blueprint, admin: Staff, name: str, mode: FormMode) -> ExamPlan:
+    existing = db.exec(select(ExamPlan).where(ExamPlan.blueprint_id == blueprint.id)).first()
+    if existing is not None:
+        return existing
+    assert blueprint.id is not None
+    return exams.create_plan(
+        db,
+        actor=admin,
+        data=PlanCreate(
+            name=name,
+            occupation_id=blueprint.occupation_id,
+            level_code=blueprint.level_code,
+            blueprint_id=blueprint.id,
+            form_mode=mode,
+            leave_limit=5,
+        ),
+    )
+
+
+def _open_session(db: Session, plan: ExamPlan, admin: Staff, proctors: list[Staff]) -> ExamSession:
+    """The newest session of the plan if candidates can still enter it, else a new one
+    starting now (China time, to the minute)."""
+    now = utcnow()
+    latest = db.exec(
+        select(ExamSession)
+        .where(ExamSession.plan_id == plan.id)
+        .order_by(col(ExamSession.starts_at).desc())
+    ).first()
+    if latest is not None and latest.starts_at + timedelta(minutes=plan.late_entry_minutes) > now:
+        return latest
+    count = len(list(db.exec(select(ExamSession.id).where(ExamSession.plan_id == plan.id))))
+    start = to_china(now)
+    assert start is not None and plan.id is not None
+    session = exams.create_session(
+        db,
+        actor=admin,
+        data=SessionCreate(
+            plan_id=plan.id,
+            name=f"第{count + 1}场",
+            room="301 机房",
+            starts_at=start.replace(second=0, microsecond=0, tzinfo=CHINA_TZ),
+            proctor_ids=[p.id for p in proctors],
+        ),
+    )
+    assert session.id is not None
+    for name, birth, seq in DEMO_CANDIDATES:
+        exams.register_candidate(
+            db,
+            actor=admin,
+            session_id=session.id,
+            data=RegistrationCreate(name=name, id_number=_resident_id(birth, seq)),
+        )
+    return session
+
+
+def seed(db: Session) -> DemoData:
+    reference.ensure_shipped_occupations(db)
+    centre = reference.centre_by_credit_code(db, DEMO_CREDIT_CODE)
+    if centre is None:
+        centre = reference.create_centre(
+            db,
+            name="淮南市职业技能评价中心（演示）",
+            credit_code=DEMO_CREDIT_CODE,
+            evaluator_type="S",
+            region_code="340400",
+            address="安徽省淮南市田家庵区",
+        )
+    staff = _staff(db, centre)
+    admin = staff["centre"]
+    bank_list = _banks(db, centre, admin)
+    blueprints = {b.code: _blueprint(db, b, admin) for b in bank_list}
+    electrician = _plan(
+        db,
+        blueprints["DG-6-31-01-03-L4"],
+        admin,
+        "2026年电工四级/中级工职业技能等级认定（理论知识）",
+        FormMode.SHUFFLED,
+    )
+    _plan(
+        db,
+        blueprints["GYHLW-L3"],
+        admin,
+        "2026年工业互联网运维员三级/高级工认定（理论知识）",
+        FormMode.FIXED,
+    )
+    session = _open_session(db, electrician, admin, [staff["proctor1"], staff["proctor2"]])
+    rows = db.exec(
+        select(Registration)
+        .where(Registration.session_id == session.id)
+        .order_by(col(Registration.seat_number))
+    ).all()
+    ids = {_resident_id(b, s): n for n, b, s in DEMO_CANDIDATES}
+    tickets = []
+    for reg in rows:
+        cand = exams.get_candidate(db, actor=admin, candidate_id=reg.candidate_id)
+        tickets.append(
+            DemoTicket(ids.get(cand.id_number, cand.name), reg.ticket_number, cand.id_number)
+        )
+    starts = to_china(session.starts_at)
+    return DemoData(
+        staff=[
+            DemoLogin(f"{ROLE_NAMES[role]} {name}", username, password)
+            for username, name, role, password in DEMO_STAFF
+        ],
+        session_label=f"{electrician.name} {session.name} {session.room}，"
+        f"{starts:%Y-%m-%d %H:%M} 开考，{session.duration_minutes} 分钟",
+        tickets=tickets,
+    )
+
+
+def print_accounts(data: DemoData) -> None:
+    print("\n演示账号（工作人员登录 http://127.0.0.1:8000/login）：")
+    for login in data.staff:
+        print(f"  {login.who:<16} 用户名 {login.username:<10} 密码 {login.password}")
+    print(f"\n演示考场：{data.session_label}")
+    print("考生登录 http://127.0.0.1:8000/exam/login（监考员签到后可开考）：")
+    for t in data.tickets:
+        print(f"  {t.name:<4} 准考证号 {t.ticket_number}  身份证号 {t.id_number}")

@@ -1,0 +1,898 @@
+"""The proctor console (监考台): who is in the room, what state each candidate is in, and
+the proctor's actions on them, each recorded with who, when and why.
+
+Access: a proctor (监考员) acts only on the sessions they are assigned to (SessionProctor);
+a centre admin on every session of their centre; a session of another centre is NotFound.
+Timer actions are the delivery domain's (pause, resume, extra time, force-submit, reopen):
+this module checks access and the reason, then calls them; they record the AttemptEvent
+and the AuditEntry, so nothing is recorded twice here.
+
+Flush-only: the request owns the transaction."""
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, literal, or_, union_all
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, func, select
+
+from app.accounts.models import Role, StaffUser
+from app.accounts.service import Staff, centre_of, require_role
+from app.audit import service as audit
+from app.audit.models import AuditEntry
+from app.core.clock import to_china, utcnow
+from app.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.delivery import service as delivery
+from app.delivery import timer
+from app.delivery.models import Attempt, AttemptEvent, AttemptStatus, SubmitReason
+from app.exams.models import (
+    Candidate,
+    ExamPlan,
+    ExamSession,
+    Registration,
+    SessionProctor,
+    SessionStatus,
+)
+from app.proctoring.models import INCIDENT_REASON_NAMES, Incident, IncidentReason
+from app.reference.identifiers import mask_resident_id
+
+log = logging.getLogger(__name__)
+
+# A candidate whose exam page has not been heard from for this long is flagged (the page
+# pings while open; a dead laptop or a closed lid stops the pings).
+NOT_SEEN_SECONDS = 60
+# Leaving the exam window is shown as an alert for this long after it happened.
+RECENT_LEAVE_MINUTES = 5
+# The session list shows today, what is ahead, and what ended this recently.
+RECENT_DAYS = 14
+# Per grant from the console (delivery allows more); a longer delay is a room-wide pause.
+EXTRA_MINUTES_MAX = 60
+REASON_MAX = 500
+NOTE_MAX = 1000  # Incident.note
+LOG_PER_PAGE = 50
+
+# AttemptEvent kinds written by the delivery domain: leaving the exam window, and one per
+# answer saved (the bulk of an attempt's record, left out of the session log unless asked).
+LEAVE_EVENT_KINDS = ("blur",)
+ANSWER_EVENT_KINDS = ("answer",)
+# Candidate events the session log takes from the audit trail instead (delivery records
+# every submission there too, with its reason): shown once.
+AUDITED_EVENT_KINDS = ("submit", "leave_limit")
+
+
+class RosterState(StrEnum):
+    NOT_CHECKED_IN = "not_checked_in"
+    CHECKED_IN = "checked_in"
+    IN_PROGRESS = "in_progress"
+    PAUSED = "paused"
+    SUBMITTED = "submitted"
+
+
+ROSTER_STATE_NAMES = {
+    RosterState.NOT_CHECKED_IN: "未签到",
+    RosterState.CHECKED_IN: "已签到",
+    RosterState.IN_PROGRESS: "考试中",
+    RosterState.PAUSED: "已暂停",
+    RosterState.SUBMITTED: "已交卷",
+}
+
+SUBMIT_REASON_NAMES = {
+    SubmitReason.CANDIDATE: "考生交卷",
+    SubmitReason.TIMEOUT: "超时",
+    SubmitReason.FORCED: "强制收卷",
+    SubmitReason.LEAVE_LIMIT: "切屏超限",
+}
+
+# What the session log calls each recorded action or event; unknown ones show their code.
+ACTION_NAMES = {
+    "session.create": "创建场次",
+    "session.assign_proctors": "安排监考员",
+    "registration.create": "报名",
+    "registration.import": "导入考生名单",
+    "registration.checkin": "签到（人证合一）",
+    "incident.record": "记录考场事件",
+    "session.pause_all": "全场暂停",
+    "session.resume_all": "全场继续",
+    "attempt.pause": "暂停考试",
+    "attempt.resume": "继续考试",
+    "attempt.extra_time": "延长时间",
+    "attempt.force_submit": "强制收卷",
+    "attempt.reopen": "重新开放",
+    "attempt.submit": "交卷",
+    "start": "开始作答",
+    "answer": "作答",
+    "blur": "离开考试窗口",
+    "focus": "返回考试窗口",
+    "offline": "网络断开",
+    "reconnect": "网络恢复",
+}
+
+# ---------------------------------------------------------------------------
+# Access
+
+
+def _check_assigned(db: Session, staff: Staff, session: ExamSession) -> None:
+    if staff.role == Role.CENTRE_ADMIN:
+        return
+    assigned = db.exec(
+        select(SessionProctor.session_id).where(
+            SessionProctor.session_id == session.id,
+            SessionProctor.staff_user_id == staff.id,
+        )
+    ).first()
+    if assigned is None:
+        raise PermissionDenied("您未被安排监考此场次", code="not_session_proctor")
+
+
+def _centre(staff: Staff) -> int:
+    require_role(staff, Role.CENTRE_ADMIN, Role.PROCTOR)
+    return centre_of(staff)
+
+
+def get_session(db: Session, *, staff: Staff, session_id: int) -> ExamSession:
+    """The session, if this staff member may proctor it."""
+    centre_id = _centre(staff)
+    session = db.exec(
+        select(ExamSession).where(ExamSession.id == session_id, ExamSession.centre_id == centre_id)
+    ).first()
+    if session is None:
+        raise NotFound("场次不存在", code="session_not_found")
+    _check_assigned(db, staff, session)
+    return session
+
+
+def _registration(db: Session, staff: Staff, registration_id: int) -> Registration:
+    centre_id = _centre(staff)
+    reg = db.exec(
+        select(Registration).where(
+            Registration.id == registration_id, Registration.centre_id == centre_id
+        )
+    ).first()
+    if reg is None:
+        raise NotFound("报名记录不存在", code="registration_not_found")
+    get_session(db, staff=staff, session_id=reg.session_id)
+    return reg
+
+
+def _attempt_session(db: Session, staff: Staff, attempt_id: int) -> ExamSession:
+    centre_id = _centre(staff)
+    session_id = db.exec(
+        select(Attempt.session_id).where(Attempt.id == attempt_id, Attempt.centre_id == centre_id)
+    ).first()
+    if session_id is None:
+        raise NotFound("考试记录不存在", code="attempt_not_found")
+    return get_session(db, staff=staff, session_id=session_id)
+
+
+def _require_open(session: ExamSession) -> None:
+    if session.status == SessionStatus.CLOSED:
+        raise Conflict("该场次已关闭，不能再进行此操作", code="session_closed")
+
+
+# ---------------------------------------------------------------------------
+# Input rules
+
+
+def clean_reason(reason: str | None) -> str:
+    """Every timer action needs a reason the record can show (DOMAIN.md §7: traceable)."""
+    text = (reason or "").strip()
+    if not text:
+        raise ValidationFailed(
+            "请填写操作原因",
+            code="reason_required",
+            details=[{"field": "reason", "problem": "必填"}],
+        )
+    if len(text) > REASON_MAX:
+        raise ValidationFailed(
+            f"原因不能超过 {REASON_MAX} 字",
+            code="reason_too_long",
+            details=[{"field": "reason", "problem": f"不能超过 {REASON_MAX} 字"}],
+        )
+    return text
+
+
+def check_minutes(minutes: int | None, *, field_name: str, allow_zero: bool = False) -> int:
+    low = 0 if allow_zero else 1
+    if minutes is None or not (low <= minutes <= EXTRA_MINUTES_MAX):
+        problem = f"应为 {low}～{EXTRA_MINUTES_MAX} 之间的整数（分钟）"
+        raise ValidationFailed(
+            f"延长时间{problem}",
+            code="invalid_minutes",
+            details=[{"field": field_name, "problem": problem}],
+        )
+    return minutes
+
+
+# ---------------------------------------------------------------------------
+# The session list
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    session: ExamSession
+    plan_name: str
+    registered: int = 0
+    checked_in: int = 0
+    in_progress: int = 0
+    paused: int = 0
+    submitted: int = 0
+    is_today: bool = False  # China date
+
+    @property
+    def ends_at(self) -> datetime:
+        return timer.session_end(self.session.starts_at, self.session.duration_minutes)
+
+
+def _china_date(dt: datetime) -> date:
+    local = to_china(dt)
+    assert local is not None
+    return local.date()
+
+
+def list_sessions(db: Session, *, staff: Staff) -> list[SessionSummary]:
+    """My sessions: today's first, then what is ahead (soonest first), then the last
+    RECENT_DAYS (latest first). A proctor sees those assigned to them; a centre admin all."""
+    centre_id = _centre(staff)
+    now = utcnow()
+    query = (
+        select(ExamSession, ExamPlan.name)
+        .join(ExamPlan, col(ExamPlan.id) == ExamSession.plan_id)
+        .where(
+            ExamSession.centre_id == centre_id,
+            ExamSession.starts_at >= now - timedelta(days=RECENT_DAYS),
+        )
+    )
+    if staff.role != Role.CENTRE_ADMIN:
+        query = query.join(SessionProctor, col(SessionProctor.session_id) == ExamSession.id).where(
+            SessionProctor.staff_user_id == staff.id
+        )
+    found = list(db.exec(query))
+    ids = [s.id for s, _ in found]
+    regs: dict[int, tuple[int, int]] = {}
+    attempts: dict[tuple[int, str], int] = {}
+    if ids:
+        for sid, total, checked in db.exec(
+            select(
+                Registration.session_id, func.count(), func.count(col(Registration.checked_in_at))
+            )
+            .where(col(Registration.session_id).in_(ids))
+            .group_by(col(Registration.session_id))
+        ):
+            regs[sid] = (total, checked)
+        for sid, status, n in db.exec(
+            select(Attempt.session_id, Attempt.status, func.count())
+            .where(col(Attempt.session_id).in_(ids))
+            .group_by(col(Attempt.session_id), col(Attempt.status))
+        ):
+            attempts[(sid, status)] = n
+    today = _china_date(now)
+    summaries = []
+    for session, plan_name in found:
+        assert session.id is not None
+        total, checked = regs.get(session.id, (0, 0))
+        summaries.append(
+            SessionSummary(
+                session=session,
+                plan_name=plan_name,
+                registered=total,
+                checked_in=checked,
+                in_progress=attempts.get((session.id, AttemptStatus.IN_PROGRESS), 0),
+                paused=attempts.get((session.id, AttemptStatus.PAUSED), 0),
+                submitted=attempts.get((session.id, AttemptStatus.SUBMITTED), 0),
+                is_today=_china_date(session.starts_at) == today,
+            )
+        )
+
+    def order(s: SessionSummary) -> tuple[int, float]:
+        start = s.session.starts_at.timestamp()
+        if s.is_today:
+            return (0, start)
+        if s.session.starts_at > now:
+            return (1, start)
+        return (2, -start)
+
+    return sorted(summaries, key=order)
+
+
+# ---------------------------------------------------------------------------
+# The roster
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    registration_id: int
+    seat_number: int
+    name: str
+    ticket_number: str
+    id_number_masked: str
+    state: RosterState
+    checked_in_at: datetime | None
+    attempt_id: int | None = None
+    answered_count: int = 0
+    item_count: int = 0
+    remaining_seconds: int | None = None
+    leave_count: int = 0
+    submit_reason: str | None = None
+    submitted_at: datetime | None = None
+    last_seen_at: datetime | None = None
+    incident_count: int = 0
+
+    @property
+    def state_name(self) -> str:
+        return ROSTER_STATE_NAMES[self.state]
+
+    @property
+    def reopenable(self) -> bool:
+        """Closed by the system or a proctor; a candidate's own submission is final."""
+        return self.state == RosterState.SUBMITTED and self.submit_reason in delivery.REOPENABLE
+
+    @property
+    def submit_reason_name(self) -> str:
+        if self.submit_reason is None:
+            return ""
+        return SUBMIT_REASON_NAMES.get(SubmitReason(self.submit_reason), self.submit_reason)
+
+
+@dataclass(frozen=True)
+class Alert:
+    kind: str  # leave_limit_submitted | left_window | not_seen | time_up
+    level: str  # bad | warn
+    registration_id: int
+    seat_number: int
+    name: str
+    message: str
+    at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Roster:
+    session: ExamSession
+    plan: ExamPlan
+    rows: list[RosterRow]
+    alerts: list[Alert]
+    now: datetime
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ends_at(self) -> datetime:
+        return timer.session_end(self.session.starts_at, self.session.duration_minutes)
+
+
+def _row_state(reg: Registration, attempt: Attempt | None) -> RosterState:
+    if attempt is None:
+        return RosterState.CHECKED_IN if reg.checked_in_at else RosterState.NOT_CHECKED_IN
+    return {
+        AttemptStatus.IN_PROGRESS: RosterState.IN_PROGRESS,
+        AttemptStatus.PAUSED: RosterState.PAUSED,
+        AttemptStatus.SUBMITTED: RosterState.SUBMITTED,
+    }[AttemptStatus(attempt.status)]
+
+
+def roster(db: Session, *, staff: Staff, session_id: int) -> Roster:
+    """One row per registration, plus what needs the proctor's eye. A fixed handful of
+    queries whatever the room size: the console polls this every few seconds."""
+    session = get_session(db, staff=staff, session_id=session_id)
+    plan = db.get(ExamPlan, session.plan_id)
+    assert plan is not None
+    now = utcnow()
+    found = db.exec(
+        select(Registration, Candidate, Attempt)
+        .join(Candidate, col(Candidate.id) == Registration.candidate_id)
+        .outerjoin(Attempt, col(Attempt.registration_id) == Registration.id)
+        .where(Registration.session_id == session_id)
+        .order_by(col(Registration.seat_number), col(Registration.ticket_number))
+    ).all()
+    incidents = dict(
+        db.exec(
+            select(Incident.registration_id, func.count())
+            .where(Incident.session_id == session_id)
+            .group_by(col(Incident.registration_id))
+        ).all()
+    )
+    rows: list[RosterRow] = []
+    for reg, cand, attempt in found:
+        assert reg.id is not None
+        state = _row_state(reg, attempt)
+        timed: dict[str, Any] = {}
+        if attempt is not None:
+            timed = {
+                "attempt_id": attempt.id,
+                "answered_count": attempt.answered_count,
+                "item_count": attempt.item_count,
+                "remaining_seconds": (
+                    None
+                    if state == RosterState.SUBMITTED
+                    else timer.remaining_seconds(attempt, now)
+                ),
+                "leave_count": attempt.leave_count,
+                "submit_reason": attempt.submit_reason,
+                "submitted_at": attempt.submitted_at,
+                "last_seen_at": attempt.last_seen_at,
+            }
+        row = RosterRow(
+            registration_id=reg.id,
+            seat_number=reg.seat_number,
+            name=cand.name,
+            ticket_number=reg.ticket_number,
+            # Masked (the product's one rule: last four shown). The proctor compares the
+            # person with the physical ID card, so the full number adds nothing, and it is
+            # half of the candidate's login (ticket + ID number) on a screen the room sees.
+            id_number_masked=mask_resident_id(cand.id_number),
+            state=state,
+            checked_in_at=reg.checked_in_at,
+            incident_count=incidents.get(reg.id, 0),
+            **timed,
+        )
+        rows.append(row)
+    counts = {state.value: 0 for state in RosterState}
+    for row in rows:
+        counts[row.state.value] += 1
+    alerts = _alerts(db, session_id=session_id, rows=rows, now=now)
+    return Roster(session=session, plan=plan, rows=rows, alerts=alerts, now=now, counts=counts)
+
+
+# Gravest first: a paper closed for leaving the window, a page gone silent, a recent
+# leave, a clock at zero the sweeper has not closed yet.
+_ALERT_ORDER = ("leave_limit_submitted", "not_seen", "left_window", "time_up")
+
+
+def _alerts(
+    db: Session, *, session_id: int, rows: Sequence[RosterRow], now: datetime
+) -> list[Alert]:
+    alerts: list[Alert] = []
+    for r in rows:
+        if r.state == RosterState.SUBMITTED and r.submit_reason == SubmitReason.LEAVE_LIMIT:
+            message = f"切屏 {r.leave_count} 次达到上限，已自动交卷"
+            alerts.append(Alert("leave_limit_submitted", "bad", *_who(r), message, r.submitted_at))
+        elif r.state != RosterState.IN_PROGRESS:
+            continue
+        elif r.remaining_seconds == 0:
+            alerts.append(Alert("time_up", "warn", *_who(r), "考试时间已到，等待系统收卷"))
+        elif r.last_seen_at is not None and now - r.last_seen_at > timedelta(
+            seconds=NOT_SEEN_SECONDS
+        ):
+            quiet = int((now - r.last_seen_at).total_seconds())
+            message = f"考试页面已 {quiet // 60} 分 {quiet % 60} 秒无响应（断网或设备故障？）"
+            alerts.append(Alert("not_seen", "bad", *_who(r), message, r.last_seen_at))
+    by_reg = {r.registration_id: r for r in rows}
+    latest_leave: dict[int, datetime] = {}
+    for reg_id, at in db.exec(
+        select(AttemptEvent.registration_id, AttemptEvent.at)
+        .join(Attempt, col(Attempt.id) == AttemptEvent.attempt_id)
+        .where(
+            Attempt.session_id == session_id,
+            col(AttemptEvent.kind).in_(LEAVE_EVENT_KINDS),
+            AttemptEvent.at >= now - timedelta(minutes=RECENT_LEAVE_MINUTES),
+        )
+        .order_by(col(AttemptEvent.at).desc())
+    ):
+        latest_leave.setdefault(reg_id, at)
+    for reg_id, at in latest_leave.items():
+        r = by_reg[reg_id]
+        if r.state != RosterState.SUBMITTED:
+            message = f"离开考试窗口（累计 {r.leave_count} 次）"
+            alerts.append(Alert("left_window", "warn", *_who(r), message, at))
+    return sorted(alerts, key=lambda a: (_ALERT_ORDER.index(a.kind), -(a.at or now).timestamp()))
+
+
+def _who(row: RosterRow) -> tuple[int, int, str]:
+    return row.registration_id, row.seat_number, row.name
+
+
+def _candidate_event(
+    db: Session, reg: Registration, kind: str, staff: Staff, at: datetime, detail: dict[str, Any]
+) -> None:
+    """A proctor action in the candidate's own record (DOMAIN.md §7: every event, proctor
+    actions included), attached to the attempt when there is one. The session log shows
+    the matching audit entry instead."""
+    assert reg.id is not None
+    attempt_id = db.exec(select(Attempt.id).where(Attempt.registration_id == reg.id)).first()
+    db.add(
+        AttemptEvent(
+            attempt_id=attempt_id,
+            registration_id=reg.id,
+            kind=kind,
+            at=at,
+            actor_staff_id=staff.id,
+            detail=detail,
+        )
+    )
+
+
+# ---------------------------------------------------------------------------
+# Check-in (人证合一)
+
+
+def check_in(db: Session, *, staff: Staff, registration_id: int, note: str = "") -> Registration:
+    """The proctor has compared the person with the ID card and the ticket. Checking in
+    twice changes nothing and records nothing new."""
+    reg = _registration(db, staff, registration_id)
+    assert reg.id is not None
+    if reg.checked_in_at is not None:
+        return reg
+    session = db.get(ExamSession, reg.session_id)
+    assert session is not None
+    _require_open(session)
+    note = (note or "").strip()
+    if len(note) > REASON_MAX:
+        raise ValidationFailed(
+            f"备注不能超过 {REASON_MAX} 字",
+            code="note_too_long",
+            details=[{"field": "note", "problem": f"不能超过 {REASON_MAX} 字"}],
+        )
+    reg.checked_in_at = utcnow()
+    reg.checked_in_by = staff.id
+    db.add(reg)
+    _candidate_event(db, reg, "checkin", staff, reg.checked_in_at, {"note": note} if note else {})
+    audit.record(
+        db,
+        actor=staff,
+        action="registration.checkin",
+        object_type="registration",
+        object_id=reg.id,
+        reason=note,
+        detail={"session_id": reg.session_id, "ticket_number": reg.ticket_number},
+    )
+    db.flush()
+    return reg
+
+
+# ---------------------------------------------------------------------------
+# Timer actions on one candidate (the delivery domain does the work and the recording)
+
+
+def _timer_action(db: Session, staff: Staff, attempt_id: int, reason: str) -> str:
+    """What every timer action checks first: access, an open session, a reason (the
+    reason, cleaned, is returned)."""
+    _require_open(_attempt_session(db, staff, attempt_id))
+    return clean_reason(reason)
+
+
+def pause(db: Session, *, staff: Staff, attempt_id: int, reason: str) -> Attempt:
+    text = _timer_action(db, staff, attempt_id, reason)
+    return delivery.pause_attempt(db, attempt_id=attempt_id, actor=staff, reason=text)
+
+
+def resume(db: Session, *, staff: Staff, attempt_id: int, reason: str) -> Attempt:
+    text = _timer_action(db, staff, attempt_id, reason)
+    return delivery.resume_attempt(db, attempt_id=attempt_id, actor=staff, reason=text)
+
+
+def add_extra_time(
+    db: Session, *, staff: Staff, attempt_id: int, minutes: int | None, reason: str
+) -> Attempt:
+    text = _timer_action(db, staff, attempt_id, reason)
+    n = check_minutes(minutes, field_name="minutes")
+    return delivery.add_extra_time(db, attempt_id=attempt_id, minutes=n, actor=staff, reason=text)
+
+
+def force_submit(db: Session, *, staff: Staff, attempt_id: int, reason: str) -> Attempt:
+    text = _timer_action(db, staff, attempt_id, reason)
+    return delivery.force_submit(db, attempt_id=attempt_id, actor=staff, reason=text)
+
+
+def reopen(
+    db: Session, *, staff: Staff, attempt_id: int, reason: str, extra_minutes: int | None = 0
+) -> Attempt:
+    """Reopen a paper closed by mistake; `extra_minutes` on top of the time given back."""
+    text = _timer_action(db, staff, attempt_id, reason)
+    n = check_minutes(extra_minutes, field_name="extra_minutes", allow_zero=True)
+    return delivery.reopen_attempt(
+        db, attempt_id=attempt_id, actor=staff, reason=text, extra_minutes=n
+    )
+
+
+# ---------------------------------------------------------------------------
+# The whole room
+
+
+@dataclass(frozen=True)
+class RoomAction:
+    session_id: int
+    attempt_ids: list[int]
+
+    @property
+    def count(self) -> int:
+        return len(self.attempt_ids)
+
+
+def _room(db: Session, *, staff: Staff, session_id: int, reason: str, pausing: bool) -> RoomAction:
+    session = get_session(db, staff=staff, session_id=session_id)
+    _require_open(session)
+    text = clean_reason(reason)
+    query = select(Attempt.id).where(Attempt.session_id == session_id)
+    if pausing:
+        # A clock already at zero is the sweeper's to close, not one to pause.
+        query = query.where(
+            Attempt.status == AttemptStatus.IN_PROGRESS, col(Attempt.deadline_at) > utcnow()
+        )
+    else:
+        query = query.where(Attempt.status == AttemptStatus.PAUSED)
+    ids = [i for i in db.exec(query.order_by(col(Attempt.id))) if i is not None]
+    if not ids:
+        message = "没有正在作答的考生" if pausing else "没有已暂停的考生"
+        raise Conflict(message, code="nothing_to_pause" if pausing else "nothing_to_resume")
+    act = delivery.pause_attempt if pausing else delivery.resume_attempt
+    for attempt_id in ids:
+        act(db, attempt_id=attempt_id, actor=staff, reason=text)
+    # The room-wide decision is one entry of its own; each attempt's pause is recorded by
+    # delivery as usual.
+    audit.record(
+        db,
+        actor=staff,
+        action="session.pause_all" if pausing else "session.resume_all",
+        object_type="exam_session",
+        object_id=session_id,
+        reason=text,
+        detail={"attempt_ids": ids},
+    )
+    db.flush()
+    log.info(
+        "session %s: %s %d attempts by staff %s",
+        session_id,
+        "paused" if pausing else "resumed",
+        len(ids),
+        staff.id,
+    )
+    return RoomAction(session_id=session_id, attempt_ids=ids)
+
+
+def pause_room(db: Session, *, staff: Staff, session_id: int, reason: str) -> RoomAction:
+    """全场暂停: every attempt in progress, in one transaction (all or none)."""
+    return _room(db, staff=staff, session_id=session_id, reason=reason, pausing=True)
+
+
+def resume_room(db: Session, *, staff: Staff, session_id: int, reason: str) -> RoomAction:
+    """全场继续: every paused attempt of the session."""
+    return _room(db, staff=staff, session_id=session_id, reason=reason, pausing=False)
+
+
+# ---------------------------------------------------------------------------
+# Incidents (考场记录)
+
+
+def record_incident(
+    db: Session, *, staff: Staff, registration_id: int, reason_code: str, note: str = ""
+) -> Incident:
+    reg = _registration(db, staff, registration_id)
+    assert reg.id is not None
+    problems = []
+    if reason_code not in {r.value for r in IncidentReason}:
+        problems.append({"field": "reason_code", "problem": "请选择事件类型"})
+    note = (note or "").strip()
+    if reason_code == IncidentReason.OTHER and not note:
+        problems.append({"field": "note", "problem": "类型为“其他”时请写明情况"})
+    if len(note) > NOTE_MAX:
+        problems.append({"field": "note", "problem": f"不能超过 {NOTE_MAX} 字"})
+    if problems:
+        raise ValidationFailed("考场事件信息不完整", code="invalid_incident", details=problems)
+    incident = Incident(
+        centre_id=reg.centre_id,
+        session_id=reg.session_id,
+        registration_id=reg.id,
+        reason_code=reason_code,
+        note=note,
+        recorded_by=staff.id,
+        at=utcnow(),
+    )
+    db.add(incident)
+    db.flush()
+    _candidate_event(
+        db,
+        reg,
+        "incident",
+        staff,
+        incident.at,
+        {"incident_id": incident.id, "reason_code": reason_code},
+    )
+    audit.record(
+        db,
+        actor=staff,
+        action="incident.record",
+        object_type="incident",
+        object_id=incident.id,
+        reason=note,
+        detail={
+            "registration_id": reg.id,
+            "session_id": reg.session_id,
+            "reason_code": reason_code,
+        },
+    )
+    db.flush()
+    return incident
+
+
+@dataclass(frozen=True)
+class IncidentView:
+    incident: Incident
+    seat_number: int
+    candidate_name: str
+    ticket_number: str
+    recorded_by_name: str
+
+    @property
+    def reason_name(self) -> str:
+        return incident_reason_name(self.incident.reason_code)
+
+
+def incident_reason_name(code: str) -> str:
+    return INCIDENT_REASON_NAMES.get(IncidentReason(code), code)
+
+
+def list_incidents(db: Session, *, staff: Staff, session_id: int) -> list[IncidentView]:
+    """The session's incidents, newest first."""
+    get_session(db, staff=staff, session_id=session_id)
+    found = db.exec(
+        select(Incident, Registration, Candidate, StaffUser.display_name)
+        .join(Registration, col(Registration.id) == Incident.registration_id)
+        .join(Candidate, col(Candidate.id) == Registration.candidate_id)
+        .join(StaffUser, col(StaffUser.id) == Incident.recorded_by)
+        .where(Incident.session_id == session_id)
+        .order_by(col(Incident.at).desc(), col(Incident.id).desc())
+    ).all()
+    return [
+        IncidentView(
+            incident=inc,
+            seat_number=reg.seat_number,
+            candidate_name=cand.name,
+            ticket_number=reg.ticket_number,
+            recorded_by_name=staff_name,
+        )
+        for inc, reg, cand, staff_name in found
+    ]
+
+
+# ---------------------------------------------------------------------------
+# The session log
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    at: datetime
+    who: str
+    who_kind: str  # staff | candidate | system
+    action: str  # the recorded code
+    subject: str  # "12 号 张三", or "全场"
+    reason: str = ""
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def what(self) -> str:
+        return ACTION_NAMES.get(self.action, self.action)
+
+
+@dataclass(frozen=True)
+class LogPage:
+    entries: list[LogEntry]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def session_log(
+    db: Session,
+    *,
+    staff: Staff,
+    session_id: int,
+    page: int = 1,
+    per_page: int = LOG_PER_PAGE,
+    include_answers: bool = False,
+) -> LogPage:
+    """The session's record, newest first: staff actions from the audit trail (who, when,
+    why) and the candidates' own events (log-in, start, leaving the window, submission).
+    A staff action is both an AuditEntry and an AttemptEvent; the log shows it once, from
+    the audit trail, which carries the reason."""
+    session = get_session(db, staff=staff, session_id=session_id)
+    page = max(1, page)
+    per_page = min(max(1, per_page), 200)
+    reg_ids = select(Registration.id).where(Registration.session_id == session_id)
+    attempt_ids = select(Attempt.id).where(Attempt.session_id == session_id)
+    incident_ids = select(Incident.id).where(Incident.session_id == session_id)
+    belongs: ColumnElement[bool] = or_(
+        and_(col(AuditEntry.object_type) == "attempt", col(AuditEntry.object_id).in_(attempt_ids)),
+        and_(col(AuditEntry.object_type) == "registration", col(AuditEntry.object_id).in_(reg_ids)),
+        and_(
+            col(AuditEntry.object_type) == "incident", col(AuditEntry.object_id).in_(incident_ids)
+        ),
+        and_(
+            col(AuditEntry.object_type) == "exam_session",
+            col(AuditEntry.object_id) == session_id,
+        ),
+    )
+    audits: Select[str, Any, Any] = sa_select(
+        literal("a").label("src"), col(AuditEntry.id).label("id"), col(AuditEntry.at).label("at")
+    ).where(col(AuditEntry.centre_id) == session.centre_id, belongs)
+    hidden = AUDITED_EVENT_KINDS if include_answers else AUDITED_EVENT_KINDS + ANSWER_EVENT_KINDS
+    event_filter = [
+        col(AttemptEvent.registration_id).in_(reg_ids),
+        col(AttemptEvent.actor_staff_id).is_(None),
+        col(AttemptEvent.kind).not_in(hidden),
+    ]
+    events: Select[str, Any, Any] = sa_select(
+        literal("e").label("src"),
+        col(AttemptEvent.id).label("id"),
+        col(AttemptEvent.at).label("at"),
+    ).where(*event_filter)
+    both = union_all(audits, events).subquery()
+    total = db.exec(select(func.count()).select_from(both)).one()
+    keys = db.exec(
+        select(both.c.src, both.c.id)
+        .order_by(both.c.at.desc(), both.c.src, both.c.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    audit_rows = {
+        a.id: a
+        for a in db.exec(
+            select(AuditEntry).where(col(AuditEntry.id).in_([i for s, i in keys if s == "a"]))
+        )
+    }
+    event_rows = {
+        e.id: e
+        for e in db.exec(
+            select(AttemptEvent).where(col(AttemptEvent.id).in_([i for s, i in keys if s == "e"]))
+        )
+    }
+    people: dict[int | None, tuple[int, str]] = {
+        reg_id: (seat, name)
+        for reg_id, seat, name in db.exec(
+            select(Registration.id, Registration.seat_number, Candidate.name)
+            .join(Candidate, col(Candidate.id) == Registration.candidate_id)
+            .where(Registration.session_id == session_id)
+        )
+    }
+    attempt_regs = dict(
+        db.exec(
+            select(Attempt.id, Attempt.registration_id).where(Attempt.session_id == session_id)
+        ).all()
+    )
+
+    def subject(reg_id: int | None) -> str:
+        if reg_id not in people:
+            return "全场"
+        seat, name = people[reg_id]
+        return f"{seat} 号 {name}"
+
+    entries = []
+    for src, row_id in keys:
+        if src == "a":
+            a = audit_rows[row_id]
+            reg_id = {
+                "attempt": attempt_regs.get(a.object_id or 0),
+                "registration": a.object_id,
+                "incident": a.detail.get("registration_id"),
+            }.get(a.object_type)
+            entries.append(
+                LogEntry(
+                    at=a.at,
+                    who=a.actor_name,
+                    who_kind=a.actor_kind,
+                    action=a.action,
+                    subject=subject(reg_id),
+                    reason=a.reason,
+                    detail=a.detail,
+                )
+            )
+        else:
+            e = event_rows[row_id]
+            system = e.detail.get("by") == "system"
+            entries.append(
+                LogEntry(
+                    at=e.at,
+                    who="系统" if system else people[e.registration_id][1],
+                    who_kind="system" if system else "candidate",
+                    action=e.kind,
+                    subject=subject(e.registration_id),
+                    reason=str(e.detail.get("reason", "")),
+                    detail=e.detail,
+                )
+            )
+    return LogPage(entries=entries, page=page, per_page=per_page, total=total)

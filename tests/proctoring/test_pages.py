@@ -1,0 +1,182 @@
+"""The proctor console pages: the session list, the live console and its polled fragment,
+actions from the dialog (toasts), and the session log."""
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from app.accounts.models import Role
+from app.delivery.models import AttemptStatus
+from app.proctoring import service as proctoring
+from tests.factories import make_centre, make_staff
+from tests.helpers import page_login
+from tests.proctoring.support import attempt_of, audits, proctor_of, room, start
+
+HX = {"HX-Request": "true"}
+
+
+def test_my_sessions_page_links_to_the_console(client: TestClient, db: Session) -> None:
+    exam = room(db, candidates=2)
+    page_login(client, exam.proctor.username)
+    r = client.get("/proctor")
+    assert r.status_code == 200
+    assert exam.session.name in r.text and exam.session.room in r.text
+    assert f'href="/proctor/sessions/{exam.session.id}"' in r.text
+    assert "今天" in r.text
+
+
+def test_the_console_shows_the_roster_and_polls_its_own_url(
+    client: TestClient, db: Session
+) -> None:
+    exam = room(db, candidates=3)
+    start(db, exam, exam.seats[1])
+    page_login(client, exam.proctor.username)
+    r = client.get(f"/proctor/sessions/{exam.session.id}")
+    assert r.status_code == 200
+    page = r.text
+    assert "<html" in page and 'id="pc-dialog"' in page and "/static/proctor.js" in page
+    assert f'hx-get="/proctor/sessions/{exam.session.id}"' in page
+    assert 'hx-trigger="every 3s' in page
+    for seat in exam.seats:
+        assert seat.candidate.name in page and seat.ticket_number in page
+        assert seat.id_number not in page
+    assert "未签到" in page and "考试中" in page
+    assert "签到</button>" in page and "暂停</button>" in page and "强制收卷</button>" in page
+    assert "全场暂停" in page and "全场继续" in page
+
+
+def test_htmx_polling_gets_only_the_fragment_with_time_as_mm_ss(
+    client: TestClient, db: Session
+) -> None:
+    exam = room(db, candidates=2)
+    attempt = start(db, exam, exam.seats[0])
+    proctoring.pause(db, staff=proctor_of(exam), attempt_id=attempt.id or 0, reason="停电")
+    db.commit()
+    [row] = [
+        r
+        for r in proctoring.roster(db, staff=proctor_of(exam), session_id=exam.session.id or 0).rows
+        if r.attempt_id == attempt.id
+    ]
+    db.commit()
+    assert row.remaining_seconds is not None
+    shown = f"{row.remaining_seconds // 60:02d}:{row.remaining_seconds % 60:02d}"
+    page_login(client, exam.proctor.username)
+
+    r = client.get(f"/proctor/sessions/{exam.session.id}", headers=HX)
+    assert r.status_code == 200
+    fragment = r.text
+    assert "<html" not in fragment and "pc-dialog" not in fragment and "<table" in fragment
+    assert exam.seats[0].candidate.name in fragment and exam.seats[1].candidate.name in fragment
+    assert shown in fragment and "已暂停" in fragment
+    assert "HX-Request" in r.headers.get("vary", "")
+
+
+def test_an_action_from_the_dialog_answers_a_toast_and_refreshes_the_roster(
+    client: TestClient, db: Session
+) -> None:
+    exam = room(db, candidates=1)
+    attempt = start(db, exam, exam.seats[0])
+    csrf = page_login(client, exam.proctor.username)
+    headers = {**HX, "X-CSRF-Token": csrf}
+
+    r = client.post(
+        f"/proctor/attempts/{attempt.id}/extra-time",
+        data={"minutes": "10", "reason": "机器故障补时"},
+        headers=headers,
+    )
+    assert r.status_code == 200, r.text
+    assert "toast-ok" in r.text and "10 分钟" in r.text
+    assert r.headers["hx-trigger"] == "roster-refresh"
+    assert r.headers["hx-retarget"] == "#toasts"
+    [entry] = audits(db, "attempt.extra_time", attempt.id)
+    assert (entry.actor_id, entry.reason) == (exam.proctor.id, "机器故障补时")
+
+
+def test_a_refused_action_answers_an_error_toast_and_changes_nothing(
+    client: TestClient, db: Session
+) -> None:
+    exam = room(db, candidates=1)
+    attempt = start(db, exam, exam.seats[0])
+    csrf = page_login(client, exam.proctor.username)
+    r = client.post(
+        f"/proctor/attempts/{attempt.id}/force-submit",
+        data={"reason": " ", "confirm": "1"},
+        headers={**HX, "X-CSRF-Token": csrf},
+    )
+    assert r.status_code == 422
+    assert "请填写操作原因" in r.text and "toast" in r.text
+    assert r.headers["hx-retarget"] == "#toasts"
+    assert attempt_of(db, attempt.id).status == AttemptStatus.IN_PROGRESS
+
+
+def test_forms_work_without_htmx_and_need_the_csrf_token(client: TestClient, db: Session) -> None:
+    exam = room(db, candidates=1)
+    reg_id = exam.seats[0].registration.id
+    csrf = page_login(client, exam.proctor.username)
+    forged = client.post(f"/proctor/registrations/{reg_id}/checkin", data={"note": "x"})
+    assert forged.status_code == 403
+    assert audits(db, "registration.checkin") == []
+    r = client.post(
+        f"/proctor/registrations/{reg_id}/checkin",
+        data={"csrf_token": csrf, "identity_confirmed": "1"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and r.headers["location"] == f"/proctor/sessions/{exam.session.id}"
+    assert len(audits(db, "registration.checkin", reg_id)) == 1
+
+
+def test_room_pause_and_incident_from_the_page(client: TestClient, db: Session) -> None:
+    exam = room(db, candidates=2)
+    attempts = [start(db, exam, s) for s in exam.seats]
+    csrf = page_login(client, exam.proctor.username)
+    headers = {**HX, "X-CSRF-Token": csrf}
+    r = client.post(
+        f"/proctor/sessions/{exam.session.id}/pause", data={"reason": "停电"}, headers=headers
+    )
+    assert r.status_code == 200 and "2 名考生" in r.text
+    assert {attempt_of(db, a.id).status for a in attempts} == {AttemptStatus.PAUSED}
+    r = client.post(
+        f"/proctor/registrations/{exam.seats[0].registration.id}/incidents",
+        data={"reason_code": "disruption", "note": "大声喧哗"},
+        headers=headers,
+    )
+    assert r.status_code == 200 and "考场事件已记录" in r.text
+    fragment = client.get(f"/proctor/sessions/{exam.session.id}", headers=HX).text
+    assert "⚑ 1" in fragment
+
+
+def test_the_log_page_lists_actions_with_reasons(client: TestClient, db: Session) -> None:
+    exam = room(db, candidates=1)
+    attempt = start(db, exam, exam.seats[0])
+    proctoring.pause(db, staff=proctor_of(exam), attempt_id=attempt.id or 0, reason="显示器故障")
+    proctoring.record_incident(
+        db,
+        staff=proctor_of(exam),
+        registration_id=exam.seats[0].registration.id or 0,
+        reason_code="technical_fault",
+        note="显示器黑屏",
+    )
+    db.commit()
+    page_login(client, exam.proctor.username)
+    r = client.get(f"/proctor/sessions/{exam.session.id}/log")
+    assert r.status_code == 200
+    assert "暂停考试" in r.text and "显示器故障" in r.text and exam.proctor.display_name in r.text
+    assert "设备/技术故障" in r.text and "显示器黑屏" in r.text
+    assert "签到（人证合一）" in r.text and "开始作答" in r.text
+
+
+def test_pages_refuse_outsiders_and_send_strangers_to_log_in(
+    client: TestClient, db: Session
+) -> None:
+    exam = room(db, candidates=1)
+    outsider = make_staff(db, Role.PROCTOR, make_centre(db))
+    unassigned = make_staff(db, Role.PROCTOR, exam.centre)
+    db.commit()
+    url = f"/proctor/sessions/{exam.session.id}"
+    r = client.get(url, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/login")
+    page_login(client, outsider.username)
+    r = client.get(url)
+    assert r.status_code == 404 and exam.seats[0].candidate.name not in r.text
+    page_login(client, unassigned.username)
+    r = client.get(url)
+    assert r.status_code == 403 and exam.seats[0].candidate.name not in r.text
