@@ -1,5 +1,120 @@
-"""Routes: web/candidate."""
+"""Pages: the candidate's side — log in with the admission ticket, the waiting room with
+the exam rules (考场规则), the exam itself, and the result after submission.
 
-from fastapi import APIRouter
+The exam page's script (static/exam.js) talks to the JSON API (app/api/delivery.py) with
+the session cookie and the CSRF header: answers, window events, status, submission."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse
+from starlette.responses import Response
+
+from app.accounts import service as accounts
+from app.accounts.service import CandidateLogin
+from app.core.deps import AuthDep, CurrentCandidate, SessionDep, client_ip
+from app.core.errors import DomainError
+from app.core.templating import is_htmx, render
+from app.delivery import service
+from app.delivery.service import ExamState, Phase
+from app.web.auth import set_session_cookie
 
 router = APIRouter()
+
+
+@router.get("/exam/login")
+def login_page(request: Request, auth: AuthDep) -> Response:
+    if auth is not None and isinstance(auth.principal, CandidateLogin):
+        return RedirectResponse("/exam", status_code=303)
+    return render(request, "exam/login.html", {})
+
+
+@router.post("/exam/login")
+def login(
+    request: Request,
+    db: SessionDep,
+    ticket_number: Annotated[str, Form()],
+    id_number: Annotated[str, Form()],
+) -> Response:
+    try:
+        issued = accounts.login_candidate(
+            db, ticket_number=ticket_number, id_number=id_number, client_ip=client_ip(request)
+        )
+    except DomainError as exc:
+        return render(
+            request,
+            "exam/login.html",
+            {"error": exc.message, "ticket_number": ticket_number},
+            status_code=exc.status_code,
+        )
+    response = RedirectResponse("/exam", status_code=303)
+    set_session_cookie(response, issued.token)
+    return response
+
+
+@router.get("/exam")
+def exam_page(request: Request, db: SessionDep, login: CurrentCandidate) -> Response:
+    """One URL for the whole exam: the waiting room, the paper, or the result."""
+    state = service.exam_state(db, login=login, seen=True)
+    if state.phase in (Phase.IN_PROGRESS, Phase.PAUSED):
+        return render(request, "exam/exam.html", {"state": state, "boot": _boot(state)})
+    if state.phase == Phase.SUBMITTED:
+        return render(request, "exam/result.html", {"state": state})
+    return render(request, "exam/before.html", {"state": state})
+
+
+@router.get("/exam/gate")
+def gate(request: Request, db: SessionDep, login: CurrentCandidate) -> Response:
+    """The waiting room's status, polled until the candidate may start."""
+    state = service.exam_state(db, login=login, with_questions=False)
+    if state.attempt_id is not None and is_htmx(request):
+        return Response(status_code=200, headers={"HX-Redirect": "/exam"})
+    if not is_htmx(request):
+        return RedirectResponse("/exam", status_code=303)
+    return render(request, "exam/_gate.html", {"state": state})
+
+
+@router.post("/exam/start")
+def start(
+    request: Request,
+    db: SessionDep,
+    login: CurrentCandidate,
+    agree: Annotated[str | None, Form()] = None,
+) -> Response:
+    if not agree:
+        return _before_with_error(request, db, login, "请先阅读考场规则并勾选“我已阅读并同意”")
+    try:
+        service.start_attempt(db, login=login)
+    except DomainError as exc:
+        return _before_with_error(request, db, login, exc.message, exc.status_code)
+    return RedirectResponse("/exam", status_code=303)
+
+
+def _before_with_error(
+    request: Request,
+    db: SessionDep,
+    login: CandidateLogin,
+    message: str,
+    status_code: int = 422,
+) -> Response:
+    state: ExamState = service.exam_state(db, login=login, with_questions=False)
+    return render(
+        request, "exam/before.html", {"state": state, "error": message}, status_code=status_code
+    )
+
+
+def _boot(state: ExamState) -> dict[str, Any]:
+    """What the exam page's script starts from (no question content, no key)."""
+    return {
+        "attempt_id": state.attempt_id,
+        "phase": state.phase,
+        "remaining_seconds": state.remaining_seconds,
+        "item_count": state.item_count,
+        "last_seq": state.last_seq,
+        "leave_count": state.leave_count,
+        "leave_limit": state.leave_limit,
+        "answers": {
+            str(p): {"seq": a.seq, "flagged": a.flagged, "answered": bool(a.response)}
+            for p, a in state.answers.items()
+        },
+    }

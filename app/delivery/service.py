@@ -1,0 +1,834 @@
+"""Exam delivery (机考): a candidate's attempt from the start to submission, the answers,
+the window events, and the proctor's timer actions.
+
+Flush-only: the caller owns the transaction. Every step is recorded as an AttemptEvent
+(the exam's record, DOMAIN.md §7); staff actions also as an AuditEntry with who, when
+and why. The timer arithmetic is in timer.py, the answer write path in saves.py."""
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from app.accounts.models import Role
+from app.accounts.service import CandidateLogin, Staff, centre_of, require_role
+from app.audit import service as audit
+from app.banks.models import ItemVersion
+from app.core.clock import to_china, utcnow
+from app.core.config import get_settings
+from app.core.errors import Conflict, NotFound, ValidationFailed
+from app.delivery import saves, timer
+from app.delivery.errors import (
+    AttemptClosed,
+    AttemptNotFound,
+    AttemptNotStarted,
+    AttemptPaused,
+    CheckinRequired,
+    DeadlinePassed,
+    ExamNotStarted,
+    LateEntryClosed,
+    SessionEnded,
+)
+from app.delivery.models import (
+    Answer,
+    Attempt,
+    AttemptEvent,
+    AttemptItem,
+    AttemptStatus,
+    SubmitReason,
+)
+from app.exams import assembly
+from app.exams import service as exams_service
+from app.exams.models import (
+    Candidate,
+    ExamPlan,
+    ExamSession,
+    FormMode,
+    Registration,
+    SessionStatus,
+)
+from app.reference.levels import get_level
+from app.reference.models import Occupation
+from app.scoring import service as scoring_service
+from app.web.items import question_view
+
+log = logging.getLogger(__name__)
+
+CANDIDATE_EVENT_KINDS = ("blur", "focus", "reconnect", "offline")
+# Attempts a proctor may reopen: closed by the system or a proctor, never by the candidate.
+REOPENABLE = (SubmitReason.FORCED, SubmitReason.LEAVE_LIMIT, SubmitReason.TIMEOUT)
+MAX_EXTRA_MINUTES = 240
+
+SUBMIT_MESSAGES = {
+    SubmitReason.CANDIDATE: "您已交卷",
+    SubmitReason.TIMEOUT: "考试时间到，已自动交卷",
+    SubmitReason.FORCED: "监考员已收卷",
+    SubmitReason.LEAVE_LIMIT: "离开考试界面次数达到上限，系统已自动交卷",
+}
+
+
+# --- What the candidate's page needs ------------------------------------------------------
+
+
+class Phase:
+    """Where the candidate is: before the start (the first five) or in the attempt."""
+
+    WAITING_START = "waiting_start"  # before the session start
+    WAITING_CHECKIN = "waiting_checkin"  # started, identity not yet checked by a proctor
+    READY = "ready"  # may start now
+    LATE = "late"  # the late-entry window has closed
+    ENDED = "ended"  # the session is over or closed
+    IN_PROGRESS = AttemptStatus.IN_PROGRESS.value
+    PAUSED = AttemptStatus.PAUSED.value
+    SUBMITTED = AttemptStatus.SUBMITTED.value
+
+
+@dataclass(frozen=True)
+class SavedAnswer:
+    response: dict[str, Any]
+    flagged: bool
+    seq: int
+
+
+@dataclass(frozen=True)
+class QuestionState:
+    position: int
+    section: int
+    question: dict[str, Any]  # app.web.items.question_view: never the key
+
+
+@dataclass
+class ExamState:
+    phase: str
+    candidate_name: str
+    id_number: str
+    ticket_number: str
+    seat_number: int
+    plan_name: str
+    occupation: str
+    level: str
+    session_name: str
+    room: str
+    starts_at: datetime
+    ends_at: datetime
+    duration_minutes: int
+    late_entry_minutes: int
+    require_checkin: bool
+    checked_in: bool
+    leave_limit: int | None
+    seconds_to_start: int
+    attempt_id: int | None = None
+    remaining_seconds: int | None = None
+    leave_count: int = 0
+    answered_count: int = 0
+    item_count: int = 0
+    submitted_at: datetime | None = None
+    submit_reason: str | None = None
+    submit_message: str = ""
+    score: float | None = None  # only when the plan shows scores to candidates
+    show_score: bool = False
+    last_seq: int = 0  # the page continues its save numbering from here
+    answers: dict[int, SavedAnswer] = field(default_factory=dict)
+    questions: list[QuestionState] = field(default_factory=list)  # only when asked for
+
+    @property
+    def positions(self) -> range:
+        return range(1, self.item_count + 1)
+
+    @property
+    def answered(self) -> list[int]:
+        return [p for p in self.positions if p in self.answers and self.answers[p].response]
+
+    @property
+    def unanswered(self) -> list[int]:
+        return [p for p in self.positions if not (p in self.answers and self.answers[p].response)]
+
+    @property
+    def flagged(self) -> list[int]:
+        return [p for p in self.positions if p in self.answers and self.answers[p].flagged]
+
+
+@dataclass
+class _Context:
+    registration: Registration
+    candidate: Candidate
+    session: ExamSession
+    plan: ExamPlan
+    attempt: Attempt | None
+
+
+def _context(db: Session, registration_id: int, *, lock: bool = False) -> _Context:
+    row = db.exec(
+        select(Registration, Candidate, ExamSession, ExamPlan)
+        .join(Candidate, col(Candidate.id) == Registration.candidate_id)
+        .join(ExamSession, col(ExamSession.id) == Registration.session_id)
+        .join(ExamPlan, col(ExamPlan.id) == ExamSession.plan_id)
+        .where(Registration.id == registration_id)
+    ).first()
+    if row is None:
+        raise NotFound("没有找到您的报名信息", code="registration_not_found")
+    return _Context(*row, attempt=_attempt_of(db, registration_id, lock=lock))
+
+
+def _attempt_of(db: Session, registration_id: int, *, lock: bool = False) -> Attempt | None:
+    query = select(Attempt).where(Attempt.registration_id == registration_id)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return db.exec(query).first()
+
+
+def _entry_phase(ctx: _Context, now: datetime) -> str:
+    session, plan = ctx.session, ctx.plan
+    if session.status == SessionStatus.CLOSED or now >= timer.session_end(
+        session.starts_at, session.duration_minutes
+    ):
+        return Phase.ENDED
+    if now < session.starts_at:
+        return Phase.WAITING_START
+    if (now - session.starts_at).total_seconds() > plan.late_entry_minutes * 60:
+        return Phase.LATE
+    if plan.require_checkin and ctx.registration.checked_in_at is None:
+        return Phase.WAITING_CHECKIN
+    return Phase.READY
+
+
+def exam_state(
+    db: Session, *, login: CandidateLogin, with_questions: bool = True, seen: bool = False
+) -> ExamState:
+    """Everything the candidate's page shows, for this candidate only. An attempt found
+    past its deadline is closed here (the sweeper would close it moments later). `seen`:
+    the page is open (its periodic poll), which the proctor console watches."""
+    now = utcnow()
+    ctx = _context(db, login.registration_id)
+    if ctx.attempt is not None:
+        _close_if_expired(db, ctx.attempt, now)
+        if seen and ctx.attempt.status != AttemptStatus.SUBMITTED:
+            ctx.attempt.last_seen_at = now
+            db.add(ctx.attempt)
+    reg, session, plan, attempt = ctx.registration, ctx.session, ctx.plan, ctx.attempt
+    occupation = db.get(Occupation, plan.occupation_id)
+    state = ExamState(
+        phase=attempt.status if attempt else _entry_phase(ctx, now),
+        candidate_name=ctx.candidate.name,
+        id_number=ctx.candidate.id_number,
+        ticket_number=reg.ticket_number,
+        seat_number=reg.seat_number,
+        plan_name=plan.name,
+        occupation=_occupation_label(occupation),
+        level=_level_label(plan.level_code),
+        session_name=session.name,
+        room=session.room,
+        starts_at=session.starts_at,
+        ends_at=timer.session_end(session.starts_at, session.duration_minutes),
+        duration_minutes=session.duration_minutes,
+        late_entry_minutes=plan.late_entry_minutes,
+        require_checkin=plan.require_checkin,
+        checked_in=reg.checked_in_at is not None,
+        leave_limit=plan.leave_limit,
+        seconds_to_start=max(0, int((session.starts_at - now).total_seconds())),
+        show_score=plan.show_score_to_candidate,
+    )
+    if attempt is None:
+        return state
+    assert attempt.id is not None
+    state.attempt_id = attempt.id
+    state.leave_count = attempt.leave_count
+    state.answered_count = attempt.answered_count
+    state.item_count = attempt.item_count
+    for a in db.exec(select(Answer).where(Answer.attempt_id == attempt.id)):
+        state.answers[a.position] = SavedAnswer(a.response, a.flagged, a.client_seq)
+    state.last_seq = max((a.seq for a in state.answers.values()), default=0)
+    if attempt.status == AttemptStatus.SUBMITTED:
+        state.remaining_seconds = 0
+        state.submitted_at = attempt.submitted_at
+        state.submit_reason = attempt.submit_reason
+        state.submit_message = SUBMIT_MESSAGES.get(
+            SubmitReason(attempt.submit_reason or SubmitReason.CANDIDATE), "已交卷"
+        )
+        if plan.show_score_to_candidate:
+            state.score = attempt.score
+        return state
+    state.remaining_seconds = timer.remaining_seconds(attempt, now)
+    if with_questions:
+        rows = db.exec(
+            select(AttemptItem, ItemVersion)
+            .join(ItemVersion, col(ItemVersion.id) == AttemptItem.item_version_id)
+            .where(AttemptItem.attempt_id == attempt.id)
+            .order_by(col(AttemptItem.position))
+        ).all()
+        state.questions = [
+            QuestionState(
+                position=slot.position,
+                section=slot.section,
+                question=question_view(version, slot.option_order or None),
+            )
+            for slot, version in rows
+        ]
+    return state
+
+
+def _occupation_label(occupation: Occupation | None) -> str:
+    if occupation is None:
+        return ""
+    return (
+        f"{occupation.name}（{occupation.direction}）" if occupation.direction else occupation.name
+    )
+
+
+def _level_label(code: str) -> str:
+    try:
+        return get_level(code).display
+    except KeyError:
+        return code
+
+
+# --- Starting ----------------------------------------------------------------------------
+
+
+def start_attempt(db: Session, *, login: CandidateLogin) -> Attempt:
+    """Start the candidate's attempt, freezing their paper. Idempotent: a candidate who
+    started already gets their attempt back (after a reload, a crash, another computer)."""
+    ctx = _context(db, login.registration_id)
+    if ctx.attempt is not None:
+        return ctx.attempt
+    now = utcnow()
+    phase = _entry_phase(ctx, now)
+    session, plan, reg = ctx.session, ctx.plan, ctx.registration
+    if phase == Phase.WAITING_START:
+        raise ExamNotStarted(f"考试尚未开始，开考时间 {_cst(session.starts_at)}")
+    if phase == Phase.ENDED:
+        raise SessionEnded("本场考试已结束")
+    if phase == Phase.LATE:
+        raise LateEntryClosed(f"开考 {plan.late_entry_minutes} 分钟后不能再进入考试，请联系监考员")
+    if phase == Phase.WAITING_CHECKIN:
+        raise CheckinRequired()
+    assert reg.id is not None and session.id is not None
+    form = exams_service.form_for_registration(db, registration=reg)
+    seed = (
+        plan.form_seed
+        if plan.form_mode == FormMode.FIXED
+        else assembly.candidate_seed(plan.form_seed, reg.id)
+    )
+    attempt = Attempt(
+        centre_id=reg.centre_id,
+        registration_id=reg.id,
+        session_id=session.id,
+        seed=seed,
+        started_at=now,
+        deadline_at=timer.initial_deadline(session.starts_at, session.duration_minutes),
+        item_count=len(form),
+        last_seen_at=now,
+    )
+    try:
+        with db.begin_nested():
+            db.add(attempt)
+            db.flush()
+    except IntegrityError:
+        # The same candidate pressed start twice at once (PostgreSQL): the first one won.
+        existing = _attempt_of(db, reg.id)
+        if existing is None:
+            raise
+        return existing
+    assert attempt.id is not None
+    db.add_all(
+        AttemptItem(
+            attempt_id=attempt.id,
+            position=n,
+            section=drawn.section,
+            item_version_id=drawn.item_version_id,
+            option_order=list(drawn.option_order),
+            points=drawn.points,
+        )
+        for n, drawn in enumerate(form, start=1)
+    )
+    _event(
+        db,
+        attempt,
+        "start",
+        now,
+        detail={"items": len(form), "late_seconds": int((now - session.starts_at).total_seconds())},
+    )
+    db.flush()
+    log.info("attempt %s started (registration %s)", attempt.id, reg.id)
+    return attempt
+
+
+def _cst(dt: datetime) -> str:
+    local = to_china(dt)
+    assert local is not None
+    return local.strftime("%Y-%m-%d %H:%M")
+
+
+# --- Answers -----------------------------------------------------------------------------
+
+
+def save_answer(
+    db: Session,
+    *,
+    login: CandidateLogin,
+    position: int,
+    response: dict[str, Any],
+    flagged: bool,
+    client_seq: int,
+) -> saves.SaveResult:
+    """Save one answer in the caller's transaction, through the same checks and statements
+    as the batching writer. A save that finds the time over closes the attempt and is
+    refused (the close stands only if the caller commits, as the writer does)."""
+    if client_seq < 1:
+        raise ValidationFailed(
+            "保存序号必须是正整数", details=[{"field": "seq", "problem": "应 ≥ 1"}]
+        )
+    db.flush()
+    outcome = saves.apply_saves(
+        db.connection(),
+        [
+            saves.SaveRequest(
+                position=position,
+                response=response,
+                flagged=flagged,
+                seq=client_seq,
+                registration_id=login.registration_id,
+            )
+        ],
+        now=utcnow(),
+        grace_seconds=get_settings().answer_grace_seconds,
+    )
+    result = outcome.results[0]
+    if isinstance(result, saves.SaveResult):
+        _expire_written(db, result.attempt_id)
+    close_timed_out(db, outcome.expired_attempt_ids)
+    if isinstance(result, Exception):
+        raise result
+    return result
+
+
+def _expire_written(db: Session, attempt_id: int) -> None:
+    """Forget what the Core statements changed behind the session's back (only that: an
+    expired object reloads in a new transaction, which on SQLite takes the write lock)."""
+    for obj in list(db.identity_map.values()):
+        if (isinstance(obj, Attempt) and obj.id == attempt_id) or (
+            isinstance(obj, Answer) and obj.attempt_id == attempt_id
+        ):
+            db.expire(obj)
+
+
+def close_timed_out(db: Session, attempt_ids: set[int]) -> None:
+    """Close attempts a save found past their deadline (the writer calls this too)."""
+    now = utcnow()
+    for attempt_id in sorted(attempt_ids):
+        attempt = _lock(db, attempt_id)
+        if attempt is not None:
+            _close_if_expired(db, attempt, now)
+
+
+# --- Events from the candidate's page -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EventOutcome:
+    kind: str
+    status: str | None
+    leave_count: int
+    leave_limit: int | None
+    submitted_now: bool  # this event closed the attempt (leave limit reached)
+
+
+def record_event(db: Session, *, login: CandidateLogin, kind: str) -> EventOutcome:
+    """Record a window event. Leaving the exam window ("blur") counts against the plan's
+    leave limit; reaching it submits the attempt and raises an alert for the proctors."""
+    if kind not in CANDIDATE_EVENT_KINDS:
+        raise ValidationFailed(
+            "未知的事件类型",
+            code="invalid_event_kind",
+            details=[{"field": "kind", "problem": f"应为 {', '.join(CANDIDATE_EVENT_KINDS)} 之一"}],
+        )
+    now = utcnow()
+    ctx = _context(db, login.registration_id, lock=True)
+    attempt, limit = ctx.attempt, ctx.plan.leave_limit
+    if attempt is None:
+        db.add(AttemptEvent(registration_id=login.registration_id, kind=kind, at=now))
+        db.flush()
+        return EventOutcome(kind, None, 0, limit, False)
+    _close_if_expired(db, attempt, now)
+    counted = kind == "blur" and attempt.status == AttemptStatus.IN_PROGRESS
+    if counted:
+        attempt.leave_count += 1
+    if attempt.status != AttemptStatus.SUBMITTED:
+        attempt.last_seen_at = now
+    db.add(attempt)
+    detail: dict[str, Any] = {"leave_count": attempt.leave_count} if counted else {}
+    _event(db, attempt, kind, now, detail=detail)
+    submitted_now = False
+    if counted and limit is not None and attempt.leave_count >= limit:
+        message = f"考生离开考试界面 {attempt.leave_count} 次，达到上限 {limit} 次，系统已自动收卷"
+        # The proctor console shows this as an alert (and the attempt's submit reason).
+        _event(
+            db,
+            attempt,
+            "leave_limit",
+            now,
+            detail={
+                "by": "system",
+                "reason": message,
+                "leave_count": attempt.leave_count,
+                "leave_limit": limit,
+            },
+        )
+        _close(db, attempt, SubmitReason.LEAVE_LIMIT, actor=None, now=now, reason=message)
+        submitted_now = True
+    db.flush()
+    return EventOutcome(kind, attempt.status, attempt.leave_count, limit, submitted_now)
+
+
+# --- Submission --------------------------------------------------------------------------
+
+
+def submit_own_attempt(db: Session, *, login: CandidateLogin) -> Attempt:
+    attempt = _attempt_of(db, login.registration_id)
+    if attempt is None:
+        raise AttemptNotStarted()
+    assert attempt.id is not None
+    return submit_attempt(db, attempt_id=attempt.id, reason=SubmitReason.CANDIDATE, actor=login)
+
+
+def submit_attempt(
+    db: Session,
+    *,
+    attempt_id: int,
+    reason: SubmitReason,
+    actor: Staff | CandidateLogin | None,
+    note: str = "",
+) -> Attempt:
+    """Close the attempt and score it. Idempotent: a closed attempt is returned as it is.
+    A candidate cannot submit while paused; one whose time ran out is closed as a time-out."""
+    now = utcnow()
+    attempt = _lock(db, attempt_id)
+    if attempt is None or (
+        isinstance(actor, CandidateLogin) and attempt.registration_id != actor.registration_id
+    ):
+        raise AttemptNotFound()
+    if isinstance(actor, Staff) and attempt.centre_id != centre_of(actor):
+        raise AttemptNotFound()
+    if attempt.status == AttemptStatus.SUBMITTED:
+        return attempt
+    if _close_if_expired(db, attempt, now):
+        return attempt
+    if reason == SubmitReason.CANDIDATE and attempt.status == AttemptStatus.PAUSED:
+        raise AttemptPaused("考试已暂停，暂时不能交卷")
+    _close(db, attempt, reason, actor=actor, now=now, reason=note)
+    return attempt
+
+
+def _close(
+    db: Session,
+    attempt: Attempt,
+    submit_reason: SubmitReason,
+    *,
+    actor: Staff | CandidateLogin | None,
+    now: datetime,
+    reason: str = "",
+) -> None:
+    assert attempt.id is not None
+    if attempt.paused_at is not None:
+        # Closed while paused: stop the clock where it stood, so a reopening knows the
+        # time the candidate had left.
+        attempt.deadline_at = timer.deadline_after_resume(
+            attempt.deadline_at, attempt.paused_at, now
+        )
+        attempt.paused_at = None
+    attempt.status = AttemptStatus.SUBMITTED
+    attempt.submitted_at = now
+    attempt.submit_reason = submit_reason
+    db.add(attempt)
+    db.flush()
+    score = scoring_service.score_attempt(db, attempt_id=attempt.id)
+    detail = {
+        "by": _actor_kind(actor),
+        "reason": submit_reason.value,
+        "answered": attempt.answered_count,
+        "items": attempt.item_count,
+        "score": score,
+    }
+    _event(db, attempt, "submit", now, actor=actor, detail=detail)
+    audit.record(
+        db,
+        actor=actor,
+        action="attempt.submit" if submit_reason != SubmitReason.FORCED else "attempt.force_submit",
+        object_type="attempt",
+        object_id=attempt.id,
+        centre_id=attempt.centre_id,
+        reason=reason or SUBMIT_MESSAGES[submit_reason],
+        detail=detail,
+    )
+    db.flush()
+    log.info("attempt %s submitted (%s), score %s", attempt.id, submit_reason.value, score)
+
+
+def _close_if_expired(db: Session, attempt: Attempt, now: datetime) -> bool:
+    """Close an open attempt whose time (plus grace) is over; True if it did."""
+    if attempt.status != AttemptStatus.IN_PROGRESS or not timer.is_past_deadline(
+        attempt, now, get_settings().answer_grace_seconds
+    ):
+        return False
+    _close(db, attempt, SubmitReason.TIMEOUT, actor=None, now=now)
+    return True
+
+
+def close_expired_attempts(db: Session, now: datetime) -> int:
+    """The deadline sweeper's step: close every attempt whose time ran out, also when the
+    candidate's browser is gone. Safe to run on several instances at once: rows another
+    sweeper holds are skipped, and a closed attempt is never closed again."""
+    cutoff = now - _grace()
+    ids = db.exec(
+        select(Attempt.id)
+        .where(Attempt.status == AttemptStatus.IN_PROGRESS, col(Attempt.deadline_at) <= cutoff)
+        .order_by(col(Attempt.id))
+        .with_for_update(skip_locked=True)
+    ).all()
+    closed = 0
+    for attempt_id in ids:
+        assert attempt_id is not None
+        attempt = _lock(db, attempt_id)
+        if attempt is not None and _close_if_expired(db, attempt, now):
+            closed += 1
+    return closed
+
+
+def _grace() -> timedelta:
+    return timedelta(seconds=get_settings().answer_grace_seconds)
+
+
+# --- Proctor timer actions ----------------------------------------------------------------
+
+
+def _for_staff(db: Session, attempt_id: int, actor: Staff) -> Attempt:
+    require_role(actor, Role.CENTRE_ADMIN, Role.PROCTOR)
+    attempt = _lock(db, attempt_id)
+    if attempt is None or attempt.centre_id != centre_of(actor):
+        raise AttemptNotFound()
+    return attempt
+
+
+def _need_reason(reason: str) -> str:
+    text = (reason or "").strip()
+    if not text:
+        raise ValidationFailed(
+            "请填写操作原因",
+            code="reason_required",
+            details=[{"field": "reason", "problem": "必填"}],
+        )
+    return text
+
+
+def _staff_action(
+    db: Session,
+    attempt: Attempt,
+    *,
+    actor: Staff,
+    kind: str,
+    reason: str,
+    now: datetime,
+    detail: dict[str, Any],
+) -> None:
+    assert attempt.id is not None
+    db.add(attempt)
+    _event(db, attempt, kind, now, actor=actor, detail={**detail, "reason": reason})
+    audit.record(
+        db,
+        actor=actor,
+        action=f"attempt.{kind}",
+        object_type="attempt",
+        object_id=attempt.id,
+        centre_id=attempt.centre_id,
+        reason=reason,
+        detail=detail,
+    )
+    db.flush()
+
+
+def _open_or_refuse(db: Session, attempt: Attempt, now: datetime) -> None:
+    if _close_if_expired(db, attempt, now):
+        raise DeadlinePassed("考试时间已到，答卷已自动提交；如需继续作答请使用“重新开放”")
+    if attempt.status == AttemptStatus.SUBMITTED:
+        raise AttemptClosed("该考生已交卷")
+
+
+def pause_attempt(db: Session, *, attempt_id: int, actor: Staff, reason: str) -> Attempt:
+    """Stop the candidate's clock (e.g. a computer fault); no answers are taken meanwhile."""
+    text = _need_reason(reason)
+    now = utcnow()
+    attempt = _for_staff(db, attempt_id, actor)
+    _open_or_refuse(db, attempt, now)
+    if attempt.status == AttemptStatus.PAUSED:
+        raise Conflict("该考生的考试已处于暂停状态", code="already_paused")
+    attempt.status = AttemptStatus.PAUSED
+    attempt.paused_at = now
+    _staff_action(
+        db,
+        attempt,
+        actor=actor,
+        kind="pause",
+        reason=text,
+        now=now,
+        detail={"remaining_seconds": timer.remaining_seconds(attempt, now)},
+    )
+    return attempt
+
+
+def resume_attempt(db: Session, *, attempt_id: int, actor: Staff, reason: str) -> Attempt:
+    """Restart the clock; the deadline moves later by the time spent paused."""
+    text = _need_reason(reason)
+    now = utcnow()
+    attempt = _for_staff(db, attempt_id, actor)
+    _open_or_refuse(db, attempt, now)
+    if attempt.status != AttemptStatus.PAUSED or attempt.paused_at is None:
+        raise Conflict("该考生的考试没有暂停", code="not_paused")
+    paused_seconds = int((now - attempt.paused_at).total_seconds())
+    attempt.deadline_at = timer.deadline_after_resume(attempt.deadline_at, attempt.paused_at, now)
+    attempt.paused_at = None
+    attempt.status = AttemptStatus.IN_PROGRESS
+    _staff_action(
+        db,
+        attempt,
+        actor=actor,
+        kind="resume",
+        reason=text,
+        now=now,
+        detail={
+            "paused_seconds": paused_seconds,
+            "remaining_seconds": timer.remaining_seconds(attempt, now),
+        },
+    )
+    return attempt
+
+
+def _check_minutes(minutes: int, *, allow_zero: bool = False) -> None:
+    low = 0 if allow_zero else 1
+    if not low <= minutes <= MAX_EXTRA_MINUTES:
+        raise ValidationFailed(
+            f"补时应为 {low}–{MAX_EXTRA_MINUTES} 分钟",
+            code="invalid_minutes",
+            details=[{"field": "minutes", "problem": f"应在 {low} 到 {MAX_EXTRA_MINUTES} 之间"}],
+        )
+
+
+def add_extra_time(
+    db: Session, *, attempt_id: int, minutes: int, actor: Staff, reason: str
+) -> Attempt:
+    """Give one candidate more time (also while paused)."""
+    text = _need_reason(reason)
+    _check_minutes(minutes)
+    now = utcnow()
+    attempt = _for_staff(db, attempt_id, actor)
+    if attempt.status == AttemptStatus.SUBMITTED:
+        raise AttemptClosed("该考生已交卷；如属误收卷，请使用“重新开放”")
+    attempt.deadline_at = timer.deadline_with_extra(attempt.deadline_at, minutes)
+    attempt.extra_seconds += minutes * 60
+    _staff_action(
+        db,
+        attempt,
+        actor=actor,
+        kind="extra_time",
+        reason=text,
+        now=now,
+        detail={"minutes": minutes, "remaining_seconds": timer.remaining_seconds(attempt, now)},
+    )
+    return attempt
+
+
+def force_submit(db: Session, *, attempt_id: int, actor: Staff, reason: str) -> Attempt:
+    """收卷: the proctor ends the candidate's exam now."""
+    text = _need_reason(reason)
+    now = utcnow()
+    attempt = _for_staff(db, attempt_id, actor)
+    _open_or_refuse(db, attempt, now)
+    _close(db, attempt, SubmitReason.FORCED, actor=actor, now=now, reason=text)
+    return attempt
+
+
+def reopen_attempt(
+    db: Session, *, attempt_id: int, actor: Staff, reason: str, extra_minutes: int = 0
+) -> Attempt:
+    """Undo a closing made by mistake (a wrong 收卷, a leave-limit or time-out caused by a
+    fault): the candidate gets back the time they had left when it was closed, plus
+    `extra_minutes`. A candidate's own submission is final."""
+    text = _need_reason(reason)
+    _check_minutes(extra_minutes, allow_zero=True)
+    now = utcnow()
+    attempt = _for_staff(db, attempt_id, actor)
+    if attempt.status != AttemptStatus.SUBMITTED or attempt.submitted_at is None:
+        raise Conflict("只有已交卷的答卷才能重新开放", code="not_submitted")
+    if attempt.submit_reason not in REOPENABLE:
+        raise Conflict("考生本人交卷的答卷不能重新开放", code="reopen_not_allowed")
+    deadline = timer.deadline_after_reopen(
+        attempt.deadline_at, attempt.submitted_at, now, extra_minutes
+    )
+    if deadline <= now:
+        raise ValidationFailed(
+            "该考生交卷时已没有剩余时间，重新开放时请补给作答时间",
+            code="reopen_needs_time",
+            details=[{"field": "extra_minutes", "problem": "应大于 0"}],
+        )
+    detail = {
+        "closed_reason": attempt.submit_reason,
+        "closed_at": attempt.submitted_at.isoformat(),
+        "time_returned_seconds": int(
+            timer.time_left_at_close(attempt.deadline_at, attempt.submitted_at).total_seconds()
+        ),
+        "extra_minutes": extra_minutes,
+        "previous_score": attempt.score,
+    }
+    attempt.status = AttemptStatus.IN_PROGRESS
+    attempt.deadline_at = deadline
+    attempt.extra_seconds += extra_minutes * 60
+    attempt.submitted_at = None
+    attempt.submit_reason = None
+    attempt.score = None  # scored again when it is closed again
+    if detail["closed_reason"] == SubmitReason.LEAVE_LIMIT:
+        # The count that closed it is the mistake being undone; it stays in the record.
+        detail["previous_leave_count"] = attempt.leave_count
+        attempt.leave_count = 0
+    detail["remaining_seconds"] = timer.remaining_seconds(attempt, now)
+    _staff_action(db, attempt, actor=actor, kind="reopen", reason=text, now=now, detail=detail)
+    return attempt
+
+
+# --- Helpers -----------------------------------------------------------------------------
+
+
+def _actor_kind(actor: Staff | CandidateLogin | None) -> str:
+    return "system" if actor is None else actor.kind
+
+
+def _lock(db: Session, attempt_id: int) -> Attempt | None:
+    """The attempt, locked for this transaction (PostgreSQL; SQLite holds the write lock)."""
+    return db.exec(
+        select(Attempt)
+        .where(Attempt.id == attempt_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+
+
+def _event(
+    db: Session,
+    attempt: Attempt,
+    kind: str,
+    now: datetime,
+    *,
+    actor: Staff | CandidateLogin | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    db.add(
+        AttemptEvent(
+            attempt_id=attempt.id,
+            registration_id=attempt.registration_id,
+            kind=kind,
+            at=now,
+            actor_staff_id=actor.id if isinstance(actor, Staff) else None,
+            detail=detail or {},
+        )
+    )

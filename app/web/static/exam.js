@@ -1,0 +1,535 @@
+// The candidate's exam page (templates/exam/exam.html). Vanilla JS, no framework.
+//
+// - Every change is saved at once through PUT /api/v1/exam/answers/{position}
+//   (text inputs after 500 ms of quiet, and on leaving the field). Each save carries a
+//   number (seq) that only grows; the server ignores a save older than what it has, so
+//   retries and late arrivals are harmless.
+// - Unsent answers live in localStorage (per attempt) until the server acknowledges
+//   them: a crash, a reload or a network cut loses nothing. They are sent in order, with
+//   growing pauses between retries, when the network is back.
+// - The countdown comes from the server's remaining seconds and is re-synced from it
+//   (every save answer and every status poll); the browser's own clock is never used
+//   for the time left, only to measure the seconds since the last sync.
+// - Leaving the window is reported; paused and closed attempts lock the page.
+(function () {
+  "use strict";
+
+  var dataEl = document.getElementById("exam-data");
+  if (!dataEl) return;
+  var boot = JSON.parse(dataEl.textContent);
+  var csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+  var API = "/api/v1/exam";
+  var total = boot.item_count;
+  var prefix = "jiping.exam." + boot.attempt_id + ".";
+
+  // --- storage (localStorage may be unavailable: then the page keeps it in memory) ---
+  var memory = {};
+  function load(name, fallback) {
+    try {
+      var raw = window.localStorage.getItem(prefix + name);
+      return raw === null ? fallback : JSON.parse(raw);
+    } catch (e) {
+      return name in memory ? memory[name] : fallback;
+    }
+  }
+  function store(name, value) {
+    memory[name] = value;
+    try {
+      window.localStorage.setItem(prefix + name, JSON.stringify(value));
+    } catch (e) { /* memory only */ }
+  }
+
+  // --- state ---
+  var answered = {};
+  var flagged = {};
+  var serverSeq = {};
+  Object.keys(boot.answers).forEach(function (p) {
+    answered[p] = boot.answers[p].answered;
+    flagged[p] = boot.answers[p].flagged;
+    serverSeq[p] = boot.answers[p].seq;
+  });
+  var seq = Math.max(boot.last_seq || 0, load("seq", 0));
+  var pending = load("pending", {}); // position -> {response, flagged, seq}
+  var events = load("events", []); // window events not yet delivered
+  var phase = boot.phase;
+  var closed = false;
+  var sending = false;
+  var retryDelay = 0;
+  var retryTimer = null;
+  var offline = false;
+  var current = Math.min(Math.max(parseInt(load("current", 1), 10) || 1, 1), total);
+
+  function nextSeq() {
+    seq += 1;
+    store("seq", seq);
+    return seq;
+  }
+
+  // --- elements ---
+  function $(id) { return document.getElementById(id); }
+  var questions = document.querySelectorAll("#questions .question");
+  var byPos = {};
+  Array.prototype.forEach.call(questions, function (el) { byPos[el.dataset.position] = el; });
+  var navButtons = {};
+  Array.prototype.forEach.call(document.querySelectorAll("#navigator .nav-btn"), function (b) {
+    navButtons[b.dataset.goto] = b;
+  });
+  var statusEl = $("save-status");
+  var countdownEl = $("countdown");
+
+  // --- reading and writing the inputs of a question ---
+  function readResponse(pos) {
+    var el = byPos[pos];
+    var type = el.dataset.type;
+    var inputs = el.querySelectorAll("input");
+    if (type === "single_choice" || type === "true_false") {
+      var chosen = el.querySelector("input:checked");
+      if (!chosen) return {};
+      return type === "single_choice" ? { choice: chosen.value } : { value: chosen.value === "true" };
+    }
+    if (type === "multiple_choice") {
+      var values = [];
+      Array.prototype.forEach.call(inputs, function (i) { if (i.checked) values.push(i.value); });
+      return values.length ? { choices: values } : {};
+    }
+    var text = inputs.length ? inputs[0].value : "";
+    return text.trim() ? { text: text } : {};
+  }
+
+  function writeResponse(pos, response) {
+    var el = byPos[pos];
+    if (!el) return;
+    var type = el.dataset.type;
+    Array.prototype.forEach.call(el.querySelectorAll("input"), function (i) {
+      if (type === "fill_in") i.value = response.text || "";
+      else if (type === "single_choice") i.checked = response.choice === i.value;
+      else if (type === "true_false") i.checked = "value" in response && String(response.value) === i.value;
+      else i.checked = (response.choices || []).indexOf(i.value) >= 0;
+    });
+  }
+
+  function isAnswered(response) { return Object.keys(response).length > 0; }
+
+  // --- navigation ---
+  function show(pos) {
+    pos = Math.min(Math.max(pos, 1), total);
+    if (byPos[current]) byPos[current].classList.remove("current");
+    if (navButtons[current]) navButtons[current].classList.remove("current");
+    current = pos;
+    store("current", current);
+    byPos[pos].classList.add("current");
+    navButtons[pos].classList.add("current");
+    navButtons[pos].scrollIntoView({ block: "nearest" });
+    $("pos-label").textContent = "第 " + pos + " / " + total + " 题";
+    $("prev-btn").disabled = pos <= 1;
+    $("next-btn").disabled = pos >= total;
+    var flagBtn = $("flag-btn");
+    flagBtn.setAttribute("aria-pressed", flagged[pos] ? "true" : "false");
+    flagBtn.textContent = flagged[pos] ? "取消标记" : "标记本题";
+  }
+
+  function refreshNav() {
+    var a = 0, f = 0;
+    for (var p = 1; p <= total; p++) {
+      var b = navButtons[p];
+      if (!b) continue;
+      b.classList.toggle("answered", !!answered[p]);
+      b.classList.toggle("flagged", !!flagged[p]);
+      if (answered[p]) a++;
+      if (flagged[p]) f++;
+    }
+    $("count-answered").textContent = a;
+    $("count-unanswered").textContent = total - a;
+    $("count-flagged").textContent = f;
+  }
+
+  // --- the save queue ---
+  function setStatus(text, kind) {
+    statusEl.textContent = text;
+    statusEl.className = "save-status" + (kind ? " " + kind : "");
+  }
+
+  function clock(isoUtc) {
+    var d = new Date(isoUtc.endsWith("Z") ? isoUtc : isoUtc + "Z");
+    try {
+      return d.toLocaleTimeString("zh-CN", { timeZone: "Asia/Shanghai", hour12: false });
+    } catch (e) {
+      return d.toTimeString().slice(0, 8);
+    }
+  }
+
+  function queueSave(pos) {
+    if (closed) return;
+    var response = readResponse(pos);
+    answered[pos] = isAnswered(response);
+    pending[pos] = { response: response, flagged: !!flagged[pos], seq: nextSeq() };
+    store("pending", pending);
+    refreshNav();
+    pump();
+  }
+
+  function oldestPending() {
+    var best = null;
+    Object.keys(pending).forEach(function (p) {
+      if (best === null || pending[p].seq < pending[best].seq) best = p;
+    });
+    return best;
+  }
+
+  function request(method, url, body) {
+    var ctrl = window.AbortController ? new AbortController() : null;
+    var timer = ctrl ? setTimeout(function () { ctrl.abort(); }, 15000) : null;
+    return fetch(url, {
+      method: method,
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf, Accept: "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: ctrl ? ctrl.signal : undefined,
+    }).then(function (r) {
+      if (timer) clearTimeout(timer);
+      return r.json().catch(function () { return {}; }).then(function (json) {
+        return { status: r.status, ok: r.ok, json: json };
+      });
+    }, function (err) {
+      if (timer) clearTimeout(timer);
+      throw err;
+    });
+  }
+
+  function goneOffline() {
+    if (!offline) {
+      offline = true;
+      queueEvent("offline");
+    }
+    setStatus("网络中断，答案已暂存在本页，恢复后自动提交", "offline");
+    retryDelay = Math.min(retryDelay ? retryDelay * 2 : 1000, 15000);
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(function () { retryTimer = null; pump(); }, retryDelay);
+  }
+
+  function backOnline() {
+    retryDelay = 0;
+    if (offline) {
+      offline = false;
+      queueEvent("reconnect");
+    }
+  }
+
+  function pump() {
+    if (sending || closed || retryTimer) return;
+    if (events.length) return sendEvent();
+    if (phase === "paused") return;
+    var pos = oldestPending();
+    if (pos === null) return;
+    var entry = pending[pos];
+    sending = true;
+    setStatus("保存中…", "saving");
+    request("PUT", API + "/answers/" + pos, { response: entry.response, flagged: entry.flagged, seq: entry.seq })
+      .then(function (r) {
+        sending = false;
+        if (r.ok) {
+          backOnline();
+          serverSeq[pos] = r.json.seq;
+          if (pending[pos] && pending[pos].seq <= r.json.seq) delete pending[pos];
+          store("pending", pending);
+          syncClock(r.json.remaining_seconds);
+          if (oldestPending() === null) setStatus("已保存 " + clock(r.json.saved_at), "saved");
+          return pump();
+        }
+        handleRefusal(r, pos);
+      }, function () {
+        sending = false;
+        goneOffline();
+      });
+  }
+
+  function handleRefusal(r, pos) {
+    var code = (r.json.error || {}).code || "";
+    var message = (r.json.error || {}).message || "保存失败";
+    if (r.status >= 500 || r.status === 429) return goneOffline();
+    if (code === "attempt_paused") { setPhase("paused"); return; }
+    if (code === "attempt_closed" || code === "deadline_passed") return refreshStatus();
+    if (r.status === 401) {
+      setStatus("登录已失效，请重新登录（已答内容已暂存在本机）", "offline");
+      window.location.href = "/exam/login";
+      return;
+    }
+    if (code === "csrf_failed") { window.location.reload(); return; }
+    // A save the server can never accept (no such question, invalid response): drop it.
+    delete pending[pos];
+    store("pending", pending);
+    setStatus(message, "offline");
+    pump();
+  }
+
+  // --- window events ---
+  function queueEvent(kind) {
+    if (closed) return;
+    events.push(kind);
+    store("events", events);
+    pump();
+  }
+
+  function sendEvent() {
+    var kind = events[0];
+    sending = true;
+    request("POST", API + "/events", { kind: kind }).then(function (r) {
+      sending = false;
+      if (r.ok || (r.status >= 400 && r.status < 500 && r.status !== 401 && r.status !== 429)) {
+        events.shift();
+        store("events", events);
+      }
+      if (r.ok) {
+        backOnline();
+        if (kind === "blur") showLeaveWarning(r.json.leave_count, r.json.leave_limit);
+        if (r.json.submitted || r.json.status === "submitted") return refreshStatus();
+      } else if (r.status >= 500) {
+        return goneOffline();
+      }
+      pump();
+    }, function () {
+      sending = false;
+      goneOffline();
+    });
+  }
+
+  function showLeaveWarning(count, limit) {
+    var el = $("leave-warning");
+    var text = "您已离开考试界面 " + count + " 次";
+    if (limit) text += "（上限 " + limit + " 次，达到上限将自动交卷）";
+    el.textContent = text + "。请勿切换窗口或离开考试页面。";
+    el.hidden = false;
+  }
+
+  var away = false;
+  var unloading = false; // a reload or a navigation hides the page too: that is no leaving
+  window.addEventListener("beforeunload", function () { unloading = true; });
+  window.addEventListener("pagehide", function () { unloading = true; });
+  window.addEventListener("pageshow", function () { unloading = false; });
+  function leftWindow() {
+    if (away || closed || unloading) return;
+    away = true;
+    queueEvent("blur");
+  }
+  function backToWindow() {
+    if (!away) return;
+    away = false;
+    queueEvent("focus");
+  }
+  window.addEventListener("blur", leftWindow);
+  window.addEventListener("focus", backToWindow);
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") leftWindow();
+    else backToWindow();
+  });
+  window.addEventListener("online", function () {
+    clearTimeout(retryTimer);
+    retryTimer = null;
+    pump();
+  });
+  window.addEventListener("offline", function () {
+    setStatus("网络中断，答案已暂存在本页，恢复后自动提交", "offline");
+  });
+
+  // --- the clock ---
+  var remainingAtSync = boot.remaining_seconds || 0;
+  var syncedAt = performance.now();
+  var timeUp = false;
+
+  function syncClock(seconds) {
+    if (typeof seconds !== "number") return;
+    remainingAtSync = seconds;
+    syncedAt = performance.now();
+    tick();
+  }
+
+  function remaining() {
+    if (phase === "paused") return remainingAtSync;
+    return Math.max(0, remainingAtSync - (performance.now() - syncedAt) / 1000);
+  }
+
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+
+  function tick() {
+    var left = Math.ceil(remaining());
+    var h = Math.floor(left / 3600), m = Math.floor((left % 3600) / 60), s = left % 60;
+    countdownEl.textContent = (h ? h + ":" + pad(m) : pad(m)) + ":" + pad(s);
+    countdownEl.classList.toggle("low", left <= 300);
+    if (left <= 0 && !timeUp && !closed && phase !== "paused") {
+      timeUp = true;
+      $("timeup-overlay").hidden = false;
+      setTimeout(refreshStatus, 1000);
+    }
+  }
+
+  // --- status from the server ---
+  function setPhase(next) {
+    var changed = next !== phase;
+    phase = next;
+    if (changed) schedulePoll();
+    var paused = next === "paused";
+    $("paused-overlay").hidden = !paused;
+    $("exam").inert = paused || closed;
+    if (!paused) pump();
+  }
+
+  function showClosed(message) {
+    closed = true;
+    setPhase("submitted");
+    $("timeup-overlay").hidden = true;
+    $("closed-title").textContent = message || "已交卷";
+    $("closed-overlay").hidden = false;
+    $("submit-dialog").open && $("submit-dialog").close();
+    store("pending", {});
+    store("events", []);
+  }
+
+  var polling = null;
+  function refreshStatus() {
+    return request("GET", API + "/status").then(function (r) {
+      if (r.status === 401) { window.location.href = "/exam/login"; return; }
+      if (!r.ok) return;
+      var s = r.json;
+      syncClock(s.remaining_seconds);
+      if (s.phase === "submitted") return showClosed(s.submit_message);
+      setPhase(s.phase);
+      if (s.phase === "in_progress" && s.remaining_seconds > 0 && timeUp) {
+        timeUp = false; // extra time was given
+        $("timeup-overlay").hidden = true;
+      }
+      if (timeUp) setTimeout(refreshStatus, 2000);
+    }, function () { /* offline: the next poll tries again */ });
+  }
+
+  function schedulePoll() {
+    clearTimeout(polling);
+    polling = setTimeout(function () {
+      if (!closed) refreshStatus().then(schedulePoll, schedulePoll);
+    }, phase === "paused" ? 5000 : 20000);
+  }
+
+  // --- submitting ---
+  function list(positions) {
+    return positions.length > 30 ? positions.slice(0, 30).join("、") + " 等 " + positions.length + " 题" : positions.join("、");
+  }
+
+  function openSubmitDialog() {
+    var un = [], fl = [];
+    for (var p = 1; p <= total; p++) {
+      if (!answered[p]) un.push(p);
+      if (flagged[p]) fl.push(p);
+    }
+    $("submit-unanswered").textContent = un.length ? "未答题（" + un.length + " 道）：第 " + list(un) + " 题" : "所有题目均已作答。";
+    $("submit-flagged").textContent = fl.length ? "已标记（" + fl.length + " 道）：第 " + list(fl) + " 题" : "";
+    $("submit-pending").hidden = true;
+    $("submit-dialog").showModal();
+  }
+
+  function whenSaved(timeoutMs) {
+    var until = performance.now() + timeoutMs;
+    return new Promise(function (resolve) {
+      (function wait() {
+        if (oldestPending() === null && !events.length && !sending) return resolve(true);
+        if (performance.now() > until) return resolve(false);
+        clearTimeout(retryTimer);
+        retryTimer = null;
+        pump();
+        setTimeout(wait, 200);
+      })();
+    });
+  }
+
+  function submitNow() {
+    var btn = $("submit-confirm");
+    btn.disabled = true;
+    whenSaved(10000).then(function (saved) {
+      if (!saved) {
+        btn.disabled = false;
+        var warn = $("submit-pending");
+        warn.textContent = "还有答案没有保存到服务器，请检查网络后再交卷（答案已暂存在本机）。";
+        warn.hidden = false;
+        return;
+      }
+      request("POST", API + "/submit").then(function (r) {
+        if (r.ok) {
+          closed = true;
+          store("pending", {});
+          window.location.href = "/exam";
+          return;
+        }
+        btn.disabled = false;
+        var w = $("submit-pending");
+        w.textContent = (r.json.error || {}).message || "交卷失败，请重试";
+        w.hidden = false;
+      }, function () {
+        btn.disabled = false;
+        var w = $("submit-pending");
+        w.textContent = "网络中断，暂时无法交卷，请稍后再试。";
+        w.hidden = false;
+      });
+    });
+  }
+
+  // --- wiring ---
+  var debounce = {};
+  document.getElementById("questions").addEventListener("change", function (e) {
+    var q = e.target.closest(".question");
+    if (!q) return;
+    clearTimeout(debounce[q.dataset.position]);
+    delete debounce[q.dataset.position];
+    queueSave(q.dataset.position);
+  });
+  document.getElementById("questions").addEventListener("input", function (e) {
+    if (e.target.type !== "text") return;
+    var pos = e.target.closest(".question").dataset.position;
+    clearTimeout(debounce[pos]);
+    debounce[pos] = setTimeout(function () { queueSave(pos); }, 500);
+  });
+  document.getElementById("questions").addEventListener("focusout", function (e) {
+    if (e.target.type !== "text") return;
+    var pos = e.target.closest(".question").dataset.position;
+    if (debounce[pos]) {
+      clearTimeout(debounce[pos]);
+      delete debounce[pos];
+      queueSave(pos);
+    }
+  });
+  $("prev-btn").addEventListener("click", function () { show(current - 1); });
+  $("next-btn").addEventListener("click", function () { show(current + 1); });
+  $("navigator").addEventListener("click", function (e) {
+    var b = e.target.closest(".nav-btn");
+    if (b) show(parseInt(b.dataset.goto, 10));
+  });
+  $("flag-btn").addEventListener("click", function () {
+    flagged[current] = !flagged[current];
+    show(current);
+    queueSave(String(current));
+  });
+  $("submit-btn").addEventListener("click", openSubmitDialog);
+  $("submit-cancel").addEventListener("click", function () { $("submit-dialog").close(); });
+  $("submit-confirm").addEventListener("click", submitNow);
+
+  // --- resume where the candidate was ---
+  // The server marks saved choices; from here the inputs' own state shows them (CSS :has).
+  Array.prototype.forEach.call(document.querySelectorAll("#questions .option.chosen"), function (el) {
+    el.classList.remove("chosen");
+  });
+  Object.keys(pending).forEach(function (p) {
+    if (!byPos[p] || (serverSeq[p] || 0) >= pending[p].seq) {
+      delete pending[p]; // the server has it (or something newer)
+      return;
+    }
+    writeResponse(p, pending[p].response);
+    answered[p] = isAnswered(pending[p].response);
+    flagged[p] = pending[p].flagged;
+  });
+  store("pending", pending);
+  refreshNav();
+  show(current);
+  setPhase(phase);
+  tick();
+  setInterval(tick, 500);
+  schedulePoll();
+  if (oldestPending() !== null) setStatus("正在提交暂存的答案…", "saving");
+  pump();
+})();

@@ -1,0 +1,568 @@
+"""Delivery services: starting, saving, the deadline, proctor timer actions, leaving."""
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlmodel import Session, col, select
+
+from app.accounts.models import Role
+from app.audit.models import AuditEntry
+from app.core import clock
+from app.core.config import get_settings
+from app.core.errors import DomainError
+from app.delivery import service as delivery
+from app.delivery.models import Answer, AttemptEvent, AttemptItem, AttemptStatus, SubmitReason
+from app.scoring.models import ItemScore
+from tests.delivery.support import check_in, first_of_type, login_of, paper, reload, start
+from tests.factories import MIXED_SECTIONS, make_centre, make_exam, make_staff, staff_actor
+
+GRACE = get_settings().answer_grace_seconds
+# Short papers keep the arithmetic readable (theory papers normally run ≥ 90 minutes).
+SHORT: dict[str, Any] = {"time_limit_minutes": 30, "allow_short_time": True}
+
+
+def about(seconds: int | None, expected: int) -> bool:
+    """Remaining time as the test computes it, allowing for the seconds the test itself takes."""
+    return seconds is not None and expected - 3 <= seconds <= expected
+
+
+def expect_refusal(code: str, fn, *args, **kwargs) -> DomainError:
+    with pytest.raises(DomainError) as caught:
+        fn(*args, **kwargs)
+    assert caught.value.code == code, caught.value.message
+    return caught.value
+
+
+def events(db: Session, attempt_id: int, kind: str) -> list[AttemptEvent]:
+    rows = list(
+        db.exec(
+            select(AttemptEvent)
+            .where(AttemptEvent.attempt_id == attempt_id, AttemptEvent.kind == kind)
+            .order_by(col(AttemptEvent.id))
+        )
+    )
+    db.commit()
+    return rows
+
+
+def audits(db: Session, attempt_id: int, action: str) -> list[AuditEntry]:
+    rows = list(
+        db.exec(
+            select(AuditEntry).where(
+                AuditEntry.object_type == "attempt",
+                AuditEntry.object_id == attempt_id,
+                AuditEntry.action == action,
+            )
+        )
+    )
+    db.commit()
+    return rows
+
+
+def save(db: Session, seat, position: int, response: dict, seq: int, flagged: bool = False):
+    result = delivery.save_answer(
+        db,
+        login=login_of(seat),
+        position=position,
+        response=response,
+        flagged=flagged,
+        client_seq=seq,
+    )
+    db.commit()
+    return result
+
+
+# --- starting ------------------------------------------------------------------------------
+
+
+def test_start_before_the_session_start_is_refused_with_the_start_time(db: Session) -> None:
+    exam = make_exam(db, candidates=1, starts_at=clock.utcnow() + timedelta(minutes=20))
+    check_in(db, exam)
+    err = expect_refusal(
+        "exam_not_started", delivery.start_attempt, db, login=login_of(exam.seats[0])
+    )
+    assert "考试尚未开始，开考时间" in err.message
+    state = delivery.exam_state(db, login=login_of(exam.seats[0]))
+    assert state.phase == "waiting_start"
+    assert 19 * 60 <= state.seconds_to_start <= 20 * 60
+
+
+def test_start_needs_the_proctor_check_in(db: Session) -> None:
+    exam = make_exam(db, candidates=1)
+    login = login_of(exam.seats[0])
+    assert delivery.exam_state(db, login=login).phase == "waiting_checkin"
+    err = expect_refusal("checkin_required", delivery.start_attempt, db, login=login)
+    assert "请等待监考员核验身份" in err.message
+    check_in(db, exam)
+    assert delivery.exam_state(db, login=login).phase == "ready"
+    assert delivery.start_attempt(db, login=login).status == AttemptStatus.IN_PROGRESS
+
+
+def test_no_check_in_needed_when_the_plan_says_so(db: Session) -> None:
+    exam = make_exam(db, candidates=1, require_checkin=False)
+    attempt = delivery.start_attempt(db, login=login_of(exam.seats[0]))
+    assert attempt.item_count == 20
+
+
+def test_start_after_the_late_entry_window_is_refused(db: Session) -> None:
+    exam = make_exam(db, candidates=2, late_entry_minutes=15)
+    check_in(db, exam)
+    clock.travel(timedelta(minutes=14, seconds=50))
+    assert delivery.start_attempt(db, login=login_of(exam.seats[0])).id is not None
+    clock.travel(timedelta(seconds=11))
+    expect_refusal("late_entry_closed", delivery.start_attempt, db, login=login_of(exam.seats[1]))
+    assert delivery.exam_state(db, login=login_of(exam.seats[1])).phase == "late"
+
+
+def test_start_freezes_the_paper_and_late_starters_end_with_everyone(db: Session) -> None:
+    exam = make_exam(db, candidates=2, duration_minutes=90)
+    check_in(db, exam)
+    first = start(db, exam, exam.seats[0])
+    clock.travel(timedelta(minutes=10))
+    late = start(db, exam, exam.seats[1])
+    session_end = exam.session.starts_at + timedelta(minutes=90)
+    assert first.deadline_at == late.deadline_at == session_end
+    state = delivery.exam_state(db, login=login_of(exam.seats[1]))
+    assert state.remaining_seconds is not None and state.remaining_seconds <= 80 * 60
+    items = paper(db, late)
+    assert [slot.position for slot, _ in items] == list(range(1, 21))
+    assert {v.item_type for _, v in items} == {"single_choice", "true_false"}
+    assert events(db, late.id or 0, "start")[0].detail["late_seconds"] >= 600
+
+
+def test_starting_twice_returns_the_same_attempt(db: Session) -> None:
+    exam = make_exam(db, candidates=1)
+    first = start(db, exam, exam.seats[0])
+    again = delivery.start_attempt(db, login=login_of(exam.seats[0]))
+    db.commit()
+    assert again.id == first.id
+    count = db.exec(select(AttemptItem).where(AttemptItem.attempt_id == first.id)).all()
+    assert len(count) == 20
+    assert len(events(db, first.id or 0, "start")) == 1
+
+
+def test_shuffled_papers_differ_between_candidates_and_fixed_papers_do_not(
+    db: Session,
+) -> None:
+    shuffled = make_exam(db, candidates=2)
+    a = [v.id for _, v in paper(db, start(db, shuffled, shuffled.seats[0]))]
+    b = [v.id for _, v in paper(db, start(db, shuffled, shuffled.seats[1]))]
+    assert a != b
+    from app.exams.models import FormMode
+
+    fixed = make_exam(db, candidates=2, form_mode=FormMode.FIXED)
+    c = [v.id for _, v in paper(db, start(db, fixed, fixed.seats[0]))]
+    d = [v.id for _, v in paper(db, start(db, fixed, fixed.seats[1]))]
+    assert c == d
+
+
+# --- saving answers ----------------------------------------------------------------------
+
+
+def test_save_counts_answered_questions_and_clearing_uncounts(db: Session) -> None:
+    exam = make_exam(db, candidates=1, sections=MIXED_SECTIONS)
+    seat = exam.seats[0]
+    attempt = start(db, exam, seat)
+    sc, _ = first_of_type(db, attempt, "single_choice")
+    mc, _ = first_of_type(db, attempt, "multiple_choice")
+    tf, _ = first_of_type(db, attempt, "true_false")
+    fi, _ = first_of_type(db, attempt, "fill_in")
+
+    assert save(db, seat, sc.position, {"choice": sc.option_order[2]}, 1).answered_count == 1
+    assert save(db, seat, mc.position, {"choices": ["C", "A", "C"]}, 2).answered_count == 2
+    assert save(db, seat, tf.position, {"value": False}, 3).answered_count == 3
+    assert save(db, seat, fi.position, {"text": "220"}, 4).answered_count == 4
+    # Changing an answer does not count twice; clearing uncounts; a flag alone is no answer.
+    assert save(db, seat, sc.position, {"choice": sc.option_order[0]}, 5).answered_count == 4
+    assert save(db, seat, fi.position, {"text": "   "}, 6).answered_count == 3
+    assert save(db, seat, mc.position, {"choices": []}, 7).answered_count == 2
+    result = save(db, seat, fi.position, {}, 8, flagged=True)
+    assert result.answered_count == 2
+
+    stored = {a.position: a for a in db.exec(select(Answer).where(Answer.attempt_id == attempt.id))}
+    db.commit()
+    assert stored[sc.position].response == {"choice": sc.option_order[0]}
+    assert stored[mc.position].response == {}
+    assert stored[tf.position].response == {"value": False}
+    assert stored[fi.position].response == {} and stored[fi.position].flagged
+    assert reload(db, attempt).answered_count == 2
+    state = delivery.exam_state(db, login=login_of(seat))
+    assert state.answered == sorted([sc.position, tf.position])
+    assert state.flagged == [fi.position]
+    assert len(state.unanswered) == 18
+    assert state.last_seq == 8
+    assert len(events(db, attempt.id or 0, "answer")) == 8
+
+
+def test_multiple_choice_is_stored_in_the_bank_order_without_repeats(db: Session) -> None:
+    exam = make_exam(db, candidates=1, sections=MIXED_SECTIONS)
+    attempt = start(db, exam, exam.seats[0])
+    mc, _ = first_of_type(db, attempt, "multiple_choice")
+    save(db, exam.seats[0], mc.position, {"choices": ["D", "A", "D"]}, 1)
+    answer = db.exec(select(Answer).where(Answer.attempt_id == attempt.id)).one()
+    db.commit()
+    assert answer.response == {"choices": ["A", "D"]}
+
+
+def test_older_saves_never_overwrite_newer_ones(db: Session) -> None:
+    exam = make_exam(db, candidates=1)
+    seat = exam.seats[0]
+    attempt = start(db, exam, seat)
+    slot, _ = first_of_type(db, attempt, "single_choice")
+    newer = save(db, seat, slot.position, {"choice": "B"}, 7)
+    assert newer.seq == 7
+    # A retry of seq 5 arriving late is acknowledged with the stored seq, and changes nothing.
+    late = save(db, seat, slot.position, {"choice": "A"}, 5)
+    assert late.seq == 7 and not late.applied
+    repeat = save(db, seat, slot.position, {"choice": "C"}, 7)
+    assert repeat.seq == 7
+    answer = db.exec(select(Answer).where(Answer.attempt_id == attempt.id)).one()
+    db.commit()
+    assert answer.response == {"choice": "B"} and answer.client_seq == 7
+    assert reload(db, attempt).answered_count == 1
+    assert len(events(db, attempt.id or 0, "answer")) == 1
+
+
+@pytest.mark.parametrize(
+    ("item_type", "response"),
+    [
+        ("single_choice", {"choice": "Z"}),
+        ("single_choice", {"choices": ["A"]}),
+        ("single_choice", {"choice": "A", "extra": 1}),
+        ("multiple_choice", {"choices": ["A", "Q"]}),
+        ("multiple_choice", {"choices": "AC"}),
+        ("true_false", {"value": "yes"}),
+        ("true_false", {"choice": "A"}),
+        ("fill_in", {"text": 220}),
+        ("fill_in", {"text": "x" * 201}),
+    ],
+)
+def test_responses_that_do_not_fit_the_item_are_refused(
+    db: Session, item_type: str, response: dict
+) -> None:
+    exam = make_exam(db, candidates=1, sections=MIXED_SECTIONS)
+    attempt = start(db, exam, exam.seats[0])
+    slot, _ = first_of_type(db, attempt, item_type)
+    err = expect_refusal("invalid_response", save, db, exam.seats[0], slot.position, response, 1)
+    assert err.status_code == 422
+    assert f"第 {slot.position} 题" in err.message
+
+
+def test_a_position_not_on_the_paper_is_not_found(db: Session) -> None:
+    exam = make_exam(db, candidates=1)
+    start(db, exam, exam.seats[0])
+    for position in (0, 21, -1):
+        err = expect_refusal("no_such_question", save, db, exam.seats[0], position, {}, 1)
+        assert err.status_code == 404
+
+
+def test_save_numbers_beyond_the_columns_are_refused(db: Session) -> None:
+    exam = make_exam(db, candidates=1)
+    start(db, exam, exam.seats[0])
+    expect_refusal("invalid_response", save, db, exam.seats[0], 1, {}, 2**31)
+    expect_refusal("no_such_question", save, db, exam.seats[0], 2**31, {}, 1)
+
+
+def test_saving_before_starting_is_refused(db: Session) -> None:
+    exam = make_exam(db, candidates=1)
+    expect_refusal("attempt_not_started", save, db, exam.seats[0], 1, {"value": True}, 1)
+
+
+def test_no_answer_is_taken_after_the_deadline_and_grace(db: Session) -> None:
+    exam = make_exam(db, candidates=1, duration_minutes=60, **SHORT)
+    seat = exam.seats[0]
+    attempt = start(db, exam, seat)
+    slot, _ = first_of_type(db, attempt, "true_false")
+    clock.travel(timedelta(minutes=60, seconds=GRACE - 1))
+    # Inside the grace window an answer still in flight is taken.
+    assert save(db, seat, slot.position, {"value": True}, 1).remaining_seconds == 0
+    clock.travel(timedelta(seconds=1))
+    err = expect_refusal("deadline_passed", save, db, seat, slot.position, {"value": False}, 2)
+    assert err.status_code == 409
+    db.commit()  # the writer commits the close it made; so does this test
+    closed = reload(db, attempt)
+    assert closed.status == AttemptStatus.SUBMITTED
+    assert closed.submit_reason == SubmitReason.TIMEOUT
+    assert closed.score is not None
+    answer = db.exec(select(Answer).where(Answer.attempt_id == attempt.id)).one()
+    db.commit()
+    assert answer.response == {"value": True}
+    expect_refusal("attempt_closed", save, db, seat, slot.position, {"value": False}, 3)
+
+
+def test_the_sweeper_closes_attempts_whose_browser_is_gone(db: Session) -> None:
+    exam = make_exam(db, candidates=3, duration_minutes=30, **SHORT)
+    gone = start(db, exam, exam.seats[0])
+    paused = start(db, exam, exam.seats[1])
+    delivery.pause_attempt(
+        db, attempt_id=paused.id or 0, actor=staff_actor(exam.proctor), reason="电脑死机"
+    )
+    db.commit()
+    clock.travel(timedelta(minutes=30))
+    assert delivery.close_expired_attempts(db, clock.utcnow()) == 0  # grace not over yet
+    clock.travel(timedelta(seconds=GRACE))
+    assert delivery.close_expired_attempts(db, clock.utcnow()) == 1
+    db.commit()
+    assert delivery.close_expired_attempts(db, clock.utcnow()) == 0  # idempotent
+    db.commit()
+    closed = reload(db, gone)
+    assert (closed.status, closed.submit_reason) == (AttemptStatus.SUBMITTED, "timeout")
+    assert closed.score == 0
+    submit = events(db, gone.id or 0, "submit")
+    assert submit[0].detail["reason"] == "timeout" and submit[0].detail["by"] == "system"
+    assert reload(db, paused).status == AttemptStatus.PAUSED  # a stopped clock never runs out
+    scores = db.exec(select(ItemScore).where(ItemScore.attempt_id == gone.id)).all()
+    db.commit()
+    assert len(scores) == 20
+
+
+def test_the_state_closes_an_attempt_whose_time_ran_out(db: Session) -> None:
+    exam = make_exam(db, candidates=1, duration_minutes=30, **SHORT)
+    attempt = start(db, exam, exam.seats[0])
+    clock.travel(timedelta(minutes=31))
+    state = delivery.exam_state(db, login=login_of(exam.seats[0]))
+    db.commit()
+    assert state.phase == "submitted"
+    assert state.submit_message == "考试时间到，已自动交卷"
+    assert reload(db, attempt).submit_reason == SubmitReason.TIMEOUT
+
+
+# --- proctor timer actions ---------------------------------------------------------------
+
+
+def test_pause_stops_the_clock_and_resume_moves_the_deadline(db: Session) -> None:
+    exam = make_exam(db, candidates=1, duration_minutes=60, **SHORT)
+    seat = exam.seats[0]
+    attempt = start(db, exam, seat)
+    proctor = staff_actor(exam.proctor)
+    deadline = attempt.deadline_at
+    clock.travel(timedelta(minutes=10))
+    delivery.pause_attempt(db, attempt_id=attempt.id or 0, actor=proctor, reason="显示器故障")
+    db.commit()
+    clock.travel(timedelta(minutes=15))
+    state = delivery.exam_state(db, login=login_of(seat))
+    assert state.phase == "paused" and about(state.remaining_seconds, 50 * 60)
+    expect_refusal("attempt_paused", save, db, seat, 1, {}, 1)
+    expect_refusal("attempt_paused", delivery.submit_own_attempt, db, login=login_of(seat))
+    resumed = delivery.resume_attempt(
+        db, attempt_id=attempt.id or 0, actor=proctor, reason="已更换显示器"
+    )
+    db.commit()
+    moved = resumed.deadline_at - deadline
+    assert timedelta(minutes=15) <= moved < timedelta(minutes=15, seconds=3)
+    assert about(delivery.exam_state(db, login=login_of(seat)).remaining_seconds, 50 * 60)
+    pause_audit = audits(db, attempt.id or 0, "attempt.pause")
+    assert pause_audit[0].reason == "显示器故障" and pause_audit[0].actor_id == exam.proctor.id
+    assert events(db, attempt.id or 0, "resume")[0].detail["paused_seconds"] == 15 * 60
+    expect_refusal(
+        "not_paused", delivery.resume_attempt, db, attempt_id=attempt.id, actor=proctor, reason="x"
+    )
+
+
+def test_extra_time_running_and_paused(db: Session) -> None:
+    exam = make_exam(db, candidates=1, duration_minutes=60, **SHORT)
+    seat = exam.seats[0]
+    attempt = start(db, exam, seat)
+    proctor = staff_actor(exam.proctor)
+    delivery.add_extra_time(
+        db, attempt_id=attempt.id or 0, minutes=10, actor=proctor, reason="考生为听障人士"
+    )
+    db.commit()
+    assert about(delivery.exam_state(db, login=login_of(seat)).remaining_seconds, 70 * 60)
+    delivery.pause_attempt(db, attempt_id=attempt.id or 0, actor=proctor, reason="停电")
+    delivery.add_extra_time(
+        db, attempt_id=attempt.id or 0, minutes=5, actor=proctor, reason="停电补时"
+    )
+    db.commit()
+    assert about(delivery.exam_state(db, login=login_of(seat)).remaining_seconds, 75 * 60)
+    assert reload(db, attempt).extra_seconds == 15 * 60
+    assert [a.reason for a in audits(db, attempt.id or 0, "attempt.extra_time")] == [
+        "考生为听障人士",
+        "停电补时",
+    ]
+    expect_refusal(
+        "reason_required",
+        delivery.add_extra_time,
+        db,
+        attempt_id=attempt.id,
+        minutes=5,
+        actor=proctor,
+        reason="  ",
+    )
+    expect_refusal(
+        "invalid_minutes",
+        delivery.add_extra_time,
+        db,
+        attempt_id=attempt.id,
+        minutes=0,
+        actor=proctor,
+        reason="x",
+    )
+
+
+def test_force_submit_closes_scores_and_records_who_and_why(db: Session) -> None:
+    exam = make_exam(db, candidates=1)
+    seat = exam.seats[0]
+    attempt = start(db, exam, seat)
+    save(db, seat, 1, {}, 1)
+    delivery.force_submit(
+        db, attempt_id=attempt.id or 0, actor=staff_actor(exam.proctor), reason="携带手机作弊"
+    )
+    db.commit()
+    closed = reload(db, attempt)
+    assert closed.submit_reason == SubmitReason.FORCED and closed.score is not None
+    entry = audits(db, attempt.id or 0, "attempt.force_submit")[0]
+    assert entry.reason == "携带手机作弊" and entry.actor_id == exam.proctor.id
+    assert events(db, attempt.id or 0, "submit")[0].actor_staff_id == exam.proctor.id
+    expect_refusal("attempt_closed", save, db, seat, 1, {"value": True}, 2)
+    state = delivery.exam_state(db, login=login_of(seat))
+    assert state.submit_message == "监考员已收卷"
+
+
+def test_reopen_gives_back_the_time_left_when_it_was_closed(db: Session) -> None:
+    exam = make_exam(db, candidates=1, duration_minutes=60, **SHORT)
+    seat = exam.seats[0]
+    attempt = start(db, exam, seat)
+    proctor = staff_actor(exam.proctor)
+    clock.travel(timedelta(minutes=20))
+    delivery.force_submit(db, attempt_id=attempt.id or 0, actor=proctor, reason="误点收卷")
+    db.commit()
+    clock.travel(timedelta(minutes=5))
+    delivery.reopen_attempt(
+        db, attempt_id=attempt.id or 0, actor=proctor, reason="误收卷，恢复作答", extra_minutes=2
+    )
+    db.commit()
+    state = delivery.exam_state(db, login=login_of(seat))
+    assert state.phase == "in_progress"
+    assert about(state.remaining_seconds, 42 * 60)  # 40 left at closing + 2
+    reopened = reload(db, attempt)
+    assert reopened.score is None and reopened.submitted_at is None
+    entry = audits(db, attempt.id or 0, "attempt.reopen")[0]
+    assert entry.reason == "误收卷，恢复作答"
+    assert about(entry.detail["time_returned_seconds"], 40 * 60)
+    assert about(save(db, seat, 1, {}, 1).remaining_seconds, 42 * 60)
+
+
+def test_reopen_after_a_time_out_needs_extra_minutes(db: Session) -> None:
+    exam = make_exam(db, candidates=1, duration_minutes=30, **SHORT)
+    attempt = start(db, exam, exam.seats[0])
+    proctor = staff_actor(exam.proctor)
+    clock.travel(timedelta(minutes=31))
+    delivery.close_expired_attempts(db, clock.utcnow())
+    db.commit()
+    expect_refusal(
+        "reopen_needs_time",
+        delivery.reopen_attempt,
+        db,
+        attempt_id=attempt.id,
+        actor=proctor,
+        reason="时钟故障",
+    )
+    delivery.reopen_attempt(
+        db, attempt_id=attempt.id or 0, actor=proctor, reason="时钟故障", extra_minutes=10
+    )
+    db.commit()
+    assert about(delivery.exam_state(db, login=login_of(exam.seats[0])).remaining_seconds, 600)
+
+
+def test_a_candidates_own_submission_cannot_be_reopened(db: Session) -> None:
+    exam = make_exam(db, candidates=1)
+    attempt = start(db, exam, exam.seats[0])
+    delivery.submit_own_attempt(db, login=login_of(exam.seats[0]))
+    db.commit()
+    expect_refusal(
+        "reopen_not_allowed",
+        delivery.reopen_attempt,
+        db,
+        attempt_id=attempt.id,
+        actor=staff_actor(exam.proctor),
+        reason="考生要求",
+        extra_minutes=10,
+    )
+
+
+def test_candidate_submit_is_idempotent(db: Session) -> None:
+    exam = make_exam(db, candidates=1)
+    start(db, exam, exam.seats[0])
+    first = delivery.submit_own_attempt(db, login=login_of(exam.seats[0]))
+    db.commit()
+    again = delivery.submit_own_attempt(db, login=login_of(exam.seats[0]))
+    db.commit()
+    assert first.submitted_at == again.submitted_at
+    assert len(events(db, first.id or 0, "submit")) == 1
+
+
+def test_another_centres_proctor_cannot_touch_the_attempt(db: Session) -> None:
+    exam = make_exam(db, candidates=1)
+    attempt = start(db, exam, exam.seats[0])
+    stranger = staff_actor(make_staff(db, Role.PROCTOR, make_centre(db)))
+    examiner = staff_actor(exam.examiner)
+    db.commit()
+    for action in (delivery.pause_attempt, delivery.force_submit):
+        err = expect_refusal(
+            "attempt_not_found", action, db, attempt_id=attempt.id, actor=stranger, reason="x"
+        )
+        assert err.status_code == 404
+    expect_refusal(
+        "role_forbidden",
+        delivery.pause_attempt,
+        db,
+        attempt_id=attempt.id,
+        actor=examiner,
+        reason="x",
+    )
+    assert reload(db, attempt).status == AttemptStatus.IN_PROGRESS
+
+
+# --- leaving the exam window --------------------------------------------------------------
+
+
+def test_leaving_the_window_up_to_the_limit_submits(db: Session) -> None:
+    exam = make_exam(db, candidates=1, leave_limit=3)
+    seat = exam.seats[0]
+    attempt = start(db, exam, seat)
+    login = login_of(seat)
+    for n in (1, 2):
+        out = delivery.record_event(db, login=login, kind="blur")
+        delivery.record_event(db, login=login, kind="focus")
+        db.commit()
+        assert (out.leave_count, out.submitted_now) == (n, False)
+    delivery.record_event(db, login=login, kind="reconnect")
+    last = delivery.record_event(db, login=login, kind="blur")
+    db.commit()
+    assert last.submitted_now and last.status == AttemptStatus.SUBMITTED
+    closed = reload(db, attempt)
+    assert (closed.submit_reason, closed.leave_count) == (SubmitReason.LEAVE_LIMIT, 3)
+    alert = events(db, attempt.id or 0, "leave_limit")[0]
+    assert "达到上限 3 次" in alert.detail["reason"]
+    assert len(events(db, attempt.id or 0, "blur")) == 3
+    assert len(events(db, attempt.id or 0, "focus")) == 2
+    # Leaving after submission counts nothing more.
+    assert delivery.record_event(db, login=login, kind="blur").leave_count == 3
+    assert delivery.exam_state(db, login=login).submit_message.startswith("离开考试界面次数")
+
+
+def test_leaving_without_a_limit_is_only_counted(db: Session) -> None:
+    exam = make_exam(db, candidates=1)
+    start(db, exam, exam.seats[0])
+    for _ in range(5):
+        out = delivery.record_event(db, login=login_of(exam.seats[0]), kind="blur")
+    assert out.leave_count == 5 and out.status == AttemptStatus.IN_PROGRESS
+    expect_refusal(
+        "invalid_event_kind", delivery.record_event, db, login=login_of(exam.seats[0]), kind="x"
+    )
+
+
+def test_reopening_a_leave_limit_closure_resets_the_count(db: Session) -> None:
+    exam = make_exam(db, candidates=1, leave_limit=1)
+    attempt = start(db, exam, exam.seats[0])
+    delivery.record_event(db, login=login_of(exam.seats[0]), kind="blur")
+    db.commit()
+    delivery.reopen_attempt(
+        db, attempt_id=attempt.id or 0, actor=staff_actor(exam.proctor), reason="系统弹窗误判"
+    )
+    db.commit()
+    reopened = reload(db, attempt)
+    assert reopened.status == AttemptStatus.IN_PROGRESS and reopened.leave_count == 0
+    assert audits(db, attempt.id or 0, "attempt.reopen")[0].detail["previous_leave_count"] == 1
