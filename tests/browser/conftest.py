@@ -51,8 +51,10 @@ def live_server(engine: Engine) -> Iterator[str]:
     thread.join(timeout=10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser() -> Iterator[object]:
+    # Per test, not per session: Playwright's sync API keeps an asyncio loop running in
+    # the thread while it is open, which breaks every later test that runs its own loop.
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"Chromium not found at {CHROMIUM}: run the README test command")
     from playwright.sync_api import sync_playwright
