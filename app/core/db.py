@@ -2,11 +2,13 @@
 `get_session` commits when the handler returns (before the response is sent, so an
 acknowledged change is a committed one) and rolls back when it raises."""
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import anyio
+from anyio.lowlevel import RunVar
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine
@@ -70,15 +72,40 @@ def set_engine(engine: Engine | None) -> None:
     _engine = engine
 
 
-def get_session() -> Iterator[Session]:
+# At most this many requests work with the database at once; the others wait here, on
+# the event loop, holding no worker thread. On SQLite every transaction holds the one write
+# lock, and a request holding it still needs worker threads (its handler, the response,
+# the commit): if the requests waiting for the lock held all the worker threads (40), the
+# holder could never finish. Kept well below the thread limit and the connection pool.
+DB_SLOTS_SQLITE = 8
+DB_SLOTS_OTHER = 30
+_slots: RunVar[anyio.Semaphore] = RunVar("jiping_db_slots")  # one per event loop
+
+
+def _db_slots() -> anyio.Semaphore:
+    try:
+        return _slots.get()
+    except LookupError:
+        sqlite = get_engine().dialect.name == "sqlite"
+        slots = anyio.Semaphore(DB_SLOTS_SQLITE if sqlite else DB_SLOTS_OTHER)
+        _slots.set(slots)
+        return slots
+
+
+async def get_session() -> AsyncIterator[Session]:
     """FastAPI dependency (used with scope="function"): one transaction per request."""
-    with Session(get_engine(), expire_on_commit=False) as session:
+    async with _db_slots():
+        session = Session(get_engine(), expire_on_commit=False)
         try:
             yield session
-            session.commit()
+            await anyio.to_thread.run_sync(session.commit)
         except BaseException:
-            session.rollback()
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(session.rollback)
             raise
+        finally:
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(session.close)
 
 
 @contextmanager

@@ -21,7 +21,30 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 _SAFE = {"GET", "HEAD", "OPTIONS"}
 
 
-async def get_auth(request: Request, db: SessionDep) -> AuthContext | None:
+async def _csrf_sent(request: Request) -> str | None:
+    """The CSRF token an unsafe request carries: header, or form field of a form post."""
+    sent = request.headers.get("x-csrf-token")
+    if (
+        sent is None
+        and request.method not in _SAFE
+        and request.headers.get("content-type", "").startswith(
+            ("application/x-www-form-urlencoded", "multipart/form-data")
+        )
+    ):
+        form = await request.form()
+        value = form.get("csrf_token")
+        sent = value if isinstance(value, str) else None
+    return sent
+
+
+def get_auth(
+    request: Request,
+    db: SessionDep,
+    sent: Annotated[str | None, Depends(_csrf_sent)],
+) -> AuthContext | None:
+    # A plain `def`: FastAPI runs it on a worker thread. Database calls must never run on
+    # the event loop: on SQLite every transaction begins IMMEDIATE (takes the write lock),
+    # and a loop waiting for the lock stalls the very requests that would release it.
     if hasattr(request.state, "auth"):
         return request.state.auth  # type: ignore[no-any-return,unused-ignore]
     auth: AuthContext | None = None
@@ -32,16 +55,13 @@ async def get_auth(request: Request, db: SessionDep) -> AuthContext | None:
         cookie = request.cookies.get(get_settings().session_cookie)
         if cookie:
             auth = resolve_token(db, cookie, via_cookie=True)
-    if auth is not None and auth.via_cookie and request.method not in _SAFE:
-        sent = request.headers.get("x-csrf-token")
-        if sent is None and request.headers.get("content-type", "").startswith(
-            ("application/x-www-form-urlencoded", "multipart/form-data")
-        ):
-            form = await request.form()
-            value = form.get("csrf_token")
-            sent = value if isinstance(value, str) else None
-        if not sent or not hmac.compare_digest(sent, auth.csrf_token):
-            raise PermissionDenied("页面已过期，请刷新后重试（CSRF 校验失败）", code="csrf_failed")
+    if (
+        auth is not None
+        and auth.via_cookie
+        and request.method not in _SAFE
+        and not (sent and hmac.compare_digest(sent.encode(), auth.csrf_token.encode()))
+    ):
+        raise PermissionDenied("页面已过期，请刷新后重试（CSRF 校验失败）", code="csrf_failed")
     request.state.auth = auth
     return auth
 
