@@ -581,7 +581,7 @@ def close_expired_attempts(db: Session, now: datetime) -> int:
     """The deadline sweeper's step: close every attempt whose time ran out, also when the
     candidate's browser is gone. Safe to run on several instances at once: rows another
     sweeper holds are skipped, and a closed attempt is never closed again."""
-    cutoff = now - _grace()
+    cutoff = now - timedelta(seconds=get_settings().answer_grace_seconds)
     ids = db.exec(
         select(Attempt.id)
         .where(Attempt.status == AttemptStatus.IN_PROGRESS, col(Attempt.deadline_at) <= cutoff)
@@ -595,10 +595,6 @@ def close_expired_attempts(db: Session, now: datetime) -> int:
         if attempt is not None and _close_if_expired(db, attempt, now):
             closed += 1
     return closed
-
-
-def _grace() -> timedelta:
-    return timedelta(seconds=get_settings().answer_grace_seconds)
 
 
 # --- Proctor timer actions ----------------------------------------------------------------

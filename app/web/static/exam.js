@@ -230,6 +230,7 @@
         if (r.ok) {
           backOnline();
           serverSeq[pos] = r.json.seq;
+          lastHeard = performance.now();
           if (pending[pos] && pending[pos].seq <= r.json.seq) delete pending[pos];
           store("pending", pending);
           syncClock(r.json.remaining_seconds);
@@ -342,6 +343,7 @@
     syncedAt = performance.now();
     tick();
   }
+  var lastHeard = performance.now(); // the last answer from the server (a save or a poll)
 
   function remaining() {
     if (phase === "paused") return remainingAtSync;
@@ -390,6 +392,7 @@
       if (r.status === 401) { window.location.href = "/exam/login"; return; }
       if (!r.ok) return;
       var s = r.json;
+      lastHeard = performance.now();
       syncClock(s.remaining_seconds);
       if (s.phase === "submitted") return showClosed(s.submit_message);
       setPhase(s.phase);
@@ -401,11 +404,17 @@
     }, function () { /* offline: the next poll tries again */ });
   }
 
+  // The status poll re-syncs the clock, notices a pause or a closing, and tells the proctor
+  // console the page is alive. A save acknowledged recently did all that already (a save
+  // refused for a pause or a closing shows it at once), so busy pages poll less.
   function schedulePoll() {
     clearTimeout(polling);
+    var every = phase === "paused" ? 5000 : 20000;
     polling = setTimeout(function () {
-      if (!closed) refreshStatus().then(schedulePoll, schedulePoll);
-    }, phase === "paused" ? 5000 : 20000);
+      if (closed) return;
+      if (phase !== "paused" && performance.now() - lastHeard < every - 1000) return schedulePoll();
+      refreshStatus().then(schedulePoll, schedulePoll);
+    }, every);
   }
 
   // --- submitting ---
