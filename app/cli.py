@@ -105,7 +105,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     upgrade_to_head(settings.database_url)
     with session_scope() as db:
         accounts = demo.seed(db)
-    demo.print_accounts(accounts)
+    demo.print_accounts(accounts, f"http://{args.host}:{args.port}")
     print(f"\n技评已启动：http://{args.host}:{args.port}  （Ctrl+C 停止）\n", flush=True)
     uvicorn.run("app.main:app", host=args.host, port=args.port, log_level="warning")
     return 0

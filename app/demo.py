@@ -245,11 +245,11 @@ def seed(db: Session) -> DemoData:
     )
 
 
-def print_accounts(data: DemoData) -> None:
-    print("\n演示账号（工作人员登录 http://127.0.0.1:8000/login）：")
+def print_accounts(data: DemoData, base_url: str = "http://127.0.0.1:8000") -> None:
+    print(f"\n演示账号（工作人员登录 {base_url}/login）：")
     for login in data.staff:
         print(f"  {login.who:<16} 用户名 {login.username:<10} 密码 {login.password}")
     print(f"\n演示考场：{data.session_label}")
-    print("考生登录 http://127.0.0.1:8000/exam/login（监考员签到后可开考）：")
+    print(f"考生登录 {base_url}/exam/login（监考员签到后可开考）：")
     for t in data.tickets:
         print(f"  {t.name:<4} 准考证号 {t.ticket_number}  身份证号 {t.id_number}")

@@ -90,6 +90,10 @@ def create_app() -> FastAPI:
     ):
         app.include_router(web.router, include_in_schema=False)
 
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> RedirectResponse:
+        return RedirectResponse("/static/favicon.svg", status_code=301)
+
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:
         engine = get_engine()

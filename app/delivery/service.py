@@ -782,7 +782,7 @@ def reopen_attempt(
     attempt.extra_seconds += extra_minutes * 60
     attempt.submitted_at = None
     attempt.submit_reason = None
-    attempt.score = None  # scored again when it is closed again
+    scoring_service.discard_scores(db, attempt=attempt)  # scored again when closed again
     if detail["closed_reason"] == SubmitReason.LEAVE_LIMIT:
         # The count that closed it is the mistake being undone; it stays in the record.
         detail["previous_leave_count"] = attempt.leave_count

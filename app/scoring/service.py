@@ -67,6 +67,16 @@ _CN_NUMERALS = "一二三四五六七八九十"
 # -- scoring --------------------------------------------------------------------------------
 
 
+def discard_scores(db: Session, *, attempt: Attempt) -> None:
+    """A reopened attempt has no score until it is closed and scored again: stale per-item
+    scores must not show in results meanwhile."""
+    for row in db.exec(select(ItemScore).where(ItemScore.attempt_id == attempt.id)):
+        db.delete(row)
+    attempt.score = None
+    db.add(attempt)
+    db.flush()
+
+
 def score_attempt(db: Session, *, attempt_id: int) -> float:
     """Score every question of the attempt's frozen form against the item versions it was
     built with (never the bank's current version), write one ItemScore per question and

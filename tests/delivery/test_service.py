@@ -438,6 +438,7 @@ def test_reopen_gives_back_the_time_left_when_it_was_closed(db: Session) -> None
     assert about(state.remaining_seconds, 42 * 60)  # 40 left at closing + 2
     reopened = reload(db, attempt)
     assert reopened.score is None and reopened.submitted_at is None
+    assert db.exec(select(ItemScore).where(ItemScore.attempt_id == attempt.id)).all() == []
     entry = audits(db, attempt.id or 0, "attempt.reopen")[0]
     assert entry.reason == "误收卷，恢复作答"
     assert about(entry.detail["time_returned_seconds"], 40 * 60)
