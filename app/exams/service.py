@@ -25,6 +25,7 @@ from app.banks import service as banks_service
 from app.banks.models import ITEM_TYPE_NAMES, ItemType, ItemVersion, QuestionBank
 from app.core import clock
 from app.core.errors import Conflict, NotFound, ValidationFailed
+from app.delivery.models import Attempt
 from app.exams import assembly, roster
 from app.exams.assembly import BlueprintSpec, DrawnItem, PoolItem
 from app.exams.models import (
@@ -1142,6 +1143,22 @@ def import_roster(db: Session, *, actor: Staff, session_id: int, content: bytes)
         detail={"registered": len(found), "new_candidates": new},
     )
     return RosterImport(found, new)
+
+
+def registrations_with_attempts(
+    db: Session, *, session_id: int
+) -> list[tuple[Registration, Candidate, Attempt | None]]:
+    """Every registration of a session by seat, with its candidate and attempt (None
+    before the start): one query, for the proctor's roster and the results table."""
+    return list(
+        db.exec(
+            select(Registration, Candidate, Attempt)
+            .join(Candidate, col(Candidate.id) == Registration.candidate_id)
+            .outerjoin(Attempt, col(Attempt.registration_id) == Registration.id)
+            .where(Registration.session_id == session_id)
+            .order_by(col(Registration.seat_number), col(Registration.ticket_number))
+        ).all()
+    )
 
 
 def list_registrations(db: Session, *, actor: Staff, session_id: int) -> list[RegistrationRow]:

@@ -29,6 +29,7 @@ from app.core.errors import Conflict, NotFound, PermissionDenied, ValidationFail
 from app.delivery import service as delivery
 from app.delivery import timer
 from app.delivery.models import Attempt, AttemptEvent, AttemptStatus, SubmitReason
+from app.exams import service as exams_service
 from app.exams.models import (
     Candidate,
     ExamPlan,
@@ -379,13 +380,7 @@ def roster(db: Session, *, staff: Staff, session_id: int) -> Roster:
     plan = db.get(ExamPlan, session.plan_id)
     assert plan is not None
     now = utcnow()
-    found = db.exec(
-        select(Registration, Candidate, Attempt)
-        .join(Candidate, col(Candidate.id) == Registration.candidate_id)
-        .outerjoin(Attempt, col(Attempt.registration_id) == Registration.id)
-        .where(Registration.session_id == session_id)
-        .order_by(col(Registration.seat_number), col(Registration.ticket_number))
-    ).all()
+    found = exams_service.registrations_with_attempts(db, session_id=session_id)
     incidents = dict(
         db.exec(
             select(Incident.registration_id, func.count())

@@ -21,6 +21,7 @@ from app.banks.models import ITEM_TYPE_NAMES, Item, ItemType, ItemVersion, Quest
 from app.core.clock import utcnow
 from app.core.errors import Conflict, NotFound
 from app.delivery.models import Answer, Attempt, AttemptItem, AttemptStatus, SubmitReason
+from app.exams import service as exams_service
 from app.exams.models import (
     Blueprint,
     Candidate,
@@ -289,13 +290,7 @@ def session_results(
     session, plan, blueprint = _session_plan_blueprint(db, session_id)
     if session.centre_id != centre_id:
         raise NotFound("考试场次不存在", code="session_not_found")
-    found = db.exec(
-        select(Registration, Candidate, Attempt)
-        .join(Candidate, col(Candidate.id) == Registration.candidate_id)
-        .outerjoin(Attempt, col(Attempt.registration_id) == Registration.id)
-        .where(Registration.session_id == session_id)
-        .order_by(col(Registration.seat_number), col(Registration.ticket_number))
-    ).all()
+    found = exams_service.registrations_with_attempts(db, session_id=session_id)
     rows: list[ResultRow] = []
     for reg, cand, attempt in found:
         assert reg.id is not None
