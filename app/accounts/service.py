@@ -291,6 +291,12 @@ _CREATABLE_BY = {
 }
 
 
+def creatable_roles(actor: Staff) -> list[Role]:
+    """The roles this administrator may create accounts for, in the roles' order."""
+    allowed = _CREATABLE_BY.get(actor.role, set())
+    return [r for r in Role if r in allowed]
+
+
 def list_staff(db: Session, *, actor: Staff) -> list[StaffUser]:
     query = select(StaffUser).order_by(col(StaffUser.centre_id), StaffUser.role, StaffUser.username)
     if actor.role == Role.CENTRE_ADMIN:
@@ -312,7 +318,7 @@ def add_staff(
     region_code: str | None = None,
 ) -> StaffUser:
     """An account created by an administrator, within what their role may create."""
-    if role not in _CREATABLE_BY.get(actor.role, set()):
+    if role not in creatable_roles(actor):
         raise PermissionDenied("您的角色无权创建此类账号", code="role_forbidden")
     if actor.role == Role.CENTRE_ADMIN:
         centre_id = centre_of(actor)  # never another centre's

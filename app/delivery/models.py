@@ -23,6 +23,22 @@ class SubmitReason(StrEnum):
     LEAVE_LIMIT = "leave_limit"  # 切屏次数超限
 
 
+# How results and records name why a paper was closed.
+SUBMIT_REASON_NAMES: dict[str, str] = {
+    SubmitReason.CANDIDATE: "考生交卷",
+    SubmitReason.TIMEOUT: "时间到自动交卷",
+    SubmitReason.FORCED: "监考员强制收卷",
+    SubmitReason.LEAVE_LIMIT: "切屏次数超限",
+}
+# The same, short enough for a roster column on a proctor's laptop.
+SUBMIT_REASON_SHORT_NAMES: dict[str, str] = {
+    SubmitReason.CANDIDATE: "考生交卷",
+    SubmitReason.TIMEOUT: "超时",
+    SubmitReason.FORCED: "强制收卷",
+    SubmitReason.LEAVE_LIMIT: "切屏超限",
+}
+
+
 class Attempt(SQLModel, table=True):
     """The timer's truth is `deadline_at` on the server: while paused, the remaining time
     is `deadline_at - paused_at`; resuming moves the deadline by the paused span."""

@@ -28,7 +28,13 @@ from app.core.clock import to_china, utcnow
 from app.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.delivery import service as delivery
 from app.delivery import timer
-from app.delivery.models import Attempt, AttemptEvent, AttemptStatus, SubmitReason
+from app.delivery.models import (
+    SUBMIT_REASON_SHORT_NAMES,
+    Attempt,
+    AttemptEvent,
+    AttemptStatus,
+    SubmitReason,
+)
 from app.exams import service as exams_service
 from app.exams.models import (
     Candidate,
@@ -79,13 +85,6 @@ ROSTER_STATE_NAMES = {
     RosterState.IN_PROGRESS: "考试中",
     RosterState.PAUSED: "已暂停",
     RosterState.SUBMITTED: "已交卷",
-}
-
-SUBMIT_REASON_NAMES = {
-    SubmitReason.CANDIDATE: "考生交卷",
-    SubmitReason.TIMEOUT: "超时",
-    SubmitReason.FORCED: "强制收卷",
-    SubmitReason.LEAVE_LIMIT: "切屏超限",
 }
 
 # What the session log calls each recorded action or event; unknown ones show their code.
@@ -335,7 +334,7 @@ class RosterRow:
     def submit_reason_name(self) -> str:
         if self.submit_reason is None:
             return ""
-        return SUBMIT_REASON_NAMES.get(SubmitReason(self.submit_reason), self.submit_reason)
+        return SUBMIT_REASON_SHORT_NAMES.get(self.submit_reason, self.submit_reason)
 
 
 @dataclass(frozen=True)

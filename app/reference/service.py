@@ -1,6 +1,6 @@
 """Occupations and evaluation centres."""
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.core.errors import Conflict, ValidationFailed
 from app.reference.identifiers import credit_code_problem, normalise_credit_code
@@ -98,8 +98,7 @@ def centre_by_credit_code(db: Session, credit_code: str) -> EvaluationCentre | N
 def list_centres(db: Session, *, region_prefix: str | None = None) -> list[EvaluationCentre]:
     """All centres, or those under a region (a regulator's 行政区划: 34 province, 3404 city)."""
     query = select(EvaluationCentre).order_by(EvaluationCentre.name)
-    centres = list(db.exec(query))
     if region_prefix:
         prefix = region_prefix.rstrip("0") or region_prefix
-        centres = [c for c in centres if c.region_code.startswith(prefix)]
-    return centres
+        query = query.where(col(EvaluationCentre.region_code).startswith(prefix))
+    return list(db.exec(query))

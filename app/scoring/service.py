@@ -20,7 +20,13 @@ from app.audit import service as audit
 from app.banks.models import ITEM_TYPE_NAMES, Item, ItemType, ItemVersion, QuestionBank
 from app.core.clock import utcnow
 from app.core.errors import Conflict, NotFound
-from app.delivery.models import Answer, Attempt, AttemptItem, AttemptStatus, SubmitReason
+from app.delivery.models import (
+    SUBMIT_REASON_NAMES,
+    Answer,
+    Attempt,
+    AttemptItem,
+    AttemptStatus,
+)
 from app.exams import service as exams_service
 from app.exams.models import (
     Blueprint,
@@ -52,12 +58,6 @@ log = logging.getLogger(__name__)
 
 RESULT_READERS = (Role.CENTRE_ADMIN, Role.EXAMINER)
 
-SUBMIT_REASON_NAMES: dict[str, str] = {
-    SubmitReason.CANDIDATE: "考生交卷",
-    SubmitReason.TIMEOUT: "时间到自动交卷",
-    SubmitReason.FORCED: "监考员强制收卷",
-    SubmitReason.LEAVE_LIMIT: "切屏次数超限",
-}
 MULTIPLE_RULE_NAMES = {
     MultipleChoiceRule.ALL_OR_NOTHING: "多选题全对得分",
     MultipleChoiceRule.PARTIAL: "多选题少选按比例得分、错选不得分",

@@ -74,14 +74,13 @@ def _staff_page(
     form: dict[str, str] | None = None,
 ) -> Response:
     users = accounts.list_staff(db, actor=staff)
-    creatable = sorted(accounts._CREATABLE_BY.get(staff.role, set()), key=list(Role).index)
     centres = reference.list_centres(db) if staff.role == Role.PLATFORM_ADMIN else []
     return render(
         request,
         "admin/staff.html",
         {
             "users": users,
-            "roles": [(r.value, ROLE_NAMES[r]) for r in creatable],
+            "roles": [(r.value, ROLE_NAMES[r]) for r in accounts.creatable_roles(staff)],
             "centres": centres,
             "centre_names": {c.id: c.name for c in reference.list_centres(db)},
             "error": error,
