@@ -2,7 +2,8 @@
 # A throwaway PostgreSQL server on loopback for the test suite.
 #   start: prints its DATABASE_URL;  stop: stops it and deletes its data.
 set -euo pipefail
-STATE=/tmp/jiping-pg-state
+# One state file per checkout, so two checkouts testing at once never stop each other's server.
+STATE="/tmp/jiping-pg-state-$(cd "$(dirname "$0")/.." && pwd | sha256sum | cut -c1-12)"
 bindir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
 [ -n "$bindir" ] || { echo "PostgreSQL server binaries not found (apt-get install postgresql)" >&2; exit 1; }
 
