@@ -1,0 +1,648 @@
+"""Result rules (成绩评定): pure functions over plain data, no database.
+
+What an assessment is made of for each scheme and level, how examiners' marks become a
+component score, when a panel's spread goes to the chief examiner (考评组长), how a
+candidate's components become a result with its reasons, when a re-check (复核) may
+still be asked for, and the item statistics of a theory form. DOMAIN.md §1–2.
+
+Scores are Decimal throughout: a mean of 0.5-point marks or a composite exactly at the
+pass mark must never be lost to float error (59.999… is not 60)."""
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from enum import StrEnum
+from math import sqrt
+from typing import Any
+
+from app.core.clock import CHINA_TZ
+from app.reference.levels import Award, Level, Scheme
+
+FULL_MARKS = Decimal(100)  # every component is scored out of 100 (DOMAIN.md §2)
+DEFAULT_PASS_MARK = Decimal(60)
+# 1+X: composite = 40% theory + 60% practical, pass at 60 (DOMAIN.md §1); the weights
+# vary by certificate and are part of the plan's configuration.
+ONE_PLUS_X_WEIGHTS: Mapping[str, Decimal] = {"theory": Decimal(40), "practical": Decimal(60)}
+DEFAULT_RECHECK_DAYS = 15  # 复核 window after publication (configurable per plan)
+
+
+def dec(value: Any) -> Decimal:
+    # str() first: Decimal(0.1) would carry the float's binary error into the comparison.
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+class RuleError(ValueError):
+    """Input that breaks a marking or result rule; `code` is stable for the API and the
+    message is the Chinese sentence a page shows."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+# -- components per scheme and level ----------------------------------------------------
+
+
+class Component(StrEnum):
+    THEORY = "theory"  # 理论知识考试
+    PRACTICAL = "practical"  # 技能考核 (操作技能考核)
+    REVIEW = "review"  # 综合评审 (技师, 高级技师)
+    ENTERPRISE = "enterprise"  # 企业评聘 (特级技师, 首席技师)
+
+
+COMPONENT_NAMES = {
+    Component.THEORY: "理论知识考试",
+    Component.PRACTICAL: "技能考核",
+    Component.REVIEW: "综合评审",
+    Component.ENTERPRISE: "企业评价",
+}
+
+# DOMAIN.md §2: theory ≥ 90 minutes, practical ≥ 60, review ≥ 15 (occupation standards
+# vary, so a plan may go lower with a recorded reason). Enterprise evaluation is not timed.
+MIN_MINUTES: Mapping[Component, int | None] = {
+    Component.THEORY: 90,
+    Component.PRACTICAL: 60,
+    Component.REVIEW: 15,
+    Component.ENTERPRISE: None,
+}
+
+
+@dataclass(frozen=True)
+class ComponentRule:
+    """One component of a plan: its pass mark and, for a weighted scheme, its weight (%)."""
+
+    component: Component
+    pass_mark: Decimal = DEFAULT_PASS_MARK
+    weight: Decimal | None = None  # percent of the composite (1+X); None: no composite
+    min_minutes: int | None = None
+
+    @property
+    def name(self) -> str:
+        return COMPONENT_NAMES[self.component]
+
+
+@dataclass(frozen=True)
+class AssessmentRule:
+    """How a level is assessed: its components, and whether a weighted composite decides."""
+
+    components: tuple[ComponentRule, ...]
+    composite_pass_mark: Decimal | None = None  # set for 1+X: the composite decides
+
+    @property
+    def has_composite(self) -> bool:
+        return self.composite_pass_mark is not None
+
+    def get(self, component: Component | str) -> ComponentRule | None:
+        return next((c for c in self.components if c.component == component), None)
+
+
+def components_for(level: Level) -> tuple[Component, ...]:
+    """The components a level is assessed by (DOMAIN.md §1–2): 五级–三级 theory and
+    practical; 技师 and 高级技师 add 综合评审; 特级/首席技师 are an enterprise evaluation;
+    1+X a theory and a practical paper. 学徒工 is not assessed here."""
+    if level.award == Award.APPRENTICESHIP:
+        raise RuleError("level_not_assessed", f"{level.display}由企业学徒培训认定，不在平台考核")
+    if level.award == Award.ENTERPRISE_APPOINTMENT:
+        return (Component.ENTERPRISE,)
+    if level.award == Award.EXAM_AND_REVIEW:
+        return (Component.THEORY, Component.PRACTICAL, Component.REVIEW)
+    return (Component.THEORY, Component.PRACTICAL)
+
+
+def assessment_rule(
+    level: Level,
+    *,
+    pass_marks: Mapping[str, Any] | None = None,
+    weights: Mapping[str, Any] | None = None,
+    composite_pass_mark: Any = DEFAULT_PASS_MARK,
+) -> AssessmentRule:
+    """The rule a plan applies. `pass_marks` overrides a component's 60; `weights` (1+X
+    only) must name exactly the plan's components and add up to 100."""
+    comps = components_for(level)
+    marks = {k: dec(v) for k, v in (pass_marks or {}).items()}
+    for name, mark in marks.items():
+        if name not in comps:
+            raise RuleError("unknown_component", f"{level.display}没有考核项目 {name}")
+        if not Decimal(0) < mark <= FULL_MARKS:
+            raise RuleError("pass_mark_out_of_range", f"合格分数线应在 0–100 之间（{mark}）")
+    if level.scheme == Scheme.ONE_PLUS_X:
+        w = {k: dec(v) for k, v in (weights or ONE_PLUS_X_WEIGHTS).items()}
+        if set(w) != set(comps):
+            raise RuleError("weights_invalid", "1+X 成绩权重须且只须包括理论知识考试和技能考核")
+        if any(v < 0 for v in w.values()) or sum(w.values()) != FULL_MARKS:
+            raise RuleError("weights_invalid", "1+X 成绩权重之和须为 100%")
+        composite = dec(composite_pass_mark)
+        if not Decimal(0) < composite <= FULL_MARKS:
+            raise RuleError("pass_mark_out_of_range", f"合格分数线应在 0–100 之间（{composite}）")
+    else:
+        if weights:
+            raise RuleError("weights_not_allowed", "只有 1+X 证书按权重计算综合成绩")
+        w, composite = {}, None
+    return AssessmentRule(
+        components=tuple(
+            ComponentRule(
+                component=c,
+                pass_mark=marks.get(c, DEFAULT_PASS_MARK),
+                weight=w.get(c),
+                min_minutes=MIN_MINUTES[c],
+            )
+            for c in comps
+        ),
+        composite_pass_mark=composite,
+    )
+
+
+def check_duration(component: Component | str, minutes: int, reason: str = "") -> None:
+    """A component's session may be shorter than the usual minimum only with a reason
+    (the occupation standard that allows it), which the plan records."""
+    if minutes <= 0:
+        raise RuleError("duration_invalid", "时长须为正整数分钟")
+    minimum = MIN_MINUTES[Component(component)]
+    if minimum is not None and minutes < minimum and not reason.strip():
+        raise RuleError(
+            "duration_below_minimum",
+            f"{COMPONENT_NAMES[Component(component)]}时长一般不少于 {minimum} 分钟；"
+            f"短于此须注明依据（如职业标准的规定）",
+        )
+
+
+# -- rounding and examiner panels -------------------------------------------------------
+
+
+class RoundingMode(StrEnum):
+    HALF_UP = "half_up"  # 四舍五入 to the step
+    DOWN = "down"  # 去尾
+    UP = "up"  # 进一
+
+
+_ROUNDINGS = {
+    RoundingMode.HALF_UP: ROUND_HALF_UP,
+    RoundingMode.DOWN: ROUND_FLOOR,
+    RoundingMode.UP: ROUND_CEILING,
+}
+
+
+@dataclass(frozen=True)
+class Rounding:
+    """How a mean is announced: to the nearest `step` (default 0.5, as results are
+    announced), half up. 72.25 → 72.5, 72.24 → 72.0."""
+
+    step: Decimal = Decimal("0.5")
+    mode: RoundingMode = RoundingMode.HALF_UP
+
+    def __post_init__(self) -> None:
+        if dec(self.step) <= 0:
+            raise RuleError("rounding_invalid", "取整单位须大于 0")
+
+    def apply(self, value: Any) -> Decimal:
+        step = dec(self.step)
+        units = (dec(value) / step).quantize(Decimal(1), rounding=_ROUNDINGS[self.mode])
+        return units * step
+
+
+def round_score(value: Any, rounding: Rounding | None = None) -> Decimal:
+    return (rounding or Rounding()).apply(value)
+
+
+def check_panel_size(size: int, *, what: str = "考评组") -> None:
+    """Practical examiners and review panels are odd-numbered, three or more (DOMAIN.md §2)."""
+    if size < 3 or size % 2 == 0:
+        raise RuleError("panel_size_invalid", f"{what}须为 3 人及以上的奇数（现为 {size} 人）")
+
+
+def check_mark(
+    value: Any, *, max_points: Any, step: Any = Decimal("0.5"), what: str = ""
+) -> Decimal:
+    """One examiner's mark for a criterion or item: within 0..max, in the criterion's step."""
+    label = f"{what}：" if what else ""
+    try:
+        mark = dec(value)
+    except Exception as exc:  # InvalidOperation, or a non-numeric type
+        raise RuleError("mark_not_a_number", f"{label}分数须为数字") from exc
+    if not mark.is_finite():
+        raise RuleError("mark_not_a_number", f"{label}分数须为数字")
+    top = dec(max_points)
+    if mark < 0 or mark > top:
+        raise RuleError("mark_out_of_range", f"{label}分数须在 0–{_fmt(top)} 之间（{_fmt(mark)}）")
+    s = dec(step)
+    if s > 0 and mark % s != 0:
+        raise RuleError("mark_off_step", f"{label}分数须为 {_fmt(s)} 的整数倍（{_fmt(mark)}）")
+    return mark
+
+
+def _fmt(value: Decimal) -> str:
+    """72.50 → "72.5", 60.0 → "60"."""
+    return format(value.normalize(), "f")
+
+
+@dataclass(frozen=True)
+class PanelResult:
+    """What a panel's independent totals give: the mean (rounded) when they agree within
+    the tolerance, or the need for arbitration by the chief examiner (考评组长)."""
+
+    totals: tuple[Decimal, ...]
+    mean: Decimal  # rounded per the plan's rule
+    spread: Decimal  # highest minus lowest total
+    needs_arbitration: bool
+
+
+def panel_result(
+    totals: Sequence[Any], *, tolerance: Any, rounding: Rounding | None = None
+) -> PanelResult:
+    """Component score = the mean of the examiners' totals (DOMAIN.md §2); a spread beyond
+    the tolerance (strictly greater: a spread equal to it is agreement) goes to arbitration."""
+    if not totals:
+        raise RuleError("no_marks", "尚无考评员评分")
+    values = tuple(dec(t) for t in totals)
+    spread = max(values) - min(values)
+    mean = sum(values, Decimal(0)) / len(values)
+    return PanelResult(
+        totals=values,
+        mean=round_score(mean, rounding),
+        spread=spread,
+        needs_arbitration=spread > dec(tolerance),
+    )
+
+
+def check_arbitration(score: Any, *, max_points: Any, reason: str) -> Decimal:
+    """The chief examiner's decision: a score within range, and always a reason."""
+    if not reason.strip():
+        raise RuleError("reason_required", "仲裁须填写理由")
+    return check_mark(score, max_points=max_points, step=Decimal("0.01"), what="仲裁分数")
+
+
+class DoubleMarkStatus(StrEnum):
+    FINAL = "final"
+    NEEDS_THIRD = "needs_third"  # 三评
+    NEEDS_ARBITRATION = "needs_arbitration"  # 仲裁 by the chief examiner
+
+
+@dataclass(frozen=True)
+class DoubleMarkResult:
+    status: DoubleMarkStatus
+    score: Decimal | None  # None until final
+
+
+def double_marked_score(
+    marks: Sequence[Any], *, tolerance: Any, rounding: Rounding | None = None
+) -> DoubleMarkResult:
+    """Short answers are marked twice (双评). Within the tolerance the score is the mean of
+    the two; beyond it a third marker marks, and the score is the mean of the third mark
+    and the nearer of the first two (the national marking-centre practice); if the third
+    is beyond the tolerance from both, the chief examiner decides."""
+    values = [dec(m) for m in marks]
+    tol = dec(tolerance)
+    r = rounding or Rounding(step=Decimal("0.5"))
+    if len(values) < 2:
+        raise RuleError("no_marks", "双评须有两位评分人的评分")
+    first, second = values[0], values[1]
+    if abs(first - second) <= tol:
+        return DoubleMarkResult(DoubleMarkStatus.FINAL, r.apply((first + second) / 2))
+    if len(values) < 3:
+        return DoubleMarkResult(DoubleMarkStatus.NEEDS_THIRD, None)
+    third = values[2]
+    d1, d2 = abs(third - first), abs(third - second)
+    if min(d1, d2) > tol:
+        return DoubleMarkResult(DoubleMarkStatus.NEEDS_ARBITRATION, None)
+    nearer = first if d1 <= d2 else second
+    return DoubleMarkResult(DoubleMarkStatus.FINAL, r.apply((third + nearer) / 2))
+
+
+# -- practical task rubrics (评分要素) ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """评分要素: what earns `points`, marked in `step`; a veto (否决项) zeros the task."""
+
+    code: str
+    points: Decimal
+    step: Decimal = Decimal("0.5")
+    veto: bool = False
+
+
+@dataclass(frozen=True)
+class SheetTotal:
+    total: Decimal
+    vetoed_by: tuple[str, ...]  # codes of the veto criteria triggered
+
+
+def sheet_total(
+    criteria: Sequence[Criterion],
+    marks: Mapping[str, Any],
+    vetoes: Sequence[str] = (),
+) -> SheetTotal:
+    """One examiner's total for one task: the sum of the criterion marks, or 0 when any
+    veto criterion (e.g. a safety violation, 带电作业) is triggered. Every scored criterion
+    needs a mark; a veto criterion is ticked, not scored."""
+    by_code = {c.code: c for c in criteria}
+    for code in vetoes:
+        if code not in by_code or not by_code[code].veto:
+            raise RuleError("not_a_veto", f"评分要素 {code} 不是否决项")
+    for code in marks:
+        if code not in by_code or by_code[code].veto:
+            raise RuleError("unknown_criterion", f"没有评分要素 {code}")
+    total = Decimal(0)
+    for c in criteria:
+        if c.veto:
+            continue
+        if marks.get(c.code) in (None, ""):
+            raise RuleError("mark_missing", f"评分要素 {c.code} 尚未评分")
+        total += check_mark(marks[c.code], max_points=c.points, step=c.step, what=c.code)
+    triggered = tuple(dict.fromkeys(vetoes))
+    return SheetTotal(total=Decimal(0) if triggered else total, vetoed_by=triggered)
+
+
+@dataclass(frozen=True)
+class TaskScore:
+    score: Decimal  # the task's panel score, out of max_points
+    max_points: Decimal
+    weight: Decimal  # the task's share of the practical paper, percent
+
+
+def practical_score(tasks: Sequence[TaskScore], rounding: Rounding | None = None) -> Decimal:
+    """The practical component out of 100: each task's score scaled to its weight
+    (weights add up to 100, as the practical blueprint's sections do)."""
+    if not tasks:
+        raise RuleError("no_tasks", "技能考核没有试题")
+    if sum((t.weight for t in tasks), Decimal(0)) != FULL_MARKS:
+        raise RuleError("weights_invalid", "技能考核各试题的配分之和须为 100")
+    total = sum((t.score / t.max_points * t.weight for t in tasks), Decimal(0))
+    return round_score(total, rounding or Rounding(step=Decimal("0.1")))
+
+
+# -- results ------------------------------------------------------------------------------
+
+
+class MarkStatus(StrEnum):
+    SCORED = "scored"
+    PENDING = "pending"  # marking or arbitration not finished
+    ABSENT = "absent"  # 缺考
+    DISQUALIFIED = "disqualified"  # 违纪
+
+
+@dataclass(frozen=True)
+class ComponentMark:
+    """A candidate's standing in one component."""
+
+    component: Component
+    status: MarkStatus
+    score: Decimal | None = None
+    incident_id: int | None = None  # the proctoring incident behind a 违纪
+    incident_note: str = ""
+
+    @classmethod
+    def scored(cls, component: Component | str, score: Any) -> "ComponentMark":
+        value = dec(score)
+        if not Decimal(0) <= value <= FULL_MARKS:
+            raise RuleError("score_out_of_range", f"成绩须在 0–100 之间（{value}）")
+        return cls(Component(component), MarkStatus.SCORED, value)
+
+
+class Outcome(StrEnum):
+    PASSED = "passed"  # 合格
+    FAILED = "failed"  # 不合格
+    PENDING = "pending"  # 待定
+    ABSENT = "absent"  # 缺考
+    DISQUALIFIED = "disqualified"  # 违纪
+
+
+OUTCOME_NAMES = {
+    Outcome.PASSED: "合格",
+    Outcome.FAILED: "不合格",
+    Outcome.PENDING: "待定",
+    Outcome.ABSENT: "缺考",
+    Outcome.DISQUALIFIED: "违纪",
+}
+
+
+@dataclass(frozen=True)
+class Decision:
+    outcome: Outcome
+    composite: Decimal | None = None
+    reasons: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def name(self) -> str:
+        return OUTCOME_NAMES[self.outcome]
+
+
+def _misconduct_reason(mark: ComponentMark) -> str:
+    reason = f"{COMPONENT_NAMES[mark.component]}违纪"
+    if mark.incident_id is None:
+        return reason
+    note = f"：{mark.incident_note}" if mark.incident_note else ""
+    return f"{reason}（事件 #{mark.incident_id}{note}）"
+
+
+def decide(
+    rule: AssessmentRule, marks: Sequence[ComponentMark], rounding: Rounding | None = None
+) -> Decision:
+    """A candidate's result (DOMAIN.md §2): pass when every required component is at
+    least its pass mark; for 1+X when the weighted composite is (DOMAIN.md §1). 违纪 in
+    any component disqualifies; absent from all is 缺考, from some is a fail; anything
+    still being marked leaves the result pending. Every reason is said."""
+    by_comp = {m.component: m for m in marks}
+    for m in marks:
+        if rule.get(m.component) is None:
+            raise RuleError("unknown_component", f"该考核不含{COMPONENT_NAMES[m.component]}")
+    disqualified = [m for m in marks if m.status == MarkStatus.DISQUALIFIED]
+    if disqualified:
+        return Decision(
+            Outcome.DISQUALIFIED,
+            reasons=tuple(_misconduct_reason(m) for m in disqualified),
+        )
+    missing = [c for c in rule.components if c.component not in by_comp]
+    pending = [m for m in marks if m.status == MarkStatus.PENDING]
+    if missing or pending:
+        names = [c.name for c in missing] + [COMPONENT_NAMES[m.component] for m in pending]
+        return Decision(Outcome.PENDING, reasons=tuple(f"{n}成绩未出" for n in names))
+    absent = [m for m in marks if m.status == MarkStatus.ABSENT]
+    if len(absent) == len(rule.components):
+        return Decision(Outcome.ABSENT, reasons=("全部考核项目缺考",))
+    reasons = [f"{COMPONENT_NAMES[m.component]}缺考" for m in absent]
+    composite: Decimal | None = None
+    if rule.has_composite:
+        assert rule.composite_pass_mark is not None
+        composite = round_score(
+            sum(
+                ((by_comp[c.component].score or Decimal(0)) * (c.weight or 0) / FULL_MARKS)
+                for c in rule.components
+            ),
+            rounding or Rounding(step=Decimal("0.1")),
+        )
+        if composite < rule.composite_pass_mark:
+            reasons.append(
+                f"综合成绩 {_fmt(composite)} 低于合格线 {_fmt(rule.composite_pass_mark)}"
+            )
+    else:
+        for c in rule.components:
+            m = by_comp[c.component]
+            if m.status == MarkStatus.SCORED and m.score is not None and m.score < c.pass_mark:
+                reasons.append(f"{c.name} {_fmt(m.score)} 分，低于合格线 {_fmt(c.pass_mark)}")
+    if reasons:
+        return Decision(Outcome.FAILED, composite, tuple(reasons))
+    return Decision(
+        Outcome.PASSED,
+        composite,
+        ("各项成绩均达到合格线",)
+        if composite is None
+        else (f"综合成绩 {_fmt(composite)} 达到合格线",),
+    )
+
+
+# -- re-check (复核) window -------------------------------------------------------------------
+
+
+def recheck_deadline(published_at: datetime, days: int = DEFAULT_RECHECK_DAYS) -> datetime:
+    """The last moment (naive UTC) a re-check may be requested: the end of the `days`-th
+    day after publication, counted in China time (published 12-01 10:00 with 15 days:
+    open until 12-16 24:00 CST)."""
+    if days < 0:
+        raise RuleError("recheck_days_invalid", "复核期限不能为负数")
+    local = published_at.replace(tzinfo=UTC).astimezone(CHINA_TZ)
+    last_day: date = local.date() + timedelta(days=days)
+    end = datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=CHINA_TZ)
+    return end.astimezone(UTC).replace(tzinfo=None)
+
+
+def recheck_open(
+    published_at: datetime | None, now: datetime, days: int = DEFAULT_RECHECK_DAYS
+) -> bool:
+    """A re-check may be requested from publication until the deadline (exclusive)."""
+    if published_at is None:
+        return False
+    return published_at <= now < recheck_deadline(published_at, days)
+
+
+# -- item statistics ----------------------------------------------------------------------
+
+LOW_FACILITY = 0.1
+HIGH_FACILITY = 0.95
+GROUP_SHARE = 0.27  # Kelley's upper and lower 27 %
+
+
+class ItemFlag(StrEnum):
+    NEGATIVE_DISCRIMINATION = "negative_discrimination"
+    TOO_HARD = "too_hard"  # p < 0.1
+    TOO_EASY = "too_easy"  # p > 0.95
+
+
+ITEM_FLAG_NAMES = {
+    ItemFlag.NEGATIVE_DISCRIMINATION: "区分度为负",
+    ItemFlag.TOO_HARD: "过难（p < 0.1）",
+    ItemFlag.TOO_EASY: "过易（p > 0.95）",
+}
+
+
+@dataclass(frozen=True)
+class ItemStats:
+    position: int  # index of the item on the form
+    facility: float  # p: mean score as a share of the item's points
+    discrimination: float | None  # D = p(upper 27 %) − p(lower 27 %)
+    point_biserial: float | None  # correlation of the item score with the total
+    distractors: Mapping[str, int]  # option label (or "" for blank) → how many chose it
+    flags: tuple[ItemFlag, ...]
+
+
+@dataclass(frozen=True)
+class FormStats:
+    candidates: int
+    kr20: float | None  # KR-20 (Cronbach's α where items carry partial credit)
+    items: tuple[ItemStats, ...]
+
+
+def _mean(xs: Sequence[float]) -> float:
+    return sum(xs) / len(xs)
+
+
+def _pvariance(xs: Sequence[float]) -> float:
+    m = _mean(xs)
+    return sum((x - m) ** 2 for x in xs) / len(xs)
+
+
+def _correlation(xs: Sequence[float], ys: Sequence[float]) -> float | None:
+    mx, my = _mean(xs), _mean(ys)
+    sxx = sum((x - mx) ** 2 for x in xs)
+    syy = sum((y - my) ** 2 for y in ys)
+    if sxx == 0 or syy == 0:
+        return None
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sqrt(sxx * syy)
+
+
+def item_statistics(
+    scores: Sequence[Sequence[Any]],
+    max_points: Sequence[Any],
+    choices: Sequence[Sequence[Any]] | None = None,
+) -> FormStats:
+    """Classical item analysis of one form. `scores[c][i]` is candidate c's awarded
+    points on item i, out of `max_points[i]`; `choices[c][i]` is what they chose on a
+    choice item (a label, a list of labels, or None for blank; None for the whole item
+    when it is not a choice item).
+
+    - facility p: mean share of the item's points;
+    - discrimination D: p in the upper 27 % by total minus p in the lower 27 % (groups of
+      round(0.27 N), at least 1; ties at the cut broken by the order given);
+    - point-biserial: Pearson correlation of the item's share with the total score
+      (uncorrected; None when either does not vary);
+    - KR-20 = k/(k−1) · (1 − Σ var(item) / var(total)) with population variances (for
+      0/1 items Σ var is Σ pq; with partial credit this is Cronbach's α);
+    - flags: D or point-biserial below 0, p < 0.1, p > 0.95."""
+    n = len(scores)
+    k = len(max_points)
+    if n == 0 or k == 0:
+        return FormStats(candidates=n, kr20=None, items=())
+    tops = [float(dec(m)) for m in max_points]
+    share = [[float(dec(row[i])) / tops[i] for i in range(k)] for row in scores]
+    points = [[float(dec(row[i])) for i in range(k)] for row in scores]
+    totals = [sum(row) for row in points]
+    order = sorted(range(n), key=lambda c: -totals[c])  # stable: ties keep the order given
+    g = max(1, round(GROUP_SHARE * n))
+    upper, lower = order[:g], order[-g:]
+    items: list[ItemStats] = []
+    for i in range(k):
+        column = [share[c][i] for c in range(n)]
+        p = _mean(column)
+        d = (
+            _mean([share[c][i] for c in upper]) - _mean([share[c][i] for c in lower])
+            if n >= 2
+            else None
+        )
+        rpb = _correlation(column, totals)
+        counts: Counter[str] = Counter()
+        if choices is not None:
+            for c in range(n):
+                picked = choices[c][i]
+                if isinstance(picked, list | tuple) and picked:
+                    counts.update(str(label) for label in picked)  # each chosen option
+                elif picked in (None, "", [], ()):
+                    counts[""] += 1  # blank
+                else:
+                    counts[str(picked)] += 1
+        flags: list[ItemFlag] = []
+        if (d is not None and d < 0) or (rpb is not None and rpb < 0):
+            flags.append(ItemFlag.NEGATIVE_DISCRIMINATION)
+        if p < LOW_FACILITY:
+            flags.append(ItemFlag.TOO_HARD)
+        if p > HIGH_FACILITY:
+            flags.append(ItemFlag.TOO_EASY)
+        has_choices = choices is not None and any(choices[c][i] is not None for c in range(n))
+        items.append(
+            ItemStats(
+                position=i,
+                facility=p,
+                discrimination=d,
+                point_biserial=rpb,
+                distractors=dict(sorted(counts.items())) if has_choices else {},
+                flags=tuple(flags),
+            )
+        )
+    var_total = _pvariance(totals)
+    kr20: float | None = None
+    if k >= 2 and var_total > 0:
+        item_var = sum(_pvariance([points[c][i] for c in range(n)]) for i in range(k))
+        kr20 = k / (k - 1) * (1 - item_var / var_total)
+    return FormStats(candidates=n, kr20=kr20, items=tuple(items))
