@@ -280,6 +280,7 @@ ITEM_CASES = [
     ("TF-1", "points: 1", "points: -1", "points", "points: -1", "大于 0"),
     ("TF-1", "points: 1", "points: 1.3", "points", "points: 1.3", "0.5 的整数倍"),
     ("TF-1", "points: 1", "points: 一分", "points", "points: 一分", "大于 0 的数"),
+    ("TF-1", "points: 1", "points: 100.5", "points", "points: 100.5", "不能超过 100，实际为 100.5"),
     ("TF-1", "stem: 熔断器主要用于短路保护。", 'stem: ""', "stem", 'stem: ""', "不能为空"),
     # options
     ("SC-1", "      B: 正比\n      C: 平方关系\n", "", "options", "options:", "2 至 8 个选项"),
@@ -436,6 +437,11 @@ def test_item_problem_reports_line_item_and_field(
     assert problem.line == item_line(text, item_id, line_text)
     assert words in problem.problem
     assert problem.place == f"t.yaml:{problem.line} 题目 {item_id} 字段 {field}"
+
+
+def test_an_item_may_be_worth_up_to_100_points() -> None:
+    bank = parse_bank_file(with_item(BANK, "TF-1", "points: 1", "points: 100").encode(), FILE)
+    assert [item.points for item in bank.items if item.external_id == "TF-1"] == [100]
 
 
 def test_duplicate_item_id_points_at_the_second_one() -> None:

@@ -4,11 +4,12 @@ import re
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from app.core import clock
 from app.delivery import service as delivery
-from tests.delivery.support import check_in, login_of, paper, start
+from app.delivery.models import Answer
+from tests.delivery.support import check_in, first_of_type, login_of, paper, start
 from tests.factories import MIXED_SECTIONS, Seat, make_exam
 
 
@@ -85,6 +86,46 @@ def test_the_waiting_room_shows_the_candidate_and_the_rules(
     assert (
         client.get("/exam/gate", headers={"HX-Request": "true"}).headers["HX-Redirect"] == "/exam"
     )
+
+
+def test_starting_with_another_candidates_csrf_token_is_refused(
+    db: Session, client: TestClient
+) -> None:
+    exam = make_exam(db, candidates=2)
+    seat, other = exam.seats
+    check_in(db, exam, seat, other)
+    page_login(client, other)
+    others_token = csrf(client.get("/exam").text)
+    page_login(client, seat)
+    own = csrf(client.get("/exam").text)
+    for forged in (others_token, own[::-1], "1"):
+        r = client.post("/exam/start", data={"csrf_token": forged, "agree": "1"})
+        assert r.status_code == 403 and "CSRF 校验失败" in r.text
+    assert 'id="exam-data"' not in client.get("/exam").text  # still in the waiting room
+    r = client.post("/exam/start", data={"csrf_token": own, "agree": "1"}, follow_redirects=False)
+    assert r.status_code == 303 and 'id="exam-data"' in client.get("/exam").text
+
+
+def test_a_fill_in_answer_as_long_as_the_page_allows_is_saved(
+    db: Session, client: TestClient
+) -> None:
+    exam = make_exam(db, candidates=1, sections=MIXED_SECTIONS)
+    seat = exam.seats[0]
+    attempt = start(db, exam, seat)
+    slot, _ = first_of_type(db, attempt, "fill_in")
+    page_login(client, seat)
+    html = client.get("/exam").text
+    box = re.search(rf'<input type="text" name="q{slot.position}"[^>]*>', html)
+    assert box and 'maxlength="200"' in box.group(0)
+    headers = {"X-CSRF-Token": csrf(html)}
+    url = f"/api/v1/exam/answers/{slot.position}"
+    r = client.put(url, json={"response": {"text": "零" * 200}, "seq": 1}, headers=headers)
+    assert r.status_code == 200, r.text
+    r = client.put(url, json={"response": {"text": "零" * 201}, "seq": 2}, headers=headers)
+    assert r.status_code == 422 and "不能超过 200 个字符" in r.text
+    answer = db.exec(select(Answer).where(Answer.attempt_id == attempt.id)).one()
+    db.commit()
+    assert (answer.client_seq, answer.response) == (1, {"text": "零" * 200})
 
 
 def test_the_waiting_room_before_the_start(db: Session, client: TestClient) -> None:

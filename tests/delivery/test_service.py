@@ -11,6 +11,7 @@ from app.audit.models import AuditEntry
 from app.core import clock
 from app.core.config import get_settings
 from app.core.errors import DomainError
+from app.delivery import saves
 from app.delivery import service as delivery
 from app.delivery.models import Answer, AttemptEvent, AttemptItem, AttemptStatus, SubmitReason
 from app.scoring.models import ItemScore
@@ -224,6 +225,39 @@ def test_older_saves_never_overwrite_newer_ones(db: Session) -> None:
     assert len(events(db, attempt.id or 0, "answer")) == 1
 
 
+def test_the_write_itself_keeps_the_newer_save_when_writers_race(
+    db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two writers (app instances) may both read the stored answer before either writes.
+    The write statement's own condition must then keep the newer save, whichever of the
+    two reaches the database last."""
+    exam = make_exam(db, candidates=1)
+    seat = exam.seats[0]
+    attempt = start(db, exam, seat)
+    slot, _ = first_of_type(db, attempt, "single_choice")
+    save(db, seat, slot.position, {"choice": "B"}, 7)
+
+    read_stored = saves._items_and_answers
+
+    def read_before_the_other_writer_committed(conn: Any, wanted: Any) -> Any:
+        items, _ = read_stored(conn, wanted)
+        return items, {}
+
+    monkeypatch.setattr(saves, "_items_and_answers", read_before_the_other_writer_committed)
+
+    def stored() -> tuple[dict, int]:
+        answer = db.exec(select(Answer).where(Answer.attempt_id == attempt.id)).one()
+        db.commit()
+        return answer.response, answer.client_seq
+
+    save(db, seat, slot.position, {"choice": "A"}, 6)  # older: arrives late
+    assert stored() == ({"choice": "B"}, 7)
+    save(db, seat, slot.position, {"choice": "C"}, 7)  # the same save number again
+    assert stored() == ({"choice": "B"}, 7)
+    save(db, seat, slot.position, {"choice": "D"}, 8)  # newer: written
+    assert stored() == ({"choice": "D"}, 8)
+
+
 @pytest.mark.parametrize(
     ("item_type", "response"),
     [
@@ -317,6 +351,26 @@ def test_the_sweeper_closes_attempts_whose_browser_is_gone(db: Session) -> None:
     scores = db.exec(select(ItemScore).where(ItemScore.attempt_id == gone.id)).all()
     db.commit()
     assert len(scores) == 20
+
+
+def test_nothing_closes_an_attempt_while_answers_may_still_arrive(db: Session) -> None:
+    """Answers in flight are taken until the deadline plus the grace window, so until then
+    neither the sweeper nor the candidate's own page may close the attempt."""
+    exam = make_exam(db, candidates=2, duration_minutes=30, **SHORT)
+    swept, polled = (start(db, exam, seat) for seat in exam.seats)
+    last_moment = swept.deadline_at + timedelta(seconds=GRACE) - timedelta(milliseconds=1)
+    assert delivery.close_expired_attempts(db, last_moment) == 0
+    db.commit()
+    clock.travel(swept.deadline_at + timedelta(seconds=2) - clock.utcnow())
+    state = delivery.exam_state(db, login=login_of(exam.seats[1]))
+    db.commit()
+    assert state.phase == AttemptStatus.IN_PROGRESS and state.remaining_seconds == 0
+    assert delivery.close_expired_attempts(db, clock.utcnow()) == 0
+    db.commit()
+    assert reload(db, swept).status == reload(db, polled).status == AttemptStatus.IN_PROGRESS
+    assert delivery.close_expired_attempts(db, last_moment + timedelta(milliseconds=1)) == 2
+    db.commit()
+    assert reload(db, swept).submit_reason == reload(db, polled).submit_reason == "timeout"
 
 
 def test_the_state_closes_an_attempt_whose_time_ran_out(db: Session) -> None:

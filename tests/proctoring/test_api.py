@@ -1,6 +1,7 @@
 """The proctor console's JSON API: the same rules as the pages, who may call it, and what
 each action records."""
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -313,6 +314,24 @@ def test_an_unassigned_proctor_or_an_examiner_is_refused(client: TestClient, db:
     headers = staff_token(client, unassigned.username)
     assert client.get("/api/v1/proctor/sessions", headers=headers).json() == []
     assert attempt_of(db, attempt.id).status == AttemptStatus.IN_PROGRESS
+
+
+def test_an_examiner_is_refused_before_the_request_is_even_read(
+    client: TestClient, db: Session
+) -> None:
+    """The role comes first: an examiner learns nothing of a proctor action, not even
+    which fields it takes or whether an id exists."""
+    exam = room(db, candidates=1)
+    attempt = start(db, exam, exam.seats[0])
+    proctor = staff_token(client, exam.proctor.username)
+    examiner = staff_token(client, exam.examiner.username)
+    for method, url, _ in endpoints(exam, attempt.id or 0):
+        malformed = re.sub(r"/\d+/", "/x/", url) + "?page=x"
+        if malformed != url + "?page=x":  # the session list has neither id nor body
+            assert call(client, method, malformed, [], proctor).status_code == 422, url
+        r = call(client, method, malformed, [], examiner)
+        assert r.status_code == 403 and r.json()["error"]["code"] == "role_forbidden", url
+        assert exam.session.name not in r.text
 
 
 def test_a_centre_admin_may_proctor_any_session_of_the_centre(

@@ -124,6 +124,40 @@ def test_forms_work_without_htmx_and_need_the_csrf_token(client: TestClient, db:
     assert len(audits(db, "registration.checkin", reg_id)) == 1
 
 
+def test_a_wrong_csrf_token_is_refused_like_a_missing_one(client: TestClient, db: Session) -> None:
+    exam = room(db, candidates=1)
+    attempt = start(db, exam, exam.seats[0])
+    # A real token, but another login's: what a page on another site could have got.
+    someone_elses = page_login(client, exam.proctors[1].username)
+    own = page_login(client, exam.proctor.username)
+    assert someone_elses != own
+    pause = f"/proctor/attempts/{attempt.id}/pause"
+    for forged in (someone_elses, own[:-1], own + "x", "x"):
+        r = client.post(pause, data={"csrf_token": forged, "reason": "停电"})
+        assert r.status_code == 403 and "CSRF 校验失败" in r.text, forged
+        r = client.post(pause, data={"reason": "停电"}, headers={**HX, "X-CSRF-Token": forged})
+        assert r.status_code == 403 and "CSRF 校验失败" in r.text, forged
+    assert attempt_of(db, attempt.id).status == AttemptStatus.IN_PROGRESS
+    assert audits(db, "attempt.pause") == []
+    r = client.post(pause, data={"csrf_token": own, "reason": "停电"}, follow_redirects=False)
+    assert r.status_code == 303
+    assert attempt_of(db, attempt.id).status == AttemptStatus.PAUSED
+
+
+def test_an_examiner_is_refused_the_proctor_pages(client: TestClient, db: Session) -> None:
+    exam = room(db, candidates=1)
+    attempt = start(db, exam, exam.seats[0])
+    csrf = page_login(client, exam.examiner.username)
+    for url in ("/proctor", f"/proctor/sessions/{exam.session.id}", "/proctor/sessions/x"):
+        r = client.get(url)
+        assert r.status_code == 403 and "您的角色无权进行此操作" in r.text, url
+        assert exam.session.name not in r.text and exam.seats[0].candidate.name not in r.text
+    for url in (f"/proctor/attempts/{attempt.id}/pause", "/proctor/attempts/x/pause"):
+        r = client.post(url, data={"csrf_token": csrf, "reason": "停电"})
+        assert r.status_code == 403 and "您的角色无权进行此操作" in r.text, url
+    assert attempt_of(db, attempt.id).status == AttemptStatus.IN_PROGRESS
+
+
 def test_room_pause_and_incident_from_the_page(client: TestClient, db: Session) -> None:
     exam = room(db, candidates=2)
     attempts = [start(db, exam, s) for s in exam.seats]
