@@ -4,6 +4,7 @@ An item's content never changes in place: an edit (or a re-import with different
 adds an ItemVersion, and exam forms point at versions, so a running or finished exam keeps
 exactly the question it was built with."""
 
+import secrets
 from enum import StrEnum
 from typing import Any
 
@@ -34,6 +35,10 @@ class ItemStatus(StrEnum):
     RETIRED = "retired"  # 停用: kept for old exams, never drawn again
 
 
+def new_items_stamp() -> str:
+    return secrets.token_hex(8)
+
+
 class QuestionBank(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("centre_id", "code"),)
 
@@ -48,6 +53,11 @@ class QuestionBank(SQLModel, table=True):
     outline: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
     source_name: str = Field(default="", max_length=255)  # file name of the last import
     content_digest: str = Field(default="", max_length=64)  # sha256 of the last imported file
+    # A new random value whenever the bank's drawable items change (banks.service
+    # items_changed): the key of every instance's cache of converted pools
+    # (exams.service). Random rather than a counter, so that a change rolled back never
+    # leaves its value behind for a later change to reuse.
+    items_stamp: str = Field(default_factory=new_items_stamp, max_length=32)
     created_at: NaiveDatetime = Field(default_factory=utcnow)
     updated_at: NaiveDatetime = Field(default_factory=utcnow)
 

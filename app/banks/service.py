@@ -18,7 +18,14 @@ from app.accounts.service import Staff, centre_of, require_role
 from app.audit import service as audit
 from app.banks import format as bank_format
 from app.banks.format import ItemContent, OutlineArea
-from app.banks.models import Item, ItemStatus, ItemType, ItemVersion, QuestionBank
+from app.banks.models import (
+    Item,
+    ItemStatus,
+    ItemType,
+    ItemVersion,
+    QuestionBank,
+    new_items_stamp,
+)
 from app.core.clock import utcnow
 from app.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.reference import service as reference
@@ -144,6 +151,8 @@ def import_bank_file(
             item.status = ItemStatus.RETIRED
             db.add(item)
             retired += 1
+    if created or new_versions or retired:
+        items_changed(bank)
     db.flush()
 
     summary = _summary(
@@ -238,6 +247,12 @@ def _current_rows(db: Session, bank_id: int) -> list[tuple[Item, ItemVersion]]:
 
 
 # --- the pool for exam assembly ------------------------------------------------------
+
+
+def items_changed(bank: QuestionBank) -> None:
+    """Every change to what `drawable_items` returns must call this (in the same
+    transaction): other instances' pool caches are keyed by the stamp."""
+    bank.items_stamp = new_items_stamp()
 
 
 def drawable_items(db: Session, *, bank_id: int, level_code: str) -> list[ItemVersion]:
@@ -559,6 +574,8 @@ def edit_item(
         return detail
     previous = item.current_version
     _add_version(db, item, content)
+    items_changed(bank)
+    db.add(bank)
     audit.record(
         db,
         actor=actor,
@@ -589,6 +606,8 @@ def set_item_status(
         raise Conflict(f"题目 {item.external_id} {state}", code="item_status_unchanged")
     item.status = status
     db.add(item)
+    items_changed(detail.bank)
+    db.add(detail.bank)
     audit.record(
         db,
         actor=actor,

@@ -7,7 +7,7 @@ resulting points per area equal the weights exactly. An optional difficulty mix 
 (section, area) quota again by difficulty band. The draw is reproducible from its seed."""
 
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -219,26 +219,53 @@ def _cells(spec: BlueprintSpec) -> list[tuple[int, str, str | None, int]]:
     return cells
 
 
+class Pool:
+    """Drawable items indexed the way a draw asks for them: by (item type, points, area,
+    band), each list in version order. Built once per bank version and reused for every
+    candidate (exams.service caches it), so a draw looks up its cells instead of scanning
+    the whole bank: a 10,000-item bank draws as fast as a 500-item one."""
+
+    def __init__(self, items: Iterable[PoolItem]) -> None:
+        self.items: tuple[PoolItem, ...] = tuple(sorted(items, key=lambda it: it.version_id))
+        cells: dict[tuple[str, float, str, str | None], list[PoolItem]] = {}
+        for it in self.items:
+            for band in (band_of(it.difficulty), None):
+                cells.setdefault((it.item_type, _points_key(it.points), it.area, band), []).append(
+                    it
+                )
+        self._cells = {key: tuple(found) for key, found in cells.items()}
+
+    def __iter__(self) -> Iterator[PoolItem]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def candidates(
+        self, item_type: str, points: float, area: str, band: str | None
+    ) -> tuple[PoolItem, ...]:
+        return self._cells.get((item_type, _points_key(points), area, band), ())
+
+
+def _points_key(points: float) -> float:
+    return round(points, 6)
+
+
+def as_pool(pool: "Pool | Iterable[PoolItem]") -> Pool:
+    return pool if isinstance(pool, Pool) else Pool(pool)
+
+
 def _candidates(
-    spec: BlueprintSpec, pool: Sequence[PoolItem], section: int, area: str, band: str | None
-) -> list[PoolItem]:
+    spec: BlueprintSpec, pool: Pool, section: int, area: str, band: str | None
+) -> tuple[PoolItem, ...]:
     s = spec.sections[section]
-    return sorted(
-        (
-            it
-            for it in pool
-            if it.item_type == s.item_type
-            and abs(it.points - s.points) < 1e-9
-            and it.area == area
-            and (band is None or band_of(it.difficulty) == band)
-        ),
-        key=lambda it: it.version_id,
-    )
+    return pool.candidates(s.item_type, s.points, area, band)
 
 
-def shortfalls(spec: BlueprintSpec, pool: Sequence[PoolItem]) -> list[Shortfall]:
+def shortfalls(spec: BlueprintSpec, pool: Pool | Iterable[PoolItem]) -> list[Shortfall]:
     """What the pool lacks. Sections of the same item type and points draw from the same
     items, so their needs are added up (reported on the first such section)."""
+    pool = as_pool(pool)
     needs: dict[tuple[str, float, str, str | None], tuple[int, int]] = {}
     for section, area, band, need in _cells(spec):
         s = spec.sections[section]
@@ -254,10 +281,11 @@ def shortfalls(spec: BlueprintSpec, pool: Sequence[PoolItem]) -> list[Shortfall]
 
 
 def draw_form(
-    spec: BlueprintSpec, pool: Sequence[PoolItem], seed: int, *, shuffle: bool
+    spec: BlueprintSpec, pool: Pool | Iterable[PoolItem], seed: int, *, shuffle: bool
 ) -> list[DrawnItem]:
     """The paper for `seed`: sections in blueprint order; with `shuffle`, item order inside
     each section and option order of choice items are shuffled too (千人千卷)."""
+    pool = as_pool(pool)
     problems = blueprint_problems(spec)
     if problems:
         raise ValidationFailed("组卷方案不合理", code="blueprint_invalid", details=problems)

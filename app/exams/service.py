@@ -8,7 +8,8 @@ sessions of their centre. Services flush; the request commits."""
 import logging
 import math
 import secrets
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
@@ -120,11 +121,38 @@ def pool_item(version: ItemVersion) -> PoolItem:
     )
 
 
-def _pool(db: Session, bank_id: int, level_code: str) -> list[PoolItem]:
-    return [
+# Converted pools by (bank, items stamp, level). Every candidate's start draws from the
+# pool, and loading and converting a whole bank (thousands of item versions, JSON columns
+# and all) cost more than the rest of the start together; a pool changes only when the
+# bank's items do, and then the bank gets a new stamp (banks.service.items_changed) in the
+# same transaction, so every instance sees a new key and no entry is ever stale. Bounded:
+# an exam day uses a few banks and levels.
+_POOLS: "OrderedDict[tuple[int, str, str], assembly.Pool]" = OrderedDict()
+_POOLS_LOCK = threading.Lock()
+POOL_CACHE_SIZE = 32
+
+
+def _pool(db: Session, bank: QuestionBank, level_code: str) -> assembly.Pool:
+    assert bank.id is not None
+    key = (bank.id, bank.items_stamp, level_code)
+    with _POOLS_LOCK:
+        pool = _POOLS.get(key)
+        if pool is not None:
+            _POOLS.move_to_end(key)
+            return pool
+    pool = assembly.Pool(
         pool_item(v)
-        for v in banks_service.drawable_items(db, bank_id=bank_id, level_code=level_code)
-    ]
+        for v in banks_service.drawable_items(db, bank_id=bank.id, level_code=level_code)
+    )
+    # On PostgreSQL each statement sees the latest commit: keep the pool only if no change
+    # to the bank committed between reading its stamp and reading its items.
+    stamp = db.exec(select(QuestionBank.items_stamp).where(QuestionBank.id == bank.id)).one()
+    if stamp == bank.items_stamp:
+        with _POOLS_LOCK:
+            _POOLS[key] = pool
+            while len(_POOLS) > POOL_CACHE_SIZE:
+                _POOLS.popitem(last=False)
+    return pool
 
 
 def blueprint_spec(blueprint: Blueprint, bank: QuestionBank) -> BlueprintSpec:
@@ -148,7 +176,7 @@ class _CheckedBlueprint:
     bank: QuestionBank
     level_code: str
     spec: BlueprintSpec
-    pool: list[PoolItem]
+    pool: assembly.Pool
 
 
 def _check_blueprint(db: Session, actor: Staff, data: BlueprintCreate) -> _CheckedBlueprint:
@@ -206,7 +234,7 @@ def _check_blueprint(db: Session, actor: Staff, data: BlueprintCreate) -> _Check
     if problems:
         raise _invalid("组卷方案有误", "blueprint_invalid", problems)
     assert level_code is not None
-    pool = _pool(db, bank.id or 0, level_code)
+    pool = _pool(db, bank, level_code)
     missing = assembly.shortfalls(spec, pool)
     if missing:
         raise assembly.BlueprintShortfall(missing, names)
@@ -378,7 +406,7 @@ class BlueprintPreview:
         )
 
 
-def _preview(spec: BlueprintSpec, pool: list[PoolItem], seed: int) -> BlueprintPreview:
+def _preview(spec: BlueprintSpec, pool: assembly.Pool, seed: int) -> BlueprintPreview:
     form = assembly.draw_form(spec, pool, seed, shuffle=False)
     by_id = {p.version_id: p for p in pool}
     drawn = [(d, by_id[d.item_version_id]) for d in form]
@@ -439,7 +467,7 @@ def preview_blueprint(
     assert bank is not None
     spec = blueprint_spec(bp, bank)
     # The bank may have changed since the blueprint was saved: say what is short now.
-    return _preview(spec, _pool(db, bp.bank_id, bp.level_code), _sample_seed(seed))
+    return _preview(spec, _pool(db, bank, bp.level_code), _sample_seed(seed))
 
 
 # --- Exam plans (考试计划) -------------------------------------------------------------
@@ -622,13 +650,13 @@ def form_for_registration(db: Session, *, registration: Registration) -> list[Dr
     assert bp is not None
     bank = db.get(QuestionBank, bp.bank_id)
     assert bank is not None
-    spec = blueprint_spec(bp, bank)
-    pool = _pool(db, bp.bank_id, bp.level_code)
-    if plan.form_mode == FormMode.FIXED:
+    if plan.form_mode == FormMode.FIXED and plan.fixed_form:
         # One form for all: drawn once, at the first start, and kept on the plan so that
         # a bank edit during the exam window cannot give later candidates another paper.
-        if plan.fixed_form:
-            return [assembly.DrawnItem(**d) for d in plan.fixed_form]
+        return [assembly.DrawnItem(**d) for d in plan.fixed_form]
+    spec = blueprint_spec(bp, bank)
+    pool = _pool(db, bank, bp.level_code)
+    if plan.form_mode == FormMode.FIXED:
         form = assembly.draw_form(spec, pool, plan.form_seed, shuffle=False)
         plan.fixed_form = [asdict(d) for d in form]
         db.add(plan)

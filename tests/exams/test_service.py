@@ -292,6 +292,57 @@ def test_fixed_form_is_kept_when_the_bank_changes_during_the_exam_window(db: Ses
     assert later == first
 
 
+def test_a_change_to_the_bank_reaches_the_next_draw_although_pools_are_cached(
+    db: Session,
+) -> None:
+    """Pools are cached per bank version (exams.service): an edit, a retirement or a
+    re-import made after the first candidate started must reach the next one's paper."""
+    from app.banks import service as banks_service
+    from app.banks.models import Item, ItemStatus, ItemVersion
+    from tests.factories import bank_yaml
+
+    exam = make_exam(db, candidates=4)
+    admin = staff_actor(exam.admin)
+    bank_id = exam.bank.id or 0
+    first = exams.form_for_registration(db, registration=exam.registrations[0])
+    on_paper = [db.get_one(ItemVersion, d.item_version_id) for d in first]
+
+    # Retire three single-choice items of area A: 5 of 8 are left, exactly the 5 needed.
+    retired = [v for v in on_paper if v.item_type == "single_choice" and v.area_code == "A"][:3]
+    for version in retired:
+        banks_service.set_item_status(
+            db, actor=admin, bank_id=bank_id, item_id=version.item_id, status=ItemStatus.RETIRED
+        )
+    second = exams.form_for_registration(db, registration=exam.registrations[1])
+    assert not {v.id for v in retired} & {d.item_version_id for d in second}
+
+    # Edit a true/false item: the next paper has its new version, never the old one.
+    edited = next(v for v in on_paper if v.item_type == "true_false")
+    item = db.get_one(Item, edited.item_id)
+    source = banks_service.item_source(edited, external_id=item.external_id)
+    banks_service.edit_item(
+        db,
+        actor=admin,
+        bank_id=bank_id,
+        item_id=item.id or 0,
+        data={**source, "stem": "改过的题干"},
+    )
+    third = exams.form_for_registration(db, registration=exam.registrations[2])
+    assert edited.id not in {d.item_version_id for d in third}
+
+    # Re-import the file without area B's true/false items: none of them is drawn again,
+    # so the blueprint is now short of them.
+    text = bank_yaml(code=exam.bank.code)
+    kept = "\n  - id: ".join(
+        block for block in text.split("\n  - id: ") if not block.startswith("B-T-")
+    )
+    banks_service.import_bank_file(
+        db, centre_id=exam.centre.id or 0, filename="edited.yaml", content=kept.encode(), actor=None
+    )
+    with pytest.raises(BlueprintShortfall):
+        exams.form_for_registration(db, registration=exam.registrations[3])
+
+
 # --- sessions -------------------------------------------------------------------------------
 
 
