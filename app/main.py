@@ -81,6 +81,10 @@ def create_app() -> FastAPI:
     )
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
 
+    # The hot routes first (see app/api/delivery.py `hot_router`).
+    app.include_router(api_delivery.hot_router, prefix=API_PREFIX)
+    for hot in (web_candidate, web_proctor):
+        app.include_router(hot.hot_router, include_in_schema=False)
     for api in (
         api_auth,
         api_admin,

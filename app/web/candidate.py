@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from app.accounts import service as accounts
 from app.accounts.service import CandidateLogin
-from app.core.deps import AuthDep, CurrentCandidate, SessionDep, client_ip
+from app.core.deps import AuthDep, CurrentCandidate, SessionDep, candidate_in_handler, client_ip
 from app.core.errors import DomainError
 from app.core.templating import is_htmx, render
 from app.delivery import service
@@ -20,6 +20,9 @@ from app.delivery.service import ExamState, Phase
 from app.web.auth import set_session_cookie
 
 router = APIRouter()
+# The exam page and the waiting room's poll: main.py includes these before the other page
+# routes (route matching is in order; see app/api/delivery.py `hot_router`).
+hot_router = APIRouter()
 
 
 @router.get("/exam/login")
@@ -52,9 +55,10 @@ def login(
     return response
 
 
-@router.get("/exam")
-def exam_page(request: Request, db: SessionDep, login: CurrentCandidate) -> Response:
+@hot_router.get("/exam")
+def exam_page(request: Request, db: SessionDep) -> Response:
     """One URL for the whole exam: the waiting room, the paper, or the result."""
+    login = candidate_in_handler(request, db)  # in this thread, not a hop of its own
     state = service.exam_state(db, login=login, seen=True)
     if state.phase in (Phase.IN_PROGRESS, Phase.PAUSED):
         return render(request, "exam/exam.html", {"state": state, "boot": _boot(state)})
@@ -63,9 +67,10 @@ def exam_page(request: Request, db: SessionDep, login: CurrentCandidate) -> Resp
     return render(request, "exam/before.html", {"state": state})
 
 
-@router.get("/exam/gate")
-def gate(request: Request, db: SessionDep, login: CurrentCandidate) -> Response:
+@hot_router.get("/exam/gate")
+def gate(request: Request, db: SessionDep) -> Response:
     """The waiting room's status, polled until the candidate may start."""
+    login = candidate_in_handler(request, db)
     state = service.exam_state(db, login=login, with_questions=False)
     if state.attempt_id is not None and is_htmx(request):
         return Response(status_code=200, headers={"HX-Redirect": "/exam"})
