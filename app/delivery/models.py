@@ -4,7 +4,7 @@ from enum import StrEnum
 from typing import Any
 
 from pydantic import NaiveDatetime
-from sqlalchemy import JSON, UniqueConstraint
+from sqlalchemy import JSON, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.core.clock import utcnow
@@ -97,6 +97,11 @@ class Answer(SQLModel, table=True):
 class AttemptEvent(SQLModel, table=True):
     """Every candidate event (log-in, answer, leaving the window, reconnect, proctor
     action), kept as the exam's record (DOMAIN.md §7)."""
+
+    # The proctor console asks, every few seconds, for each attempt's recent events of a
+    # few kinds (leaving the window): this index answers that without reading the
+    # attempt's answer events, which are most of its rows.
+    __table_args__ = (Index("ix_attemptevent_attempt_id_kind_at", "attempt_id", "kind", "at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     attempt_id: int | None = Field(default=None, foreign_key="attempt.id", index=True)

@@ -9,6 +9,7 @@ and the AuditEntry, so nothing is recorded twice here.
 
 Flush-only: the request owns the transaction."""
 
+import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -356,6 +357,10 @@ class Roster:
     alerts: list[Alert]
     now: datetime
     counts: dict[str, int] = field(default_factory=dict)
+    # A digest of what the console shows, leaving out what only the clock moves (the
+    # countdowns tick in the page between polls): the console's poll is answered "not
+    # modified" while it stays the same.
+    version: str = ""
 
     @property
     def ends_at(self) -> datetime:
@@ -388,7 +393,9 @@ def roster(db: Session, *, staff: Staff, session_id: int) -> Roster:
         ).all()
     )
     rows: list[RosterRow] = []
+    clocks: list[tuple[datetime, datetime | None] | None] = []
     for reg, cand, attempt in found:
+        clocks.append(None if attempt is None else (attempt.deadline_at, attempt.paused_at))
         assert reg.id is not None
         state = _row_state(reg, attempt)
         timed: dict[str, Any] = {}
@@ -426,7 +433,37 @@ def roster(db: Session, *, staff: Staff, session_id: int) -> Roster:
     for row in rows:
         counts[row.state.value] += 1
     alerts = _alerts(db, session_id=session_id, rows=rows, now=now)
-    return Roster(session=session, plan=plan, rows=rows, alerts=alerts, now=now, counts=counts)
+    version = _roster_version(session, rows, clocks, alerts)
+    return Roster(
+        session=session,
+        plan=plan,
+        rows=rows,
+        alerts=alerts,
+        now=now,
+        counts=counts,
+        version=version,
+    )
+
+
+def _roster_version(
+    session: ExamSession,
+    rows: Sequence[RosterRow],
+    clocks: Sequence[tuple[datetime, datetime | None] | None],
+    alerts: Sequence[Alert],
+) -> str:
+    """Rows with their timer's inputs (deadline, pause) instead of the remaining seconds,
+    which change every second while nothing else does (a clock at zero shows as an
+    alert), and without the time each page last polled, which the console shows only as
+    a "not seen" alert."""
+    unshown = {"remaining_seconds": None, "last_seen_at": None}
+    shown = (
+        session.status,
+        session.starts_at,
+        session.duration_minutes,
+        [(row.__dict__ | unshown, clock) for row, clock in zip(rows, clocks, strict=True)],
+        alerts,
+    )
+    return hashlib.blake2b(repr(shown).encode(), digest_size=12).hexdigest()
 
 
 # Gravest first: a paper closed for leaving the window, a page gone silent, a recent
@@ -449,8 +486,10 @@ def _alerts(
         elif r.last_seen_at is not None and now - r.last_seen_at > timedelta(
             seconds=NOT_SEEN_SECONDS
         ):
+            # Whole minutes: a message that changed every second would make every poll a
+            # change (see Roster.version).
             quiet = int((now - r.last_seen_at).total_seconds())
-            message = f"考试页面已 {quiet // 60} 分 {quiet % 60} 秒无响应（断网或设备故障？）"
+            message = f"考试页面已 {quiet // 60} 分钟无响应（断网或设备故障？）"
             alerts.append(Alert("not_seen", "bad", *_who(r), message, r.last_seen_at))
     by_reg = {r.registration_id: r for r in rows}
     latest_leave: dict[int, datetime] = {}

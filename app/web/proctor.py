@@ -17,6 +17,9 @@ from app.proctoring import service as proctoring
 from app.proctoring.models import INCIDENT_REASON_NAMES
 
 router = APIRouter(prefix="/proctor")
+# The console's poll (every 3 s per proctor): main.py includes this router before the
+# other page routes (route matching is in order; see app/api/delivery.py `hot_router`).
+hot_router = APIRouter(prefix="/proctor")
 
 FormStr = Annotated[str, Form()]
 
@@ -50,9 +53,18 @@ def sessions_page(request: Request, db: SessionDep, staff: Proctor) -> Response:
     )
 
 
-@router.get("/sessions/{session_id}")
+@hot_router.get("/sessions/{session_id}")
 def console(request: Request, session_id: int, db: SessionDep, staff: Proctor) -> Response:
     roster = proctoring.roster(db, staff=staff, session_id=session_id)
+    # The same URL answers a page or a fragment: caches must tell them apart.
+    headers = {"Vary": "HX-Request"}
+    if is_htmx(request):
+        # The poll sends back the version of the fragment it shows (static/proctor.js):
+        # while nothing changed, nothing is rendered or sent, and htmx leaves it alone.
+        tag = f'"{roster.version}"'
+        headers |= {"ETag": tag, "Cache-Control": "no-store"}
+        if request.headers.get("if-none-match") == tag:
+            return Response(status_code=304, headers=headers | {"HX-Reswap": "none"})
     page = "proctor/_live.html" if is_htmx(request) else "proctor/console.html"
     return render(
         request,
@@ -63,8 +75,7 @@ def console(request: Request, session_id: int, db: SessionDep, staff: Proctor) -
             "incident_reasons": INCIDENT_REASON_NAMES,
             "extra_max": proctoring.EXTRA_MINUTES_MAX,
         },
-        # The same URL answers a page or a fragment: caches must tell them apart.
-        headers={"Vary": "HX-Request"},
+        headers=headers,
     )
 
 

@@ -70,6 +70,45 @@ def test_htmx_polling_gets_only_the_fragment_with_time_as_mm_ss(
     assert "HX-Request" in r.headers.get("vary", "")
 
 
+def test_the_poll_is_not_modified_until_the_roster_changes(client: TestClient, db: Session) -> None:
+    """The console sends back the fragment's ETag: 304 (and no swap) while only the clock
+    and the pages' own polls moved; the fragment again once something the proctor sees
+    changed (here a candidate's answer)."""
+    from datetime import timedelta
+
+    from app.core import clock
+    from app.delivery import service as delivery
+    from tests.delivery.support import login_of
+
+    exam = room(db, candidates=2)
+    start(db, exam, exam.seats[0])
+    page_login(client, exam.proctor.username)
+    url = f"/proctor/sessions/{exam.session.id}"
+    first = client.get(url, headers=HX)
+    tag = first.headers["etag"]
+    assert first.status_code == 200 and "<table" in first.text
+
+    clock.travel(timedelta(seconds=7))
+    delivery.exam_state(db, login=login_of(exam.seats[0]), with_questions=False, seen=True)
+    db.commit()
+    same = client.get(url, headers={**HX, "If-None-Match": tag})
+    assert same.status_code == 304 and same.content == b""
+    assert same.headers["hx-reswap"] == "none" and same.headers["etag"] == tag
+
+    delivery.save_answer(
+        db,
+        login=login_of(exam.seats[0]),
+        position=1,
+        response={"choice": "B"},
+        flagged=False,
+        client_seq=1,
+    )
+    db.commit()
+    changed = client.get(url, headers={**HX, "If-None-Match": tag})
+    assert changed.status_code == 200 and changed.headers["etag"] != tag
+    assert "1/20" in changed.text
+
+
 def test_an_action_from_the_dialog_answers_a_toast_and_refreshes_the_roster(
     client: TestClient, db: Session
 ) -> None:

@@ -58,6 +58,28 @@
     }
   });
 
+  // The roster poll sends back the ETag of the fragment it shows; the server answers
+  // 304 (and htmx swaps nothing) while the roster is unchanged. The time shown is then
+  // that of the server's answer.
+  var rosterTag = null;
+  document.addEventListener("htmx:configRequest", function (evt) {
+    if (evt.detail.elt.id === "pc-live" && evt.detail.verb === "get" && rosterTag) {
+      evt.detail.headers["If-None-Match"] = rosterTag;
+    }
+  });
+  document.addEventListener("htmx:afterRequest", function (evt) {
+    if (evt.detail.elt.id !== "pc-live") return;
+    var xhr = evt.detail.xhr;
+    var tag = xhr.getResponseHeader("ETag");
+    if (xhr.status === 200 && tag) rosterTag = tag;
+    var served = xhr.getResponseHeader("Date");
+    var label = document.querySelector("#pc-live .pc-updated");
+    if (xhr.status === 304 && served && label) {
+      label.textContent = new Date(served).toLocaleTimeString("zh-CN", {
+        timeZone: "Asia/Shanghai", hour12: false });
+    }
+  });
+
   // Close the dialog only when the action succeeded; on an error the toast explains and
   // the typed reason stays for another try.
   document.addEventListener("htmx:afterRequest", function (evt) {
