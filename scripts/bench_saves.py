@@ -38,6 +38,8 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+# The app with the trivial endpoint measured beside the saves.
+from scripts.benchlib import BENCH_APP, TRIVIAL_PATH  # noqa: E402
 
 # --- seeding (in this process, through the services) ------------------------------------
 
@@ -333,6 +335,42 @@ async def run_load(
     return {"latencies": latencies, "statuses": statuses, "errors": errors}
 
 
+async def run_trivial(
+    base: str, connections: int, duration: float, warmup: float
+) -> dict[str, Any]:
+    """The same connections, for the same time, on the trivial endpoint (the baseline)."""
+    parts = urlsplit(base)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 80
+    start = time.perf_counter()
+    measure_from, stop_at = start + warmup, start + warmup + duration
+    done = 0
+
+    async def worker() -> None:
+        nonlocal done
+        conn = RawConnection(host, port)
+        while time.perf_counter() < stop_at:
+            t0 = time.perf_counter()
+            status = await conn.request("GET", TRIVIAL_PATH, "", b"")
+            if status == 200 and t0 >= measure_from and time.perf_counter() <= stop_at:
+                done += 1
+        await conn.close()
+
+    await asyncio.gather(*(worker() for _ in range(connections)))
+    return {"requests": done}
+
+
+def trivial_process(
+    base: str, connections: int, duration: float, warmup: float, out: "mp.Queue[dict[str, Any]]"
+) -> None:
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:
+        pass
+    out.put(asyncio.run(run_trivial(base, connections, duration, warmup)))
+
+
 def client_process(
     base: str,
     candidates: list[dict[str, Any]],
@@ -366,7 +404,11 @@ def main() -> None:
     ap.add_argument("--connections", type=int, default=50)
     ap.add_argument("--duration", type=float, default=20.0, help="measured seconds")
     ap.add_argument("--warmup", type=float, default=3.0, help="seconds before measuring")
-    ap.add_argument("--app", default="app.main:app", help="the ASGI app uvicorn serves")
+    ap.add_argument(
+        "--app",
+        default=BENCH_APP,
+        help="the ASGI app uvicorn serves (the default adds the trivial baseline endpoint)",
+    )
     ap.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     ap.add_argument("--loop", default="uvloop", choices=["uvloop", "asyncio", "auto"])
     ap.add_argument("--http", default="httptools", choices=["httptools", "h11", "auto"])
@@ -423,6 +465,21 @@ def main() -> None:
         cpu1 = cpu_seconds(server.pid) if server else 0.0
         load_after = os.getloadavg()[0]
         after_answers, after_events = count_saved(database_url)
+        trivial_rate = 0.0
+        if args.app == BENCH_APP:
+            # The baseline, in the same run: the same connections on the trivial endpoint.
+            trivial_workers = [
+                mp.Process(
+                    target=trivial_process,
+                    args=(base, conns[i], args.duration, args.warmup, queue),
+                )
+                for i in range(procs)
+            ]
+            for w in trivial_workers:
+                w.start()
+            trivial_rate = sum(queue.get()["requests"] for _ in trivial_workers) / args.duration
+            for w in trivial_workers:
+                w.join()
     finally:
         if server is not None:
             os.killpg(server.pid, signal.SIGTERM)
@@ -447,6 +504,11 @@ def main() -> None:
         print(
             f"latency ms: p50 {pct(ms, 50):.1f}  p95 {pct(ms, 95):.1f}  p99 {pct(ms, 99):.1f}  "
             f"max {max(ms):.1f}  mean {statistics.fmean(ms):.1f}"
+        )
+    if trivial_rate:
+        print(
+            f"trivial endpoint, same connections and client: {trivial_rate:,.0f} requests/s; "
+            f"saves are {ok / args.duration / trivial_rate:.0%} of it"
         )
     print(
         f"refused (non-200): {refused}  {dict(sorted(statuses.items()))}   connection errors: {errors}"
