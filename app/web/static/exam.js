@@ -520,7 +520,7 @@
 
   // --- resume where the candidate was ---
   // The server marks saved choices; from here the inputs' own state shows them (CSS :has).
-  Array.prototype.forEach.call(document.querySelectorAll("#questions .option.chosen"), function (el) {
+  Array.prototype.forEach.call(document.querySelectorAll("#questions label.chosen"), function (el) {
     el.classList.remove("chosen");
   });
   Object.keys(pending).forEach(function (p) {
