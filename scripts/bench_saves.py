@@ -47,6 +47,11 @@ from scripts.benchlib import BENCH_APP, TRIVIAL_PATH  # noqa: E402
 def seed(database_url: str, candidates: int) -> list[tuple[str, str]]:
     """An exam with `candidates` registered candidates, all started. Returns their
     (ticket number, ID number) for logging in."""
+    return seed_exam(database_url, candidates)[0]
+
+
+def seed_exam(database_url: str, candidates: int) -> tuple[list[tuple[str, str]], str]:
+    """`seed`, and the username of the exam centre's admin (password: the factories')."""
     os.environ.setdefault("JIPING_ENVIRONMENT", "development")
     from app.core.db import make_engine, set_engine
     from app.core.migrate import upgrade_to_head
@@ -82,9 +87,10 @@ def seed(database_url: str, candidates: int) -> list[tuple[str, str]]:
                 login=CandidateLogin(reg.id, cand.id, reg.centre_id, reg.session_id, cand.name),
             )
             logins.append((seat.ticket_number, seat.id_number))
+        admin = exam.admin.username
         db.commit()
     engine.dispose()
-    return logins
+    return logins, admin
 
 
 def count_saved(database_url: str) -> tuple[int, int]:

@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     # How often the deadline sweeper closes attempts whose time ran out.
     sweep_interval_seconds: float = 5.0
     run_sweeper: bool = True
+    # Password hashing (argon2) runs one hash at a time on a thread this much "nicer" than
+    # the rest of the process (0-19; see core.security).
+    password_hash_niceness: int = 10
     # Answer saves are grouped into one transaction per batch (SQLite takes one writer).
     save_batch_max: int = 200
 

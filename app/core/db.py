@@ -10,7 +10,7 @@ from typing import Any
 import anyio
 from anyio.lowlevel import RunVar
 from sqlalchemy import MetaData, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, SQLModel, create_engine
 
 from app.core.config import get_settings
@@ -39,10 +39,46 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
 
 
+# --- SQLite's one write lock --------------------------------------------------------------
+# SQLite (WAL) lets any number of readers run beside one writer. The rule here:
+# - A transaction starts as a READ (deferred `BEGIN`): it takes no lock, so a request that
+#   only reads, or that reads and then hashes a password or parses an upload, never holds
+#   up a writer (the answer writer above all).
+# - At its FIRST WRITE (INSERT/UPDATE/DELETE/DDL, or a SELECT ... FOR UPDATE: a read that a
+#   write will depend on) it becomes a WRITE: the read part is ended and `BEGIN IMMEDIATE`
+#   waits its turn for the lock (busy_timeout), then the statement runs. Upgrading the
+#   deferred transaction in place instead would fail at once with SQLITE_BUSY(_SNAPSHOT)
+#   whenever another writer committed since its first read, without waiting.
+# - So what was read before the first write may be older than the write, exactly as under
+#   PostgreSQL's READ COMMITTED: a read that a write depends on is `with_for_update()`,
+#   which on PostgreSQL locks the row and here takes the write lock before it reads.
+# - A unit of work known to write from its start (the answer writer, the sweeper) says so
+#   with `begin_write` / `session_scope(write=True)`: it takes the lock at its first
+#   statement, so its reads are those of its write.
+# The write part of a transaction lasts from its first write to its commit: keep expensive
+# work (argon2, parsing uploads, rendering) before the first write.
+
+_TX = "jiping_tx"  # connection.info key: "idle", "read", "write", or "write-intent"
+# A savepoint is taken only around writes (and a COMMIT of the read part would end it).
+_WRITE_WORDS = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER", "SAVEPOINT")
+
+
+def _writes(statement: str, context: Any) -> bool:
+    if statement.lstrip()[:9].upper().startswith(_WRITE_WORDS):
+        return True
+    if context is None:
+        return False
+    if context.isinsert or context.isupdate or context.isdelete:
+        return True
+    compiled = getattr(context, "compiled", None)
+    stmt = getattr(compiled, "statement", None)
+    return getattr(stmt, "_for_update_arg", None) is not None
+
+
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-        # Let SQLAlchemy, not the driver, open transactions (see _on_begin).
+        # Let SQLAlchemy, not the driver, open transactions (see _before_statement).
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
@@ -52,11 +88,51 @@ def _configure_sqlite(engine: Engine) -> None:
         cur.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn: Any) -> None:
-        # SQLite takes one writer at a time. A deferred transaction that reads and then
-        # writes can fail at once with SQLITE_BUSY instead of waiting; taking the write
-        # lock up front makes every transaction wait its turn (busy_timeout) instead.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    def _on_begin(conn: Connection) -> None:
+        # The transaction's BEGIN is sent with its first statement, once it is known
+        # whether that statement writes.
+        conn.info[_TX] = "idle"
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _on_end(conn: Connection) -> None:
+        conn.info[_TX] = "idle"
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before_statement(
+        conn: Connection, cursor: Any, statement: str, _params: Any, context: Any, _many: bool
+    ) -> None:
+        state = conn.info.get(_TX, "idle")
+        if state == "write":
+            return
+        if state == "write-intent":
+            cursor.execute("BEGIN IMMEDIATE")
+            conn.info[_TX] = "write"
+        elif not _writes(statement, context):
+            if state == "idle":
+                cursor.execute("BEGIN")
+                conn.info[_TX] = "read"
+        else:
+            if state == "read":
+                cursor.execute("COMMIT")  # the read part ends; it wrote nothing
+            cursor.execute("BEGIN IMMEDIATE")
+            conn.info[_TX] = "write"
+
+
+def declare_write(conn: Connection) -> None:
+    """This transaction will write: on SQLite it takes the write lock at its first
+    statement. Call before the transaction's first statement."""
+    if conn.dialect.name == "sqlite" and conn.info.get(_TX, "idle") == "idle":
+        conn.info[_TX] = "write-intent"
+
+
+@contextmanager
+def begin_write(engine: Engine | None = None) -> Iterator[Connection]:
+    """A Core transaction that writes from its start (the answer writer): on SQLite it
+    waits for the write lock before its first read, so what it reads is what it writes."""
+    with (engine or get_engine()).connect() as conn, conn.begin():
+        declare_write(conn)
+        yield conn
 
 
 def get_engine() -> Engine:
@@ -73,10 +149,10 @@ def set_engine(engine: Engine | None) -> None:
 
 
 # At most this many requests work with the database at once; the others wait here, on
-# the event loop, holding no worker thread. On SQLite every transaction holds the one write
-# lock, and a request holding it still needs worker threads (its handler, the response,
-# the commit): if the requests waiting for the lock held all the worker threads (40), the
-# holder could never finish. Kept well below the thread limit and the connection pool.
+# the event loop, holding no worker thread. A request holding SQLite's write lock still
+# needs worker threads (its handler, the response, the commit): if requests waiting for
+# the lock held all the worker threads (40), the holder could never finish. Kept well
+# below the thread limit and the connection pool.
 DB_SLOTS_SQLITE = 8
 DB_SLOTS_OTHER = 30
 _slots: RunVar[anyio.Semaphore] = RunVar("jiping_db_slots")  # one per event loop
@@ -109,9 +185,12 @@ async def get_session() -> AsyncIterator[Session]:
 
 
 @contextmanager
-def session_scope() -> Iterator[Session]:
-    """The same unit of work outside a request (CLI, background sweeper)."""
+def session_scope(*, write: bool = False) -> Iterator[Session]:
+    """The same unit of work outside a request (CLI, background sweeper). `write=True`: it
+    writes from its start (see begin_write)."""
     with Session(get_engine(), expire_on_commit=False) as session:
+        if write:
+            declare_write(session.connection())
         try:
             yield session
             session.commit()

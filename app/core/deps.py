@@ -43,8 +43,8 @@ def get_auth(
     sent: Annotated[str | None, Depends(_csrf_sent)],
 ) -> AuthContext | None:
     # A plain `def`: FastAPI runs it on a worker thread. Database calls must never run on
-    # the event loop: on SQLite every transaction begins IMMEDIATE (takes the write lock),
-    # and a loop waiting for the lock stalls the very requests that would release it.
+    # the event loop: a statement may wait for SQLite's write lock (busy_timeout), and a
+    # loop waiting for it stalls the very requests that would release it.
     if hasattr(request.state, "auth"):
         return request.state.auth  # type: ignore[no-any-return,unused-ignore]
     auth: AuthContext | None = None

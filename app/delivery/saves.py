@@ -125,8 +125,8 @@ def apply_saves(
                 reg_id = found.registration_id
         registrations.append(reg_id)
 
-    # 2. Their attempts, locked against concurrent proctor actions on PostgreSQL (SQLite
-    # holds the database write lock already).
+    # 2. Their attempts, locked against concurrent proctor actions on PostgreSQL (the
+    # writer's transaction holds SQLite's write lock from its start).
     attempts = _attempts(conn, {r for r in registrations if r is not None})
 
     pending: dict[int, _AttemptRow] = {}

@@ -413,7 +413,7 @@ def save_answer(
 
 def _expire_written(db: Session, attempt_id: int) -> None:
     """Forget what the Core statements changed behind the session's back (only that: an
-    expired object reloads in a new transaction, which on SQLite takes the write lock)."""
+    expired object reloads with another query)."""
     for obj in list(db.identity_map.values()):
         if (isinstance(obj, Attempt) and obj.id == attempt_id) or (
             isinstance(obj, Answer) and obj.attempt_id == attempt_id
@@ -806,7 +806,8 @@ def _actor_kind(actor: Staff | CandidateLogin | None) -> str:
 
 
 def _lock(db: Session, attempt_id: int) -> Attempt | None:
-    """The attempt, locked for this transaction (PostgreSQL; SQLite holds the write lock)."""
+    """The attempt, locked for this transaction (the row on PostgreSQL; SQLite's write lock,
+    taken before the read: see core.db)."""
     return db.exec(
         select(Attempt)
         .where(Attempt.id == attempt_id)

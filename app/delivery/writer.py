@@ -7,9 +7,9 @@ Core statements) on its own thread, commits, and only then answers each request:
 acknowledged save is a committed one, and a refused save gets its own error. While one
 batch commits, the next one gathers, so batches grow with the load (group commit).
 
-Authentication happens inside the batch too (one indexed lookup of all token digests):
-a separate read per request would, under SQLite's BEGIN IMMEDIATE, queue for the same
-write lock as the writer."""
+Authentication happens inside the batch too (one indexed lookup of all token digests),
+in the transaction that writes: the batch takes SQLite's write lock before its first
+read (core.db.begin_write), so a token revoked or an attempt closed meanwhile is seen."""
 
 import asyncio
 import logging
@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from app.core.clock import utcnow
-from app.core.db import get_engine
+from app.core.db import begin_write
 from app.core.errors import DomainError
 from app.delivery import saves, service
 from app.delivery.errors import SaveUnavailable
@@ -99,7 +99,7 @@ class AnswerWriter:
                 future.set_result(result)
 
     def _apply(self, requests: list[saves.SaveRequest]) -> list[saves.SaveResult | DomainError]:
-        with get_engine().begin() as conn:
+        with begin_write() as conn:
             outcome = saves.apply_saves(
                 conn, requests, now=utcnow(), grace_seconds=self.grace_seconds
             )

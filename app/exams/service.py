@@ -1111,8 +1111,10 @@ class RosterImport:
 def import_roster(db: Session, *, actor: Staff, session_id: int, content: bytes) -> RosterImport:
     """Register every candidate of an Excel roster, or none: every row is checked first
     and every problem is reported with its row and column."""
+    _admin_centre(actor)
+    get_session(db, actor=actor, session_id=session_id)  # theirs? (a read: no lock yet)
+    rows = roster.read_roster(content)  # parsed before _open_session takes the write lock
     session = _open_session(db, actor, session_id)
-    rows = roster.read_roster(content)
     ids = [r.id_number for r in rows if r.id_number]
     known = {
         c.id_number: c
