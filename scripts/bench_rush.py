@@ -55,6 +55,9 @@ from scripts.benchlib import (  # noqa: E402
 )
 
 STEPS = ("login", "start", "page", "status", "save")
+# Measured alone after the steps, not part of the rush: the paper as JSON (GET /api/v1/exam),
+# the other way a page could get its questions (fetched and rendered by the script).
+EXTRA_STEPS = ("paper_json",)
 SEATS_PER_SESSION = 500
 
 
@@ -172,6 +175,7 @@ class Person:
     id_number: str
     token: str = ""
     page: bytes = b""
+    paper_json: int = 0  # bytes
     times: dict[str, float] = field(default_factory=dict)  # step -> seconds
     seated_at: float | None = None
     error: str = ""
@@ -201,6 +205,9 @@ async def do_step(conn: RawConnection, who: Person, step: str) -> None:
         who.page = _expect(await conn.request("GET", "/exam", token=who.token), 200, step).body
     elif step == "status":
         _expect(await conn.request("GET", "/api/v1/exam/status", token=who.token), 200, step)
+    elif step == "paper_json":
+        reply = await conn.request("GET", "/api/v1/exam", token=who.token)
+        who.paper_json = len(_expect(reply, 200, step).body)
     elif step == "save":
         position, body = first_save_body(who.page)
         reply = await conn.request(
@@ -261,7 +268,7 @@ def profile(
 ) -> dict[str, float]:
     """Each step alone, for every person in turn: server CPU per step (ms)."""
     per_step: dict[str, float] = {}
-    for step in STEPS:
+    for step in STEPS + EXTRA_STEPS:
         jobs = [_job(who, step) for who in people]
         cpu, _ = measure_cpu(
             pid, lambda jobs=jobs: asyncio.run(pooled(jobs, host, port, concurrency))
@@ -355,6 +362,11 @@ def main() -> None:
     for step in STEPS:
         print(f"  {step:<8}{steps[step]:>10.2f}{steps[step] / baseline:>11.1f}")
     print(f"  exam page: {page_bytes / 1024:.1f} KiB of HTML (before compression)")
+    json_bytes = sum(p.paper_json for p in profiled) / len(profiled)
+    print(
+        f"  the paper as JSON instead (GET /api/v1/exam): {steps['paper_json']:.2f} ms, "
+        f"{steps['paper_json'] / baseline:.1f}x trivial, {json_bytes / 1024:.1f} KiB"
+    )
 
     done = [w for w in rushing if w.seated_at is not None]
     failed = [w for w in rushing if w.error]
@@ -371,7 +383,7 @@ def main() -> None:
     print(
         f"  server CPU: {rush_cpu:.1f}s, {rush_cpu / len(rushing) * 1000:.1f} ms per candidate "
         f"({rush_cpu / len(rushing) * 1000 / baseline:.0f}x trivial; the steps alone add up to "
-        f"{sum(steps.values()):.1f} ms)"
+        f"{sum(steps[s] for s in STEPS):.1f} ms)"
     )
     errors: dict[str, int] = {}
     for w in failed:
