@@ -24,6 +24,7 @@ from app.api import exams as api_exams
 from app.api import proctoring as api_proctoring
 from app.api import reference as api_reference
 from app.api import results as api_results
+from app.api import tasks as api_tasks
 from app.core.config import get_settings
 from app.core.db import get_engine
 from app.core.errors import AuthRequired, DomainError
@@ -37,6 +38,7 @@ from app.web import exams as web_exams
 from app.web import home as web_home
 from app.web import proctor as web_proctor
 from app.web import results as web_results
+from app.web import tasks as web_tasks
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +92,7 @@ def create_app() -> FastAPI:
         api_admin,
         api_reference,
         api_banks,
+        api_tasks,
         api_exams,
         api_delivery,
         api_proctoring,
@@ -101,6 +104,7 @@ def create_app() -> FastAPI:
         web_home,
         web_admin,
         web_banks,
+        web_tasks,
         web_exams,
         web_candidate,
         web_proctor,

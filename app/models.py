@@ -2,7 +2,7 @@
 
 from app.accounts.models import AuthSession, LoginFailure, StaffUser
 from app.audit.models import AuditEntry
-from app.banks.models import Item, ItemVersion, QuestionBank
+from app.banks.models import Item, ItemVersion, PracticalTask, PracticalTaskVersion, QuestionBank
 from app.delivery.models import Answer, Attempt, AttemptEvent, AttemptItem
 from app.exams.models import (
     Blueprint,
@@ -34,6 +34,8 @@ __all__ = [
     "ItemVersion",
     "LoginFailure",
     "Occupation",
+    "PracticalTask",
+    "PracticalTaskVersion",
     "QuestionBank",
     "Registration",
     "SessionProctor",

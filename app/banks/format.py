@@ -13,7 +13,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ruamel.yaml import YAML
 from ruamel.yaml.constructor import DuplicateKeyError
@@ -28,6 +28,9 @@ from ruamel.yaml.events import (
 from app.banks.models import ITEM_TYPE_NAMES, ItemType
 from app.core.errors import ValidationFailed
 from app.reference.levels import LEVELS, get_level, is_level
+
+if TYPE_CHECKING:
+    from app.banks.practical import TaskContent
 
 FORMAT = "jiping-bank/1"
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -47,7 +50,7 @@ _BANK_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _ITEM_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _OCCUPATION_CODE = re.compile(r"\d-\d{2}-\d{2}-\d{2}")
 
-TOP_FIELDS = ("format", "bank", "outline", "items")
+TOP_FIELDS = ("format", "bank", "outline", "items", "tasks")  # tasks: app/banks/practical.py
 BANK_FIELDS = ("code", "name", "occupation", "direction", "levels")
 AREA_FIELDS = ("area", "name", "weight", "points")
 POINT_FIELDS = ("code", "name", "importance")
@@ -165,6 +168,7 @@ class BankFile:
     items: list[ItemContent]
     digest: str  # sha256 of the file's bytes
     header_lines: dict[str, int | None]  # line of each bank.* field, for later problems
+    tasks: list["TaskContent"] = field(default_factory=list)  # 操作技能考核试题
 
     def problem(self, field_name: str, message: str) -> Problem:
         """A problem with a bank header field found after parsing (e.g. by the service)."""
@@ -955,6 +959,11 @@ def check_bank_file(content: bytes, filename: str) -> tuple[BankFile | None, lis
     )
     problems.extend(outline_problems)
     items = _check_items(doc, file, outline, header.level_codes if header else None, problems)
+    # Practical tasks build on this module's helpers, so their module is imported here.
+    from app.banks.practical import check_tasks
+
+    tasks, task_problems = check_tasks(doc, file, header.level_codes if header else None)
+    problems.extend(task_problems)
 
     if problems:
         if len(problems) > MAX_PROBLEMS:
@@ -979,6 +988,7 @@ def check_bank_file(content: bytes, filename: str) -> tuple[BankFile | None, lis
             items=items,
             digest=hashlib.sha256(content).hexdigest(),
             header_lines=header_lines,
+            tasks=tasks,
         ),
         [],
     )

@@ -97,3 +97,35 @@ class ItemVersion(SQLModel, table=True):
     explanation: str = ""
     content_digest: str = Field(max_length=64)  # sha256 of the normalised content
     created_at: NaiveDatetime = Field(default_factory=utcnow)
+
+
+class PracticalTask(SQLModel, table=True):
+    """操作技能考核试题: a practical task's identity in a bank; its content lives in
+    versions, like an item's (a marked exam keeps the rubric it was marked with)."""
+
+    __table_args__ = (UniqueConstraint("bank_id", "external_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    bank_id: int = Field(foreign_key="questionbank.id", index=True)
+    external_id: str = Field(max_length=64)  # the task ID in the bank file
+    status: str = Field(default=ItemStatus.ACTIVE, max_length=16)
+    current_version: int = 1
+
+
+class PracticalTaskVersion(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("task_id", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="practicaltask.id", index=True)
+    version: int = 1
+    title: str = Field(max_length=200)
+    level_codes: list[str] = Field(default_factory=list, sa_type=JSON)
+    minutes: int
+    points: float  # the rubric's scored criteria add up to this
+    instructions: str  # 试题内容与要求
+    materials: list[str] = Field(default_factory=list, sa_type=JSON)  # 材料、工具与设备
+    # 评分表: [{"code": "A1", "name": ..., "points": 10, "step": 0.5, "earns": ...,
+    #   "deductions": [{"text": ..., "points": 1}], "veto": false}, ...] in the file's order
+    rubric: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    content_digest: str = Field(max_length=64)
+    created_at: NaiveDatetime = Field(default_factory=utcnow)

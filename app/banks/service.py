@@ -17,6 +17,7 @@ from app.accounts.models import Role
 from app.accounts.service import Staff, centre_of, require_role
 from app.audit import service as audit
 from app.banks import format as bank_format
+from app.banks import tasks as bank_tasks
 from app.banks.format import ItemContent, OutlineArea
 from app.banks.models import (
     Item,
@@ -57,6 +58,7 @@ class ImportResult:
     retired: int  # items no longer in the file, now retired
     bank_created: bool
     summary: str  # in Chinese, for the page and the CLI
+    tasks: bank_tasks.TaskImportCounts = field(default_factory=bank_tasks.TaskImportCounts)
 
 
 def import_bank_file(
@@ -154,10 +156,17 @@ def import_bank_file(
     if created or new_versions or retired:
         items_changed(bank)
     db.flush()
+    task_counts = bank_tasks.import_tasks(db, bank_id=bank.id, tasks=parsed.tasks)
 
     summary = _summary(
         header.code, len(created), len(new_versions), unchanged, retired, bank_created, bank_changed
     )
+    if task_counts.changed and not (created or new_versions or retired or bank_changed):
+        summary = (
+            f"题库 {header.code} 已更新：题目未变化（{unchanged} 题）；{task_counts.summary()}"
+        )
+    elif task_counts.summary():
+        summary = f"{summary}；{task_counts.summary()}"
     audit.record(
         db,
         actor=actor,
@@ -172,6 +181,12 @@ def import_bank_file(
             "new_versions": len(new_versions),
             "unchanged": unchanged,
             "retired": retired,
+            "tasks": {
+                "created": task_counts.created,
+                "new_versions": task_counts.new_versions,
+                "unchanged": task_counts.unchanged,
+                "retired": task_counts.retired,
+            },
         },
     )
     db.flush()
@@ -184,6 +199,7 @@ def import_bank_file(
         retired=retired,
         bank_created=bank_created,
         summary=summary,
+        tasks=task_counts,
     )
 
 
