@@ -314,4 +314,3 @@ def _check_deductions(
             return None
         out.append({"text": text, "points": dpoints})
     return out
-
