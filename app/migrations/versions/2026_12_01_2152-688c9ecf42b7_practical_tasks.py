@@ -1,7 +1,7 @@
 """Practical tasks (操作技能考核试题) with versioned rubrics, imported with their bank
 
 Revision ID: 688c9ecf42b7
-Revises: be93760b2e94
+Revises: 80f4a6203782
 Create Date: 2026-12-01 21:52:44.870509
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision: str = '688c9ecf42b7'
-down_revision: str | None = 'be93760b2e94'
+down_revision: str | None = '80f4a6203782'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
