@@ -79,8 +79,9 @@ def test_grace_window_after_the_deadline() -> None:
     assert not timer.is_past_deadline(attempt, deadline, 5)
     assert not timer.is_past_deadline(attempt, deadline + timedelta(seconds=4.9), 5)
     assert timer.is_past_deadline(attempt, deadline + timedelta(seconds=5), 5)
-    # Without grace the deadline itself is the end.
+    # Without grace (the default) the deadline itself is the end.
     assert timer.is_past_deadline(attempt, deadline, 0)
+    assert timer.is_past_deadline(attempt, deadline)
     assert not timer.is_past_deadline(attempt, deadline - timedelta(microseconds=1), 0)
 
 
@@ -88,6 +89,7 @@ def test_reopen_gives_back_the_time_left_at_closing_plus_extra() -> None:
     # Force-submitted by mistake at 10:00 with 30 minutes left; reopened at 10:12.
     deadline = timer.deadline_after_reopen(at(90), at(60), at(72), extra_minutes=0)
     assert deadline == at(102)
+    assert timer.deadline_after_reopen(at(90), at(60), at(72)) == at(102)  # no extra by default
     assert timer.remaining_seconds(Clock(deadline), at(72)) == 30 * 60
     with_extra = timer.deadline_after_reopen(at(90), at(60), at(72), extra_minutes=5)
     assert timer.remaining_seconds(Clock(with_extra), at(72)) == 35 * 60

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from app.core.errors import ValidationFailed
 from app.exams.assembly import (
     BlueprintShortfall,
     BlueprintSpec,
@@ -129,9 +130,9 @@ def test_weights_not_achievable_with_these_counts_are_named_per_area() -> None:
 
 
 @pytest.mark.parametrize(
-    ("sections", "weights", "mix", "field", "says"),
+    ("sections", "weights", "mix", "field", "problem"),
     [
-        ([], WEIGHTS, {}, "sections", "至少需要一个题型部分"),
+        ([], WEIGHTS, {}, "sections", "组卷方案至少需要一个题型部分"),
         (
             [{"item_type": "essay", "count": 100, "points": 1}],
             WEIGHTS,
@@ -151,9 +152,37 @@ def test_weights_not_achievable_with_these_counts_are_named_per_area() -> None:
             WEIGHTS,
             {},
             "sections[0].points",
-            "0.5 的倍数",
+            "每题分值必须大于 0，且为 0.5 的倍数",
         ),
-        (DEMO_SECTIONS, {"A": 30, "B": 50}, {}, "area_weights", "合计应为 100%，实际为 80%"),
+        (
+            [{"item_type": "true_false", "count": 100, "points": 0}],
+            WEIGHTS,
+            {},
+            "sections[0].points",
+            "每题分值必须大于 0，且为 0.5 的倍数",
+        ),
+        (
+            [{"item_type": "true_false", "count": 201, "points": 0.5}],
+            WEIGHTS,
+            {},
+            "sections",
+            "试卷总分应为 100 分，按各题型题量和分值合计为 100.5 分",
+        ),
+        (
+            DEMO_SECTIONS,
+            {"A": 30, "B": 50},
+            {},
+            "area_weights",
+            "鉴定范围比重合计应为 100%，实际为 80%",
+        ),
+        (
+            DEMO_SECTIONS,
+            {"A": 30, "B": 50, "C": 20.5},
+            {},
+            "area_weights",
+            "鉴定范围比重合计应为 100%，实际为 100.5%",
+        ),
+        (DEMO_SECTIONS, {}, {}, "area_weights", "缺少鉴定范围比重"),
         (
             DEMO_SECTIONS,
             WEIGHTS,
@@ -161,7 +190,20 @@ def test_weights_not_achievable_with_these_counts_are_named_per_area() -> None:
             "difficulty_mix",
             "难度比例合计应为 100%",
         ),
-        (DEMO_SECTIONS, WEIGHTS, {"trivial": 100}, "difficulty_mix", "未知难度档 trivial"),
+        (
+            DEMO_SECTIONS,
+            WEIGHTS,
+            {"easy": 50, "hard": 50.5},
+            "difficulty_mix",
+            "难度比例合计应为 100%",
+        ),
+        (
+            DEMO_SECTIONS,
+            WEIGHTS,
+            {"trivial": 50, "brutal": 50},
+            "difficulty_mix",
+            "未知难度档 brutal, trivial",
+        ),
     ],
 )
 def test_structural_problems_name_the_field(
@@ -169,10 +211,29 @@ def test_structural_problems_name_the_field(
     weights: dict[str, float],
     mix: dict[str, float],
     field: str,
-    says: str,
+    problem: str,
 ) -> None:
     problems = blueprint_problems(BlueprintSpec.from_json(sections, weights, mix))
-    assert any(p["field"] == field and says in p["problem"] for p in problems), problems
+    assert {"field": field, "problem": problem} in problems, problems
+
+
+def test_an_invalid_blueprint_is_refused_before_any_draw() -> None:
+    broken = spec(weights={"A": 30, "B": 50})
+    with pytest.raises(ValidationFailed) as caught:
+        draw_form(broken, pool(), seed=1, shuffle=True)
+    assert caught.value.message == "组卷方案不合理"
+    assert caught.value.code == "blueprint_invalid" and caught.value.status_code == 422
+    assert caught.value.details == blueprint_problems(broken) != []
+
+
+def test_an_area_of_weight_zero_and_an_area_of_one_item() -> None:
+    one = BlueprintSpec.from_json(
+        [{"item_type": "true_false", "count": 100, "points": 1}], {"A": 0, "B": 1, "C": 99}
+    )
+    assert blueprint_problems(one) == []
+    items = [PoolItem(n, "true_false", 1, "ABC"[n % 3], 3) for n in range(1, 400)]
+    form = draw_form(one, items, seed=5, shuffle=True)
+    assert area_points(form, items) == {"B": 1, "C": 99}
 
 
 def test_sound_blueprint_has_no_problems() -> None:
@@ -186,8 +247,23 @@ def test_shortfall_names_area_type_points_needed_and_available() -> None:
     assert [d["problem"] for d in caught.value.details] == [
         "B 区（专业知识）需要 20 道 1.5 分的单项选择题，题库只有 17 道"
     ]
-    assert caught.value.details[0]["field"] == "sections[0]"
+    assert caught.value.message == "题库无法满足组卷方案"
+    assert caught.value.details == [
+        {
+            "field": "sections[0]",
+            "area": "B",
+            "needed": 20,
+            "available": 17,
+            "problem": "B 区（专业知识）需要 20 道 1.5 分的单项选择题，题库只有 17 道",
+        }
+    ]
+    assert caught.value.shortfalls == shortfalls(spec(), items)
     assert caught.value.status_code == 422
+    # Without the outline's area names the area is named by its code alone.
+    unnamed = BlueprintSpec.from_json(DEMO_SECTIONS, WEIGHTS)
+    with pytest.raises(BlueprintShortfall) as caught:
+        draw_form(unnamed, items, seed=1, shuffle=False)
+    assert caught.value.details[0]["problem"] == "B 区需要 20 道 1.5 分的单项选择题，题库只有 17 道"
 
 
 def test_shortfalls_list_every_cell_that_is_short() -> None:
@@ -230,6 +306,50 @@ def test_unshuffled_form_keeps_bank_order_of_options() -> None:
 def test_candidate_seeds_are_stable_and_distinct() -> None:
     assert candidate_seed(12345, 7) == candidate_seed(12345, 7)
     assert len({candidate_seed(12345, r) for r in range(1, 2000)}) == 1999
+
+
+@pytest.mark.parametrize(
+    ("form_seed", "registration_id"),
+    # Inputs whose seed would leave the range under a slightly different modulus.
+    [(294090561, 1), (3000, 1), (2**31 - 2, 10**6), (0, 1)],
+)
+def test_candidate_seeds_fit_a_database_integer(form_seed: int, registration_id: int) -> None:
+    seed = candidate_seed(form_seed, registration_id)
+    assert isinstance(seed, int) and 0 <= seed < 2**31 - 1  # PostgreSQL integer: < 2**31
+
+
+@pytest.mark.parametrize(
+    ("total", "weights", "expected"),
+    [
+        # 1.2 / 1.8 / 7.0: the one left over goes to the largest remainder, B, not to A.
+        (10, {"A": 12, "B": 18, "C": 70}, {"A": 1, "B": 2, "C": 7}),
+        (1, {"A": 30, "B": 70}, {"A": 0, "B": 1}),
+        (3, {"A": 0.5, "B": 0.5}, {"A": 2, "B": 1}),
+        (0, {"A": 30, "B": 70}, {"A": 0, "B": 0}),
+        (5, {"A": 0, "B": 0}, {"A": 0, "B": 0}),
+    ],
+)
+def test_largest_remainder_edges(
+    total: int, weights: dict[str, float], expected: dict[str, int]
+) -> None:
+    assert largest_remainder(total, weights) == expected
+
+
+def test_difficulty_outside_1_to_5_has_no_band() -> None:
+    assert [band_of(d) for d in range(1, 6)] == ["easy", "easy", "medium", "hard", "hard"]
+    for wrong in (0, 6):
+        with pytest.raises(ValueError) as caught:
+            band_of(wrong)
+        assert str(caught.value) == f"difficulty {wrong} outside 1..5"
+
+
+def test_a_pool_with_exactly_enough_items_is_not_short() -> None:
+    # The demo paper needs 40 SC over A/B/C as 12/20/8 and 10 of each other type as 3/5/2.
+    forty, ten = {"A": 12, "B": 20, "C": 8}, {"A": 3, "B": 5, "C": 2}
+    exact = {(t, a): (forty if t == "single_choice" else ten)[a] for t in POINTS for a in WEIGHTS}
+    items = pool(short=exact)
+    assert shortfalls(spec(), items) == []
+    assert len(draw_form(spec(), items, seed=2, shuffle=True)) == 70
 
 
 def test_difficulty_mix_is_respected_in_every_section_and_area() -> None:

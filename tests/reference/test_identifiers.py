@@ -3,9 +3,11 @@ from datetime import date
 import pytest
 
 from app.reference.identifiers import (
+    credit_code_check_char,
     credit_code_problem,
     mask_resident_id,
     resident_id_birth_date,
+    resident_id_check_char,
     resident_id_gender,
     resident_id_problem,
 )
@@ -19,18 +21,32 @@ def test_domain_example_resident_id_is_valid() -> None:
 
 
 @pytest.mark.parametrize(
-    ("value", "says"),
+    ("value", "problem"),
     [
-        ("110105194912310021", "第 18 位应为 X，实际为 1"),
-        ("11010519491231002", "应为 18 位，实际为 17 位"),
-        ("1101051949123100AX", "前 17 位必须是数字"),
-        ("110105194913310020", "出生日期 19491331 不是有效日期"),
-        ("11010521990101002X", "不在合理范围内"),
+        ("110105194912310021", "身份证号校验码错误：第 18 位应为 X，实际为 1"),
+        ("11010519491231002", "身份证号应为 18 位，实际为 17 位"),
+        ("1101051949123100AX", "身份证号前 17 位必须是数字"),
+        ("11010519491231002Y", "身份证号第 18 位（校验码）必须是数字或 X"),
+        ("110105194913310020", "身份证号第 7–14 位出生日期 19491331 不是有效日期"),
+        ("11010521990101002X", "身份证号第 7–14 位出生日期 21990101 不在合理范围内"),
     ],
 )
-def test_resident_id_problems_name_the_failed_check(value: str, says: str) -> None:
-    problem = resident_id_problem(value)
-    assert problem is not None and says in problem
+def test_resident_id_problems_name_the_failed_check(value: str, problem: str) -> None:
+    assert resident_id_problem(value) == problem
+
+
+def test_the_sequence_digit_gives_the_gender() -> None:
+    assert resident_id_gender("11010519491231002X") == "女"  # sequence 002: even
+    assert resident_id_gender("341621198811291236") == "男"  # sequence 123: odd (checked below)
+
+
+def test_check_characters_are_computed_over_exactly_17_digits() -> None:
+    for body in ("1101051949123100", "110105194912310021"):
+        with pytest.raises(ValueError):
+            resident_id_check_char(body)
+    for body in ("9133010079965505", "91330100799655058B"):
+        with pytest.raises(ValueError):
+            credit_code_check_char(body)
 
 
 def test_domain_example_credit_code_is_valid() -> None:
@@ -38,22 +54,25 @@ def test_domain_example_credit_code_is_valid() -> None:
 
 
 @pytest.mark.parametrize(
-    ("value", "says"),
+    ("value", "problem"),
     [
-        ("91330100799655058C", "第 18 位应为 B，实际为 C"),
-        ("9133010079965505", "应为 18 位"),
-        ("91330100799655O58B", "第 15 位“O”不是允许的字符"),
+        ("91330100799655058C", "统一社会信用代码校验码错误：第 18 位应为 B，实际为 C"),
+        ("9133010079965505", "统一社会信用代码应为 18 位，实际为 16 位"),
+        ("91330100799655O58B", "统一社会信用代码第 15 位“O”不是允许的字符（不含 I、O、Z、S、V）"),
     ],
 )
-def test_credit_code_problems_name_the_failed_check(value: str, says: str) -> None:
-    problem = credit_code_problem(value)
-    assert problem is not None and says in problem
+def test_credit_code_problems_name_the_failed_check(value: str, problem: str) -> None:
+    assert credit_code_problem(value) == problem
 
 
 def test_public_masking_never_shows_full_id() -> None:
     masked = mask_resident_id("11010519491231002X")
     assert masked == "110***********002X"
     assert "19491231" not in masked
+    # Too short to keep the first 3 and last 4 and still hide something: all hidden.
+    assert mask_resident_id("12345678") == "123*5678"
+    assert mask_resident_id("1234567") == "*******"
+    assert mask_resident_id("123") == "***"
 
 
 # --- check characters computed by hand, never by the code under test ----------------------

@@ -6,11 +6,15 @@ from typing import Any
 import pytest
 
 from app.scoring.rules import (
+    CENT,
     ItemOutcome,
     Outcome,
+    add_points,
+    as_bool,
     normalise_text,
     parse_number,
     passed,
+    rounded,
     score_response,
     theory_total,
 )
@@ -256,21 +260,77 @@ def test_parse_number() -> None:
 
 
 @pytest.mark.parametrize(
-    ("item_type", "key"),
+    ("item_type", "key", "message"),
     [
-        ("single_choice", {}),
-        ("multiple_choice", {"answer": "A"}),
-        ("true_false", {"answer": "maybe"}),
-        ("fill_in", {}),
-        ("fill_in", {"numeric": 5}),
-        ("essay", {"answer": "A"}),
+        ("single_choice", {}, "single_choice key needs {'answer': label}"),
+        ("single_choice", {"answer": ""}, "single_choice key needs {'answer': label}"),
+        ("single_choice", {"answer": 2}, "single_choice key needs {'answer': label}"),
+        ("multiple_choice", {"answer": "A"}, "multiple_choice key needs {'answer': [label, ...]}"),
+        ("multiple_choice", {"answer": []}, "multiple_choice key needs {'answer': [label, ...]}"),
+        (
+            "multiple_choice",
+            {"answer": ["A", 1]},
+            "multiple_choice key needs {'answer': [label, ...]}",
+        ),
+        ("true_false", {"answer": "maybe"}, "true_false key needs {'answer': true|false}"),
+        ("fill_in", {}, "fill_in key needs {'accepted': [...]} or {'numeric': {...}}"),
+        (
+            "fill_in",
+            {"accepted": []},
+            "fill_in key needs {'accepted': [...]} or {'numeric': {...}}",
+        ),
+        (
+            "fill_in",
+            {"accepted": "x"},
+            "fill_in key needs {'accepted': [...]} or {'numeric': {...}}",
+        ),
+        (
+            "fill_in",
+            {"numeric": 5},
+            "numeric fill_in key needs {'numeric': {'value': v, 'tolerance': t}}",
+        ),
+        ("essay", {"answer": "A"}, "unknown item type 'essay'"),
     ],
 )
-def test_broken_key_raises(item_type: str, key: dict[str, Any]) -> None:
-    with pytest.raises(ValueError):
+def test_broken_key_raises(item_type: str, key: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError) as raised:
         score_response(
-            item_type=item_type, key=key, points=1, response={"text": "x", "choice": "A"}
+            item_type=item_type,
+            key=key,
+            points=1,
+            response={"text": "x", "choice": "A", "choices": ["A"], "value": True},
         )
+    assert str(raised.value) == message
+
+
+def test_a_key_may_spell_true_false_as_text() -> None:
+    assert tf({"value": False}, answer="false").outcome == Outcome.CORRECT
+    assert tf({"value": True}, answer=" True ").outcome == Outcome.CORRECT
+    assert as_bool("false") is False and as_bool("FALSE") is False and as_bool("no") is None
+
+
+def test_partial_credit_rounds_half_up_to_a_cent() -> None:
+    # 1 of 4 options of a 0.5-point item: 0.125 → 0.13 (half-even would give 0.12).
+    outcome = score_response(
+        item_type="multiple_choice",
+        key={"answer": ["A", "B", "C", "D"]},
+        points=0.5,
+        response={"choices": ["A"]},
+    )
+    assert (outcome.outcome, outcome.awarded) == (Outcome.PARTIAL, 0.13)
+
+
+def test_a_fill_in_answer_as_long_as_the_input_allows_is_scored() -> None:
+    longest = "零" * 200
+    assert fill(longest, {"accepted": [longest]}).outcome == Outcome.CORRECT
+    assert fill(longest + "零", {"accepted": [longest + "零"]}).outcome == Outcome.WRONG
+
+
+def test_letters_after_a_number_are_no_unit_unless_the_key_names_them() -> None:
+    for text in ("5A", "5 mA", "5XXXX"):
+        assert parse_number(text) is None
+        assert numeric(text, unit="").outcome == Outcome.WRONG
+    assert numeric("5A", unit="A").outcome == Outcome.CORRECT
 
 
 # -- totals ---------------------------------------------------------------------------------
@@ -297,6 +357,23 @@ def test_theory_total_scales_a_paper_not_worth_100_and_rounds_to_a_tenth() -> No
 
 def test_theory_total_of_nothing_is_zero() -> None:
     assert theory_total([]) == 0.0
+
+
+def test_theory_total_scales_a_paper_worth_one_point_or_less() -> None:
+    assert theory_total(outcomes((0.5, 0.5))) == 100.0
+    assert theory_total(outcomes((0.5, 1))) == 50.0
+
+
+def test_rounding_is_half_up_without_float_error() -> None:
+    assert rounded(0.25) == 0.3 and rounded(0.35) == 0.4  # half-even: 0.2 and 0.4
+    assert rounded(2.675, CENT) == 2.68  # the float 2.675 is 2.67499999…
+    assert rounded(Decimal("66.65")) == 66.7
+
+
+def test_add_points_keeps_cents() -> None:
+    assert add_points([0.67, 0.67, 0.67]) == 2.01  # floats: 2.0100000000000002
+    assert add_points([0.125]) == 0.13
+    assert add_points([]) == 0.0
 
 
 def test_passed() -> None:
