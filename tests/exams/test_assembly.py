@@ -11,6 +11,7 @@ from app.exams.assembly import (
     BlueprintShortfall,
     BlueprintSpec,
     DrawnItem,
+    Pool,
     PoolItem,
     band_of,
     blueprint_problems,
@@ -280,6 +281,27 @@ def test_items_of_other_points_do_not_count_toward_a_section() -> None:
         [{"item_type": "single_choice", "count": 50, "points": 2}], {"A": 100}
     )
     assert [(s.needed, s.available) for s in shortfalls(one, items)] == [(50, 0)]
+    # Nor 1.5-point items a 2-point one (both would round to 2 as whole numbers).
+    halves = [PoolItem(i, "single_choice", 1.5, "A", 3, ("A", "B")) for i in range(1, 101)]
+    assert [(s.needed, s.available) for s in shortfalls(one, halves)] == [(50, 0)]
+
+
+def test_a_pool_lists_its_items_in_version_order() -> None:
+    items = pool(per_cell=2)
+    indexed = Pool(reversed(items))
+    assert list(indexed) == sorted(items, key=lambda it: it.version_id)
+    assert len(indexed) == len(items)
+    assert draw_form(spec(), Pool(pool()), 9, shuffle=True) == draw_form(
+        spec(), pool(), 9, shuffle=True
+    )
+
+
+def test_a_section_may_have_a_single_item() -> None:
+    sections = [
+        {"item_type": "single_choice", "count": 1, "points": 10},
+        {"item_type": "true_false", "count": 90, "points": 1},
+    ]
+    assert blueprint_problems(BlueprintSpec.from_json(sections, {"A": 100})) == []
 
 
 def test_same_seed_gives_the_same_form() -> None:
