@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field, ValidationError
+from sse_starlette import EventSourceResponse
 from starlette.responses import Response
 
 from app.core.config import get_settings
@@ -19,6 +20,8 @@ from app.core.security import token_digest
 from app.delivery import service, writer
 from app.delivery.saves import SaveRequest
 from app.delivery.service import ExamState
+from app.live import service as live
+from app.live.stream import event_stream
 
 router = APIRouter(prefix="/exam", tags=["exam"])
 # The routes every candidate calls every few seconds: answer saves, the status poll and
@@ -46,6 +49,12 @@ class QuestionOut(BaseModel):
     response: dict[str, Any]
     flagged: bool
     seq: int
+
+
+class MessageOut(BaseModel):
+    id: int
+    at: datetime
+    text: str
 
 
 class ExamStateOut(BaseModel):
@@ -83,6 +92,7 @@ class ExamStateOut(BaseModel):
     unanswered: list[int]
     flagged: list[int]
     questions: list[QuestionOut] = Field(description="only from GET /exam and POST /exam/start")
+    messages: list[MessageOut] = Field(description="the proctor's latest messages, oldest first")
 
     @classmethod
     def of(cls, state: ExamState) -> "ExamStateOut":
@@ -136,6 +146,7 @@ class ExamStateOut(BaseModel):
             unanswered=state.unanswered,
             flagged=state.flagged,
             questions=questions,
+            messages=[MessageOut(id=m.id, at=m.at, text=m.text) for m in state.messages],
         )
 
 
@@ -185,6 +196,19 @@ def get_status(request: Request, db: SessionDep) -> Response:
     login = candidate_in_handler(request, db)
     state = service.exam_state(db, login=login, with_questions=False, seen=True)
     return Response(ExamStateOut.of(state).model_dump_json(), media_type="application/json")
+
+
+@router.get("/stream", response_class=EventSourceResponse)
+def stream(login: CurrentCandidate) -> EventSourceResponse:
+    """Server-Sent Events for the candidate's page: each message is one JSON object with
+    `kind` (hello, pause, resume, extra_time, submit, reopen, message, resync), and for the
+    proctor's timer actions the attempt's new `status` and `remaining_seconds`. A page
+    that loses the stream keeps polling GET /status."""
+    return event_stream(
+        [live.registration_topic(login.registration_id)],
+        hello={"registration_id": login.registration_id},
+        registration_id=login.registration_id,
+    )
 
 
 @router.post("/start", response_model=ExamStateOut)

@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from app.core.clock import utcnow
 from app.core.deps import Proctor, SessionDep
@@ -77,6 +77,7 @@ class RosterRowOut(BaseModel):
     submitted_at: datetime | None
     last_seen_at: datetime | None
     incident_count: int
+    disconnected: bool = Field(description="in the exam, but its page silent for 10 s or more")
 
 
 class AlertOut(BaseModel):
@@ -165,6 +166,18 @@ class RoomActionOut(BaseModel):
     session_id: int
     count: int
     attempt_ids: list[int]
+
+
+class MessageIn(BaseModel):
+    text: str = ""
+    registration_ids: list[int] | None = Field(
+        default=None, description="these candidates of the session; all of them when absent"
+    )
+
+
+class MessageSentOut(BaseModel):
+    session_id: int
+    registration_ids: list[int]
 
 
 class IncidentIn(BaseModel):
@@ -329,6 +342,21 @@ def record_incident(
         note=body.note,
     )
     return IncidentOut.of(incident)
+
+
+@router.post("/sessions/{session_id}/message", response_model=MessageSentOut)
+def send_message(
+    session_id: int, body: MessageIn, db: SessionDep, staff: Proctor
+) -> MessageSentOut:
+    """A message on the candidates' screens at once (the push channel), recorded."""
+    sent = proctoring.send_message(
+        db,
+        staff=staff,
+        session_id=session_id,
+        text=body.text,
+        registration_ids=body.registration_ids,
+    )
+    return MessageSentOut(session_id=session_id, registration_ids=sent)
 
 
 @router.get("/sessions/{session_id}/incidents", response_model=list[IncidentOut])

@@ -1,4 +1,5 @@
-"""Background work of an app instance: the answer writer and the deadline sweeper.
+"""Background work of an app instance: the answer writer, the deadline sweeper, the push
+channel's listener and the presence writer (which open exam pages this instance serves).
 
 Safe with several instances over one database: the sweeper skips attempts another
 instance holds and never closes an attempt twice."""
@@ -12,6 +13,8 @@ from app.core.clock import utcnow
 from app.core.config import Settings
 from app.core.db import session_scope
 from app.delivery import service, writer
+from app.live import service as live
+from app.live.hub import hub
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +23,8 @@ async def start(settings: Settings) -> list[asyncio.Task[Any]]:
     tasks: list[asyncio.Task[Any]] = [
         writer.start(batch_max=settings.save_batch_max, grace_seconds=settings.answer_grace_seconds)
     ]
+    tasks += await live.start()
+    tasks.append(asyncio.create_task(presence_forever(), name="presence"))
     if settings.run_sweeper:
         tasks.append(
             asyncio.create_task(
@@ -55,3 +60,19 @@ async def sweep_forever(interval_seconds: float) -> None:
             await asyncio.to_thread(sweep_once)
         except Exception:
             log.exception("deadline sweep failed; trying again in %ss", interval_seconds)
+
+
+def mark_present_once() -> None:
+    with session_scope() as db:
+        service.mark_present(db, registration_ids=sorted(hub.present), now=utcnow())
+
+
+async def presence_forever(interval_seconds: float = service.PRESENCE_INTERVAL_SECONDS) -> None:
+    while True:
+        await asyncio.sleep(interval_seconds)
+        if not hub.present:
+            continue
+        try:
+            await asyncio.to_thread(mark_present_once)
+        except Exception:
+            log.exception("presence update failed; trying again in %ss", interval_seconds)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -51,6 +51,7 @@ from app.exams.models import (
     Registration,
     SessionStatus,
 )
+from app.live import service as live
 from app.reference.levels import get_level
 from app.reference.models import Occupation
 from app.scoring import service as scoring_service
@@ -62,6 +63,12 @@ CANDIDATE_EVENT_KINDS = ("blur", "focus", "reconnect", "offline")
 # Attempts a proctor may reopen: closed by the system or a proctor, never by the candidate.
 REOPENABLE = (SubmitReason.FORCED, SubmitReason.LEAVE_LIMIT, SubmitReason.TIMEOUT)
 MAX_EXTRA_MINUTES = 240
+# Events the candidate's own page is told about at once (the push channel); every event
+# also asks the session's proctor consoles to refresh their roster.
+PUSHED_TO_CANDIDATE = ("pause", "resume", "extra_time", "submit", "reopen", "message")
+# An open exam page (its stream, a save or a poll) marks its attempt as seen at least this
+# often; the roster calls a page gone after proctoring.NOT_SEEN_SECONDS without a sign.
+PRESENCE_INTERVAL_SECONDS = 3.0
 
 SUBMIT_MESSAGES = {
     SubmitReason.CANDIDATE: "您已交卷",
@@ -101,6 +108,19 @@ class QuestionState:
     question: dict[str, Any]  # app.web.items.question_view: never the key
 
 
+@dataclass(frozen=True)
+class ProctorMessage:
+    """A message from the proctor to this candidate (or the whole room)."""
+
+    id: int
+    at: datetime
+    text: str
+
+
+# The candidate's page shows the latest few (older ones were shown when they came).
+MESSAGES_SHOWN = 5
+
+
 @dataclass
 class ExamState:
     phase: str
@@ -134,6 +154,7 @@ class ExamState:
     last_seq: int = 0  # the page continues its save numbering from here
     answers: dict[int, SavedAnswer] = field(default_factory=dict)
     questions: list[QuestionState] = field(default_factory=list)  # only when asked for
+    messages: list[ProctorMessage] = field(default_factory=list)  # latest last
 
     @property
     def positions(self) -> range:
@@ -232,6 +253,7 @@ def exam_state(
         seconds_to_start=max(0, int((session.starts_at - now).total_seconds())),
         show_score=plan.show_score_to_candidate,
     )
+    state.messages = proctor_messages(db, registration_id=reg.id or 0)
     if attempt is None:
         return state
     assert attempt.id is not None
@@ -269,6 +291,16 @@ def exam_state(
             for slot, version in rows
         ]
     return state
+
+
+def proctor_messages(db: Session, *, registration_id: int) -> list[ProctorMessage]:
+    rows = db.exec(
+        select(AttemptEvent)
+        .where(AttemptEvent.registration_id == registration_id, AttemptEvent.kind == "message")
+        .order_by(col(AttemptEvent.id).desc())
+        .limit(MESSAGES_SHOWN)
+    ).all()
+    return [ProctorMessage(e.id or 0, e.at, str(e.detail.get("text", ""))) for e in reversed(rows)]
 
 
 def _occupation_label(occupation: Occupation | None) -> str:
@@ -634,6 +666,7 @@ def _staff_action(
     reason: str,
     now: datetime,
     detail: dict[str, Any],
+    flush: bool = True,
 ) -> None:
     assert attempt.id is not None
     db.add(attempt)
@@ -648,7 +681,8 @@ def _staff_action(
         reason=reason,
         detail=detail,
     )
-    db.flush()
+    if flush:
+        db.flush()
 
 
 def _open_or_refuse(db: Session, attempt: Attempt, now: datetime) -> None:
@@ -666,6 +700,13 @@ def pause_attempt(db: Session, *, attempt_id: int, actor: Staff, reason: str) ->
     _open_or_refuse(db, attempt, now)
     if attempt.status == AttemptStatus.PAUSED:
         raise Conflict("该考生的考试已处于暂停状态", code="already_paused")
+    _pause(db, attempt, actor=actor, reason=text, now=now)
+    return attempt
+
+
+def _pause(
+    db: Session, attempt: Attempt, *, actor: Staff, reason: str, now: datetime, flush: bool = True
+) -> None:
     attempt.status = AttemptStatus.PAUSED
     attempt.paused_at = now
     _staff_action(
@@ -673,11 +714,28 @@ def pause_attempt(db: Session, *, attempt_id: int, actor: Staff, reason: str) ->
         attempt,
         actor=actor,
         kind="pause",
-        reason=text,
+        reason=reason,
         now=now,
         detail={"remaining_seconds": timer.remaining_seconds(attempt, now)},
+        flush=flush,
     )
-    return attempt
+
+
+def pause_attempts(db: Session, *, attempt_ids: list[int], actor: Staff, reason: str) -> list[int]:
+    """全场暂停's work: pause those of these attempts still in progress, all in one go (one
+    query locks them, one flush writes them: a room of 1,000 pauses within a second).
+    Returns the ids paused; a clock already past its deadline is closed instead."""
+    text = _need_reason(reason)
+    now = utcnow()
+    paused = []
+    for attempt in _lock_all(db, attempt_ids, actor):
+        if _close_if_expired(db, attempt, now) or attempt.status != AttemptStatus.IN_PROGRESS:
+            continue
+        _pause(db, attempt, actor=actor, reason=text, now=now, flush=False)
+        assert attempt.id is not None
+        paused.append(attempt.id)
+    db.flush()
+    return paused
 
 
 def resume_attempt(db: Session, *, attempt_id: int, actor: Staff, reason: str) -> Attempt:
@@ -688,6 +746,14 @@ def resume_attempt(db: Session, *, attempt_id: int, actor: Staff, reason: str) -
     _open_or_refuse(db, attempt, now)
     if attempt.status != AttemptStatus.PAUSED or attempt.paused_at is None:
         raise Conflict("该考生的考试没有暂停", code="not_paused")
+    _resume(db, attempt, actor=actor, reason=text, now=now)
+    return attempt
+
+
+def _resume(
+    db: Session, attempt: Attempt, *, actor: Staff, reason: str, now: datetime, flush: bool = True
+) -> None:
+    assert attempt.paused_at is not None
     paused_seconds = int((now - attempt.paused_at).total_seconds())
     attempt.deadline_at = timer.deadline_after_resume(attempt.deadline_at, attempt.paused_at, now)
     attempt.paused_at = None
@@ -697,14 +763,29 @@ def resume_attempt(db: Session, *, attempt_id: int, actor: Staff, reason: str) -
         attempt,
         actor=actor,
         kind="resume",
-        reason=text,
+        reason=reason,
         now=now,
         detail={
             "paused_seconds": paused_seconds,
             "remaining_seconds": timer.remaining_seconds(attempt, now),
         },
+        flush=flush,
     )
-    return attempt
+
+
+def resume_attempts(db: Session, *, attempt_ids: list[int], actor: Staff, reason: str) -> list[int]:
+    """全场继续's work: resume those of these attempts that are paused, in one go."""
+    text = _need_reason(reason)
+    now = utcnow()
+    resumed = []
+    for attempt in _lock_all(db, attempt_ids, actor):
+        if attempt.status != AttemptStatus.PAUSED or attempt.paused_at is None:
+            continue
+        _resume(db, attempt, actor=actor, reason=text, now=now, flush=False)
+        assert attempt.id is not None
+        resumed.append(attempt.id)
+    db.flush()
+    return resumed
 
 
 def _check_minutes(minutes: int, *, allow_zero: bool = False) -> None:
@@ -816,6 +897,19 @@ def _lock(db: Session, attempt_id: int) -> Attempt | None:
     ).first()
 
 
+def _lock_all(db: Session, attempt_ids: list[int], actor: Staff) -> list[Attempt]:
+    """These attempts of the actor's centre, locked for this transaction, in id order."""
+    require_role(actor, Role.CENTRE_ADMIN, Role.PROCTOR)
+    found = db.exec(
+        select(Attempt)
+        .where(col(Attempt.id).in_(attempt_ids), Attempt.centre_id == centre_of(actor))
+        .order_by(col(Attempt.id))
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
+    return list(found)
+
+
 def _event(
     db: Session,
     attempt: Attempt,
@@ -834,4 +928,38 @@ def _event(
             actor_staff_id=actor.id if isinstance(actor, Staff) else None,
             detail=detail or {},
         )
+    )
+    announce_attempt(db, attempt, kind, now)
+
+
+def announce_attempt(db: Session, attempt: Attempt, kind: str, now: datetime, **extra: Any) -> None:
+    """Tell the candidate's page (for the kinds it acts on) and the proctor consoles,
+    once the transaction commits. The candidate's message carries the new state, so the
+    page stops or restarts its clock without asking."""
+    if kind in PUSHED_TO_CANDIDATE:
+        live.announce(
+            db,
+            live.registration_topic(attempt.registration_id),
+            {
+                "kind": kind,
+                "status": attempt.status,
+                "remaining_seconds": timer.remaining_seconds(attempt, now),
+                **extra,
+            },
+        )
+    live.announce(db, live.session_topic(attempt.session_id), {"kind": "roster"})
+
+
+def mark_present(db: Session, *, registration_ids: list[int], now: datetime) -> None:
+    """These registrations have an exam page open (a stream on this instance): one
+    statement for all of them, every PRESENCE_INTERVAL_SECONDS per instance."""
+    if not registration_ids:
+        return
+    db.execute(
+        update(Attempt)
+        .where(
+            col(Attempt.registration_id).in_(registration_ids),
+            col(Attempt.status) != AttemptStatus.SUBMITTED,
+        )
+        .values(last_seen_at=now)
     )

@@ -45,14 +45,17 @@ from app.exams.models import (
     SessionProctor,
     SessionStatus,
 )
+from app.live import service as live
 from app.proctoring.models import INCIDENT_REASON_NAMES, Incident, IncidentReason
 from app.reference.identifiers import mask_resident_id
 
 log = logging.getLogger(__name__)
 
-# A candidate whose exam page has not been heard from for this long is flagged (the page
-# pings while open; a dead laptop or a closed lid stops the pings).
-NOT_SEEN_SECONDS = 60
+# A candidate whose exam page has not been heard from for this long is flagged as
+# disconnected: an open page's stream marks it seen every 3 s (delivery's presence
+# writer), a page without a stream polls every 5 s, and a dead laptop or a closed lid
+# stops both. 10 s + the console's refresh stays within the 15 s the room needs.
+NOT_SEEN_SECONDS = 10
 # Leaving the exam window is shown as an alert for this long after it happened.
 RECENT_LEAVE_MINUTES = 5
 # The session list shows today, what is ahead, and what ended this recently.
@@ -98,6 +101,8 @@ ACTION_NAMES = {
     "incident.record": "记录考场事件",
     "session.pause_all": "全场暂停",
     "session.resume_all": "全场继续",
+    "session.message": "发送消息",
+    "message": "收到监考员消息",
     "attempt.pause": "暂停考试",
     "attempt.resume": "继续考试",
     "attempt.extra_time": "延长时间",
@@ -144,6 +149,11 @@ def get_session(db: Session, *, staff: Staff, session_id: int) -> ExamSession:
         raise NotFound("场次不存在", code="session_not_found")
     _check_assigned(db, staff, session)
     return session
+
+
+def get_registration(db: Session, *, staff: Staff, registration_id: int) -> Registration:
+    """A registration of a session this staff member may proctor (else NotFound)."""
+    return _registration(db, staff, registration_id)
 
 
 def _registration(db: Session, staff: Staff, registration_id: int) -> Registration:
@@ -321,6 +331,7 @@ class RosterRow:
     submitted_at: datetime | None = None
     last_seen_at: datetime | None = None
     incident_count: int = 0
+    disconnected: bool = False  # an open attempt whose page has gone silent
 
     @property
     def state_name(self) -> str:
@@ -413,6 +424,11 @@ def roster(db: Session, *, staff: Staff, session_id: int) -> Roster:
                 "submit_reason": attempt.submit_reason,
                 "submitted_at": attempt.submitted_at,
                 "last_seen_at": attempt.last_seen_at,
+                "disconnected": (
+                    state in (RosterState.IN_PROGRESS, RosterState.PAUSED)
+                    and attempt.last_seen_at is not None
+                    and now - attempt.last_seen_at > timedelta(seconds=NOT_SEEN_SECONDS)
+                ),
             }
         row = RosterRow(
             registration_id=reg.id,
@@ -489,7 +505,8 @@ def _alerts(
             # Whole minutes: a message that changed every second would make every poll a
             # change (see Roster.version).
             quiet = int((now - r.last_seen_at).total_seconds())
-            message = f"考试页面已 {quiet // 60} 分钟无响应（断网或设备故障？）"
+            gone = f"{quiet // 60} 分钟" if quiet >= 60 else "不到 1 分钟"
+            message = f"考试页面已断开 {gone}（断网或设备故障？）"
             alerts.append(Alert("not_seen", "bad", *_who(r), message, r.last_seen_at))
     by_reg = {r.registration_id: r for r in rows}
     latest_leave: dict[int, datetime] = {}
@@ -517,7 +534,13 @@ def _who(row: RosterRow) -> tuple[int, int, str]:
 
 
 def _candidate_event(
-    db: Session, reg: Registration, kind: str, staff: Staff, at: datetime, detail: dict[str, Any]
+    db: Session,
+    reg: Registration,
+    kind: str,
+    staff: Staff,
+    at: datetime,
+    detail: dict[str, Any],
+    shown: dict[str, Any] | None = None,
 ) -> None:
     """A proctor action in the candidate's own record (DOMAIN.md §7: every event, proctor
     actions included), attached to the attempt when there is one. The session log shows
@@ -534,6 +557,9 @@ def _candidate_event(
             detail=detail,
         )
     )
+    # The candidate's page hears of it (with `shown`, what it may display; never the note).
+    live.announce(db, live.registration_topic(reg.id), {"kind": kind, **(shown or {})})
+    live.announce(db, live.session_topic(reg.session_id), {"kind": "roster"})
 
 
 # ---------------------------------------------------------------------------
@@ -572,6 +598,58 @@ def check_in(db: Session, *, staff: Staff, registration_id: int, note: str = "")
     )
     db.flush()
     return reg
+
+
+# ---------------------------------------------------------------------------
+# Messages to candidates
+
+
+MESSAGE_MAX = 200
+
+
+def send_message(
+    db: Session,
+    *,
+    staff: Staff,
+    session_id: int,
+    text: str,
+    registration_ids: list[int] | None = None,
+) -> list[int]:
+    """A message from the proctor on the candidates' screens at once (e.g. "还剩 30
+    分钟，请注意时间"): to these registrations of the session, or all of them. Recorded in
+    each candidate's record and once in the session log. Returns who it went to."""
+    session = get_session(db, staff=staff, session_id=session_id)
+    _require_open(session)
+    message = (text or "").strip()
+    if not message or len(message) > MESSAGE_MAX:
+        raise ValidationFailed(
+            f"请填写消息内容（不超过 {MESSAGE_MAX} 字）",
+            code="message_invalid",
+            details=[{"field": "text", "problem": f"必填，不超过 {MESSAGE_MAX} 字"}],
+        )
+    query = select(Registration).where(Registration.session_id == session_id)
+    if registration_ids is not None:
+        query = query.where(col(Registration.id).in_(registration_ids))
+    regs = list(db.exec(query.order_by(col(Registration.seat_number))))
+    if registration_ids is not None and len(regs) != len(set(registration_ids)):
+        raise NotFound("该考生不在本场次", code="registration_not_found")
+    if not regs:
+        raise Conflict("本场次还没有考生", code="no_candidates")
+    now = utcnow()
+    for reg in regs:
+        _candidate_event(db, reg, "message", staff, now, {"text": message}, {"text": message})
+    ids = [reg.id for reg in regs if reg.id is not None]
+    audit.record(
+        db,
+        actor=staff,
+        action="session.message",
+        object_type="exam_session",
+        object_id=session_id,
+        reason=message,
+        detail={"registration_ids": ids},
+    )
+    db.flush()
+    return ids
 
 
 # ---------------------------------------------------------------------------
@@ -649,9 +727,8 @@ def _room(db: Session, *, staff: Staff, session_id: int, reason: str, pausing: b
     if not ids:
         message = "没有正在作答的考生" if pausing else "没有已暂停的考生"
         raise Conflict(message, code="nothing_to_pause" if pausing else "nothing_to_resume")
-    act = delivery.pause_attempt if pausing else delivery.resume_attempt
-    for attempt_id in ids:
-        act(db, attempt_id=attempt_id, actor=staff, reason=text)
+    act = delivery.pause_attempts if pausing else delivery.resume_attempts
+    ids = act(db, attempt_ids=ids, actor=staff, reason=text)
     # The room-wide decision is one entry of its own; each attempt's pause is recorded by
     # delivery as usual.
     audit.record(

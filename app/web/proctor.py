@@ -9,10 +9,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
+from sse_starlette import EventSourceResponse
 from starlette.responses import Response
 
 from app.core.deps import Proctor, SessionDep
 from app.core.templating import is_htmx, render
+from app.live import service as live
+from app.live.stream import event_stream
 from app.proctoring import service as proctoring
 from app.proctoring.models import INCIDENT_REASON_NAMES
 
@@ -77,6 +80,14 @@ def console(request: Request, session_id: int, db: SessionDep, staff: Proctor) -
         },
         headers=headers,
     )
+
+
+@router.get("/sessions/{session_id}/stream")
+def stream(session_id: int, db: SessionDep, staff: Proctor) -> EventSourceResponse:
+    """Server-Sent Events: `{"kind": "roster"}` whenever the roster changed; the console
+    then refreshes it at once instead of at its next poll."""
+    proctoring.get_session(db, staff=staff, session_id=session_id)
+    return event_stream([live.session_topic(session_id)], hello={"session_id": session_id})
 
 
 @router.get("/sessions/{session_id}/log")
@@ -176,6 +187,25 @@ def resume_room(
 ) -> Response:
     done = proctoring.resume_room(db, staff=staff, session_id=session_id, reason=reason)
     return _done(request, session_id, f"全场继续：{done.count} 名考生")
+
+
+@router.post("/sessions/{session_id}/message")
+def message_room(
+    request: Request, session_id: int, db: SessionDep, staff: Proctor, text: FormStr = ""
+) -> Response:
+    sent = proctoring.send_message(db, staff=staff, session_id=session_id, text=text)
+    return _done(request, session_id, f"消息已发送给全场 {len(sent)} 名考生")
+
+
+@router.post("/registrations/{registration_id}/message")
+def message_one(
+    request: Request, registration_id: int, db: SessionDep, staff: Proctor, text: FormStr = ""
+) -> Response:
+    reg = proctoring.get_registration(db, staff=staff, registration_id=registration_id)
+    proctoring.send_message(
+        db, staff=staff, session_id=reg.session_id, text=text, registration_ids=[registration_id]
+    )
+    return _done(request, reg.session_id, f"消息已发送给 {reg.seat_number} 号")
 
 
 @router.post("/registrations/{registration_id}/incidents")

@@ -71,7 +71,7 @@ def test_the_waiting_room_shows_the_candidate_and_the_rules(
     ):
         assert text in page.text, text
     assert other.candidate.name not in page.text
-    assert 'hx-trigger="every 5s"' in page.text  # polls until the check-in
+    assert 'hx-trigger="every 5s, gate-refresh from:body"' in page.text  # polls, and is pushed
     assert 'action="/exam/start"' not in page.text
 
     check_in(db, exam, seat)

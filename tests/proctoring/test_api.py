@@ -197,16 +197,16 @@ def test_room_pause_is_all_or_nothing(
 ) -> None:
     exam = room(db, candidates=3)
     attempts = [start(db, exam, s) for s in exam.seats]
-    real = delivery.pause_attempt
+    real = delivery._pause  # one attempt's pause inside the room-wide one
     calls = []
 
-    def failing_third(db: Session, *, attempt_id: int, actor: Any, reason: str) -> Any:
-        calls.append(attempt_id)
+    def failing_third(db: Session, attempt: Any, **kwargs: Any) -> Any:
+        calls.append(attempt.id)
         if len(calls) == 3:
             raise RuntimeError("database went away")
-        return real(db, attempt_id=attempt_id, actor=actor, reason=reason)
+        return real(db, attempt, **kwargs)
 
-    monkeypatch.setattr(delivery, "pause_attempt", failing_third)
+    monkeypatch.setattr(delivery, "_pause", failing_third)
     broken = TestClient(client.app, raise_server_exceptions=False)
     r = broken.post(
         f"/api/v1/proctor/sessions/{exam.session.id}/pause",

@@ -151,10 +151,12 @@ def test_alerts_name_leave_limit_submissions_recent_leaves_and_silent_pages(
     delivery.record_event(db, login=login_of(left), kind="blur")
     delivery.exam_state(db, login=login_of(over), with_questions=False, seen=True)
     db.commit()
-    clock.travel(timedelta(seconds=20))  # quiet: last seen 70 s ago; left: 20 s ago
+    # quiet: last seen 57 s ago; left: 7 s ago (within NOT_SEEN_SECONDS)
+    clock.travel(timedelta(seconds=proctoring.NOT_SEEN_SECONDS - 3))
 
     r = proctoring.roster(db, staff=proctor_of(exam), session_id=exam.session.id or 0)
     db.commit()
+    assert [row.disconnected for row in r.rows] == [False, False, True]  # over is submitted
     found = {(a.kind, a.registration_id) for a in r.alerts}
     assert found == {
         ("leave_limit_submitted", over.registration.id),

@@ -9,3 +9,50 @@ document.addEventListener("DOMContentLoaded", function () {
     ];
   }
 });
+
+// What the candidate's page and the proctor console share.
+window.Jiping = (function () {
+  "use strict";
+
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+
+  // Remaining time, the same everywhere (templates/_clock.html writes it server-side):
+  // "1:05:09" from an hour up, "45:09" below.
+  function formatRemaining(seconds) {
+    var left = Math.max(0, Math.ceil(seconds));
+    var h = Math.floor(left / 3600), m = Math.floor((left % 3600) / 60), s = left % 60;
+    return h ? h + ":" + pad(m) + ":" + pad(s) : pad(m) + ":" + pad(s);
+  }
+
+  // The push channel (Server-Sent Events). `onMessage(data)` gets each JSON message;
+  // `onState(open)` is told when the stream opens or drops, so the page polls often only
+  // while it has no stream. EventSource reconnects by itself (the server asks for 2 s).
+  function live(url, onMessage, onState) {
+    if (!window.EventSource) { onState(false); return null; }
+    var source = new EventSource(url);
+    var open = false;
+    function state(next) {
+      if (next === open) return;
+      open = next;
+      onState(open);
+    }
+    source.onmessage = function (evt) {
+      var data;
+      try { data = JSON.parse(evt.data); } catch (e) { return; }
+      if (data.kind === "hello") state(true);
+      onMessage(data);
+    };
+    source.onerror = function () {
+      state(false);
+      // A refused stream (logged out, no access) is not retried by the browser: try again
+      // later ourselves; the page's polls handle a real log-out.
+      if (source.readyState === EventSource.CLOSED) {
+        setTimeout(function () { live(url, onMessage, onState); }, 10000);
+      }
+    };
+    window.addEventListener("pagehide", function () { source.close(); });
+    return source;
+  }
+
+  return { formatRemaining: formatRemaining, live: live };
+})();

@@ -350,12 +350,9 @@
     return Math.max(0, remainingAtSync - (performance.now() - syncedAt) / 1000);
   }
 
-  function pad(n) { return (n < 10 ? "0" : "") + n; }
-
   function tick() {
     var left = Math.ceil(remaining());
-    var h = Math.floor(left / 3600), m = Math.floor((left % 3600) / 60), s = left % 60;
-    countdownEl.textContent = (h ? h + ":" + pad(m) : pad(m)) + ":" + pad(s);
+    countdownEl.textContent = Jiping.formatRemaining(left);
     countdownEl.classList.toggle("low", left <= 300);
     if (left <= 0 && !timeUp && !closed && phase !== "paused") {
       timeUp = true;
@@ -394,6 +391,7 @@
       var s = r.json;
       lastHeard = performance.now();
       syncClock(s.remaining_seconds);
+      if (s.messages) showMessages(s.messages);
       if (s.phase === "submitted") return showClosed(s.submit_message);
       setPhase(s.phase);
       if (s.phase === "in_progress" && s.remaining_seconds > 0 && timeUp) {
@@ -407,14 +405,78 @@
   // The status poll re-syncs the clock, notices a pause or a closing, and tells the proctor
   // console the page is alive. A save acknowledged recently did all that already (a save
   // refused for a pause or a closing shows it at once), so busy pages poll less.
+  // With the push channel open, proctor actions arrive at once and the stream itself tells
+  // the console the page is alive: a slow poll only re-syncs the clock. Without it the
+  // page polls every 5 s (and the console still sees it within its 10 s).
   function schedulePoll() {
     clearTimeout(polling);
-    var every = phase === "paused" ? 5000 : 20000;
+    var every = streamOpen ? 30000 : 5000;
     polling = setTimeout(function () {
       if (closed) return;
       if (phase !== "paused" && performance.now() - lastHeard < every - 1000) return schedulePoll();
       refreshStatus().then(schedulePoll, schedulePoll);
     }, every);
+  }
+
+  // --- the push channel ---
+  var streamOpen = false;
+  var hellos = 0;
+  function onLive(data) {
+    if (data.kind === "hello") {
+      // A reconnection: what happened while the stream was down was not pushed.
+      if (hellos++ > 0) refreshStatus();
+      return;
+    }
+    if (data.kind === "resync") return refreshStatus();
+    if (data.kind === "message") return refreshStatus(); // with the message's id and time
+    if (data.kind === "reopen" && closed) return reopened(data);
+    if (!data.status) return;
+    if (data.status === "submitted") {
+      showClosed("已交卷");
+      return refreshStatus(); // the closing's own message
+    }
+    lastHeard = performance.now();
+    setPhase(data.status);
+    syncClock(data.remaining_seconds);
+    if (data.status === "in_progress" && data.remaining_seconds > 0 && timeUp) {
+      timeUp = false; // extra time was given
+      $("timeup-overlay").hidden = true;
+    }
+  }
+  // --- messages from the proctor (pushed; the status poll brings the ones missed) ---
+  var seenMessages = load("messages", 0); // the newest message id shown
+  function showMessages(list) {
+    var fresh = list.filter(function (m) { return m.id > seenMessages; });
+    if (!fresh.length) return;
+    var m = fresh[fresh.length - 1];
+    $("proctor-message-text").textContent = m.text;
+    $("proctor-message-at").textContent = clock(m.at);
+    $("proctor-message").hidden = false;
+    list.forEach(function (x) { if (x.id > seenMessages) seenMessages = x.id; });
+    store("messages", seenMessages);
+  }
+  $("proctor-message-ok").addEventListener("click", function () {
+    $("proctor-message").hidden = true;
+  });
+
+  // A paper closed by mistake and reopened by the proctor: back into it, where the
+  // candidate was, without a reload (the questions never left the page).
+  function reopened(data) {
+    closed = false;
+    timeUp = false;
+    $("closed-overlay").hidden = true;
+    $("timeup-overlay").hidden = true;
+    $("leave-warning").hidden = true;
+    setPhase(data.status);
+    syncClock(data.remaining_seconds);
+    schedulePoll();
+  }
+  function startLive() {
+    Jiping.live(API + "/stream", onLive, function (open) {
+      streamOpen = open;
+      document.body.dataset.channel = open ? "open" : "closed";
+      schedulePoll();
+    });
   }
 
   // --- submitting ---
@@ -539,6 +601,7 @@
   tick();
   setInterval(tick, 500);
   schedulePoll();
+  startLive();
   if (oldestPending() !== null) setStatus("正在提交暂存的答案…", "saving");
   pump();
 })();

@@ -18,10 +18,11 @@
       hint: "暂停本场所有正在作答的考生。" },
     resume_room: { title: "全场继续", button: "全场继续",
       hint: "恢复本场所有已暂停的考生。" },
+    message: { title: "发送消息", button: "发送", hint: "消息立即显示在该考生的屏幕上。" },
+    message_room: { title: "全场消息", button: "发送给全场",
+      hint: "消息立即显示在本场所有考生的屏幕上。" },
   };
 
-  function pad(n) { return n < 10 ? "0" + n : String(n); }
-  function mmss(s) { return pad(Math.floor(s / 60)) + ":" + pad(s % 60); }
 
   function openDialog(btn) {
     var dialog = document.getElementById("pc-dialog");
@@ -109,7 +110,22 @@
     document.querySelectorAll(".pc-countdown[data-running]").forEach(function (el) {
       var left = Math.max(0, parseInt(el.dataset.remaining, 10) - 1);
       el.dataset.remaining = String(left);
-      el.textContent = mmss(left);
+      el.textContent = Jiping.formatRemaining(left);
     });
   }, 1000);
+
+  // The push channel: a roster change refreshes the roster at once (several changes in a
+  // moment, e.g. a room-wide pause, refresh it once). The 3 s poll stays as the fallback.
+  var live = document.getElementById("pc-live");
+  if (live && live.dataset.stream) {
+    var pending = null;
+    Jiping.live(live.dataset.stream, function (data) {
+      if (data.kind !== "roster" && data.kind !== "resync") return;
+      if (pending) return;
+      pending = setTimeout(function () {
+        pending = null;
+        if (window.htmx) htmx.trigger(document.body, "roster-refresh");
+      }, 150);
+    }, function (open) { live.dataset.channel = open ? "open" : "closed"; });
+  }
 })();
