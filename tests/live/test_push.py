@@ -156,9 +156,7 @@ def test_a_proctor_message_reaches_the_room_and_is_kept_for_a_page_that_missed_i
     # The second candidate had no page open (still in the waiting room): the status has it.
     status = httpx.get(f"{api}/exam/status", headers={"Authorization": f"Bearer {tokens[1]}"})
     assert [m["text"] for m in status.json()["messages"]] == ["还剩 30 分钟，请注意时间"]
-    assert sorted(r.json()["registration_ids"]) == sorted(
-        s.registration.id for s in exam.seats
-    )
+    assert sorted(r.json()["registration_ids"]) == sorted(s.registration.id for s in exam.seats)
 
 
 def test_the_console_stream_is_told_of_roster_changes_and_refuses_other_staff(
