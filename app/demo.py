@@ -150,6 +150,8 @@ def _plan(db: Session, blueprint: Blueprint, admin: Staff, name: str, mode: Form
             blueprint_id=blueprint.id,
             form_mode=mode,
             leave_limit=5,
+            allow_calculator=True,
+            allow_scratchpad=True,
         ),
     )
 

@@ -129,6 +129,8 @@ class PlanOut(BaseModel):
     require_checkin: bool
     show_score_to_candidate: bool
     late_entry_minutes: int
+    allow_calculator: bool
+    allow_scratchpad: bool
     session_count: int
     candidate_count: int
     created_at: datetime
@@ -152,6 +154,8 @@ class PlanOut(BaseModel):
             require_checkin=p.require_checkin,
             show_score_to_candidate=p.show_score_to_candidate,
             late_entry_minutes=p.late_entry_minutes,
+            allow_calculator=p.allow_calculator,
+            allow_scratchpad=p.allow_scratchpad,
             session_count=s.session_count,
             candidate_count=s.candidate_count,
             created_at=p.created_at.replace(tzinfo=UTC),

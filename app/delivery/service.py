@@ -151,6 +151,8 @@ class ExamState:
     submit_message: str = ""
     score: float | None = None  # only when the plan shows scores to candidates
     show_score: bool = False
+    allow_calculator: bool = False
+    allow_scratchpad: bool = False
     last_seq: int = 0  # the page continues its save numbering from here
     answers: dict[int, SavedAnswer] = field(default_factory=dict)
     questions: list[QuestionState] = field(default_factory=list)  # only when asked for
@@ -252,6 +254,8 @@ def exam_state(
         leave_limit=plan.leave_limit,
         seconds_to_start=max(0, int((session.starts_at - now).total_seconds())),
         show_score=plan.show_score_to_candidate,
+        allow_calculator=plan.allow_calculator,
+        allow_scratchpad=plan.allow_scratchpad,
     )
     state.messages = proctor_messages(db, registration_id=reg.id or 0)
     if attempt is None:

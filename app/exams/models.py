@@ -83,6 +83,9 @@ class ExamPlan(SQLModel, table=True):
     require_checkin: bool = True  # 人证合一: a proctor confirms identity before the start
     show_score_to_candidate: bool = True
     late_entry_minutes: int = 30  # no start later than this after the session start
+    # Tools on the candidate's screen (electrician papers need a scientific calculator).
+    allow_calculator: bool = False
+    allow_scratchpad: bool = False
     created_at: NaiveDatetime = Field(default_factory=utcnow)
 
 

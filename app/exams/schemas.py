@@ -58,6 +58,8 @@ class PlanCreate(BaseModel):
     require_checkin: bool = True
     show_score_to_candidate: bool = True
     late_entry_minutes: int = 30
+    allow_calculator: bool = False  # the on-screen calculator (basic and scientific)
+    allow_scratchpad: bool = False  # the on-screen scratch pad
 
 
 class SessionCreate(BaseModel):

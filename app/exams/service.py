@@ -544,6 +544,8 @@ def create_plan(db: Session, *, actor: Staff, data: PlanCreate) -> ExamPlan:
         require_checkin=data.require_checkin,
         show_score_to_candidate=data.show_score_to_candidate,
         late_entry_minutes=data.late_entry_minutes,
+        allow_calculator=data.allow_calculator,
+        allow_scratchpad=data.allow_scratchpad,
     )
     db.add(plan)
     db.flush()

@@ -17,6 +17,7 @@ from app.core.errors import DomainError
 from app.core.templating import is_htmx, render
 from app.delivery import service
 from app.delivery.service import ExamState, Phase
+from app.delivery.sheet import answer_sheet
 from app.web.auth import set_session_cookie
 
 router = APIRouter()
@@ -61,7 +62,13 @@ def exam_page(request: Request, db: SessionDep) -> Response:
     login = candidate_in_handler(request, db)  # in this thread, not a hop of its own
     state = service.exam_state(db, login=login, seen=True)
     if state.phase in (Phase.IN_PROGRESS, Phase.PAUSED):
-        return render(request, "exam/exam.html", {"state": state, "boot": _boot(state)})
+        sheet = answer_sheet(
+            (q.position, q.section, q.question["type_name"], q.question["points"])
+            for q in state.questions
+        )
+        return render(
+            request, "exam/exam.html", {"state": state, "boot": _boot(state), "sheet": sheet}
+        )
     if state.phase == Phase.SUBMITTED:
         return render(request, "exam/result.html", {"state": state})
     return render(request, "exam/before.html", {"state": state})

@@ -454,6 +454,8 @@ def _plan_values(form: FormData | None = None) -> dict[str, Any]:
             "require_checkin": True,
             "show_score_to_candidate": True,
             "late_entry_minutes": "30",
+            "allow_calculator": False,
+            "allow_scratchpad": False,
         }
     return {
         "name": _text(form, "name"),
@@ -466,6 +468,8 @@ def _plan_values(form: FormData | None = None) -> dict[str, Any]:
         "require_checkin": bool(form.get("require_checkin")),
         "show_score_to_candidate": bool(form.get("show_score_to_candidate")),
         "late_entry_minutes": _text(form, "late_entry_minutes"),
+        "allow_calculator": bool(form.get("allow_calculator")),
+        "allow_scratchpad": bool(form.get("allow_scratchpad")),
     }
 
 
@@ -490,6 +494,8 @@ def _plan_input(v: dict[str, Any], errors: FormErrors) -> PlanCreate | None:
         require_checkin=v["require_checkin"],
         show_score_to_candidate=v["show_score_to_candidate"],
         late_entry_minutes=late,
+        allow_calculator=v["allow_calculator"],
+        allow_scratchpad=v["allow_scratchpad"],
     )
 
 

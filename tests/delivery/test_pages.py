@@ -163,6 +163,33 @@ def test_the_exam_page_shows_the_questions_but_never_a_key(db: Session, client: 
     assert "/static/exam.js" in html
 
 
+def test_the_answer_sheet_is_grouped_by_section_and_the_tools_follow_the_plan(
+    db: Session, client: TestClient
+) -> None:
+    exam = make_exam(db, candidates=2, sections=MIXED_SECTIONS)
+    seat = exam.seats[0]
+    start(db, exam, seat)
+    page_login(client, seat)
+    html = client.get("/exam").text
+    headings = re.findall(r'<h3 class="sheet-head">([^<]*)</h3>', html)
+    assert headings == [
+        "一、单项选择题（共 8 题，每题 5 分）",
+        "二、多项选择题（共 4 题，每题 5 分）",
+        "三、判断题（共 4 题，每题 5 分）",
+        "四、填空题（共 4 题，每题 5 分）",
+    ]
+    assert html.count('class="nav-btn') == 20
+    assert "快捷键" in html and 'data-size="xlarge"' in html
+    assert 'id="calculator"' not in html and 'id="scratchpad"' not in html
+
+    exam.plan.allow_calculator = exam.plan.allow_scratchpad = True
+    db.add(exam.plan)
+    db.commit()
+    html = client.get("/exam").text
+    assert 'id="calculator"' in html and 'id="scratchpad"' in html
+    assert 'data-calc="sin("' in html
+
+
 def test_the_result_page_shows_the_score_only_if_allowed(db: Session, client: TestClient) -> None:
     shown = make_exam(db, candidates=1)
     start(db, shown, shown.seats[0])

@@ -354,10 +354,30 @@
     var left = Math.ceil(remaining());
     countdownEl.textContent = Jiping.formatRemaining(left);
     countdownEl.classList.toggle("low", left <= 300);
+    remind(left);
     if (left <= 0 && !timeUp && !closed && phase !== "paused") {
       timeUp = true;
       $("timeup-overlay").hidden = false;
       setTimeout(refreshStatus, 1000);
+    }
+  }
+
+  // Reminders at 15 and 5 minutes left, each once per attempt (also after a reload).
+  var REMINDERS = [900, 300];
+  var reminded = load("reminded", 0); // the smallest threshold already shown
+  function remind(left) {
+    if (closed || phase === "paused" || left <= 0) return;
+    for (var i = REMINDERS.length - 1; i >= 0; i--) {
+      var at = REMINDERS[i];
+      if (left <= at && (!reminded || at < reminded)) {
+        reminded = at;
+        store("reminded", reminded);
+        var el = $("time-reminder");
+        el.textContent = "距离考试结束还有 " + Math.ceil(left / 60) + " 分钟，请检查未答和已标记的题目。";
+        el.hidden = false;
+        setTimeout(function () { el.hidden = true; }, 15000);
+        return;
+      }
     }
   }
 
@@ -480,8 +500,25 @@
   }
 
   // --- submitting ---
-  function list(positions) {
-    return positions.length > 30 ? positions.slice(0, 30).join("、") + " 等 " + positions.length + " 题" : positions.join("、");
+  // The numbers are buttons: one click closes the dialog and shows that question.
+  function jumpList(el, title, positions) {
+    el.textContent = "";
+    if (!positions.length) return;
+    var head = document.createElement("p");
+    head.textContent = title + "（" + positions.length + " 道），点击题号前往：";
+    el.appendChild(head);
+    var box = document.createElement("div");
+    box.className = "jump-list";
+    positions.forEach(function (p) {
+      var b = document.createElement("button");
+      b.type = "button";
+      b.className = "jump-btn";
+      b.dataset.goto = p;
+      b.textContent = p;
+      b.setAttribute("aria-label", "前往第 " + p + " 题");
+      box.appendChild(b);
+    });
+    el.appendChild(box);
   }
 
   function openSubmitDialog() {
@@ -490,8 +527,9 @@
       if (!answered[p]) un.push(p);
       if (flagged[p]) fl.push(p);
     }
-    $("submit-unanswered").textContent = un.length ? "未答题（" + un.length + " 道）：第 " + list(un) + " 题" : "所有题目均已作答。";
-    $("submit-flagged").textContent = fl.length ? "已标记（" + fl.length + " 道）：第 " + list(fl) + " 题" : "";
+    jumpList($("submit-unanswered"), "未答题", un);
+    if (!un.length) $("submit-unanswered").textContent = "所有题目均已作答。";
+    jumpList($("submit-flagged"), "已标记", fl);
     $("submit-pending").hidden = true;
     $("submit-dialog").showModal();
   }
@@ -577,6 +615,35 @@
     queueSave(String(current));
   });
   $("submit-btn").addEventListener("click", openSubmitDialog);
+  $("submit-dialog").addEventListener("click", function (e) {
+    var b = e.target.closest(".jump-btn");
+    if (!b) return;
+    $("submit-dialog").close();
+    show(parseInt(b.dataset.goto, 10));
+  });
+
+  // Keyboard: ←/→ (and PageUp/PageDown) move, A–H choose an option of the question shown
+  // (a multiple-choice option toggles), M flags. Never while typing (a fill-in answer,
+  // the calculator, the scratch pad), nor while the paper is paused or closed.
+  document.addEventListener("keydown", function (e) {
+    if (e.ctrlKey || e.altKey || e.metaKey || closed || phase === "paused") return;
+    var t = e.target;
+    if (t && (t.tagName === "TEXTAREA" || (t.tagName === "INPUT" && t.type === "text"))) return;
+    if ($("submit-dialog").open) return;
+    var key = e.key;
+    if (key === "ArrowLeft" || key === "PageUp") { e.preventDefault(); show(current - 1); return; }
+    if (key === "ArrowRight" || key === "PageDown") { e.preventDefault(); show(current + 1); return; }
+    if (key === "m" || key === "M") { $("flag-btn").click(); return; }
+    var index = "abcdefgh".indexOf(key.toLowerCase());
+    if (key.length !== 1 || index < 0) return;
+    var inputs = byPos[current].querySelectorAll("input[type=radio], input[type=checkbox]");
+    var input = inputs[index];
+    if (!input) return;
+    e.preventDefault();
+    if (input.type === "checkbox") input.checked = !input.checked;
+    else input.checked = true;
+    input.dispatchEvent(new Event("change", { bubbles: true }));
+  });
   $("submit-cancel").addEventListener("click", function () { $("submit-dialog").close(); });
   $("submit-confirm").addEventListener("click", submitNow);
 
