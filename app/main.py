@@ -153,6 +153,8 @@ def _error_response(
             status_code=status,
             headers={"HX-Retarget": "#toasts", "HX-Reswap": "afterbegin"},
         )
+    if code == "password_change_required":
+        return RedirectResponse("/account/password", status_code=303)
     if status == 401:
         login = "/exam/login" if request.url.path.startswith("/exam") else "/login"
         return RedirectResponse(f"{login}?next={request.url.path}", status_code=303)

@@ -36,6 +36,7 @@ class StaffUser(SQLModel, table=True):
     centre_id: int | None = Field(default=None, foreign_key="evaluationcentre.id", index=True)
     region_code: str | None = Field(default=None, max_length=6)
     is_active: bool = True
+    must_change_password: bool = False  # set by an administrator's reset
     created_at: NaiveDatetime = Field(default_factory=utcnow)
 
 

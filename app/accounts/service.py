@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, delete, func, select
 
+from app.accounts import passwords
 from app.accounts.models import AuthSession, LoginFailure, Role, StaffUser
 from app.core.clock import utcnow
 from app.core.config import get_settings
@@ -30,6 +31,7 @@ class Staff:
     role: Role
     centre_id: int | None
     region_code: str | None
+    must_change_password: bool = False  # after an administrator's reset
 
     @property
     def kind(self) -> str:
@@ -46,7 +48,13 @@ def as_staff(user: StaffUser) -> Staff:
         role=Role(user.role),
         centre_id=user.centre_id,
         region_code=user.region_code,
+        must_change_password=user.must_change_password,
     )
+
+
+def login_subject(username: str) -> str:
+    """What failed staff logins are counted under."""
+    return f"staff:{username.strip().lower()}"
 
 
 @dataclass(frozen=True)
@@ -124,7 +132,7 @@ def _issue(
 
 
 def login_staff(db: Session, *, username: str, password: str, client_ip: str = "") -> IssuedSession:
-    subject = f"staff:{username.strip().lower()}"
+    subject = login_subject(username)
     _check_throttle(db, subject)
     user = db.exec(select(StaffUser).where(StaffUser.username == username.strip())).first()
     if not verify_password(user.password_hash if user else None, password) or not (
@@ -258,8 +266,9 @@ def create_staff_user(
         raise Conflict("行政区划代码应为 6 位数字，如 340400", code="invalid_region_code")
     if role not in (Role.REGULATOR, Role.PLATFORM_ADMIN) and centre_id is None:
         raise Conflict("评价机构人员必须属于一个评价机构", code="staff_needs_centre")
-    if len(password) < 8:
-        raise Conflict("密码至少 8 位", code="weak_password")
+    problem = passwords.password_problem(password, username=username)
+    if problem:
+        raise Conflict(problem, code="weak_password")
     if db.exec(select(StaffUser).where(StaffUser.username == username)).first():
         raise Conflict(f"用户名 {username} 已存在", code="username_taken")
     user = StaffUser(
@@ -337,6 +346,13 @@ def add_staff(
         centre_id=None if role in (Role.REGULATOR, Role.PLATFORM_ADMIN) else centre_id,
         region_code=region_code if role == Role.REGULATOR else None,
     )
+
+
+def get_staff_user(db: Session, *, user_id: int) -> StaffUser:
+    user = db.get(StaffUser, user_id)
+    if user is None:
+        raise NotFound("账号不存在", code="staff_not_found")
+    return user
 
 
 def set_staff_active(db: Session, *, actor: Staff, user_id: int, active: bool) -> StaffUser:

@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
+from app.accounts import credentials
 from app.accounts import service as accounts
 from app.accounts.models import Role
 from app.accounts.service import Staff
@@ -99,3 +100,31 @@ def enable_staff(user_id: int, db: SessionDep, staff: CurrentStaff) -> StaffOut:
         raise PermissionDenied("您的角色无权管理账号", code="role_forbidden")
     user = accounts.set_staff_active(db, actor=staff, user_id=user_id, active=True)
     return StaffOut.model_validate(user, from_attributes=True)
+
+
+class ReasonIn(BaseModel):
+    reason: str = ""
+
+
+class PasswordResetOut(BaseModel):
+    user_id: int
+    temporary_password: str = Field(description="shown once; changed at the next login")
+
+
+class UnlockOut(BaseModel):
+    user_id: int
+    failures_cleared: int
+
+
+@router.post("/staff/{user_id}/reset-password", response_model=PasswordResetOut)
+def reset_password(
+    user_id: int, body: ReasonIn, db: SessionDep, staff: CurrentStaff
+) -> PasswordResetOut:
+    temporary = credentials.reset_password(db, actor=staff, user_id=user_id, reason=body.reason)
+    return PasswordResetOut(user_id=user_id, temporary_password=temporary)
+
+
+@router.post("/staff/{user_id}/unlock", response_model=UnlockOut)
+def unlock(user_id: int, body: ReasonIn, db: SessionDep, staff: CurrentStaff) -> UnlockOut:
+    cleared = credentials.unlock(db, actor=staff, user_id=user_id, reason=body.reason)
+    return UnlockOut(user_id=user_id, failures_cleared=cleared)

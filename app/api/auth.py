@@ -3,8 +3,9 @@
 from typing import Literal
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from app.accounts import credentials, passwords
 from app.accounts import service as accounts
 from app.accounts.service import Staff
 from app.core.deps import AuthDep, SessionDep, client_ip
@@ -85,3 +86,23 @@ def me(auth: AuthDep) -> MeOut:
 def api_logout(db: SessionDep, auth: AuthDep) -> None:
     if auth is not None:
         accounts.logout(db, session_id=auth.session_id)
+
+
+class PasswordChangeIn(BaseModel):
+    current_password: str
+    new_password: str = Field(description=passwords.POLICY)
+
+
+@router.post("/password", status_code=204)
+def change_password(body: PasswordChangeIn, db: SessionDep, auth: AuthDep) -> None:
+    """Change one's own password (also the forced change after an administrator's
+    reset). Other logins of the account end; this one stays."""
+    if auth is None or not isinstance(auth.principal, Staff):
+        raise AuthRequired("请先登录", code="auth_required")
+    credentials.change_own_password(
+        db,
+        actor=auth.principal,
+        current_password=body.current_password,
+        new_password=body.new_password,
+        keep_session_id=auth.session_id,
+    )

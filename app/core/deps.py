@@ -14,7 +14,7 @@ from app.accounts.models import Role
 from app.accounts.service import AuthContext, CandidateLogin, Staff, resolve_token
 from app.core.config import get_settings
 from app.core.db import get_session
-from app.core.errors import AuthRequired, PermissionDenied
+from app.core.errors import AuthRequired, PasswordChangeRequired, PermissionDenied
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
@@ -72,10 +72,19 @@ AuthDep = Annotated[AuthContext | None, Depends(get_auth)]
 # The role checks below read nothing: `async def`, so that FastAPI runs them on the event
 # loop instead of handing each one to a worker thread and back.
 
+# What a staff member whose password was reset may still reach: the change itself.
+PASSWORD_CHANGE_PATHS = ("/account/password", "/logout", "/api/v1/auth/")
 
-async def require_staff(auth: AuthDep) -> Staff:
+
+async def require_staff(request: Request, auth: AuthDep) -> Staff:
     if auth is None or not isinstance(auth.principal, Staff):
         raise AuthRequired("请先登录", code="auth_required")
+    if auth.principal.must_change_password and not request.url.path.startswith(
+        PASSWORD_CHANGE_PATHS
+    ):
+        raise PasswordChangeRequired(
+            "管理员已重置您的密码，请先设置新密码", code="password_change_required"
+        )
     return auth.principal
 
 

@@ -48,3 +48,10 @@ class ValidationFailed(DomainError):
 class TooManyAttempts(DomainError):
     status_code = 429
     code = "too_many_attempts"
+
+
+class PasswordChangeRequired(DomainError):
+    """A staff member with a temporary password: pages send them to /account/password."""
+
+    status_code = 403
+    code = "password_change_required"

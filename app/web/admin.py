@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
+from app.accounts import credentials, passwords
 from app.accounts import service as accounts
 from app.accounts.models import ROLE_NAMES, Role
 from app.accounts.service import Staff
@@ -72,6 +73,8 @@ def _staff_page(
     *,
     error: DomainError | None = None,
     form: dict[str, str] | None = None,
+    done: str = "",
+    temporary: tuple[str, str] | None = None,
 ) -> Response:
     users = accounts.list_staff(db, actor=staff)
     centres = reference.list_centres(db) if staff.role == Role.PLATFORM_ADMIN else []
@@ -85,6 +88,10 @@ def _staff_page(
             "centre_names": {c.id: c.name for c in reference.list_centres(db)},
             "error": error,
             "form": form or {},
+            "done": done,
+            "temporary": temporary,  # (username, password), shown this once
+            "policy": passwords.POLICY,
+            "manages": credentials.manageable_roles(staff),
         },
         status_code=error.status_code if error else 200,
     )
@@ -135,6 +142,39 @@ def staff_set_active(
 ) -> Response:
     accounts.set_staff_active(db, actor=staff, user_id=user_id, active=active == "1")
     return RedirectResponse("/staff", status_code=303)
+
+
+@router.post("/staff/{user_id}/reset-password")
+def staff_reset_password(
+    request: Request,
+    db: SessionDep,
+    staff: CurrentStaff,
+    user_id: int,
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        temporary = credentials.reset_password(db, actor=staff, user_id=user_id, reason=reason)
+    except DomainError as exc:
+        return _staff_page(request, db, staff, error=exc)
+    user = accounts.get_staff_user(db, user_id=user_id)
+    return _staff_page(request, db, staff, temporary=(user.username, temporary))
+
+
+@router.post("/staff/{user_id}/unlock")
+def staff_unlock(
+    request: Request,
+    db: SessionDep,
+    staff: CurrentStaff,
+    user_id: int,
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        cleared = credentials.unlock(db, actor=staff, user_id=user_id, reason=reason)
+    except DomainError as exc:
+        return _staff_page(request, db, staff, error=exc)
+    user = accounts.get_staff_user(db, user_id=user_id)
+    message = f"已解锁 {user.username}（清除 {cleared} 次失败登录）"
+    return _staff_page(request, db, staff, done=message)
 
 
 @router.get("/regulator")

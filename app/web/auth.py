@@ -6,9 +6,10 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
+from app.accounts import credentials, passwords
 from app.accounts import service as accounts
 from app.core.config import get_settings
-from app.core.deps import AuthDep, SessionDep, client_ip
+from app.core.deps import AuthDep, CurrentStaff, SessionDep, client_ip
 from app.core.errors import DomainError
 from app.core.templating import render
 
@@ -74,3 +75,37 @@ def logout(request: Request, db: SessionDep, auth: AuthDep) -> Response:
     response = RedirectResponse(target, status_code=303)
     response.delete_cookie(get_settings().session_cookie, path="/")
     return response
+
+
+@router.get("/account/password")
+def password_page(request: Request, staff: CurrentStaff) -> Response:
+    return render(request, "account_password.html", {"policy": passwords.POLICY, "staff": staff})
+
+
+@router.post("/account/password")
+def change_password(
+    request: Request,
+    db: SessionDep,
+    staff: CurrentStaff,
+    auth: AuthDep,
+    current_password: Annotated[str, Form()] = "",
+    new_password: Annotated[str, Form()] = "",
+    confirm_password: Annotated[str, Form()] = "",
+) -> Response:
+    context = {"policy": passwords.POLICY, "staff": staff}
+    if new_password != confirm_password:
+        context["error"] = "两次输入的新密码不一致"
+        return render(request, "account_password.html", context, status_code=422)
+    try:
+        credentials.change_own_password(
+            db,
+            actor=staff,
+            current_password=current_password,
+            new_password=new_password,
+            keep_session_id=auth.session_id if auth else None,
+        )
+    except DomainError as exc:
+        context["error"] = exc.message
+        return render(request, "account_password.html", context, status_code=exc.status_code)
+    context["done"] = True
+    return render(request, "account_password.html", context)

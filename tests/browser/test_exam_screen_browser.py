@@ -100,12 +100,16 @@ def test_font_size_shortcuts_calculator_scratch_pad_and_submit_links(
         page.locator("#time-reminder", has_text="还有 10 分钟").wait_for(timeout=5000)
 
         # The largest text, remembered across a reload.
-        normal = page.evaluate("parseFloat(getComputedStyle(document.querySelector('#q-1 .stem')).fontSize)")
+        normal = page.evaluate(
+            "parseFloat(getComputedStyle(document.querySelector('#q-1 .stem')).fontSize)"
+        )
         page.get_by_role("button", name="特大").click()
         page.reload()
         page.locator("#q-1").wait_for()  # the page remembers the question shown: still 1
         assert page.evaluate("document.body.classList.contains('font-xlarge')")
-        bigger = page.evaluate("parseFloat(getComputedStyle(document.querySelector('#q-1 .stem')).fontSize)")
+        bigger = page.evaluate(
+            "parseFloat(getComputedStyle(document.querySelector('#q-1 .stem')).fontSize)"
+        )
         assert bigger > normal
         assert page.get_by_role("button", name="特大").get_attribute("aria-pressed") == "true"
 
