@@ -13,6 +13,8 @@ from pathlib import Path
 
 os.environ.setdefault("JIPING_ENVIRONMENT", "test")
 os.environ.setdefault("JIPING_RUN_SWEEPER", "false")
+# Photos and other data files of the run: never under the checkout's var/.
+os.environ.setdefault("JIPING_DATA_DIR", tempfile.mkdtemp(prefix="jiping-test-data-"))
 
 import pytest
 from fastapi.testclient import TestClient

@@ -15,6 +15,8 @@ class Settings(BaseSettings):
     environment: Literal["development", "test", "production"] = "development"
     # DATABASE_URL (no prefix) is the conventional name; JIPING_DATABASE_URL also works.
     database_url: str = "sqlite:///./var/jiping.db"
+    # Files kept as data (candidate photos), outside the repository.
+    data_dir: str = "./var/data"
     secret_key: str = DEV_SECRET
     session_cookie: str = "jiping_session"
     staff_session_hours: int = 12

@@ -26,6 +26,8 @@ class Candidate(SQLModel, table=True):
     birth_date: date | None = None
     phone: str = Field(default="", max_length=20)
     employer: str = Field(default="", max_length=200)
+    # The stored photo's digest (exams/photos.py keeps the file): None without a photo.
+    photo_digest: str | None = Field(default=None, max_length=16)
     created_at: NaiveDatetime = Field(default_factory=utcnow)
 
 

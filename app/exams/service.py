@@ -1227,6 +1227,7 @@ class AdmissionTicket:
     late_entry_minutes: int
     registration_id: int = 0
     components: list[str] = field(default_factory=list)
+    has_photo: bool = False
 
 
 def _tickets(
@@ -1255,6 +1256,7 @@ def _tickets(
             late_entry_minutes=plan.late_entry_minutes,
             registration_id=r.registration.id or 0,
             components=[COMPONENT_NAMES.get(c, c) for c in plan.components],
+            has_photo=r.candidate.photo_digest is not None,
         )
         for r in rows
     ]
@@ -1279,6 +1281,18 @@ def admission_ticket(db: Session, *, actor: Staff, registration_id: int) -> Admi
     session = db.get(ExamSession, reg.session_id)
     assert cand is not None and session is not None
     return _tickets(db, session, [RegistrationRow(reg, cand)])[0]
+
+
+def registration_with_candidate(
+    db: Session, *, actor: Staff, registration_id: int
+) -> tuple[Registration, Candidate]:
+    """A registration of the actor's centre (centre admins and proctors) and its
+    candidate: for the photo on the ticket and at check-in."""
+    centre_id = _ticket_reader_centre(actor)
+    reg = _of_centre(db, Registration, registration_id, centre_id, "报名记录", "registration")
+    cand = db.get(Candidate, reg.candidate_id)
+    assert cand is not None
+    return reg, cand
 
 
 def registration_template() -> bytes:

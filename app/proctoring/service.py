@@ -566,6 +566,34 @@ def _candidate_event(
 # Check-in (人证合一)
 
 
+@dataclass(frozen=True)
+class CheckinCard:
+    registration_id: int
+    seat_number: int
+    ticket_number: str
+    name: str
+    gender: str
+    id_number: str  # in full: the proctor compares it with the ID card in hand
+    has_photo: bool
+    checked_in: bool
+
+
+def checkin_card(db: Session, *, staff: Staff, registration_id: int) -> CheckinCard:
+    reg = _registration(db, staff, registration_id)
+    cand = db.get(Candidate, reg.candidate_id)
+    assert reg.id is not None and cand is not None
+    return CheckinCard(
+        registration_id=reg.id,
+        seat_number=reg.seat_number,
+        ticket_number=reg.ticket_number,
+        name=cand.name,
+        gender=cand.gender,
+        id_number=cand.id_number,
+        has_photo=cand.photo_digest is not None,
+        checked_in=reg.checked_in_at is not None,
+    )
+
+
 def check_in(db: Session, *, staff: Staff, registration_id: int, note: str = "") -> Registration:
     """The proctor has compared the person with the ID card and the ticket. Checking in
     twice changes nothing and records nothing new."""

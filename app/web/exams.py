@@ -15,8 +15,9 @@ from app.accounts.models import Role
 from app.accounts.service import Staff
 from app.banks import service as banks_service
 from app.core.deps import CentreAdmin, CentreStaff, Proctor, SessionDep
-from app.core.errors import Conflict, ValidationFailed
+from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.templating import is_htmx, render
+from app.exams import photos
 from app.exams import service as exams
 from app.exams.models import FormMode, MultipleChoiceRule
 from app.exams.roster import XLSX_MEDIA_TYPE
@@ -693,6 +694,63 @@ def import_roster(
         )
         return render(request, "exams/session.html", ctx, status_code=exc.status_code)
     return _redirect(f"/sessions/{session_id}?imported={len(result.registrations)}")
+
+
+@router.post("/sessions/{session_id}/photos")
+def upload_photos(
+    request: Request,
+    db: SessionDep,
+    staff: CentreAdmin,
+    session_id: int,
+    file: Annotated[UploadFile, File()],
+) -> Response:
+    """A ZIP of photos named by ID number, next to the Excel list."""
+    session = exams.get_session(db, actor=staff, session_id=session_id)
+    try:
+        outcome = photos.import_photo_zip(
+            db, actor=staff, centre_id=session.centre_id, content=file.file.read()
+        )
+    except photos.PhotoInvalid as exc:
+        ctx = _session_context(db, staff, session_id, photo_error=exc.message)
+        return render(request, "exams/session.html", ctx, status_code=exc.status_code)
+    ctx = _session_context(db, staff, session_id, photo_outcome=outcome)
+    return render(request, "exams/session.html", ctx)
+
+
+@router.post("/registrations/{registration_id}/photo")
+def upload_photo(
+    request: Request,
+    db: SessionDep,
+    staff: CentreAdmin,
+    registration_id: int,
+    file: Annotated[UploadFile, File()],
+) -> Response:
+    """One candidate's photo, from the session's list."""
+    reg, candidate = exams.registration_with_candidate(
+        db, actor=staff, registration_id=registration_id
+    )
+    try:
+        photos.set_photo(db, actor=staff, candidate=candidate, data=file.file.read())
+    except photos.PhotoInvalid as exc:
+        ctx = _session_context(
+            db, staff, reg.session_id, photo_error=f"{candidate.name}：{exc.message}"
+        )
+        return render(request, "exams/session.html", ctx, status_code=exc.status_code)
+    return _redirect(f"/sessions/{reg.session_id}#registrations")
+
+
+@router.get("/registrations/{registration_id}/photo")
+def photo(db: SessionDep, staff: Proctor, registration_id: int) -> Response:
+    """The candidate's photo for the ticket and the check-in, to the staff who see them."""
+    _, candidate = exams.registration_with_candidate(
+        db, actor=staff, registration_id=registration_id
+    )
+    data = photos.photo_of(candidate)
+    if data is None:
+        raise NotFound("该考生还没有照片", code="photo_not_found")
+    return Response(
+        data, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=300"}
+    )
 
 
 @router.get("/sessions/{session_id}/registrations/template.xlsx")

@@ -106,6 +106,17 @@ def log_page(
     )
 
 
+@router.get("/registrations/{registration_id}/card")
+def checkin_card(
+    request: Request, registration_id: int, db: SessionDep, staff: Proctor
+) -> Response:
+    """The check-in dialog's identity card (人证合一): the photo large, beside the full ID
+    number, to compare with the person and their ID card. Fetched only when the proctor
+    opens the check-in; the roster itself shows the number masked."""
+    card = proctoring.checkin_card(db, staff=staff, registration_id=registration_id)
+    return render(request, "proctor/_checkin_card.html", {"c": card})
+
+
 @router.post("/registrations/{registration_id}/checkin")
 def check_in(
     request: Request, registration_id: int, db: SessionDep, staff: Proctor, note: FormStr = ""

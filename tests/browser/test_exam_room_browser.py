@@ -133,3 +133,46 @@ def test_a_reopened_paper_is_back_on_the_candidate_screen_without_a_reload(
         page.screenshot(path=str(SHOTS / "candidate-reopened.png"))
         for p in (page, proctor):
             p.context.close()
+
+
+def test_check_in_shows_the_photo_large_beside_the_id_number(
+    db: Session,
+    live_server: str,  # noqa: F811
+    browser: Any,  # noqa: F811
+) -> None:
+    import io
+
+    from PIL import Image
+
+    from app.exams import photos
+    from tests.factories import staff_actor
+
+    exam = room(db, candidates=2)
+    seat = exam.seats[0]
+    out = io.BytesIO()
+    Image.new("RGB", (358, 441), (90, 120, 160)).save(out, format="JPEG")
+    photos.set_photo(
+        db, actor=staff_actor(exam.admin), candidate=seat.candidate, data=out.getvalue()
+    )
+    db.commit()
+    proctor = proctor_console(browser, live_server, exam.proctor.username, exam.session.id or 0)
+    try:
+        row = proctor.locator(f"#reg-{seat.registration.id}")
+        row.get_by_role("button", name="签到").click()
+        photo = proctor.locator("#pc-card-photo")
+        photo.wait_for(timeout=5000)
+        proctor.wait_for_function(
+            "document.getElementById('pc-card-photo').naturalWidth > 0", timeout=5000
+        )
+        box = photo.bounding_box()
+        assert box is not None and box["height"] >= 200  # large enough to compare a face
+        assert seat.id_number in proctor.inner_text("#pc-card")
+        SHOTS.mkdir(exist_ok=True)
+        proctor.screenshot(path=str(SHOTS / "proctor-checkin-dialog.png"))
+        proctor.check("#pc-form input[name=identity_confirmed]")
+        proctor.click("#pc-submit")
+        row.get_by_text("已签到").wait_for(timeout=5000)
+    finally:
+        SHOTS.mkdir(exist_ok=True)
+        proctor.screenshot(path=str(SHOTS / "proctor-checkin-photo.png"))
+        proctor.context.close()

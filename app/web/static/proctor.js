@@ -46,6 +46,13 @@
     submit.textContent = spec.button;
     submit.className = spec.danger ? "danger" : "primary";
     if (window.htmx) htmx.process(form);
+    var card = document.getElementById("pc-card");
+    if (card) {
+      card.textContent = "";
+      if (act === "checkin" && btn.dataset.card && window.htmx) {
+        htmx.ajax("GET", btn.dataset.card, { target: "#pc-card", swap: "innerHTML" });
+      }
+    }
     dialog.showModal();
     var first = form.querySelector("label:not([hidden]) input:not([type=hidden]), label:not([hidden]) select, label:not([hidden]) textarea");
     if (first) first.focus();
