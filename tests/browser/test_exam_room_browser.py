@@ -56,8 +56,9 @@ def answers_blocked(page: Any) -> bool:
     """The paper is inert under the overlay: a click on an option does not land."""
     if not page.evaluate("document.getElementById('exam').inert"):
         return False
+    assert page.locator("#q-1 .options label").count() > 0  # the option is there
     try:
-        page.locator("#q-1 .option").first.click(timeout=500)
+        page.locator("#q-1 .options label").first.click(timeout=500)
     except Exception:  # Playwright: the overlay receives the click instead
         return True
     return False
@@ -119,7 +120,7 @@ def test_a_reopened_paper_is_back_on_the_candidate_screen_without_a_reload(
         act(proctor, row.get_by_role("button", name="重新开放"), "误收卷，恢复作答")
         page.locator("#closed-overlay").wait_for(state="hidden", timeout=2000)
         assert page.evaluate("window.__notReloaded === true")
-        page.locator("#q-1 .option").first.click()
+        page.locator("#q-1 .options label").first.click()
         page.locator("#save-status", has_text="已保存").wait_for(timeout=5000)
         assert attempt_of(db, attempt.id).answered_count == 1
 

@@ -68,7 +68,7 @@ def test_at_125_percent_zoom_the_clock_and_submit_stay_on_screen(
         assert page.locator(".sheet-head").last.inner_text().startswith("四、填空题")
         # Option text is at least 16 px.
         size = page.evaluate(
-            "parseFloat(getComputedStyle(document.querySelector('#q-1 .opttext')).fontSize)"
+            "parseFloat(getComputedStyle(document.querySelector('#q-1 .options label')).fontSize)"
         )
         assert size >= 16
     finally:
