@@ -249,17 +249,20 @@ def two_instances(engine: Engine) -> Iterator[tuple[str, str]]:
         )
         bases.append(f"http://127.0.0.1:{port}")
     try:
-        for base in bases:
-            until = time.monotonic() + 30
+        # Generous: on a loaded CI machine importing the app alone can take half a minute.
+        for proc, base in zip(procs, bases, strict=True):
+            until = time.monotonic() + 180
             while True:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"{base} exited with {proc.returncode} while starting")
                 try:
-                    if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                    if httpx.get(f"{base}/healthz", timeout=5).status_code == 200:
                         break
                 except httpx.TransportError:
                     pass
                 if time.monotonic() > until:
-                    raise RuntimeError(f"{base} did not start")
-                time.sleep(0.2)
+                    raise RuntimeError(f"{base} did not start within 180 s")
+                time.sleep(0.5)
         yield bases[0], bases[1]
     finally:
         for proc in procs:
