@@ -1,7 +1,7 @@
 """exam_tools_and_password_change
 
 Revision ID: 0aded9e7577e
-Revises: 80f4a6203782
+Revises: 688c9ecf42b7
 Create Date: 2026-12-01 22:27:04.313098
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision: str = '0aded9e7577e'
-down_revision: str | None = '80f4a6203782'
+down_revision: str | None = '688c9ecf42b7'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
