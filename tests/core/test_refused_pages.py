@@ -226,6 +226,52 @@ REFUSALS = [
         lambda w: f"/proctor/registrations/{w.exam.seats[0].registration.id}/incidents",
         lambda w: {"reason_code": "no-such-reason"},
     ),
+    Refusal(
+        "/proctor/sessions/{session_id}/message",
+        "proctor",
+        lambda w: f"/proctor/sessions/{w.exam.session.id}/message",
+        lambda w: {"text": ""},
+    ),
+    Refusal(
+        "/proctor/registrations/{registration_id}/message",
+        "proctor",
+        lambda w: f"/proctor/registrations/{w.exam.seats[0].registration.id}/message",
+        lambda w: {"text": "   "},
+    ),
+    Refusal(
+        "/account/password",
+        "admin",
+        lambda w: "/account/password",
+        lambda w: {
+            "current_password": "not-the-password",
+            "new_password": "Another-pass-2026",
+            "confirm_password": "Another-pass-2026",
+        },
+    ),
+    Refusal(
+        "/staff/{user_id}/reset-password",
+        "admin",
+        lambda w: f"/staff/{w.exam.proctor.id}/reset-password",
+        lambda w: {"reason": ""},
+    ),
+    Refusal(
+        "/staff/{user_id}/unlock",
+        "admin",
+        lambda w: f"/staff/{w.exam.proctor.id}/unlock",
+        lambda w: {"reason": " "},
+    ),
+    Refusal(
+        "/sessions/{session_id}/photos",
+        "admin",
+        lambda w: f"/sessions/{w.exam.session.id}/photos",
+        files={"file": ("photos.zip", b"not a zip archive", "application/zip")},
+    ),
+    Refusal(
+        "/registrations/{registration_id}/photo",
+        "admin",
+        lambda w: f"/registrations/{w.exam.seats[0].registration.id}/photo",
+        files={"file": ("photo.jpg", b"not an image", "image/jpeg")},
+    ),
 ]
 
 
