@@ -1,5 +1,5 @@
 """Engine and sessions. The request owns the transaction: services flush, never commit;
-`get_session` commits when the handler returns (before the response is sent, so an
+`request_session` commits when the handler returns (before the response is sent, so an
 acknowledged change is a committed one) and rolls back when it raises."""
 
 from collections.abc import AsyncIterator, Iterator
@@ -92,7 +92,7 @@ def _db_slots() -> anyio.Semaphore:
         return slots
 
 
-async def get_session() -> AsyncIterator[Session]:
+async def request_session() -> AsyncIterator[Session]:
     """FastAPI dependency (used with scope="function"): one transaction per request."""
     async with _db_slots():
         session = Session(get_engine(), expire_on_commit=False)

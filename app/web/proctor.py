@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from app.core.deps import Proctor, SessionDep
 from app.core.templating import is_htmx, render
+from app.delivery import timer
 from app.proctoring import service as proctoring
 from app.proctoring.models import INCIDENT_REASON_NAMES
 
@@ -73,7 +74,7 @@ def console(request: Request, session_id: int, db: SessionDep, staff: Proctor) -
             "r": roster,
             "states": proctoring.ROSTER_STATE_NAMES,
             "incident_reasons": INCIDENT_REASON_NAMES,
-            "extra_max": proctoring.EXTRA_MINUTES_MAX,
+            "extra_max": timer.EXTRA_MINUTES_MAX,
         },
         headers=headers,
     )
@@ -83,7 +84,7 @@ def console(request: Request, session_id: int, db: SessionDep, staff: Proctor) -
 def log_page(
     request: Request, session_id: int, db: SessionDep, staff: Proctor, page: int = 1
 ) -> Response:
-    session = proctoring.get_session(db, staff=staff, session_id=session_id)
+    session = proctoring.proctored_session(db, staff=staff, session_id=session_id)
     return render(
         request,
         "proctor/log.html",
