@@ -25,7 +25,7 @@ from app.api import proctoring as api_proctoring
 from app.api import reference as api_reference
 from app.api import results as api_results
 from app.core.config import get_settings
-from app.core.db import get_engine
+from app.core.db import RequestTransaction, get_engine
 from app.core.errors import AuthRequired, DomainError
 from app.core.templating import is_htmx, render
 from app.delivery import background
@@ -80,6 +80,8 @@ def create_app() -> FastAPI:
         lifespan=lifespan,
     )
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+    # Outside the exception handlers, so that it sees the status of every error response.
+    app.add_middleware(RequestTransaction)
 
     # The hot routes first (see app/api/delivery.py `hot_router`).
     app.include_router(api_delivery.hot_router, prefix=API_PREFIX)

@@ -1,7 +1,10 @@
 """Logging in from tests: bearer tokens for the API, cookies + CSRF for pages."""
 
 import re
+from typing import Any
 
+from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 
 from tests.factories import PASSWORD
@@ -37,3 +40,14 @@ def csrf_of(client: TestClient, path: str) -> str:
     m = re.search(r'name="csrf-token" content="([^"]*)"', page.text)
     assert m, f"no csrf meta on {path}"
     return m.group(1)
+
+
+def app_routes(app: FastAPI) -> list[tuple[str, str, Any]]:
+    """(method, path template, endpoint) of every route the application serves, routers
+    included, in the order they are matched."""
+    found = []
+    for route in iter_route_contexts(app.routes):
+        for method in sorted(route.methods or ()):
+            if method != "HEAD":
+                found.append((method, route.path, route.endpoint))
+    return found

@@ -11,9 +11,11 @@ from sqlmodel import Session, col, delete, func, select
 from app.accounts.models import AuthSession, LoginFailure, Role, StaffUser
 from app.core.clock import utcnow
 from app.core.config import get_settings
+from app.core.db import keep_if_refused
 from app.core.errors import AuthRequired, Conflict, NotFound, PermissionDenied, TooManyAttempts
 from app.core.security import hash_password, new_token, token_digest, verify_password
 from app.exams.models import Candidate, Registration
+from app.reference import regions
 
 log = logging.getLogger(__name__)
 
@@ -90,9 +92,9 @@ def _check_throttle(db: Session, subject: str) -> None:
 
 
 def _record_failure(db: Session, subject: str, client_ip: str) -> None:
-    db.add(LoginFailure(subject=subject, client_ip=client_ip))
-    # The failure must survive the request's rollback of the refused login.
-    db.commit()
+    # A refused login rolls back like any refused request, but throttling must count it:
+    # the failure is written in its own short transaction after that rollback.
+    keep_if_refused(db, LoginFailure(subject=subject, client_ip=client_ip))
 
 
 def _issue(
@@ -252,6 +254,8 @@ def create_staff_user(
 ) -> StaffUser:
     if role == Role.REGULATOR and not region_code:
         raise Conflict("监管人员必须属于一个行政区域", code="regulator_needs_region")
+    if region_code is not None and not regions.is_division_code(region_code):
+        raise Conflict("行政区划代码应为 6 位数字，如 340400", code="invalid_region_code")
     if role not in (Role.REGULATOR, Role.PLATFORM_ADMIN) and centre_id is None:
         raise Conflict("评价机构人员必须属于一个评价机构", code="staff_needs_centre")
     if len(password) < 8:

@@ -3,6 +3,7 @@
 from sqlmodel import Session, col, select
 
 from app.core.errors import Conflict, ValidationFailed
+from app.reference import regions
 from app.reference.identifiers import credit_code_problem, normalise_credit_code
 from app.reference.models import EvaluationCentre, Occupation
 
@@ -68,6 +69,8 @@ def create_centre(
         )
     if not (len(province_code) == 2 and province_code.isdigit()):
         problems.append({"field": "province_code", "problem": "省份代码应为 2 位数字"})
+    if not regions.is_division_code(region_code):
+        problems.append({"field": "region_code", "problem": "行政区划代码应为 6 位数字，如 340400"})
     if problems:
         raise ValidationFailed("评价机构信息有误", code="invalid_centre", details=problems)
     code = normalise_credit_code(credit_code)
@@ -96,9 +99,10 @@ def centre_by_credit_code(db: Session, credit_code: str) -> EvaluationCentre | N
 
 
 def list_centres(db: Session, *, region_prefix: str | None = None) -> list[EvaluationCentre]:
-    """All centres, or those under a region (a regulator's 行政区划: 34 province, 3404 city)."""
+    """All centres, or those under a region (a regulator's 行政区划: 340000 province,
+    340400 prefecture, 340403 county; see `regions`)."""
     query = select(EvaluationCentre).order_by(EvaluationCentre.name)
     if region_prefix:
-        prefix = region_prefix.rstrip("0") or region_prefix
+        prefix = regions.division_prefix(region_prefix)
         query = query.where(col(EvaluationCentre.region_code).startswith(prefix))
     return list(db.exec(query))

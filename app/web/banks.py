@@ -78,8 +78,7 @@ def import_upload(
         )
     except ValidationFailed as exc:
         # Shown on the form rather than as an error page: the author fixes the file and
-        # uploads it again. Nothing of a refused file is kept.
-        db.rollback()
+        # uploads it again. Nothing of a refused file is kept (the 422 rolls back).
         return render(
             request,
             "banks/import.html",
@@ -198,7 +197,6 @@ def item_edit(
     try:
         banks.edit_item(db, actor=staff, bank_id=bank_id, item_id=item_id, data=src)
     except ValidationFailed as exc:
-        db.rollback()
         return _edit_page(request, detail, src, exc.details, exc.message)
     return RedirectResponse(f"/banks/{bank_id}/items/{item_id}", status_code=303)
 

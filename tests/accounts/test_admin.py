@@ -109,3 +109,48 @@ def test_regulator_sees_centres_of_their_region_only(client: TestClient, db: Ses
     page_login(client, "hn-reg")
     page = client.get("/regulator")
     assert "淮南中心" in page.text and "芜湖中心" not in page.text
+
+
+def test_a_prefecture_regulator_does_not_see_the_next_prefecture(
+    client: TestClient, db: Session
+) -> None:
+    """黄山 (341000) and 滁州 (341100) share the digits 341: matching is by levels."""
+    from app.reference import service as reference
+
+    for n, (name, code) in enumerate(
+        [("黄山中心", "341000"), ("屯溪中心", "341002"), ("滁州中心", "341100")]
+    ):
+        reference.create_centre(
+            db, name=name, credit_code=valid_credit_code(9100 + n), region_code=code
+        )
+    make_staff(db, Role.REGULATOR, username="hs-reg", region_code="341000")
+    make_staff(db, Role.REGULATOR, username="ah-reg", region_code="340000")
+    db.commit()
+    seen = [
+        c["name"]
+        for c in client.get("/api/v1/centres", headers=staff_token(client, "hs-reg")).json()
+    ]
+    assert sorted(seen) == sorted(["黄山中心", "屯溪中心"])
+    province = client.get("/api/v1/centres", headers=staff_token(client, "ah-reg")).json()
+    assert len(province) == 3
+    page_login(client, "hs-reg")
+    page = client.get("/regulator")
+    assert "屯溪中心" in page.text and "滁州中心" not in page.text
+
+
+def test_a_regulator_needs_a_real_division_code(client: TestClient, db: Session) -> None:
+    make_staff(db, Role.PLATFORM_ADMIN, username="root2")
+    db.commit()
+    h = staff_token(client, "root2")
+    r = client.post(
+        "/api/v1/staff",
+        headers=h,
+        json={
+            "username": "bad-reg",
+            "display_name": "区划错误",
+            "password": "long-enough-1",
+            "role": "regulator",
+            "region_code": "34",
+        },
+    )
+    assert r.status_code == 409 and r.json()["error"]["code"] == "invalid_region_code"

@@ -1,0 +1,294 @@
+"""Every form of every page, refused, changes nothing in the database (issue 12 §1).
+
+The test walks the page router: a new form route without a refusal case here fails it."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from app.accounts.models import Role
+from app.banks.models import Item
+from app.core.db import metadata
+from app.main import API_PREFIX, app
+from tests.factories import ExamFixture, make_staff
+from tests.helpers import app_routes, csrf_of, page_login
+from tests.proctoring.support import room, start
+
+_UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def _state(engine: Engine) -> dict[str, list[str]]:
+    """Every row of every table, in a stable order."""
+    with engine.connect() as conn:
+        return {
+            table.name: sorted(repr(tuple(row)) for row in conn.execute(select(table)))
+            for table in metadata.sorted_tables
+        }
+
+
+@dataclass
+class World:
+    exam: ExamFixture
+    platform_admin: str
+    ids: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Refusal:
+    route: str
+    who: str  # admin | proctor | platform | candidate | anonymous
+    path: Callable[[World], str]
+    data: Callable[[World], dict[str, Any]] = lambda w: {}
+    files: dict[str, Any] | None = None
+    status: int = 422
+    csrf: bool = True
+    may_change: frozenset[str] = field(default_factory=frozenset)
+
+
+BROKEN_BANK = ("bank.yaml", b"bank: [unclosed\n", "application/x-yaml")
+NOT_A_SHEET = ("roster.xlsx", b"not a spreadsheet", "application/octet-stream")
+FAILURES = frozenset({"loginfailure"})
+
+REFUSALS = [
+    Refusal(
+        "/admin/centres",
+        "platform",
+        lambda w: "/admin/centres",
+        lambda w: {"name": "", "credit_code": "123", "region_code": "34"},
+    ),
+    Refusal(
+        "/staff",
+        "admin",
+        lambda w: "/staff",
+        lambda w: {
+            "username": "newp",
+            "display_name": "新",
+            "password": "short",
+            "role": "proctor",
+        },
+        status=409,
+    ),
+    Refusal(
+        "/staff/{user_id}/active",
+        "admin",
+        lambda w: f"/staff/{w.exam.admin.id}/active",
+        lambda w: {"active": "0"},
+        status=409,
+    ),
+    Refusal(
+        "/login",
+        "anonymous",
+        lambda w: "/login",
+        lambda w: {"username": w.exam.admin.username, "password": "wrong-password"},
+        status=401,
+        csrf=False,
+        may_change=FAILURES,
+    ),
+    Refusal("/logout", "admin", lambda w: "/logout", status=403, csrf=False),
+    Refusal(
+        "/banks/import",
+        "admin",
+        lambda w: "/banks/import",
+        files={"file": BROKEN_BANK},
+    ),
+    Refusal(
+        "/banks/{bank_id}/items/{item_id}/edit",
+        "admin",
+        lambda w: f"/banks/{w.exam.bank.id}/items/{w.ids['item']}/edit",
+        lambda w: {"stem": "", "points": "-1"},
+    ),
+    Refusal(
+        "/banks/{bank_id}/items/{item_id}/{action}",
+        "admin",
+        lambda w: f"/banks/{w.exam.bank.id}/items/{w.ids['item']}/reactivate",
+        lambda w: {"reason": "已在用"},
+        status=409,
+    ),
+    Refusal(
+        "/exam/login",
+        "anonymous",
+        lambda w: "/exam/login",
+        lambda w: {
+            "ticket_number": w.exam.seats[1].ticket_number,
+            "id_number": "110105194912310021",
+        },
+        status=401,
+        csrf=False,
+        may_change=FAILURES,
+    ),
+    Refusal(
+        "/exam/start", "candidate", lambda w: "/exam/start", lambda w: {"agree": "1"}, status=409
+    ),
+    Refusal("/blueprints", "admin", lambda w: "/blueprints", lambda w: {"name": ""}),
+    Refusal(
+        "/blueprints/{blueprint_id}/preview",
+        "admin",
+        lambda w: f"/blueprints/{w.exam.blueprint.id}0/preview",
+        status=404,
+    ),
+    Refusal(
+        "/blueprints/{blueprint_id}",
+        "admin",
+        lambda w: f"/blueprints/{w.exam.blueprint.id}",
+        lambda w: {"name": ""},
+    ),
+    Refusal("/plans", "admin", lambda w: "/plans", lambda w: {"name": ""}),
+    Refusal(
+        "/plans/{plan_id}/sessions",
+        "admin",
+        lambda w: f"/plans/{w.exam.plan.id}/sessions",
+        lambda w: {"name": "二场", "starts_at": "not a time"},
+    ),
+    # The reproduction of issue 12: the service had already saved the candidate's new phone
+    # number when it found the registration a duplicate, and the 409 page committed it.
+    Refusal(
+        "/sessions/{session_id}/registrations",
+        "admin",
+        lambda w: f"/sessions/{w.exam.session.id}/registrations",
+        lambda w: {
+            "name": w.exam.seats[0].candidate.name,
+            "id_number": w.exam.seats[0].id_number,
+            "phone": "13900000000",
+        },
+        status=409,
+    ),
+    Refusal(
+        "/sessions/{session_id}/registrations/excel",
+        "admin",
+        lambda w: f"/sessions/{w.exam.session.id}/registrations/excel",
+        files={"file": NOT_A_SHEET},
+    ),
+    Refusal(
+        "/sessions/{session_id}/proctors",
+        "admin",
+        lambda w: f"/sessions/{w.exam.session.id}/proctors",
+        lambda w: {"proctor_ids": str(w.exam.examiner.id)},
+    ),
+    Refusal(
+        "/proctor/registrations/{registration_id}/checkin",
+        "proctor",
+        lambda w: f"/proctor/registrations/{w.ids['foreign_registration']}/checkin",
+        status=404,
+    ),
+    Refusal(
+        "/proctor/attempts/{attempt_id}/pause",
+        "proctor",
+        lambda w: f"/proctor/attempts/{w.ids['attempt']}/pause",
+        lambda w: {"reason": ""},
+    ),
+    Refusal(
+        "/proctor/attempts/{attempt_id}/resume",
+        "proctor",
+        lambda w: f"/proctor/attempts/{w.ids['attempt']}/resume",
+        lambda w: {"reason": "恢复"},
+        status=409,
+    ),
+    Refusal(
+        "/proctor/attempts/{attempt_id}/extra-time",
+        "proctor",
+        lambda w: f"/proctor/attempts/{w.ids['attempt']}/extra-time",
+        lambda w: {"minutes": "abc", "reason": "设备故障"},
+    ),
+    Refusal(
+        "/proctor/attempts/{attempt_id}/force-submit",
+        "proctor",
+        lambda w: f"/proctor/attempts/{w.ids['attempt']}/force-submit",
+        lambda w: {"reason": ""},
+    ),
+    Refusal(
+        "/proctor/attempts/{attempt_id}/reopen",
+        "proctor",
+        lambda w: f"/proctor/attempts/{w.ids['attempt']}/reopen",
+        lambda w: {"reason": "误操作"},
+        status=409,
+    ),
+    Refusal(
+        "/proctor/sessions/{session_id}/pause",
+        "proctor",
+        lambda w: f"/proctor/sessions/{w.exam.session.id}/pause",
+        lambda w: {"reason": ""},
+    ),
+    Refusal(
+        "/proctor/sessions/{session_id}/resume",
+        "proctor",
+        lambda w: f"/proctor/sessions/{w.exam.session.id}/resume",
+        lambda w: {"reason": ""},
+    ),
+    Refusal(
+        "/proctor/registrations/{registration_id}/incidents",
+        "proctor",
+        lambda w: f"/proctor/registrations/{w.exam.seats[0].registration.id}/incidents",
+        lambda w: {"reason_code": "no-such-reason"},
+    ),
+]
+
+
+def test_every_page_form_has_a_refusal_case() -> None:
+    forms = {
+        path
+        for method, path, _ in app_routes(app)
+        if method in _UNSAFE and not path.startswith(API_PREFIX)
+    }
+    assert forms == {r.route for r in REFUSALS}
+
+
+@pytest.fixture
+def world(db: Session) -> World:
+    exam = room(db, candidates=3)
+    other = room(db, candidates=1)
+    attempt = start(db, exam, exam.seats[0])
+    platform = make_staff(db, Role.PLATFORM_ADMIN)
+    item = db.execute(select(Item).where(Item.bank_id == exam.bank.id)).scalars().first()
+    db.commit()  # on SQLite an open transaction would hold the write lock for the whole test
+    assert item is not None and attempt.id is not None
+    return World(
+        exam=exam,
+        platform_admin=platform.username,
+        ids={
+            "attempt": attempt.id,
+            "item": item.id or 0,
+            "foreign_registration": other.seats[0].registration.id or 0,
+        },
+    )
+
+
+def _log_in(client: TestClient, world: World, who: str) -> str:
+    if who == "anonymous":
+        return ""
+    if who == "candidate":
+        seat = world.exam.seats[1]  # registered, not checked in: may not start
+        r = client.post(
+            "/exam/login",
+            data={"ticket_number": seat.ticket_number, "id_number": seat.id_number},
+            follow_redirects=False,
+        )
+        assert r.status_code == 303, r.text
+        return csrf_of(client, "/exam")
+    username = {
+        "admin": world.exam.admin.username,
+        "proctor": world.exam.proctor.username,
+        "platform": world.platform_admin,
+    }[who]
+    return page_login(client, username)
+
+
+@pytest.mark.parametrize("case", REFUSALS, ids=[f"POST {r.route}" for r in REFUSALS])
+def test_a_refused_form_changes_nothing(
+    client: TestClient, engine: Engine, world: World, case: Refusal
+) -> None:
+    csrf = _log_in(client, world, case.who)
+    data = case.data(world)
+    if case.csrf:
+        data["csrf_token"] = csrf
+    before = _state(engine)
+    r = client.post(case.path(world), data=data, files=case.files, follow_redirects=False)
+    assert r.status_code == case.status, r.text[:2000]
+    after = _state(engine)
+    changed = {name for name in before if before[name] != after[name]}
+    assert changed == set(case.may_change)
