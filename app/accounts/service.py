@@ -2,13 +2,16 @@
 
 import logging
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, delete, func, select
 
+from app.accounts import policy
 from app.accounts.models import AuthSession, LoginFailure, Role, StaffUser
+from app.accounts.policy import Action, Resource, Scope
+from app.accounts.principals import AuthContext, CandidateLogin, Staff
 from app.core.clock import utcnow
 from app.core.config import get_settings
 from app.core.db import keep_if_refused
@@ -16,24 +19,10 @@ from app.core.errors import AuthRequired, Conflict, NotFound, PermissionDenied, 
 from app.core.security import hash_password, new_token, token_digest, verify_password
 from app.exams.models import Candidate, Registration
 from app.reference import regions
+from app.reference import service as reference
+from app.reference.models import EvaluationCentre
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Staff:
-    """The staff member behind a request."""
-
-    id: int
-    username: str
-    display_name: str
-    role: Role
-    centre_id: int | None
-    region_code: str | None
-
-    @property
-    def kind(self) -> str:
-        return "staff"
 
 
 def as_staff(user: StaffUser) -> Staff:
@@ -50,33 +39,12 @@ def as_staff(user: StaffUser) -> Staff:
 
 
 @dataclass(frozen=True)
-class CandidateLogin:
-    """The candidate behind a request: one registration (one admission ticket)."""
-
-    registration_id: int
-    candidate_id: int
-    centre_id: int
-    session_id: int
-    name: str
-
-    @property
-    def kind(self) -> str:
-        return "candidate"
-
-
-@dataclass(frozen=True)
-class AuthContext:
-    session_id: int
-    csrf_token: str
-    principal: Staff | CandidateLogin
-    via_cookie: bool
-
-
-@dataclass(frozen=True)
 class IssuedSession:
     token: str
     csrf_token: str
     expires_at_iso: str
+    registration_id: int | None = None  # a candidate's login
+    ended_logins: int = 0  # the candidate's earlier logins this one ended
 
 
 def _check_throttle(db: Session, subject: str) -> None:
@@ -158,13 +126,32 @@ def login_candidate(
         _record_failure(db, subject, client_ip)
         raise AuthRequired("准考证号或身份证号不正确", code="bad_credentials")
     db.exec(delete(LoginFailure).where(col(LoginFailure.subject) == subject))
-    return _issue(
+    # One seat per ticket: a second login ends the first (its next save or page is refused
+    # and sends it back to the login page). Ticket + ID number may have leaked, and two
+    # browsers on one paper are never legitimate: ending the first shows a takeover at
+    # once at the real candidate's seat, where an alert alone would let an impostor answer
+    # on unseen. The candidate logging in again ends the other login in turn, and the
+    # proctor console shows every such re-login (delivery.record_login).
+    ended = 0
+    for live in db.exec(
+        select(AuthSession).where(
+            AuthSession.registration_id == row[0].id,
+            AuthSession.kind == "candidate",
+            col(AuthSession.revoked_at).is_(None),
+            AuthSession.expires_at > utcnow(),
+        )
+    ):
+        live.revoked_at = utcnow()
+        db.add(live)
+        ended += 1
+    issued = _issue(
         db,
         kind="candidate",
         hours=get_settings().candidate_session_hours,
         client_ip=client_ip,
         registration_id=row[0].id,
     )
+    return replace(issued, registration_id=row[0].id, ended_logins=ended)
 
 
 def resolve_token(db: Session, token: str, *, via_cookie: bool) -> AuthContext | None:
@@ -275,18 +262,6 @@ def create_staff_user(
     return user
 
 
-def require_role(staff: Staff, *roles: Role) -> None:
-    if staff.role not in roles:
-        raise PermissionDenied("您的角色无权进行此操作", code="role_forbidden")
-
-
-def centre_of(staff: Staff) -> int:
-    """The centre a centre-scoped staff member works for."""
-    if staff.centre_id is None:
-        raise PermissionDenied("此操作仅限评价机构人员", code="centre_staff_only")
-    return staff.centre_id
-
-
 # Who may create which accounts: a platform admin sets up centres' admins and regulators;
 # a centre admin staffs their own centre.
 _CREATABLE_BY = {
@@ -301,12 +276,25 @@ def creatable_roles(actor: Staff) -> list[Role]:
     return [r for r in Role if r in allowed]
 
 
+def visible_centres(db: Session, *, actor: Staff) -> list[EvaluationCentre]:
+    """The centres this staff member may see: all, their region's, or their own."""
+    reach = policy.require(actor, Action.READ, Resource.CENTRE)
+    if reach is Scope.ANY:
+        return reference.list_centres(db)
+    if reach is Scope.REGION:
+        assert actor.region_code is not None  # every regulator has one (create_staff_user)
+        return reference.list_centres(db, region_prefix=actor.region_code)
+    centre = db.get(EvaluationCentre, actor.centre_id) if actor.centre_id is not None else None
+    return [centre] if centre is not None else []
+
+
 def list_staff(db: Session, *, actor: Staff) -> list[StaffUser]:
+    reach = policy.require(actor, Action.READ, Resource.STAFF)
     query = select(StaffUser).order_by(col(StaffUser.centre_id), StaffUser.role, StaffUser.username)
-    if actor.role == Role.CENTRE_ADMIN:
-        query = query.where(StaffUser.centre_id == centre_of(actor))
-    elif actor.role != Role.PLATFORM_ADMIN:
-        raise PermissionDenied("您的角色无权管理账号", code="role_forbidden")
+    if reach is not Scope.ANY:
+        query = query.where(
+            StaffUser.centre_id == policy.centre_scope(actor, Action.READ, Resource.STAFF)
+        )
     return list(db.exec(query))
 
 
@@ -324,8 +312,8 @@ def add_staff(
     """An account created by an administrator, within what their role may create."""
     if role not in creatable_roles(actor):
         raise PermissionDenied("您的角色无权创建此类账号", code="role_forbidden")
-    if actor.role == Role.CENTRE_ADMIN:
-        centre_id = centre_of(actor)  # never another centre's
+    if policy.scope(actor, Action.MANAGE, Resource.STAFF) is Scope.CENTRE:
+        centre_id = policy.centre_scope(actor, Action.MANAGE, Resource.STAFF)  # never another
     if not username.strip() or not display_name.strip():
         raise Conflict("用户名和姓名不能为空", code="name_required")
     return create_staff_user(
@@ -341,12 +329,10 @@ def add_staff(
 
 def set_staff_active(db: Session, *, actor: Staff, user_id: int, active: bool) -> StaffUser:
     user = db.get(StaffUser, user_id)
-    visible = user is not None and (
-        actor.role == Role.PLATFORM_ADMIN
-        or (actor.role == Role.CENTRE_ADMIN and user.centre_id == actor.centre_id)
-    )
-    if user is None or not visible:
-        raise NotFound("账号不存在", code="staff_not_found")
+    facts = policy.Facts.of(user.centre_id) if user is not None else None
+    missing = NotFound("账号不存在", code="staff_not_found")
+    policy.check(actor, Action.MANAGE, Resource.STAFF, facts, missing=missing)
+    assert user is not None
     if user.id == actor.id:
         raise Conflict("不能停用自己的账号", code="cannot_disable_self")
     user.is_active = active

@@ -9,6 +9,7 @@ from app.accounts import service as accounts
 from app.accounts.service import Staff
 from app.core.deps import AuthDep, SessionDep, client_ip
 from app.core.errors import AuthRequired
+from app.delivery import service as delivery
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -49,7 +50,7 @@ def staff_login(body: StaffLoginIn, request: Request, db: SessionDep) -> TokenOu
 
 @router.post("/candidate-login", response_model=TokenOut)
 def candidate_login(body: CandidateLoginIn, request: Request, db: SessionDep) -> TokenOut:
-    issued = accounts.login_candidate(
+    issued = delivery.login_candidate(
         db,
         ticket_number=body.ticket_number,
         id_number=body.id_number,

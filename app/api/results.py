@@ -6,7 +6,7 @@ from urllib.parse import quote
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from app.core.deps import CurrentCandidate, CurrentStaff, SessionDep
+from app.core.deps import CurrentCandidate, ResultReader, SessionDep
 from app.results import service as results_service
 from app.results.export import XLSX_MEDIA_TYPE
 from app.results.schemas import (
@@ -29,13 +29,13 @@ def xlsx_response(filename: str, content: bytes) -> Response:
 
 
 @router.get("/results/sessions", response_model=list[SessionResultSummary])
-def list_sessions(db: SessionDep, staff: CurrentStaff) -> list[SessionResultSummary]:
+def list_sessions(db: SessionDep, staff: ResultReader) -> list[SessionResultSummary]:
     return results_service.centre_sessions(db, staff=staff)
 
 
 @router.get("/results/sessions/{session_id}", response_model=SessionResults)
 def session_results(
-    session_id: int, db: SessionDep, staff: CurrentStaff, only: ResultFilter = ResultFilter.ALL
+    session_id: int, db: SessionDep, staff: ResultReader, only: ResultFilter = ResultFilter.ALL
 ) -> SessionResults:
     return results_service.session_results(db, staff=staff, session_id=session_id, only=only)
 
@@ -45,14 +45,14 @@ def session_results(
     response_class=Response,
     responses={200: {"content": {XLSX_MEDIA_TYPE: {}}}},
 )
-def export_session_results(session_id: int, db: SessionDep, staff: CurrentStaff) -> Response:
+def export_session_results(session_id: int, db: SessionDep, staff: ResultReader) -> Response:
     return xlsx_response(
         *results_service.export_session_results(db, staff=staff, session_id=session_id)
     )
 
 
 @router.get("/results/attempts/{attempt_id}", response_model=AttemptBreakdown)
-def attempt_breakdown(attempt_id: int, db: SessionDep, staff: CurrentStaff) -> AttemptBreakdown:
+def attempt_breakdown(attempt_id: int, db: SessionDep, staff: ResultReader) -> AttemptBreakdown:
     return results_service.attempt_breakdown(db, staff=staff, attempt_id=attempt_id)
 
 

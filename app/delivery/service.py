@@ -14,8 +14,10 @@ from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from app.accounts.models import Role
-from app.accounts.service import CandidateLogin, Staff, centre_of, require_role
+from app.accounts import policy
+from app.accounts import service as accounts
+from app.accounts.policy import Action, Facts, Resource
+from app.accounts.principals import CandidateLogin, Staff
 from app.audit import service as audit
 from app.audit.reasons import clean_reason
 from app.banks.models import ItemVersion
@@ -49,6 +51,7 @@ from app.exams.models import (
     ExamSession,
     FormMode,
     Registration,
+    SessionProctor,
     SessionStatus,
 )
 from app.reference.levels import get_level
@@ -59,6 +62,7 @@ from app.web.items import question_view
 log = logging.getLogger(__name__)
 
 CANDIDATE_EVENT_KINDS = ("blur", "focus", "reconnect", "offline")
+RELOGIN_EVENT = "relogin"  # a login of the ticket that ended an earlier one
 # Attempts a proctor may reopen: closed by the system or a proctor, never by the candidate.
 REOPENABLE = (SubmitReason.FORCED, SubmitReason.LEAVE_LIMIT, SubmitReason.TIMEOUT)
 
@@ -439,6 +443,31 @@ class EventOutcome:
     submitted_now: bool  # this event closed the attempt (leave limit reached)
 
 
+def login_candidate(
+    db: Session, *, ticket_number: str, id_number: str, client_ip: str = ""
+) -> accounts.IssuedSession:
+    """A candidate's login (accounts.login_candidate, which ends any earlier login of the
+    same ticket), recorded in the exam's record when it ended one: the proctor console
+    shows it as an alert, the session log as 再次登录."""
+    issued = accounts.login_candidate(
+        db, ticket_number=ticket_number, id_number=id_number, client_ip=client_ip
+    )
+    if issued.ended_logins and issued.registration_id is not None:
+        attempt = db.exec(
+            select(Attempt).where(Attempt.registration_id == issued.registration_id)
+        ).first()
+        db.add(
+            AttemptEvent(
+                attempt_id=attempt.id if attempt is not None else None,
+                registration_id=issued.registration_id,
+                kind=RELOGIN_EVENT,
+                detail={"ended": issued.ended_logins, "client_ip": client_ip},
+            )
+        )
+        db.flush()
+    return issued
+
+
 def record_event(db: Session, *, login: CandidateLogin, kind: str) -> EventOutcome:
     """Record a window event. Leaving the exam window ("blur") counts against the plan's
     leave limit; reaching it submits the attempt and raises an alert for the proctors."""
@@ -513,7 +542,7 @@ def submit_attempt(
         isinstance(actor, CandidateLogin) and attempt.registration_id != actor.registration_id
     ):
         raise AttemptNotFound()
-    if isinstance(actor, Staff) and attempt.centre_id != centre_of(actor):
+    if isinstance(actor, Staff) and not _may_proctor(db, actor, attempt):
         raise AttemptNotFound()
     if attempt.status == AttemptStatus.SUBMITTED:
         return attempt
@@ -603,10 +632,18 @@ def close_expired_attempts(db: Session, now: datetime) -> int:
 # --- Proctor timer actions ----------------------------------------------------------------
 
 
+def _may_proctor(db: Session, actor: Staff, attempt: Attempt) -> bool:
+    proctors = db.exec(
+        select(SessionProctor.staff_user_id).where(SessionProctor.session_id == attempt.session_id)
+    )
+    facts = Facts.of(attempt.centre_id, proctors=proctors)
+    return policy.allows(actor, Action.PROCTOR, Resource.ATTEMPT, facts)
+
+
 def _for_staff(db: Session, attempt_id: int, actor: Staff) -> Attempt:
-    require_role(actor, Role.CENTRE_ADMIN, Role.PROCTOR)
+    policy.require(actor, Action.PROCTOR, Resource.ATTEMPT)
     attempt = _lock(db, attempt_id)
-    if attempt is None or attempt.centre_id != centre_of(actor):
+    if attempt is None or not _may_proctor(db, actor, attempt):
         raise AttemptNotFound()
     return attempt
 

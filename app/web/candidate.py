@@ -10,7 +10,6 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
-from app.accounts import service as accounts
 from app.accounts.service import CandidateLogin
 from app.core.deps import AuthDep, CurrentCandidate, SessionDep, candidate_in_handler, client_ip
 from app.core.errors import DomainError
@@ -40,7 +39,7 @@ def login(
     id_number: Annotated[str, Form()],
 ) -> Response:
     try:
-        issued = accounts.login_candidate(
+        issued = service.login_candidate(
             db, ticket_number=ticket_number, id_number=id_number, client_ip=client_ip(request)
         )
     except DomainError as exc:

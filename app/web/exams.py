@@ -11,10 +11,11 @@ from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from app.accounts.models import Role
+from app.accounts import policy
+from app.accounts.policy import Action, Resource
 from app.accounts.service import Staff
 from app.banks import service as banks_service
-from app.core.deps import CentreAdmin, CentreStaff, Proctor, SessionDep
+from app.core.deps import CentreAdmin, CentreStaff, IdentityReader, SessionDep
 from app.core.errors import Conflict, ValidationFailed
 from app.core.templating import is_htmx, render
 from app.exams import blueprints, candidates, plans, registrations, sessions
@@ -628,7 +629,7 @@ def create_session(
 def _session_context(db: SessionDep, staff: Staff, session_id: int, **extra: Any) -> dict[str, Any]:
     ctx: dict[str, Any] = {
         "d": sessions.session_detail(db, actor=staff, session_id=session_id),
-        "can_edit": staff.role == Role.CENTRE_ADMIN,
+        "can_edit": policy.may(staff, Action.MANAGE, Resource.ROSTER),
         "v": {"name": "", "id_number": "", "phone": "", "employer": ""},
         "errors": FormErrors(),
         "roster_errors": FormErrors(),
@@ -716,7 +717,9 @@ def _login_url(request: Request) -> str:
 
 
 @router.get("/sessions/{session_id}/tickets")
-def tickets_page(request: Request, db: SessionDep, staff: Proctor, session_id: int) -> Response:
+def tickets_page(
+    request: Request, db: SessionDep, staff: IdentityReader, session_id: int
+) -> Response:
     session = sessions.get_session(db, actor=staff, session_id=session_id)
     return render(
         request,
@@ -730,7 +733,9 @@ def tickets_page(request: Request, db: SessionDep, staff: Proctor, session_id: i
 
 
 @router.get("/registrations/{registration_id}/ticket")
-def ticket_page(request: Request, db: SessionDep, staff: Proctor, registration_id: int) -> Response:
+def ticket_page(
+    request: Request, db: SessionDep, staff: IdentityReader, registration_id: int
+) -> Response:
     ticket = registrations.admission_ticket(db, actor=staff, registration_id=registration_id)
     return render(
         request,

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from app.api.results import xlsx_response
-from app.core.deps import CurrentStaff, SessionDep
+from app.core.deps import ResultReader, SessionDep
 from app.core.templating import is_htmx, render
 from app.results import service as results_service
 from app.results.schemas import RESULT_FILTER_NAMES, ResultFilter
@@ -17,7 +17,7 @@ OUTCOME_BADGES = {"correct": "badge-ok", "partial": "badge-warn", "wrong": "badg
 
 
 @router.get("/results")
-def session_list(request: Request, db: SessionDep, staff: CurrentStaff) -> Response:
+def session_list(request: Request, db: SessionDep, staff: ResultReader) -> Response:
     return render(
         request,
         "results/index.html",
@@ -30,7 +30,7 @@ def session_page(
     request: Request,
     session_id: int,
     db: SessionDep,
-    staff: CurrentStaff,
+    staff: ResultReader,
     only: ResultFilter = ResultFilter.ALL,
 ) -> Response:
     results = results_service.session_results(db, staff=staff, session_id=session_id, only=only)
@@ -39,7 +39,7 @@ def session_page(
 
 
 @router.get("/results/sessions/{session_id}/export.xlsx")
-def session_export(session_id: int, db: SessionDep, staff: CurrentStaff) -> Response:
+def session_export(session_id: int, db: SessionDep, staff: ResultReader) -> Response:
     return xlsx_response(
         *results_service.export_session_results(db, staff=staff, session_id=session_id)
     )
@@ -47,7 +47,7 @@ def session_export(session_id: int, db: SessionDep, staff: CurrentStaff) -> Resp
 
 @router.get("/results/attempts/{attempt_id}")
 def attempt_page(
-    request: Request, attempt_id: int, db: SessionDep, staff: CurrentStaff
+    request: Request, attempt_id: int, db: SessionDep, staff: ResultReader
 ) -> Response:
     breakdown = results_service.attempt_breakdown(db, staff=staff, attempt_id=attempt_id)
     return render(
