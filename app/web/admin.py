@@ -12,7 +12,7 @@ from app.accounts import service as accounts
 from app.accounts.models import ROLE_NAMES, Role
 from app.accounts.policy import Action, Resource, Scope
 from app.accounts.service import Staff
-from app.core.deps import CurrentStaff, PlatformAdmin, SessionDep, staff_with
+from app.core.deps import PlatformAdmin, SessionDep, StaffManager, staff_with
 from app.core.errors import DomainError
 from app.core.templating import render
 from app.reference import service as reference
@@ -63,7 +63,7 @@ def create_centre(
 
 
 @router.get("/staff")
-def staff_list(request: Request, db: SessionDep, staff: CurrentStaff) -> Response:
+def staff_list(request: Request, db: SessionDep, staff: StaffManager) -> Response:
     return _staff_page(request, db, staff)
 
 
@@ -101,7 +101,7 @@ def _staff_page(
 def staff_create(
     request: Request,
     db: SessionDep,
-    staff: CurrentStaff,
+    staff: StaffManager,
     username: Annotated[str, Form()],
     display_name: Annotated[str, Form()],
     password: Annotated[str, Form()],
@@ -136,7 +136,7 @@ def staff_create(
 def staff_set_active(
     request: Request,
     db: SessionDep,
-    staff: CurrentStaff,
+    staff: StaffManager,
     user_id: int,
     active: Annotated[str, Form()],
 ) -> Response:
