@@ -13,6 +13,9 @@ from pathlib import Path
 
 os.environ.setdefault("JIPING_ENVIRONMENT", "test")
 os.environ.setdefault("JIPING_RUN_SWEEPER", "false")
+# The hasher's low priority is for production (core/security.py); on a CI machine busy with
+# the suite's own workers it would only make every login slow.
+os.environ.setdefault("JIPING_PASSWORD_HASH_NICENESS", "0")
 
 import pytest
 from fastapi.testclient import TestClient

@@ -1,19 +1,32 @@
 """Logging in and out, sessions, throttling, and staff accounts."""
 
 import logging
+import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NoReturn
 
 from sqlalchemy.engine import Connection
-from sqlmodel import Session, col, delete, func, select
+from sqlmodel import Session, col, select
 
-from app.accounts.models import AuthSession, LoginFailure, Role, StaffUser
+from app.accounts import throttle
+from app.accounts.models import AuthSession, Role, StaffUser
+from app.accounts.throttle import LoginClient
 from app.core.clock import utcnow
 from app.core.config import get_settings
-from app.core.errors import AuthRequired, Conflict, NotFound, PermissionDenied, TooManyAttempts
+from app.core.db import session_scope
+from app.core.errors import (
+    AuthRequired,
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    TooManyAttempts,
+    ValidationFailed,
+)
 from app.core.security import hash_password, new_token, token_digest, verify_password
 from app.exams.models import Candidate, Registration
+from app.reference.identifiers import normalise_resident_id
 
 log = logging.getLogger(__name__)
 
@@ -77,22 +90,50 @@ class IssuedSession:
     expires_at_iso: str
 
 
-def _check_throttle(db: Session, subject: str) -> None:
-    s = get_settings()
-    since = utcnow() - timedelta(minutes=s.login_window_minutes)
-    failures = db.exec(
-        select(func.count()).where(LoginFailure.subject == subject, LoginFailure.at >= since)
-    ).one()
-    if failures >= s.login_max_failures:
-        raise TooManyAttempts(
-            f"登录失败次数过多，请 {s.login_window_minutes} 分钟后再试", code="login_throttled"
+# Longest accepted: beyond these a login is refused before anything is hashed or stored.
+USERNAME_MAX = 64
+PASSWORD_MAX = 256
+TICKET_MAX = 32
+ID_NUMBER_MAX = 32
+
+
+def _check_length(value: str, limit: int, field: str, label: str) -> None:
+    if len(value) > limit:
+        raise ValidationFailed(
+            f"{label}过长（最多 {limit} 个字符）",
+            code="field_too_long",
+            details=[{"field": field, "problem": f"最多 {limit} 个字符"}],
         )
 
 
-def _record_failure(db: Session, subject: str, client_ip: str) -> None:
-    db.add(LoginFailure(subject=subject, client_ip=client_ip))
-    # The failure must survive the request's rollback of the refused login.
-    db.commit()
+def _gate(db: Session, subject: str, client: LoginClient, *, candidate: bool) -> int:
+    """Refuse a client that has used up its tries on this account; else how many remain."""
+    limits = throttle.Limits.from_settings()
+    counts = throttle.count(db, subject=subject, client=client, now=utcnow())
+    left = throttle.tries_left(counts, limits, established=client.established(limits.window))
+    if left <= 0:
+        minutes = int(limits.window.total_seconds() // 60)
+        helper = "，或请监考员解除锁定" if candidate else "，或请管理员协助"
+        raise TooManyAttempts(
+            f"本机登录失败次数过多，请 {minutes} 分钟后再试{helper}",
+            code="login_throttled",
+            details=[{"field": "tries_left", "problem": "0"}],
+        )
+    return left
+
+
+def _refuse(subject: str, client: LoginClient, left: int, message: str) -> NoReturn:
+    """Record the failure (in its own transaction: the refused login itself rolls back)
+    and say how many tries this client has left."""
+    with session_scope(write=True) as own:
+        own.add(throttle.failure(subject=subject, client=client, now=utcnow()))
+    left -= 1
+    tail = f"，本机还可尝试 {left} 次" if left else "，本机已被暂时锁定"
+    raise AuthRequired(
+        message + tail,
+        code="bad_credentials",
+        details=[{"field": "tries_left", "problem": str(left)}],
+    )
 
 
 def _issue(
@@ -121,48 +162,62 @@ def _issue(
     return IssuedSession(token=token, csrf_token=csrf, expires_at_iso=expires.isoformat())
 
 
-def login_staff(db: Session, *, username: str, password: str, client_ip: str = "") -> IssuedSession:
-    subject = f"staff:{username.strip().lower()}"
-    _check_throttle(db, subject)
-    user = db.exec(select(StaffUser).where(StaffUser.username == username.strip())).first()
+def login_staff(
+    db: Session, *, username: str, password: str, client: LoginClient | None = None
+) -> IssuedSession:
+    client = client or LoginClient(ip="")
+    _check_length(username, USERNAME_MAX, "username", "用户名")
+    _check_length(password, PASSWORD_MAX, "password", "密码")
+    key = throttle.normalise_username(username)
+    subject = throttle.staff_subject(username)
+    left = _gate(db, subject, client, candidate=False)
+    user = db.exec(select(StaffUser).where(StaffUser.username_key == key)).first()
+    # Hashed (outside any write: see core.db) even for unknown names, so timing says nothing.
     if not verify_password(user.password_hash if user else None, password) or not (
         user and user.is_active
     ):
-        _record_failure(db, subject, client_ip)
-        raise AuthRequired("用户名或密码错误", code="bad_credentials")
-    db.exec(delete(LoginFailure).where(col(LoginFailure.subject) == subject))
+        _refuse(subject, client, left, "用户名或密码错误")
+    throttle.forget(db, subject=subject, client=client)
     assert user.id is not None
     return _issue(
         db,
         kind="staff",
         hours=get_settings().staff_session_hours,
-        client_ip=client_ip,
+        client_ip=client.ip,
         staff_user_id=user.id,
     )
 
 
 def login_candidate(
-    db: Session, *, ticket_number: str, id_number: str, client_ip: str = ""
+    db: Session, *, ticket_number: str, id_number: str, client: LoginClient | None = None
 ) -> IssuedSession:
-    ticket = ticket_number.strip().upper()
-    subject = f"ticket:{ticket}"
-    _check_throttle(db, subject)
+    client = client or LoginClient(ip="")
+    _check_length(ticket_number, TICKET_MAX, "ticket_number", "准考证号")
+    _check_length(id_number, ID_NUMBER_MAX, "id_number", "身份证号")
+    ticket = normalise_resident_id(ticket_number)  # the same full-width folding
+    subject = throttle.ticket_subject(ticket)
+    left = _gate(db, subject, client, candidate=True)
     row = db.exec(
         select(Registration, Candidate)
         .join(Candidate, col(Candidate.id) == Registration.candidate_id)
         .where(Registration.ticket_number == ticket)
     ).first()
-    if row is None or row[1].id_number != id_number.strip().upper():
-        _record_failure(db, subject, client_ip)
-        raise AuthRequired("准考证号或身份证号不正确", code="bad_credentials")
-    db.exec(delete(LoginFailure).where(col(LoginFailure.subject) == subject))
+    if row is None or row[1].id_number != normalise_resident_id(id_number):
+        _refuse(subject, client, left, "准考证号或身份证号不正确")
+    throttle.forget(db, subject=subject, client=client)
     return _issue(
         db,
         kind="candidate",
         hours=get_settings().candidate_session_hours,
-        client_ip=client_ip,
+        client_ip=client.ip,
         registration_id=row[0].id,
     )
+
+
+def unlock_login(db: Session, *, ticket_number: str) -> int:
+    """Clear every client's failures on this ticket (the proctor lifting a lock: the
+    caller checks the proctor's access and records it). Returns how many were cleared."""
+    return throttle.forget(db, subject=throttle.ticket_subject(ticket_number))
 
 
 def resolve_token(db: Session, token: str, *, via_cookie: bool) -> AuthContext | None:
@@ -256,10 +311,13 @@ def create_staff_user(
         raise Conflict("评价机构人员必须属于一个评价机构", code="staff_needs_centre")
     if len(password) < 8:
         raise Conflict("密码至少 8 位", code="weak_password")
-    if db.exec(select(StaffUser).where(StaffUser.username == username)).first():
+    username = unicodedata.normalize("NFKC", username).strip()
+    key = throttle.normalise_username(username)
+    if db.exec(select(StaffUser).where(StaffUser.username_key == key)).first():
         raise Conflict(f"用户名 {username} 已存在", code="username_taken")
     user = StaffUser(
         username=username,
+        username_key=key,
         display_name=display_name,
         password_hash=hash_password(password),
         role=role,

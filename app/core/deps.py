@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from app.accounts.models import Role
 from app.accounts.service import AuthContext, CandidateLogin, Staff, resolve_token
+from app.accounts.throttle import DEVICE_COOKIE, LoginClient
 from app.core.config import get_settings
 from app.core.db import get_session
 from app.core.errors import AuthRequired, PermissionDenied
@@ -119,3 +120,11 @@ Proctor = Annotated[Staff, Depends(staff_with(Role.CENTRE_ADMIN, Role.PROCTOR))]
 
 def client_ip(request: Request) -> str:
     return request.client.host if request.client else ""
+
+
+def login_client(request: Request) -> LoginClient:
+    """Who is trying to log in: the address and the browser's device cookie."""
+    return LoginClient.of(client_ip(request), request.cookies.get(DEVICE_COOKIE))
+
+
+LoginClientDep = Annotated[LoginClient, Depends(login_client)]

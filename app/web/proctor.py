@@ -11,6 +11,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
+from app.core.config import get_settings
 from app.core.deps import Proctor, SessionDep
 from app.core.templating import is_htmx, render
 from app.proctoring import service as proctoring
@@ -74,6 +75,7 @@ def console(request: Request, session_id: int, db: SessionDep, staff: Proctor) -
             "states": proctoring.ROSTER_STATE_NAMES,
             "incident_reasons": INCIDENT_REASON_NAMES,
             "extra_max": proctoring.EXTRA_MINUTES_MAX,
+            "login_window": get_settings().login_window_minutes,
         },
         headers=headers,
     )
@@ -176,6 +178,16 @@ def resume_room(
 ) -> Response:
     done = proctoring.resume_room(db, staff=staff, session_id=session_id, reason=reason)
     return _done(request, session_id, f"全场继续：{done.count} 名考生")
+
+
+@router.post("/registrations/{registration_id}/unlock-login")
+def unlock_login(
+    request: Request, registration_id: int, db: SessionDep, staff: Proctor, reason: FormStr = ""
+) -> Response:
+    reg, _ = proctoring.unlock_login(
+        db, staff=staff, registration_id=registration_id, reason=reason
+    )
+    return _done(request, reg.session_id, f"{reg.seat_number} 号的登录锁定已解除")
 
 
 @router.post("/registrations/{registration_id}/incidents")
