@@ -25,6 +25,7 @@ from app.core.errors import (
     ValidationFailed,
 )
 from app.core.security import hash_password, new_token, token_digest, verify_password
+from app.core.text import clean_name, name_problem
 from app.exams.models import Candidate, Registration
 from app.reference.identifiers import normalise_resident_id
 
@@ -329,6 +330,18 @@ def create_staff_user(
     return user
 
 
+def username_problem(username: str) -> str | None:
+    """Usernames are typed at a login prompt: visible characters, no spaces."""
+    name = unicodedata.normalize("NFKC", username).strip()
+    if not name:
+        return "用户名不能为空"
+    if len(name) > USERNAME_MAX:
+        return f"用户名不能超过 {USERNAME_MAX} 个字符"
+    if any(ch.isspace() or not ch.isprintable() for ch in name):
+        return "用户名不能包含空格、控制字符或不可见字符"
+    return None
+
+
 def require_role(staff: Staff, *roles: Role) -> None:
     if staff.role not in roles:
         raise PermissionDenied("您的角色无权进行此操作", code="role_forbidden")
@@ -380,12 +393,20 @@ def add_staff(
         raise PermissionDenied("您的角色无权创建此类账号", code="role_forbidden")
     if actor.role == Role.CENTRE_ADMIN:
         centre_id = centre_of(actor)  # never another centre's
-    if not username.strip() or not display_name.strip():
-        raise Conflict("用户名和姓名不能为空", code="name_required")
+    problems = [
+        {"field": field, "problem": problem}
+        for field, problem in (
+            ("username", username_problem(username)),
+            ("display_name", name_problem(display_name, max_length=100)),
+        )
+        if problem
+    ]
+    if problems:
+        raise ValidationFailed("账号信息有误", code="invalid_staff", details=problems)
     return create_staff_user(
         db,
         username=username.strip(),
-        display_name=display_name.strip(),
+        display_name=clean_name(display_name),
         password=password,
         role=role,
         centre_id=None if role in (Role.REGULATOR, Role.PLATFORM_ADMIN) else centre_id,

@@ -26,6 +26,7 @@ from app.banks import service as banks_service
 from app.banks.models import ITEM_TYPE_NAMES, ItemType, ItemVersion, QuestionBank
 from app.core import clock
 from app.core.errors import Conflict, NotFound, ValidationFailed
+from app.core.text import name_problem
 from app.delivery.models import Attempt
 from app.exams import assembly, roster
 from app.exams.assembly import BlueprintSpec, DrawnItem, PoolItem
@@ -183,8 +184,8 @@ def _check_blueprint(db: Session, actor: Staff, data: BlueprintCreate) -> _Check
     """Every structural problem at once; then what the bank is short of."""
     bank = banks_service.get_bank(db, actor=actor, bank_id=data.bank_id)
     problems: list[dict[str, Any]] = []
-    if not data.name.strip():
-        problems.append({"field": "name", "problem": "组卷方案名称不能为空"})
+    if problem := name_problem(data.name, label="组卷方案名称", max_length=200):
+        problems.append({"field": "name", "problem": problem})
     level_code = _level_code(data.level_code)
     if level_code is None:
         problems.append({"field": "level_code", "problem": f"未知等级 {data.level_code}"})
@@ -482,8 +483,8 @@ def components_for(level: Level) -> list[str]:
 def create_plan(db: Session, *, actor: Staff, data: PlanCreate) -> ExamPlan:
     centre_id = _admin_centre(actor)
     problems: list[dict[str, Any]] = []
-    if not data.name.strip():
-        problems.append({"field": "name", "problem": "考试计划名称不能为空"})
+    if problem := name_problem(data.name, label="考试计划名称", max_length=200):
+        problems.append({"field": "name", "problem": problem})
     level: Level | None = None
     try:
         scheme = Scheme(data.scheme)
@@ -734,10 +735,10 @@ def create_session(db: Session, *, actor: Staff, data: SessionCreate) -> ExamSes
     bp = db.get(Blueprint, plan.blueprint_id)
     assert bp is not None
     problems: list[dict[str, Any]] = []
-    if not data.name.strip():
-        problems.append({"field": "name", "problem": "场次名称不能为空"})
-    if not data.room.strip():
-        problems.append({"field": "room", "problem": "考场不能为空"})
+    if problem := name_problem(data.name, label="场次名称", max_length=100):
+        problems.append({"field": "name", "problem": problem})
+    if problem := name_problem(data.room, label="考场", max_length=100):
+        problems.append({"field": "room", "problem": problem})
     duration = bp.time_limit_minutes if data.duration_minutes is None else data.duration_minutes
     if not bp.time_limit_minutes <= duration <= MAX_MINUTES:
         problems.append(
@@ -903,11 +904,8 @@ def session_detail(db: Session, *, actor: Staff, session_id: int) -> SessionDeta
 
 def _candidate_problems(data: CandidateIn) -> list[dict[str, Any]]:
     problems: list[dict[str, Any]] = []
-    name = data.name.strip()
-    if not name:
-        problems.append({"field": "name", "problem": "姓名不能为空"})
-    elif len(name) > 50:
-        problems.append({"field": "name", "problem": "姓名不能超过 50 个字符"})
+    if problem := name_problem(data.name):
+        problems.append({"field": "name", "problem": problem})
     if not data.id_number.strip():
         problems.append({"field": "id_number", "problem": "身份证号不能为空"})
     elif problem := resident_id_problem(data.id_number):

@@ -13,6 +13,7 @@ from app.accounts.service import Staff
 from app.core.deps import CurrentStaff, SessionDep, staff_with
 from app.core.errors import DomainError
 from app.core.templating import render
+from app.core.text import typed_int
 from app.reference import service as reference
 
 router = APIRouter()
@@ -117,7 +118,7 @@ def staff_create(
             display_name=display_name,
             password=password,
             role=Role(role) if role in {r.value for r in Role} else Role.PROCTOR,
-            centre_id=int(centre_id) if centre_id.isdigit() else None,
+            centre_id=typed_int(centre_id),
             region_code=region_code or None,
         )
     except DomainError as exc:

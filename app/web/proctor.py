@@ -14,6 +14,7 @@ from starlette.responses import Response
 from app.core.config import get_settings
 from app.core.deps import Proctor, SessionDep
 from app.core.templating import is_htmx, render
+from app.core.text import typed_int
 from app.proctoring import service as proctoring
 from app.proctoring.models import INCIDENT_REASON_NAMES
 
@@ -28,8 +29,7 @@ FormStr = Annotated[str, Form()]
 def _minutes(value: str) -> int | None:
     """A typed number of minutes; anything else is None, which the service refuses with
     the field named."""
-    text = value.strip()
-    return int(text) if text.isdigit() else None
+    return typed_int(value)
 
 
 def _done(request: Request, session_id: int, message: str) -> Response:

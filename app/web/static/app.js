@@ -9,3 +9,12 @@ document.addEventListener("DOMContentLoaded", function () {
     ];
   }
 });
+
+// Behaviour that pages declare with classes and data attributes (the Content-Security-Policy
+// allows no inline script or handler): print and back buttons, toast close buttons.
+document.addEventListener("click", function (evt) {
+  if (evt.target.closest("[data-print]")) { window.print(); return; }
+  if (evt.target.closest("[data-back]")) { evt.preventDefault(); history.back(); return; }
+  var close = evt.target.closest(".toast-close");
+  if (close && close.parentElement) close.parentElement.remove();
+});
