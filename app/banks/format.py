@@ -7,7 +7,6 @@ only, and no YAML tags, anchors or aliases (alias bombs, constructor tricks) are
 before anything is built from it."""
 
 import hashlib
-import io
 import json
 import math
 import re
@@ -15,16 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ruamel.yaml import YAML
-from ruamel.yaml.constructor import DuplicateKeyError
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.events import (
-    AliasEvent,
-    CollectionEndEvent,
-    CollectionStartEvent,
-    NodeEvent,
-)
-
+from app.banks import yaml_source
 from app.banks.models import ITEM_TYPE_NAMES, ItemType
 from app.core.errors import ValidationFailed
 from app.reference.levels import LEVELS, get_level, is_level
@@ -34,9 +24,6 @@ if TYPE_CHECKING:
 
 FORMAT = "jiping-bank/1"
 MAX_FILE_BYTES = 5 * 1024 * 1024
-# A bank file nests five levels deep; anything far deeper is not a bank file, and
-# bounding it keeps the YAML composer's recursion safe.
-MAX_DEPTH = 32
 # A file that breaks everything is refused with this many problems listed, not millions.
 MAX_PROBLEMS = 1000
 
@@ -308,7 +295,7 @@ def _number(value: Any) -> float | None:
 
 def _code3(value: Any) -> str | None:
     """A three-digit code. `001` written without quotes is read by YAML as the integer 1,
-    but ruamel keeps the written width, so the author's intent is recovered exactly."""
+    but the reader keeps the written width, so the author's intent is recovered exactly."""
     if isinstance(value, str):
         return value.strip() if _POINT_CODE.fullmatch(value.strip()) else None
     written_width = getattr(value, "_width", None)
@@ -392,7 +379,12 @@ def validate_item(
     Returns the normalised content, or None with every problem found."""
     problems: list[Problem] = []
     if not isinstance(raw, Mapping):
-        problems.append(Problem(file, line, None, None, "题目应写成“字段: 值”的映射"))
+        hint = yaml_source.hint_for_text_item(raw)
+        problems.append(
+            Problem(
+                file, line, None, None, f"题目应写成“字段: 值”的映射{'：' + hint if hint else ''}"
+            )
+        )
         return None, problems
     item_line = _node_line(raw) or line
     raw_id = raw.get("id")
@@ -455,6 +447,13 @@ def validate_item(
 
     options = _check_options(raw, item_type, report)
     key = _check_key(raw, item_type, options, report)
+    if (
+        key is not None
+        and stem is not None
+        and item_type == ItemType.FILL_IN
+        and not _check_stem_precision(stem, key, report)
+    ):
+        key = None
 
     levels: list[str] | None = list(bank_levels)
     if "levels" in raw:
@@ -637,8 +636,11 @@ def _check_fill_in_key(value: Any, report: Report) -> dict[str, Any] | None:
         return None
     ok = True
     for k in value:
-        if k not in ("accepted", "numeric", "unit"):
-            report(f"key.{k}", f"填空题答案中的未知字段“{k}”（可用：accepted、numeric、unit）")
+        if k not in FILL_IN_KEY_FIELDS:
+            report(
+                f"key.{k}",
+                f"填空题答案中的未知字段“{k}”（可用：{'、'.join(FILL_IN_KEY_FIELDS)}）",
+            )
             ok = False
     has_accepted, has_numeric = "accepted" in value, "numeric" in value
     if has_accepted == has_numeric:
@@ -662,8 +664,11 @@ def _check_fill_in_key(value: Any, report: Report) -> dict[str, Any] | None:
             report("key.numeric", "numeric 应写成 {value: 数值, tolerance: 允差}")
             return None
         for k in numeric:
-            if k not in ("value", "tolerance"):
-                report(f"key.numeric.{k}", f"numeric 中的未知字段“{k}”（可用：value、tolerance）")
+            if k not in ("value", "tolerance", "decimals"):
+                report(
+                    f"key.numeric.{k}",
+                    f"numeric 中的未知字段“{k}”（可用：value、tolerance、decimals）",
+                )
                 ok = False
         number = _number(numeric.get("value"))
         tolerance = _number(numeric.get("tolerance"))
@@ -682,13 +687,92 @@ def _check_fill_in_key(value: Any, report: Report) -> dict[str, Any] | None:
             )
             ok = False
         key["numeric"] = {"value": number, "tolerance": tolerance}
+        if "decimals" in numeric:
+            decimals = numeric["decimals"]
+            if (
+                isinstance(decimals, bool)
+                or not isinstance(decimals, int)
+                or not 0 <= decimals <= 6
+            ):
+                report(
+                    "key.numeric.decimals",
+                    f"小数位数 decimals 应为 0 至 6 的整数，实际为{_shown(decimals)}",
+                )
+                ok = False
+            else:
+                key["numeric"]["decimals"] = int(decimals)
     if "unit" in value:
         unit = _text(value["unit"])
         if unit is None:
             report("key.unit", "单位 unit 应为非空文本，如 V")
             ok = False
         key["unit"] = unit
+    ok = _check_numeric_extras(value, key, report) and ok
     return key if ok else None
+
+
+FILL_IN_KEY_FIELDS = ("accepted", "numeric", "unit", "unit_words", "chinese_numerals")
+
+
+def _check_numeric_extras(value: Mapping[str, Any], key: dict[str, Any], report: Report) -> bool:
+    """unit_words: other ways to write the unit after the number ("秒" for s);
+    chinese_numerals: true when "十五" may stand for 15. Numeric answers only."""
+    ok = True
+    numeric = "numeric" in key
+    if "unit_words" in value:
+        words = value["unit_words"]
+        texts = [_text(w) for w in words] if isinstance(words, list) else None
+        if not numeric:
+            report("key.unit_words", "unit_words 只用于数值答案（numeric）")
+            ok = False
+        elif not texts or any(t is None for t in texts):
+            report("key.unit_words", "unit_words 应为非空的单位写法列表，如 [秒, 秒钟]")
+            ok = False
+        else:
+            key["unit_words"] = texts
+    if "chinese_numerals" in value:
+        flag = value["chinese_numerals"]
+        if not numeric:
+            report("key.chinese_numerals", "chinese_numerals 只用于数值答案（numeric）")
+            ok = False
+        elif not isinstance(flag, bool):
+            report(
+                "key.chinese_numerals", f"chinese_numerals 应为 true 或 false，实际为{_shown(flag)}"
+            )
+            ok = False
+        elif flag:
+            key["chinese_numerals"] = True
+    return ok
+
+
+_STEM_DECIMALS = re.compile(r"保留\s*([0-9一二三四五六])\s*位小数")
+_DIGIT_WORDS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6}
+
+
+def _check_stem_precision(stem: str, key: dict[str, Any], report: Report) -> bool:
+    """A stem that says "保留 N 位小数" fixes the decimals an answer is written with: the
+    key takes them (or must agree), and its value must be written that way itself."""
+    numeric = key.get("numeric")
+    found = _STEM_DECIMALS.search(stem)
+    if numeric is None or numeric.get("value") is None:
+        return True
+    if found is not None:
+        said = found[1]
+        stem_decimals = int(said) if said.isdigit() else _DIGIT_WORDS[said]
+        if numeric.setdefault("decimals", stem_decimals) != stem_decimals:
+            report(
+                "key.numeric.decimals",
+                f"题干要求保留 {stem_decimals} 位小数，答案却写 decimals: {numeric['decimals']}",
+            )
+            return False
+    decimals = numeric.get("decimals")
+    if decimals is not None and round(numeric["value"], decimals) != numeric["value"]:
+        report(
+            "key.numeric.value",
+            f"答案 {numeric['value']:g} 不是保留 {decimals} 位小数的写法",
+        )
+        return False
+    return True
 
 
 def _type_name(item_type: ItemType) -> str:
@@ -876,61 +960,6 @@ def outline_from_json(data: Sequence[Mapping[str, Any]]) -> list[OutlineArea]:
 # --- the whole file ------------------------------------------------------------------
 
 
-def _scan_events(text: str, file: str) -> list[Problem]:
-    """Refuse what a bank file never needs before building anything: aliases and anchors
-    (an alias bomb expands to billions of nodes), explicit tags (constructors), and
-    absurd nesting. Parsing events costs memory proportional to the text only."""
-    problems: list[Problem] = []
-    depth = 0
-    try:
-        for event in YAML(typ="rt").parse(io.StringIO(text)):
-            line = event.start_mark.line + 1 if event.start_mark else None
-            if isinstance(event, AliasEvent):
-                problems.append(
-                    Problem(file, line, None, None, f"不允许使用 YAML 别名（*{event.anchor}）")
-                )
-            elif isinstance(event, NodeEvent):
-                if event.anchor:
-                    problems.append(
-                        Problem(file, line, None, None, f"不允许使用 YAML 锚点（&{event.anchor}）")
-                    )
-                tag = getattr(event, "tag", None)
-                if tag is not None:
-                    problems.append(
-                        Problem(file, line, None, None, f"不允许使用 YAML 标签（{tag}）")
-                    )
-            if isinstance(event, CollectionStartEvent):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    problems.append(Problem(file, line, None, None, f"嵌套层次超过 {MAX_DEPTH} 层"))
-                    break
-            elif isinstance(event, CollectionEndEvent):
-                depth -= 1
-            if len(problems) >= 20:
-                break
-    except YAMLError as exc:
-        return [_yaml_problem(exc, file)]
-    return problems
-
-
-def _yaml_problem(exc: YAMLError, file: str) -> Problem:
-    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    line = mark.line + 1 if mark is not None else None
-    if isinstance(exc, DuplicateKeyError):
-        detail = (
-            str(exc.problem or "")
-            .split(" with value")[0]
-            .replace("found duplicate key", "")
-            .strip()
-        )
-        return Problem(file, line, None, None, f"同一层中字段 {detail} 重复")
-    if isinstance(exc, MarkedYAMLError):
-        detail = exc.problem or exc.context or ""
-    else:
-        detail = str(exc).splitlines()[0] if str(exc) else ""
-    return Problem(file, line, None, None, f"不是有效的 YAML：{detail}")
-
-
 def _decode(content: bytes, file: str) -> tuple[str | None, list[Problem]]:
     if not file.lower().endswith((".yaml", ".yml")):
         return None, [Problem(file, None, None, None, "题库文件应为 .yaml 文件")]
@@ -957,13 +986,9 @@ def check_bank_file(content: bytes, filename: str) -> tuple[BankFile | None, lis
     text, problems = _decode(content, file)
     if text is None:
         return None, problems
-    problems = _scan_events(text, file)
-    if problems:
-        return None, problems
-    try:
-        doc = YAML(typ="rt").load(text)
-    except YAMLError as exc:
-        return None, [_yaml_problem(exc, file)]
+    doc, found = yaml_source.load(text)
+    if found:
+        return None, [Problem(file, p.line, None, None, p.message) for p in found]
     if doc is None:
         return None, [Problem(file, None, None, None, "文件为空")]
     if not isinstance(doc, Mapping):
@@ -1201,8 +1226,14 @@ def key_to_source(item_type: str, key: Mapping[str, Any]) -> Any:
             "value": _plain_number(numeric["value"]),
             "tolerance": _plain_number(numeric["tolerance"]),
         }
+        if "decimals" in numeric:
+            out["numeric"]["decimals"] = numeric["decimals"]
     if key.get("unit"):
         out["unit"] = key["unit"]
+    if key.get("unit_words"):
+        out["unit_words"] = list(key["unit_words"])
+    if key.get("chinese_numerals"):
+        out["chinese_numerals"] = True
     return out
 
 
@@ -1242,6 +1273,14 @@ def key_text(item_type: str, key: Mapping[str, Any]) -> str:
     unit = f" {key['unit']}" if key.get("unit") else ""
     if "numeric" in key:
         value, tolerance = key["numeric"]["value"], key["numeric"]["tolerance"]
+        decimals = key["numeric"].get("decimals")
+        shown = f"{value:.{decimals}f}" if decimals is not None else f"{value:g}"
         spread = f" ± {tolerance:g}" if tolerance else ""
-        return f"{value:g}{spread}{unit}"
+        notes = [f"保留 {decimals} 位小数"] if decimals is not None else []
+        if key.get("unit_words"):
+            notes.append(f"单位也可写 {'、'.join(key['unit_words'])}")
+        if key.get("chinese_numerals"):
+            notes.append("可用中文数字")
+        extra = f"（{'；'.join(notes)}）" if notes else ""
+        return f"{shown}{spread}{unit}{extra}"
     return " / ".join(key.get("accepted", [])) + unit

@@ -21,6 +21,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
+import cn2an
+
 from app.banks.models import ItemType
 from app.exams.models import MultipleChoiceRule
 
@@ -212,16 +214,63 @@ def _fill_in(key: Mapping[str, Any], full: Decimal, resp: Mapping[str, Any]) -> 
     if numeric is not None:
         if not isinstance(numeric, Mapping) or "value" not in numeric:
             raise ValueError("numeric fill_in key needs {'numeric': {'value': v, 'tolerance': t}}")
-        given = parse_number(text, str(key.get("unit") or ""))
-        if given is None:
-            return _right_or_wrong(False, full)
-        target, tolerance = _dec(numeric["value"]), abs(_dec(numeric.get("tolerance") or 0))
-        return _right_or_wrong(abs(given - target) <= tolerance, full)
+        return _right_or_wrong(numeric_answer_right(key, text), full)
     accepted = key.get("accepted")
     if not isinstance(accepted, list) or not accepted:
         raise ValueError("fill_in key needs {'accepted': [...]} or {'numeric': {...}}")
     answer = normalise_text(text)
     return _right_or_wrong(any(answer == normalise_text(str(a)) for a in accepted), full)
+
+
+def numeric_answer_right(key: Mapping[str, Any], text: str) -> bool:
+    """A numeric fill-in answer against its key: within the tolerance, written with the
+    key's unit or one of its unit words, in Chinese numerals when the key allows them, and
+    with exactly the decimals the stem asks for ("保留 1 位小数": 3.14 is not an answer
+    even when the tolerance would take it)."""
+    numeric = key["numeric"]
+    units = [str(u) for u in [key.get("unit"), *key.get("unit_words", [])] if u]
+    read = read_number(text, units, chinese=bool(key.get("chinese_numerals")))
+    if read is None:
+        return False
+    given, decimals = read
+    wanted = numeric.get("decimals")
+    if wanted is not None and decimals != int(wanted):
+        return False
+    target, tolerance = _dec(numeric["value"]), abs(_dec(numeric.get("tolerance") or 0))
+    return abs(given - target) <= tolerance
+
+
+_CHINESE_NUMERAL = re.compile(
+    r"[负]?[零〇一二两三四五六七八九十百千万亿]+(?:点[零〇一二三四五六七八九]+)?"
+)
+
+
+def read_number(
+    text: str, units: Iterable[str] = (), *, chinese: bool = False
+) -> tuple[Decimal, int] | None:
+    """(value, decimals written) of a numeric answer, or None when it is not a number.
+    A trailing unit from `units` is dropped (the longest that matches); with `chinese`,
+    "十五", "三点一四", "两" are numbers too."""
+    s = "".join(ch for ch in unicodedata.normalize("NFKC", text) if not ch.isspace())
+    for unit in sorted(
+        ("".join(ch for ch in unicodedata.normalize("NFKC", u) if not ch.isspace()) for u in units),
+        key=len,
+        reverse=True,
+    ):
+        if unit and s.endswith(unit) and len(s) > len(unit):
+            s = s[: -len(unit)]
+            break
+    if chinese and _CHINESE_NUMERAL.fullmatch(s):
+        try:
+            value = cn2an.cn2an(s, "normal")
+        except ValueError:
+            return None
+        return _dec(value), len(s.partition("点")[2])
+    number = parse_number(s)
+    if number is None:
+        return None
+    digits = s.lower().split("e")[0].partition(".")[2] if "." in s else ""
+    return number, len(digits)
 
 
 # -- totals ---------------------------------------------------------------------------------
