@@ -10,10 +10,12 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from app.accounts.service import centre_of
+from app.banks import excel as bank_excel
 from app.banks import format as bank_format
 from app.banks import service as banks
 from app.banks.models import ITEM_TYPE_NAMES, ItemType, ItemVersion
 from app.core.deps import CentreAdmin, SessionDep
+from app.core.downloads import attachment
 from app.core.errors import ValidationFailed
 from app.core.templating import is_htmx, render
 from app.reference.levels import get_level, is_level
@@ -70,7 +72,7 @@ def import_upload(
     file: Annotated[UploadFile, File()],
 ) -> Response:
     filename = PurePath(file.filename or "upload.yaml").name
-    content = file.file.read(bank_format.MAX_FILE_BYTES + 1)
+    content = file.file.read(bank_excel.MAX_WORKBOOK_BYTES + 1)
     ctx: dict[str, Any] = {"max_mb": bank_format.MAX_FILE_BYTES // 2**20, "filename": filename}
     try:
         result = banks.import_bank_file(
@@ -87,6 +89,23 @@ def import_upload(
             status_code=exc.status_code,
         )
     return render(request, "banks/import.html", {**ctx, "result": result})
+
+
+@router.get("/banks/template.xlsx")
+def bank_template(staff: CentreAdmin) -> Response:
+    """The Excel bank template (说明 sheet and one worked example of each item type)."""
+    return attachment(bank_excel.template_workbook(), bank_excel.TEMPLATE_FILENAME)
+
+
+@router.get("/banks/{bank_id}/export.xlsx")
+def bank_export(
+    bank_id: int, db: SessionDep, staff: CentreAdmin, filters: ItemFilterDep
+) -> Response:
+    """The bank, or the items the page's filter shows, in the template's layout."""
+    filename, content = banks.export_bank_workbook(
+        db, actor=staff, bank_id=bank_id, filters=filters
+    )
+    return attachment(content, filename)
 
 
 @router.get("/banks/{bank_id}")
