@@ -325,9 +325,7 @@ class Pool:
         if only_item_points is None:
             return found
         return tuple(
-            it
-            for it in found
-            if it.points is not None and abs(it.points - only_item_points) < 1e-9
+            it for it in found if it.points is not None and abs(it.points - only_item_points) < 1e-9
         )
 
 
@@ -374,9 +372,7 @@ def shortfalls(spec: BlueprintSpec, pool: Pool | Iterable[PoolItem]) -> list[Sho
     return found
 
 
-def rule_shortfalls(
-    spec: BlueprintSpec, pool: Pool | Iterable[PoolItem]
-) -> list[dict[str, Any]]:
+def rule_shortfalls(spec: BlueprintSpec, pool: Pool | Iterable[PoolItem]) -> list[dict[str, Any]]:
     """What the pool lacks for the mandatory points and the core (X) minimums."""
     pool = as_pool(pool)
     cells = _cells(spec)
