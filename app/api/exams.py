@@ -5,7 +5,7 @@ has no offset (what staff type), otherwise converted."""
 
 from dataclasses import asdict
 from datetime import UTC, date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, UploadFile
 from fastapi.responses import Response
@@ -129,6 +129,12 @@ class PlanOut(BaseModel):
     require_checkin: bool
     show_score_to_candidate: bool
     late_entry_minutes: int
+    # [{"component", "pass_mark", "minutes", "minutes_reason", "weight"}] in order
+    component_rules: list[dict[str, Any]]
+    composite_pass_mark: float | None
+    panel_tolerance: float
+    rounding_step: float
+    recheck_days: int
     session_count: int
     candidate_count: int
     created_at: datetime
@@ -152,6 +158,11 @@ class PlanOut(BaseModel):
             require_checkin=p.require_checkin,
             show_score_to_candidate=p.show_score_to_candidate,
             late_entry_minutes=p.late_entry_minutes,
+            component_rules=p.component_rules,
+            composite_pass_mark=p.composite_pass_mark,
+            panel_tolerance=p.panel_tolerance,
+            rounding_step=p.rounding_step,
+            recheck_days=p.recheck_days,
             session_count=s.session_count,
             candidate_count=s.candidate_count,
             created_at=p.created_at.replace(tzinfo=UTC),

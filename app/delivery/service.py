@@ -44,6 +44,7 @@ from app.delivery.models import (
 )
 from app.exams import assembly, forms
 from app.exams.models import (
+    Blueprint,
     Candidate,
     ExamPlan,
     ExamSession,
@@ -128,6 +129,7 @@ class ExamState:
     submitted_at: datetime | None = None
     submit_reason: str | None = None
     submit_message: str = ""
+    multiple_choice_rule: str = ""  # MultipleChoiceRule, for the instructions (before the start)
     score: float | None = None  # only when the plan shows scores to candidates
     show_score: bool = False
     last_seq: int = 0  # the page continues its save numbering from here
@@ -230,6 +232,9 @@ def exam_state(
         show_score=plan.show_score_to_candidate,
     )
     if attempt is None:
+        blueprint = db.get(Blueprint, plan.blueprint_id)  # the paper's rules, for the instructions
+        if blueprint is not None:
+            state.multiple_choice_rule = blueprint.multiple_choice_rule
         return state
     assert attempt.id is not None
     state.attempt_id = attempt.id

@@ -60,7 +60,9 @@ class Blueprint(SQLModel, table=True):
     # Optional {"easy": 30, "medium": 50, "hard": 20}: percent of each section's items by
     # difficulty band (easy 1–2, medium 3, hard 4–5); {} means any difficulty.
     difficulty_mix: dict[str, float] = Field(default_factory=dict, sa_type=JSON)
-    multiple_choice_rule: str = Field(default=MultipleChoiceRule.PARTIAL, max_length=20)
+    # 全对得分 is the common national practice; partial credit is the blueprint's option and
+    # is stated in the candidate's exam instructions.
+    multiple_choice_rule: str = Field(default=MultipleChoiceRule.ALL_OR_NOTHING, max_length=20)
     time_limit_minutes: int = 90
     pass_mark: float = 60
     created_at: NaiveDatetime = Field(default_factory=utcnow)
@@ -91,6 +93,15 @@ class ExamPlan(SQLModel, table=True):
     require_checkin: bool = True  # 人证合一: a proctor confirms identity before the start
     show_score_to_candidate: bool = True
     late_entry_minutes: int = 30  # no start later than this after the session start
+    # Each component's rule (app/exams/components.py), in order: [{"component": "practical",
+    # "pass_mark": 60, "minutes": 60, "minutes_reason": "", "weight": null}, ...]. The
+    # theory paper's pass mark and time are its blueprint's.
+    component_rules: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    composite_pass_mark: float | None = None  # 1+X: the weighted composite decides
+    # Examiners' totals for a task further apart than this go to the chief examiner.
+    panel_tolerance: float = 10
+    rounding_step: float = 0.5  # component scores from several examiners are rounded to this
+    recheck_days: int = 15  # 复核 may be requested this many days after publication
     created_at: NaiveDatetime = Field(default_factory=utcnow)
 
 

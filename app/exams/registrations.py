@@ -16,6 +16,7 @@ from app.delivery.models import Attempt
 from app.exams import roster
 from app.exams.candidates import get_candidate, upsert_candidate
 from app.exams.common import admin_centre, invalid, of_centre
+from app.exams.components import COMPONENT_NAMES
 from app.exams.models import (
     Candidate,
     ExamPlan,
@@ -23,7 +24,7 @@ from app.exams.models import (
     Registration,
     SessionStatus,
 )
-from app.exams.plans import COMPONENT_NAMES, occupation_label
+from app.exams.plans import occupation_label
 from app.exams.schemas import (
     CandidateIn,
     RegistrationCreate,

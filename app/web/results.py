@@ -9,6 +9,7 @@ from app.api.results import xlsx_response
 from app.core.deps import CurrentStaff, SessionDep
 from app.core.templating import is_htmx, render
 from app.results import service as results_service
+from app.results import statistics
 from app.results.schemas import RESULT_FILTER_NAMES, ResultFilter
 
 router = APIRouter()
@@ -53,3 +54,11 @@ def attempt_page(
     return render(
         request, "results/attempt.html", {"b": breakdown, "outcome_badges": OUTCOME_BADGES}
     )
+
+
+@router.get("/results/sessions/{session_id}/statistics")
+def statistics_page(
+    request: Request, session_id: int, db: SessionDep, staff: CurrentStaff
+) -> Response:
+    stats = statistics.session_statistics(db, staff=staff, session_id=session_id)
+    return render(request, "results/statistics.html", {"st": stats})
