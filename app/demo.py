@@ -16,7 +16,7 @@ from app.accounts.service import Staff, as_staff
 from app.banks import service as banks
 from app.banks.models import QuestionBank
 from app.core.clock import CHINA_TZ, to_china, utcnow
-from app.exams import service as exams
+from app.exams import blueprints, candidates, plans, registrations, sessions
 from app.exams.models import Blueprint, ExamPlan, ExamSession, FormMode, Registration
 from app.exams.schemas import (
     BlueprintCreate,
@@ -122,7 +122,7 @@ def _blueprint(db: Session, bank: QuestionBank, admin: Staff) -> Blueprint:
     if existing is not None:
         return existing
     assert bank.id is not None
-    return exams.create_blueprint(
+    return blueprints.create_blueprint(
         db,
         actor=admin,
         data=BlueprintCreate(
@@ -140,7 +140,7 @@ def _plan(db: Session, blueprint: Blueprint, admin: Staff, name: str, mode: Form
     if existing is not None:
         return existing
     assert blueprint.id is not None
-    return exams.create_plan(
+    return plans.create_plan(
         db,
         actor=admin,
         data=PlanCreate(
@@ -170,7 +170,7 @@ def _open_session(db: Session, plan: ExamPlan, admin: Staff, proctors: list[Staf
     count = len(list(db.exec(select(ExamSession.id).where(ExamSession.plan_id == plan.id))))
     start = to_china(now)
     assert start is not None and plan.id is not None
-    session = exams.create_session(
+    session = sessions.create_session(
         db,
         actor=admin,
         data=SessionCreate(
@@ -183,7 +183,7 @@ def _open_session(db: Session, plan: ExamPlan, admin: Staff, proctors: list[Staf
     )
     assert session.id is not None
     for name, birth, seq in DEMO_CANDIDATES:
-        exams.register_candidate(
+        registrations.register_candidate(
             db,
             actor=admin,
             session_id=session.id,
@@ -231,7 +231,7 @@ def seed(db: Session) -> DemoData:
     ids = {_resident_id(b, s): n for n, b, s in DEMO_CANDIDATES}
     tickets = []
     for reg in rows:
-        cand = exams.get_candidate(db, actor=admin, candidate_id=reg.candidate_id)
+        cand = candidates.get_candidate(db, actor=admin, candidate_id=reg.candidate_id)
         tickets.append(
             DemoTicket(ids.get(cand.id_number, cand.name), reg.ticket_number, cand.id_number)
         )

@@ -75,7 +75,7 @@ from typing import Any, NamedTuple  # noqa: E402
 from app.accounts.service import Staff  # noqa: E402
 from app.banks.models import QuestionBank  # noqa: E402
 from app.core import clock  # noqa: E402
-from app.exams import service as exams  # noqa: E402
+from app.exams import blueprints, candidates, plans, registrations, sessions  # noqa: E402
 from app.exams.models import (  # noqa: E402
     Blueprint,
     Candidate,
@@ -217,7 +217,7 @@ def make_blueprint(
     level_code: str = "intermediate",
     **options: Any,
 ) -> Blueprint:
-    """A blueprint through exams.service (checked against the bank). `options`: any other
+    """A blueprint through exams.blueprints (checked against the bank). `options`: any other
     BlueprintCreate field (area_weights, difficulty_mix, multiple_choice_rule,
     time_limit_minutes, allow_short_time, pass_mark, name)."""
     actor = staff_actor(_admin_of(db, bank.centre_id, admin))
@@ -228,7 +228,7 @@ def make_blueprint(
         sections=[SectionIn(**s) for s in (sections or DEFAULT_SECTIONS)],
         **options,
     )
-    return exams.create_blueprint(db, actor=actor, data=data)
+    return blueprints.create_blueprint(db, actor=actor, data=data)
 
 
 def make_plan(
@@ -256,7 +256,7 @@ def make_plan(
         show_score_to_candidate=show_score_to_candidate,
         late_entry_minutes=late_entry_minutes,
     )
-    return exams.create_plan(db, actor=actor, data=data)
+    return plans.create_plan(db, actor=actor, data=data)
 
 
 def make_session(
@@ -285,7 +285,7 @@ def make_session(
         duration_minutes=duration_minutes,
         proctor_ids=[p.id or 0 for p in proctors],
     )
-    return exams.create_session(db, actor=actor, data=data)
+    return sessions.create_session(db, actor=actor, data=data)
 
 
 def make_candidate(
@@ -306,7 +306,7 @@ def make_candidate(
         phone=phone,
         employer=employer,
     )
-    return exams.create_candidate(db, actor=actor, data=data)
+    return candidates.create_candidate(db, actor=actor, data=data)
 
 
 def make_registration(
@@ -322,7 +322,7 @@ def make_registration(
         centre = db.get(EvaluationCentre, session.centre_id)
         assert centre is not None
         candidate = make_candidate(db, centre, admin=admin)
-    return exams.register_candidate(
+    return registrations.register_candidate(
         db,
         actor=staff_actor(admin),
         session_id=session.id or 0,

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from app.accounts.models import StaffUser
 from app.core.deps import CentreAdmin, CentreStaff, Proctor, SessionDep
-from app.exams import service as exams
+from app.exams import blueprints, candidates, plans, registrations, sessions
 from app.exams.models import Blueprint, Candidate, Registration
 from app.exams.roster import XLSX_MEDIA_TYPE
 from app.exams.schemas import (
@@ -99,7 +99,7 @@ class PreviewOut(BaseModel):
     bands: dict[str, int]
 
     @classmethod
-    def of(cls, p: exams.BlueprintPreview) -> "PreviewOut":
+    def of(cls, p: blueprints.BlueprintPreview) -> "PreviewOut":
         return cls(
             seed=p.seed,
             item_count=p.item_count,
@@ -136,7 +136,7 @@ class PlanOut(BaseModel):
     created_at: datetime
 
     @classmethod
-    def of(cls, s: exams.PlanSummary) -> "PlanOut":
+    def of(cls, s: plans.PlanSummary) -> "PlanOut":
         p = s.plan
         return cls(
             id=p.id or 0,
@@ -188,7 +188,7 @@ class SessionOut(BaseModel):
     staffing_problems: list[str]
 
     @classmethod
-    def of(cls, s: exams.SessionSummary) -> "SessionOut":
+    def of(cls, s: sessions.SessionSummary) -> "SessionOut":
         return cls(
             id=s.session.id or 0,
             plan_id=s.session.plan_id,
@@ -284,12 +284,12 @@ class TicketOut(BaseModel):
 
 @router.get("/blueprints", response_model=list[BlueprintOut])
 def list_blueprints(db: SessionDep, staff: CentreStaff) -> list[BlueprintOut]:
-    return [BlueprintOut.of(bp) for bp in exams.list_blueprints(db, actor=staff)]
+    return [BlueprintOut.of(bp) for bp in blueprints.list_blueprints(db, actor=staff)]
 
 
 @router.post("/blueprints", response_model=BlueprintOut, status_code=201)
 def create_blueprint(body: BlueprintCreate, db: SessionDep, staff: CentreAdmin) -> BlueprintOut:
-    return BlueprintOut.of(exams.create_blueprint(db, actor=staff, data=body))
+    return BlueprintOut.of(blueprints.create_blueprint(db, actor=staff, data=body))
 
 
 @router.post("/blueprints/check", response_model=PreviewOut)
@@ -297,12 +297,12 @@ def check_blueprint(
     body: BlueprintCreate, db: SessionDep, staff: CentreAdmin, seed: int | None = None
 ) -> PreviewOut:
     """Validate a blueprint without saving it and draw a sample form."""
-    return PreviewOut.of(exams.check_blueprint(db, actor=staff, data=body, seed=seed))
+    return PreviewOut.of(blueprints.check_blueprint(db, actor=staff, data=body, seed=seed))
 
 
 @router.get("/blueprints/{blueprint_id}", response_model=BlueprintOut)
 def get_blueprint(blueprint_id: int, db: SessionDep, staff: CentreStaff) -> BlueprintOut:
-    return BlueprintOut.of(exams.get_blueprint(db, actor=staff, blueprint_id=blueprint_id))
+    return BlueprintOut.of(blueprints.get_blueprint(db, actor=staff, blueprint_id=blueprint_id))
 
 
 @router.patch("/blueprints/{blueprint_id}", response_model=BlueprintOut)
@@ -310,7 +310,7 @@ def update_blueprint(
     blueprint_id: int, body: BlueprintUpdate, db: SessionDep, staff: CentreAdmin
 ) -> BlueprintOut:
     return BlueprintOut.of(
-        exams.update_blueprint(db, actor=staff, blueprint_id=blueprint_id, data=body)
+        blueprints.update_blueprint(db, actor=staff, blueprint_id=blueprint_id, data=body)
     )
 
 
@@ -319,7 +319,7 @@ def preview_blueprint(
     blueprint_id: int, db: SessionDep, staff: CentreStaff, seed: int | None = None
 ) -> PreviewOut:
     return PreviewOut.of(
-        exams.preview_blueprint(db, actor=staff, blueprint_id=blueprint_id, seed=seed)
+        blueprints.preview_blueprint(db, actor=staff, blueprint_id=blueprint_id, seed=seed)
     )
 
 
@@ -328,18 +328,18 @@ def preview_blueprint(
 
 @router.get("/plans", response_model=list[PlanOut])
 def list_plans(db: SessionDep, staff: CentreStaff) -> list[PlanOut]:
-    return [PlanOut.of(s) for s in exams.list_plans(db, actor=staff)]
+    return [PlanOut.of(s) for s in plans.list_plans(db, actor=staff)]
 
 
 @router.post("/plans", response_model=PlanOut, status_code=201)
 def create_plan(body: PlanCreate, db: SessionDep, staff: CentreAdmin) -> PlanOut:
-    plan = exams.create_plan(db, actor=staff, data=body)
-    return PlanOut.of(exams.plan_summary(db, actor=staff, plan_id=plan.id or 0))
+    plan = plans.create_plan(db, actor=staff, data=body)
+    return PlanOut.of(plans.plan_summary(db, actor=staff, plan_id=plan.id or 0))
 
 
 @router.get("/plans/{plan_id}", response_model=PlanOut)
 def get_plan(plan_id: int, db: SessionDep, staff: CentreStaff) -> PlanOut:
-    return PlanOut.of(exams.plan_summary(db, actor=staff, plan_id=plan_id))
+    return PlanOut.of(plans.plan_summary(db, actor=staff, plan_id=plan_id))
 
 
 # --- sessions ---------------------------------------------------------------------------
@@ -350,26 +350,28 @@ def list_sessions(
     db: SessionDep, staff: CentreStaff, plan_id: int | None = None
 ) -> list[SessionOut]:
     """Proctors get only the sessions they are assigned to."""
-    return [SessionOut.of(s) for s in exams.list_sessions(db, actor=staff, plan_id=plan_id)]
+    return [SessionOut.of(s) for s in sessions.list_sessions(db, actor=staff, plan_id=plan_id)]
 
 
 @router.post("/sessions", response_model=SessionOut, status_code=201)
 def create_session(body: SessionCreate, db: SessionDep, staff: CentreAdmin) -> SessionOut:
-    session = exams.create_session(db, actor=staff, data=body)
-    return SessionOut.of(exams.session_detail(db, actor=staff, session_id=session.id or 0).summary)
+    session = sessions.create_session(db, actor=staff, data=body)
+    return SessionOut.of(
+        sessions.session_detail(db, actor=staff, session_id=session.id or 0).summary
+    )
 
 
 @router.get("/sessions/{session_id}", response_model=SessionOut)
 def get_session(session_id: int, db: SessionDep, staff: CentreStaff) -> SessionOut:
-    return SessionOut.of(exams.session_detail(db, actor=staff, session_id=session_id).summary)
+    return SessionOut.of(sessions.session_detail(db, actor=staff, session_id=session_id).summary)
 
 
 @router.put("/sessions/{session_id}/proctors", response_model=SessionOut)
 def assign_proctors(
     session_id: int, body: ProctorsIn, db: SessionDep, staff: CentreAdmin
 ) -> SessionOut:
-    exams.assign_proctors(db, actor=staff, session_id=session_id, proctor_ids=body.proctor_ids)
-    return SessionOut.of(exams.session_detail(db, actor=staff, session_id=session_id).summary)
+    sessions.assign_proctors(db, actor=staff, session_id=session_id, proctor_ids=body.proctor_ids)
+    return SessionOut.of(sessions.session_detail(db, actor=staff, session_id=session_id).summary)
 
 
 @router.get("/sessions/{session_id}/registrations", response_model=list[RegistrationOut])
@@ -378,7 +380,7 @@ def list_registrations(
 ) -> list[RegistrationOut]:
     return [
         RegistrationOut.of(r.registration, r.candidate)
-        for r in exams.list_registrations(db, actor=staff, session_id=session_id)
+        for r in sessions.list_registrations(db, actor=staff, session_id=session_id)
     ]
 
 
@@ -388,8 +390,8 @@ def list_registrations(
 def register_candidate(
     session_id: int, body: RegistrationCreate, db: SessionDep, staff: CentreAdmin
 ) -> RegistrationOut:
-    reg = exams.register_candidate(db, actor=staff, session_id=session_id, data=body)
-    cand = exams.get_candidate(db, actor=staff, candidate_id=reg.candidate_id)
+    reg = registrations.register_candidate(db, actor=staff, session_id=session_id, data=body)
+    cand = candidates.get_candidate(db, actor=staff, candidate_id=reg.candidate_id)
     return RegistrationOut.of(reg, cand)
 
 
@@ -407,7 +409,9 @@ def import_roster(
     staff: CentreAdmin,
 ) -> RosterImportOut:
     """All or nothing: any problem in any row → 422 listing every row's problems."""
-    result = exams.import_roster(db, actor=staff, session_id=session_id, content=file.file.read())
+    result = registrations.import_roster(
+        db, actor=staff, session_id=session_id, content=file.file.read()
+    )
     return RosterImportOut(
         registered=len(result.registrations),
         new_candidates=result.new_candidates,
@@ -418,9 +422,9 @@ def import_roster(
 
 @router.get("/sessions/{session_id}/registrations/template.xlsx")
 def registration_template(session_id: int, db: SessionDep, staff: CentreAdmin) -> Response:
-    exams.get_session(db, actor=staff, session_id=session_id)
+    sessions.get_session(db, actor=staff, session_id=session_id)
     return Response(
-        exams.registration_template(),
+        registrations.registration_template(),
         media_type=XLSX_MEDIA_TYPE,
         headers={"Content-Disposition": "attachment; filename*=UTF-8''roster-template.xlsx"},
     )
@@ -430,7 +434,7 @@ def registration_template(session_id: int, db: SessionDep, staff: CentreAdmin) -
 def admission_tickets(session_id: int, db: SessionDep, staff: Proctor) -> list[TicketOut]:
     return [
         TicketOut.model_validate({**asdict(t), "starts_at": t.starts_at.replace(tzinfo=UTC)})
-        for t in exams.admission_tickets(db, actor=staff, session_id=session_id)
+        for t in registrations.admission_tickets(db, actor=staff, session_id=session_id)
     ]
 
 
@@ -439,15 +443,15 @@ def admission_tickets(session_id: int, db: SessionDep, staff: Proctor) -> list[T
 
 @router.get("/candidates", response_model=list[CandidateOut])
 def list_candidates(db: SessionDep, staff: CentreAdmin, q: str = "") -> list[CandidateOut]:
-    return [CandidateOut.of(c) for c in exams.list_candidates(db, actor=staff, q=q)]
+    return [CandidateOut.of(c) for c in candidates.list_candidates(db, actor=staff, q=q)]
 
 
 @router.post("/candidates", response_model=CandidateOut, status_code=201)
 def create_candidate(body: CandidateIn, db: SessionDep, staff: CentreAdmin) -> CandidateOut:
     """The same ID number again returns the existing candidate."""
-    return CandidateOut.of(exams.create_candidate(db, actor=staff, data=body))
+    return CandidateOut.of(candidates.create_candidate(db, actor=staff, data=body))
 
 
 @router.get("/candidates/{candidate_id}", response_model=CandidateOut)
 def get_candidate(candidate_id: int, db: SessionDep, staff: CentreAdmin) -> CandidateOut:
-    return CandidateOut.of(exams.get_candidate(db, actor=staff, candidate_id=candidate_id))
+    return CandidateOut.of(candidates.get_candidate(db, actor=staff, candidate_id=candidate_id))

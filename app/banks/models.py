@@ -55,7 +55,7 @@ class QuestionBank(SQLModel, table=True):
     content_digest: str = Field(default="", max_length=64)  # sha256 of the last imported file
     # A new random value whenever the bank's drawable items change (banks.service
     # items_changed): the key of every instance's cache of converted pools
-    # (exams.service). Random rather than a counter, so that a change rolled back never
+    # (exams.blueprints). Random rather than a counter, so that a change rolled back never
     # leaves its value behind for a later change to reuse.
     items_stamp: str = Field(default_factory=new_items_stamp, max_length=32)
     created_at: NaiveDatetime = Field(default_factory=utcnow)

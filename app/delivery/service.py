@@ -41,8 +41,7 @@ from app.delivery.models import (
     AttemptStatus,
     SubmitReason,
 )
-from app.exams import assembly
-from app.exams import service as exams_service
+from app.exams import assembly, forms
 from app.exams.models import (
     Candidate,
     ExamPlan,
@@ -343,7 +342,7 @@ def start_attempt(db: Session, *, login: CandidateLogin) -> Attempt:
     if phase == Phase.WAITING_CHECKIN:
         raise CheckinRequired()
     assert reg.id is not None and session.id is not None
-    form = exams_service.form_for_registration(db, registration=reg)
+    form = forms.form_for_registration(db, registration=reg)
     seed = (
         plan.form_seed
         if plan.form_mode == FormMode.FIXED

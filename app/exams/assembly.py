@@ -222,7 +222,7 @@ def _cells(spec: BlueprintSpec) -> list[tuple[int, str, str | None, int]]:
 class Pool:
     """Drawable items indexed the way a draw asks for them: by (item type, points, area,
     band), each list in version order. Built once per bank version and reused for every
-    candidate (exams.service caches it), so a draw looks up its cells instead of scanning
+    candidate (exams.blueprints caches it), so a draw looks up its cells instead of scanning
     the whole bank: a 10,000-item bank draws as fast as a 500-item one."""
 
     def __init__(self, items: Iterable[PoolItem]) -> None:

@@ -1,6 +1,6 @@
 """What staff send to create or change exams objects. Shared by the JSON API (as request
 bodies) and the pages (built from form fields). Types only: the rules, with messages in
-Chinese, live in exams.service."""
+Chinese, live in the exams service modules (blueprints, plans, sessions, ...)."""
 
 from datetime import datetime
 

@@ -27,7 +27,7 @@ from app.delivery.models import (
     AttemptItem,
     AttemptStatus,
 )
-from app.exams import service as exams_service
+from app.exams import registrations
 from app.exams.models import (
     Blueprint,
     Candidate,
@@ -290,7 +290,7 @@ def session_results(
     session, plan, blueprint = _session_plan_blueprint(db, session_id)
     if session.centre_id != centre_id:
         raise NotFound("考试场次不存在", code="session_not_found")
-    found = exams_service.registrations_with_attempts(db, session_id=session_id)
+    found = registrations.registrations_with_attempts(db, session_id=session_id)
     rows: list[ResultRow] = []
     for reg, cand, attempt in found:
         assert reg.id is not None

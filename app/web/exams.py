@@ -17,8 +17,7 @@ from app.banks import service as banks_service
 from app.core.deps import CentreAdmin, CentreStaff, Proctor, SessionDep
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.templating import is_htmx, render
-from app.exams import photos
-from app.exams import service as exams
+from app.exams import blueprints, candidates, photos, plans, registrations, sessions
 from app.exams.models import FormMode, MultipleChoiceRule
 from app.exams.roster import XLSX_MEDIA_TYPE
 from app.exams.schemas import (
@@ -231,7 +230,7 @@ def _blank_blueprint(bank_id: str = "") -> dict[str, Any]:
         "weights": {},
         "mix": dict.fromkeys(BAND_FIELDS, ""),
         "multiple_choice_rule": MultipleChoiceRule.PARTIAL,
-        "time_limit_minutes": str(exams.MIN_THEORY_MINUTES),
+        "time_limit_minutes": str(blueprints.MIN_THEORY_MINUTES),
         "allow_short_time": False,
         "pass_mark": "60",
     }
@@ -273,7 +272,7 @@ def _blueprint_form(
     values: dict[str, Any],
     *,
     errors: FormErrors | None = None,
-    preview: exams.BlueprintPreview | None = None,
+    preview: blueprints.BlueprintPreview | None = None,
     editing: int | None = None,
     status_code: int = 200,
 ) -> Response:
@@ -287,9 +286,9 @@ def _blueprint_form(
             "errors": errors or FormErrors(),
             "preview": preview,
             "editing": editing,
-            "levels": exams.level_choices(),
-            "item_types": exams.item_type_choices(),
-            "mc_rules": exams.MULTIPLE_CHOICE_RULE_NAMES,
+            "levels": plans.level_choices(),
+            "item_types": blueprints.item_type_choices(),
+            "mc_rules": blueprints.MULTIPLE_CHOICE_RULE_NAMES,
         },
         status_code=status_code,
     )
@@ -301,9 +300,9 @@ def blueprints_page(request: Request, db: SessionDep, staff: CentreAdmin) -> Res
         request,
         "exams/blueprints.html",
         {
-            "blueprints": exams.list_blueprints(db, actor=staff),
-            "level_names": {lv.code: lv.display for lv in exams.level_choices()},
-            "item_types": exams.item_type_choices(),
+            "blueprints": blueprints.list_blueprints(db, actor=staff),
+            "level_names": {lv.code: lv.display for lv in plans.level_choices()},
+            "item_types": blueprints.item_type_choices(),
         },
     )
 
@@ -349,7 +348,7 @@ def _submit_blueprint(
         )
     try:
         if form.get("action") == "check":
-            preview = exams.check_blueprint(db, actor=staff, data=data)
+            preview = blueprints.check_blueprint(db, actor=staff, data=data)
             return _blueprint_form(request, db, staff, values, preview=preview, editing=editing)
         blueprint_id = save(data)
     except ValidationFailed as exc:
@@ -370,7 +369,7 @@ def create_blueprint(
     request: Request, db: SessionDep, staff: CentreAdmin, form: FormDep
 ) -> Response:
     def save(data: BlueprintCreate) -> int:
-        return exams.create_blueprint(db, actor=staff, data=data).id or 0
+        return blueprints.create_blueprint(db, actor=staff, data=data).id or 0
 
     return _submit_blueprint(request, db, staff, form, save)
 
@@ -379,7 +378,7 @@ def create_blueprint(
 def blueprint_page(
     request: Request, db: SessionDep, staff: CentreAdmin, blueprint_id: int
 ) -> Response:
-    bp = exams.get_blueprint(db, actor=staff, blueprint_id=blueprint_id)
+    bp = blueprints.get_blueprint(db, actor=staff, blueprint_id=blueprint_id)
     return render(
         request,
         "exams/blueprint.html",
@@ -387,8 +386,8 @@ def blueprint_page(
             "bp": bp,
             "bank": banks_service.get_bank(db, actor=staff, bank_id=bp.bank_id),
             **_preview_context(db, staff, blueprint_id),
-            "item_types": exams.item_type_choices(),
-            "mc_rules": exams.MULTIPLE_CHOICE_RULE_NAMES,
+            "item_types": blueprints.item_type_choices(),
+            "mc_rules": blueprints.MULTIPLE_CHOICE_RULE_NAMES,
             "level": get_level(bp.level_code),
         },
     )
@@ -398,7 +397,7 @@ def _preview_context(db: SessionDep, staff: Staff, blueprint_id: int) -> dict[st
     # The bank may have lost items since the blueprint was saved: show what is short.
     try:
         return {
-            "preview": exams.preview_blueprint(db, actor=staff, blueprint_id=blueprint_id),
+            "preview": blueprints.preview_blueprint(db, actor=staff, blueprint_id=blueprint_id),
             "errors": FormErrors(),
             "blueprint_id": blueprint_id,
         }
@@ -421,8 +420,8 @@ def blueprint_preview(
 def edit_blueprint(
     request: Request, db: SessionDep, staff: CentreAdmin, blueprint_id: int
 ) -> Response:
-    bp = exams.get_blueprint(db, actor=staff, blueprint_id=blueprint_id)
-    values = _stored_values(exams.blueprint_as_input(bp))
+    bp = blueprints.get_blueprint(db, actor=staff, blueprint_id=blueprint_id)
+    values = _stored_values(blueprints.blueprint_as_input(bp))
     return _blueprint_form(request, db, staff, values, editing=blueprint_id)
 
 
@@ -433,7 +432,8 @@ def update_blueprint(
     def save(data: BlueprintCreate) -> int:
         update = BlueprintUpdate.model_validate(data.model_dump())
         return (
-            exams.update_blueprint(db, actor=staff, blueprint_id=blueprint_id, data=update).id or 0
+            blueprints.update_blueprint(db, actor=staff, blueprint_id=blueprint_id, data=update).id
+            or 0
         )
 
     return _submit_blueprint(request, db, staff, form, save, editing=blueprint_id)
@@ -512,15 +512,15 @@ def _plans_page(
         request,
         "exams/plans.html",
         {
-            "plans": exams.list_plans(db, actor=staff),
-            "blueprints": exams.list_blueprints(db, actor=staff),
+            "plans": plans.list_plans(db, actor=staff),
+            "blueprints": blueprints.list_blueprints(db, actor=staff),
             "occupations": reference.list_occupations(db),
             "schemes": {
                 Scheme.SKILL_LEVEL: "职业技能等级（新八级工）",
                 Scheme.ONE_PLUS_X: "1+X 职业技能等级证书",
             },
-            "levels": exams.level_choices(),
-            "form_modes": exams.FORM_MODE_NAMES,
+            "levels": plans.level_choices(),
+            "form_modes": plans.FORM_MODE_NAMES,
             "v": values,
             "errors": errors or FormErrors(),
         },
@@ -542,7 +542,7 @@ def create_plan(request: Request, db: SessionDep, staff: CentreAdmin, form: Form
         errors.message = "考试计划有误"
         return _plans_page(request, db, staff, values, errors, 422)
     try:
-        plan = exams.create_plan(db, actor=staff, data=data)
+        plan = plans.create_plan(db, actor=staff, data=data)
     except ValidationFailed as exc:
         return _plans_page(request, db, staff, values, _service_errors(exc), exc.status_code)
     return _redirect(f"/plans/{plan.id}")
@@ -569,18 +569,18 @@ def _plan_page(
     errors: FormErrors | None = None,
     status_code: int = 200,
 ) -> Response:
-    summary = exams.plan_summary(db, actor=staff, plan_id=plan_id)
+    summary = plans.plan_summary(db, actor=staff, plan_id=plan_id)
     return render(
         request,
         "exams/plan.html",
         {
             "s": summary,
-            "blueprint": exams.get_blueprint(
+            "blueprint": blueprints.get_blueprint(
                 db, actor=staff, blueprint_id=summary.plan.blueprint_id
             ),
-            "sessions": exams.list_sessions(db, actor=staff, plan_id=plan_id),
-            "proctors": exams.eligible_proctors(db, actor=staff),
-            "form_modes": exams.FORM_MODE_NAMES,
+            "sessions": sessions.list_sessions(db, actor=staff, plan_id=plan_id),
+            "proctors": sessions.eligible_proctors(db, actor=staff),
+            "form_modes": plans.FORM_MODE_NAMES,
             "v": values,
             "errors": errors or FormErrors(),
         },
@@ -620,7 +620,7 @@ def create_session(
         proctor_ids=values["proctor_ids"],
     )
     try:
-        session = exams.create_session(db, actor=staff, data=data)
+        session = sessions.create_session(db, actor=staff, data=data)
     except ValidationFailed as exc:
         return _plan_page(
             request, db, staff, plan_id, values, _service_errors(exc), exc.status_code
@@ -633,14 +633,14 @@ def create_session(
 
 def _session_context(db: SessionDep, staff: Staff, session_id: int, **extra: Any) -> dict[str, Any]:
     ctx: dict[str, Any] = {
-        "d": exams.session_detail(db, actor=staff, session_id=session_id),
+        "d": sessions.session_detail(db, actor=staff, session_id=session_id),
         "can_edit": staff.role == Role.CENTRE_ADMIN,
         "v": {"name": "", "id_number": "", "phone": "", "employer": ""},
         "errors": FormErrors(),
         "roster_errors": FormErrors(),
     }
     if ctx["can_edit"]:
-        ctx["proctors"] = exams.eligible_proctors(db, actor=staff)
+        ctx["proctors"] = sessions.eligible_proctors(db, actor=staff)
     ctx.update(extra)
     return ctx
 
@@ -662,7 +662,7 @@ def register_candidate(
     a problem comes back in the same fragment, beside the field, with what was typed."""
     values = {k: _text(form, k) for k in ("name", "id_number", "phone", "employer")}
     try:
-        exams.register_candidate(
+        registrations.register_candidate(
             db, actor=staff, session_id=session_id, data=RegistrationCreate(**values)
         )
     except (ValidationFailed, Conflict) as exc:
@@ -685,7 +685,7 @@ def import_roster(
     file: Annotated[UploadFile, File()],
 ) -> Response:
     try:
-        result = exams.import_roster(
+        result = registrations.import_roster(
             db, actor=staff, session_id=session_id, content=file.file.read()
         )
     except ValidationFailed as exc:
@@ -705,7 +705,7 @@ def upload_photos(
     file: Annotated[UploadFile, File()],
 ) -> Response:
     """A ZIP of photos named by ID number, next to the Excel list."""
-    session = exams.get_session(db, actor=staff, session_id=session_id)
+    session = sessions.get_session(db, actor=staff, session_id=session_id)
     try:
         outcome = photos.import_photo_zip(
             db, actor=staff, centre_id=session.centre_id, content=file.file.read()
@@ -726,7 +726,7 @@ def upload_photo(
     file: Annotated[UploadFile, File()],
 ) -> Response:
     """One candidate's photo, from the session's list."""
-    reg, candidate = exams.registration_with_candidate(
+    reg, candidate = registrations.registration_with_candidate(
         db, actor=staff, registration_id=registration_id
     )
     try:
@@ -742,7 +742,7 @@ def upload_photo(
 @router.get("/registrations/{registration_id}/photo")
 def photo(db: SessionDep, staff: Proctor, registration_id: int) -> Response:
     """The candidate's photo for the ticket and the check-in, to the staff who see them."""
-    _, candidate = exams.registration_with_candidate(
+    _, candidate = registrations.registration_with_candidate(
         db, actor=staff, registration_id=registration_id
     )
     data = photos.photo_of(candidate)
@@ -755,9 +755,9 @@ def photo(db: SessionDep, staff: Proctor, registration_id: int) -> Response:
 
 @router.get("/sessions/{session_id}/registrations/template.xlsx")
 def registration_template(db: SessionDep, staff: CentreAdmin, session_id: int) -> Response:
-    exams.get_session(db, actor=staff, session_id=session_id)
+    sessions.get_session(db, actor=staff, session_id=session_id)
     return Response(
-        exams.registration_template(),
+        registrations.registration_template(),
         media_type=XLSX_MEDIA_TYPE,
         headers={
             "Content-Disposition": "attachment; filename*=UTF-8''%E8%80%83%E7%94%9F%E5%90%8D%E5%8D%95%E6%A8%A1%E6%9D%BF.xlsx"
@@ -770,7 +770,7 @@ def assign_proctors(
     request: Request, db: SessionDep, staff: CentreAdmin, form: FormDep, session_id: int
 ) -> Response:
     ids = _ids(form, "proctor_ids")
-    exams.assign_proctors(db, actor=staff, session_id=session_id, proctor_ids=ids)
+    sessions.assign_proctors(db, actor=staff, session_id=session_id, proctor_ids=ids)
     return _redirect(f"/sessions/{session_id}")
 
 
@@ -780,13 +780,13 @@ def _login_url(request: Request) -> str:
 
 @router.get("/sessions/{session_id}/tickets")
 def tickets_page(request: Request, db: SessionDep, staff: Proctor, session_id: int) -> Response:
-    session = exams.get_session(db, actor=staff, session_id=session_id)
+    session = sessions.get_session(db, actor=staff, session_id=session_id)
     return render(
         request,
         "exams/tickets.html",
         {
             "session": session,
-            "tickets": exams.admission_tickets(db, actor=staff, session_id=session_id),
+            "tickets": registrations.admission_tickets(db, actor=staff, session_id=session_id),
             "login_url": _login_url(request),
         },
     )
@@ -794,7 +794,7 @@ def tickets_page(request: Request, db: SessionDep, staff: Proctor, session_id: i
 
 @router.get("/registrations/{registration_id}/ticket")
 def ticket_page(request: Request, db: SessionDep, staff: Proctor, registration_id: int) -> Response:
-    ticket = exams.admission_ticket(db, actor=staff, registration_id=registration_id)
+    ticket = registrations.admission_ticket(db, actor=staff, registration_id=registration_id)
     return render(
         request,
         "exams/tickets.html",
@@ -807,7 +807,7 @@ def ticket_page(request: Request, db: SessionDep, staff: Proctor, registration_i
 
 @router.get("/candidates")
 def candidates_page(request: Request, db: SessionDep, staff: CentreAdmin, q: str = "") -> Response:
-    ctx = {"candidates": exams.list_candidates(db, actor=staff, q=q), "q": q}
+    ctx = {"candidates": candidates.list_candidates(db, actor=staff, q=q), "q": q}
     # The search box asks htmx for just the table as the staff member types.
     template = "exams/_candidates_table.html" if is_htmx(request) else "exams/candidates.html"
     return render(request, template, ctx)

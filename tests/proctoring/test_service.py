@@ -12,7 +12,7 @@ from app.core import clock
 from app.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from app.delivery import service as delivery
 from app.delivery.models import AttemptStatus, SubmitReason
-from app.exams import service as exams_service
+from app.exams import sessions
 from app.exams.models import ExamSession, Registration, SessionStatus
 from app.proctoring import service as proctoring
 from app.proctoring.models import Incident
@@ -581,7 +581,7 @@ def test_my_sessions_lists_assigned_ones_today_first_with_counts(db: Session) ->
     not_mine = room(db, candidates=1, centre=centre)
     proctor = today.proctor
     for exam in (yesterday, tomorrow):
-        exams_service.assign_proctors(
+        sessions.assign_proctors(
             db,
             actor=staff_actor(exam.admin),
             session_id=exam.session.id or 0,

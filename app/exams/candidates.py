@@ -1,0 +1,122 @@
+"""Candidates (考生) of a centre, one record per ID number."""
+
+import logging
+from typing import Any
+
+from sqlmodel import Session, col, or_, select
+
+from app.accounts.service import Staff
+from app.audit import service as audit
+from app.exams import roster
+from app.exams.common import admin_centre, invalid, of_centre
+from app.exams.models import (
+    Candidate,
+)
+from app.exams.schemas import (
+    CandidateIn,
+)
+from app.reference.identifiers import (
+    normalise_resident_id,
+    resident_id_birth_date,
+    resident_id_gender,
+    resident_id_problem,
+)
+
+log = logging.getLogger(__name__)
+
+
+def _candidate_problems(data: CandidateIn) -> list[dict[str, Any]]:
+    problems: list[dict[str, Any]] = []
+    name = data.name.strip()
+    if not name:
+        problems.append({"field": "name", "problem": "姓名不能为空"})
+    elif len(name) > 50:
+        problems.append({"field": "name", "problem": "姓名不能超过 50 个字符"})
+    if not data.id_number.strip():
+        problems.append({"field": "id_number", "problem": "身份证号不能为空"})
+    elif problem := resident_id_problem(data.id_number):
+        problems.append({"field": "id_number", "problem": problem})
+    if len(data.phone.strip()) > 20:
+        problems.append({"field": "phone", "problem": "联系电话不能超过 20 个字符"})
+    if len(data.employer.strip()) > 200:
+        problems.append({"field": "employer", "problem": "工作单位不能超过 200 个字符"})
+    return problems
+
+
+def _find_candidate(db: Session, centre_id: int, id_number: str) -> Candidate | None:
+    return db.exec(
+        select(Candidate).where(
+            Candidate.centre_id == centre_id,
+            Candidate.id_number == normalise_resident_id(id_number),
+        )
+    ).first()
+
+
+def upsert_candidate(
+    db: Session, actor: Staff, centre_id: int, data: CandidateIn
+) -> tuple[Candidate, bool]:
+    """The centre's candidate with this ID number, created when new (→ True). A known
+    person keeps their record; contact details given now replace the old ones."""
+    problems = _candidate_problems(data)
+    id_number = normalise_resident_id(data.id_number)
+    known = _find_candidate(db, centre_id, id_number) if not problems else None
+    if known is not None and (problem := roster.name_mismatch(known.name, data.name.strip())):
+        problems.append({"field": "name", "problem": problem})
+    if problems:
+        raise invalid("考生信息有误", "candidate_invalid", problems)
+    if known is not None:
+        for attr in ("phone", "employer"):
+            value = getattr(data, attr).strip()
+            if value:
+                setattr(known, attr, value)
+        db.add(known)
+        db.flush()
+        return known, False
+    cand = Candidate(
+        centre_id=centre_id,
+        name=data.name.strip(),
+        id_number=id_number,
+        gender=resident_id_gender(id_number),
+        birth_date=resident_id_birth_date(id_number),
+        phone=data.phone.strip(),
+        employer=data.employer.strip(),
+    )
+    db.add(cand)
+    db.flush()
+    audit.record(
+        db, actor=actor, action="candidate.create", object_type="candidate", object_id=cand.id
+    )
+    return cand, True
+
+
+def create_candidate(db: Session, *, actor: Staff, data: CandidateIn) -> Candidate:
+    """Add a candidate; the same ID number again reuses the existing candidate."""
+    centre_id = admin_centre(actor)
+    return upsert_candidate(db, actor, centre_id, data)[0]
+
+
+def get_candidate(db: Session, *, actor: Staff, candidate_id: int) -> Candidate:
+    return of_centre(db, Candidate, candidate_id, admin_centre(actor), "考生", "candidate")
+
+
+def list_candidates(db: Session, *, actor: Staff, q: str = "", limit: int = 200) -> list[Candidate]:
+    """The centre's candidates, newest first; `q` matches name, ID number, phone or
+    employer."""
+    centre_id = admin_centre(actor)
+    query = select(Candidate).where(Candidate.centre_id == centre_id)
+    term = q.strip()
+    if term:
+        like = f"%{term}%"
+        query = query.where(
+            or_(
+                col(Candidate.name).like(like),
+                col(Candidate.id_number).like(f"%{term.upper()}%"),
+                col(Candidate.phone).like(like),
+                col(Candidate.employer).like(like),
+            )
+        )
+    return list(
+        db.exec(
+            query.order_by(col(Candidate.created_at).desc(), col(Candidate.id).desc()).limit(limit)
+        )
+    )

@@ -1,0 +1,278 @@
+"""Sessions (考场/场次): a plan's sitting in one room at one time, with its proctors and
+its registrations."""
+
+import logging
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from app.accounts.models import Role, StaffUser
+from app.accounts.service import Staff
+from app.audit import service as audit
+from app.core import clock
+from app.exams.common import MAX_MINUTES, admin_centre, invalid, of_centre, staff_centre
+from app.exams.models import (
+    Blueprint,
+    Candidate,
+    ExamPlan,
+    ExamSession,
+    Registration,
+    SessionProctor,
+)
+from app.exams.plans import PlanSummary, get_plan, plan_summaries
+from app.exams.schemas import (
+    SessionCreate,
+)
+
+log = logging.getLogger(__name__)
+
+# DOMAIN.md §2: at least one invigilator per 15 candidates and at least two per room.
+CANDIDATES_PER_PROCTOR = 15
+MIN_PROCTORS_PER_ROOM = 2
+PROCTOR_ROLES = (Role.PROCTOR, Role.CENTRE_ADMIN)
+
+
+def staffing_problems(*, proctors: int, candidates: int) -> list[str]:
+    """DOMAIN.md §2 staffing: ≥ 2 proctors per room and ≥ 1 per 15 candidates.
+
+    Shown as a warning on the session and in the API, never a refusal: centres register
+    candidates weeks ahead and settle staffing before exam day, so refusing a registration
+    for want of a proctor would only block the roster."""
+    found = []
+    if proctors < MIN_PROCTORS_PER_ROOM:
+        found.append(f"每个考场至少需要 {MIN_PROCTORS_PER_ROOM} 名监考员，目前只有 {proctors} 名")
+    needed = math.ceil(candidates / CANDIDATES_PER_PROCTOR)
+    # Up to 2 × 15 candidates the per-room minimum already says it all.
+    if needed > proctors and needed > MIN_PROCTORS_PER_ROOM:
+        found.append(
+            f"按每 {CANDIDATES_PER_PROCTOR} 名考生至少 1 名监考员，{candidates} 名考生需要 "
+            f"{needed} 名监考员，目前只有 {proctors} 名"
+        )
+    return found
+
+
+def eligible_proctors(db: Session, *, actor: Staff) -> list[StaffUser]:
+    """Staff of the centre who may proctor: proctors and centre admins."""
+    centre_id = staff_centre(actor)
+    return list(
+        db.exec(
+            select(StaffUser)
+            .where(
+                StaffUser.centre_id == centre_id,
+                col(StaffUser.role).in_([r.value for r in PROCTOR_ROLES]),
+                col(StaffUser.is_active).is_(True),
+            )
+            .order_by(col(StaffUser.display_name), col(StaffUser.id))
+        )
+    )
+
+
+def _checked_proctors(db: Session, centre_id: int, ids: list[int]) -> list[StaffUser]:
+    found = []
+    problems = []
+    for staff_id in dict.fromkeys(ids):
+        user = db.get(StaffUser, staff_id)
+        if (
+            user is None
+            or user.centre_id != centre_id
+            or user.role not in PROCTOR_ROLES
+            or not user.is_active
+        ):
+            problems.append(
+                {
+                    "field": "proctor_ids",
+                    "problem": f"账号 #{staff_id} 不是本机构在职的监考员或管理员",
+                }
+            )
+        else:
+            found.append(user)
+    if problems:
+        raise invalid("监考员有误", "proctors_invalid", problems)
+    return found
+
+
+def create_session(db: Session, *, actor: Staff, data: SessionCreate) -> ExamSession:
+    centre_id = admin_centre(actor)
+    plan = get_plan(db, actor=actor, plan_id=data.plan_id)
+    bp = db.get(Blueprint, plan.blueprint_id)
+    assert bp is not None
+    problems: list[dict[str, Any]] = []
+    if not data.name.strip():
+        problems.append({"field": "name", "problem": "场次名称不能为空"})
+    if not data.room.strip():
+        problems.append({"field": "room", "problem": "考场不能为空"})
+    duration = bp.time_limit_minutes if data.duration_minutes is None else data.duration_minutes
+    if not bp.time_limit_minutes <= duration <= MAX_MINUTES:
+        problems.append(
+            {
+                "field": "duration_minutes",
+                "problem": f"考试时长应在 {bp.time_limit_minutes}–{MAX_MINUTES} 分钟之间"
+                f"（组卷方案规定 {bp.time_limit_minutes} 分钟）",
+            }
+        )
+    if problems:
+        raise invalid("场次信息有误", "session_invalid", problems)
+    proctors = _checked_proctors(db, centre_id, data.proctor_ids)
+    session = ExamSession(
+        centre_id=centre_id,
+        plan_id=data.plan_id,
+        name=data.name.strip(),
+        room=data.room.strip(),
+        starts_at=clock.from_china(data.starts_at),
+        duration_minutes=duration,
+    )
+    db.add(session)
+    db.flush()
+    for user in proctors:
+        db.add(SessionProctor(session_id=session.id or 0, staff_user_id=user.id or 0))
+    db.flush()
+    audit.record(
+        db,
+        actor=actor,
+        action="session.create",
+        object_type="exam_session",
+        object_id=session.id,
+        detail={"plan_id": plan.id, "room": session.room, "proctor_ids": [u.id for u in proctors]},
+    )
+    return session
+
+
+def assign_proctors(
+    db: Session, *, actor: Staff, session_id: int, proctor_ids: list[int]
+) -> list[StaffUser]:
+    """Replace the session's proctors."""
+    centre_id = admin_centre(actor)
+    session = get_session(db, actor=actor, session_id=session_id)
+    proctors = _checked_proctors(db, centre_id, proctor_ids)
+    for old in db.exec(select(SessionProctor).where(SessionProctor.session_id == session_id)):
+        db.delete(old)
+    db.flush()
+    for user in proctors:
+        db.add(SessionProctor(session_id=session_id, staff_user_id=user.id or 0))
+    db.flush()
+    audit.record(
+        db,
+        actor=actor,
+        action="session.assign_proctors",
+        object_type="exam_session",
+        object_id=session.id,
+        detail={"proctor_ids": [u.id for u in proctors]},
+    )
+    return proctors
+
+
+def get_session(db: Session, *, actor: Staff, session_id: int) -> ExamSession:
+    """Any staff member of the centre may read a session (proctors and examiners too)."""
+    return of_centre(db, ExamSession, session_id, staff_centre(actor), "考场", "session")
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    session: ExamSession
+    plan_name: str
+    proctors: list[StaffUser]
+    candidate_count: int
+    staffing_problems: list[str]
+
+    @property
+    def ends_at(self) -> datetime:
+        return self.session.starts_at + timedelta(minutes=self.session.duration_minutes)
+
+
+def _session_summaries(db: Session, sessions: list[ExamSession]) -> list[SessionSummary]:
+    ids = [s.id for s in sessions]
+    counts = dict(
+        db.exec(
+            select(Registration.session_id, func.count())
+            .where(col(Registration.session_id).in_(ids))
+            .group_by(col(Registration.session_id))
+        ).all()
+    )
+    proctors: dict[int, list[StaffUser]] = {}
+    for sp, user in db.exec(
+        select(SessionProctor, StaffUser)
+        .join(StaffUser, col(StaffUser.id) == SessionProctor.staff_user_id)
+        .where(col(SessionProctor.session_id).in_(ids))
+        .order_by(col(StaffUser.display_name), col(StaffUser.id))
+    ):
+        proctors.setdefault(sp.session_id, []).append(user)
+    plans = {
+        p.id: p.name
+        for p in db.exec(
+            select(ExamPlan).where(col(ExamPlan.id).in_({s.plan_id for s in sessions}))
+        )
+    }
+    found = []
+    for s in sessions:
+        people = proctors.get(s.id or 0, [])
+        n = counts.get(s.id or 0, 0)
+        found.append(
+            SessionSummary(
+                session=s,
+                plan_name=plans.get(s.plan_id, ""),
+                proctors=people,
+                candidate_count=n,
+                staffing_problems=staffing_problems(proctors=len(people), candidates=n),
+            )
+        )
+    return found
+
+
+def list_sessions(db: Session, *, actor: Staff, plan_id: int | None = None) -> list[SessionSummary]:
+    """Centre admins and examiners see every session of the centre; proctors only the
+    sessions they are assigned to."""
+    centre_id = staff_centre(actor)
+    query = select(ExamSession).where(ExamSession.centre_id == centre_id)
+    if plan_id is not None:
+        query = query.where(ExamSession.plan_id == plan_id)
+    if actor.role == Role.PROCTOR:
+        query = query.join(SessionProctor, col(SessionProctor.session_id) == ExamSession.id).where(
+            SessionProctor.staff_user_id == actor.id
+        )
+    sessions = list(db.exec(query.order_by(col(ExamSession.starts_at), col(ExamSession.id))))
+    return _session_summaries(db, sessions)
+
+
+@dataclass(frozen=True)
+class RegistrationRow:
+    registration: Registration
+    candidate: Candidate
+
+
+@dataclass(frozen=True)
+class SessionDetail:
+    summary: SessionSummary
+    plan: PlanSummary
+    registrations: list[RegistrationRow]
+
+    @property
+    def session(self) -> ExamSession:
+        return self.summary.session
+
+
+def session_detail(db: Session, *, actor: Staff, session_id: int) -> SessionDetail:
+    session = get_session(db, actor=actor, session_id=session_id)
+    plan = db.get(ExamPlan, session.plan_id)
+    assert plan is not None
+    return SessionDetail(
+        summary=_session_summaries(db, [session])[0],
+        plan=plan_summaries(db, [plan])[0],
+        registrations=list_registrations(db, actor=actor, session_id=session_id),
+    )
+
+
+def list_registrations(db: Session, *, actor: Staff, session_id: int) -> list[RegistrationRow]:
+    get_session(db, actor=actor, session_id=session_id)
+    return [
+        RegistrationRow(reg, cand)
+        for reg, cand in db.exec(
+            select(Registration, Candidate)
+            .join(Candidate, col(Candidate.id) == Registration.candidate_id)
+            .where(Registration.session_id == session_id)
+            .order_by(col(Registration.seat_number))
+        )
+    ]
