@@ -1,5 +1,5 @@
 """API: theory results (成绩) for centre admins and examiners, and a candidate's own result.
-The response shapes are app.scoring.schemas, the same the pages render."""
+The response shapes are app.results.schemas, the same the pages render."""
 
 from urllib.parse import quote
 
@@ -7,9 +7,9 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from app.core.deps import CurrentCandidate, CurrentStaff, SessionDep
-from app.scoring import service as scoring
-from app.scoring.export import XLSX_MEDIA_TYPE
-from app.scoring.schemas import (
+from app.results import service as results_service
+from app.results.export import XLSX_MEDIA_TYPE
+from app.results.schemas import (
     AttemptBreakdown,
     CandidateResult,
     ResultFilter,
@@ -30,14 +30,14 @@ def xlsx_response(filename: str, content: bytes) -> Response:
 
 @router.get("/results/sessions", response_model=list[SessionSummary])
 def list_sessions(db: SessionDep, staff: CurrentStaff) -> list[SessionSummary]:
-    return scoring.centre_sessions(db, staff=staff)
+    return results_service.centre_sessions(db, staff=staff)
 
 
 @router.get("/results/sessions/{session_id}", response_model=SessionResults)
 def session_results(
     session_id: int, db: SessionDep, staff: CurrentStaff, only: ResultFilter = ResultFilter.ALL
 ) -> SessionResults:
-    return scoring.session_results(db, staff=staff, session_id=session_id, only=only)
+    return results_service.session_results(db, staff=staff, session_id=session_id, only=only)
 
 
 @router.get(
@@ -46,14 +46,16 @@ def session_results(
     responses={200: {"content": {XLSX_MEDIA_TYPE: {}}}},
 )
 def export_session_results(session_id: int, db: SessionDep, staff: CurrentStaff) -> Response:
-    return xlsx_response(*scoring.export_session_results(db, staff=staff, session_id=session_id))
+    return xlsx_response(
+        *results_service.export_session_results(db, staff=staff, session_id=session_id)
+    )
 
 
 @router.get("/results/attempts/{attempt_id}", response_model=AttemptBreakdown)
 def attempt_breakdown(attempt_id: int, db: SessionDep, staff: CurrentStaff) -> AttemptBreakdown:
-    return scoring.attempt_breakdown(db, staff=staff, attempt_id=attempt_id)
+    return results_service.attempt_breakdown(db, staff=staff, attempt_id=attempt_id)
 
 
 @router.get("/exam/result", response_model=CandidateResult)
 def my_result(db: SessionDep, login: CurrentCandidate) -> CandidateResult:
-    return scoring.candidate_result(db, login=login)
+    return results_service.candidate_result(db, login=login)

@@ -14,6 +14,7 @@ from app.accounts.models import Role, StaffUser
 from app.accounts.service import Staff
 from app.audit import service as audit
 from app.core import clock
+from app.core.errors import NotFound
 from app.exams.common import MAX_MINUTES, admin_centre, invalid, of_centre, staff_centre
 from app.exams.models import (
     Blueprint,
@@ -168,6 +169,20 @@ def assign_proctors(
 def get_session(db: Session, *, actor: Staff, session_id: int) -> ExamSession:
     """Any staff member of the centre may read a session (proctors and examiners too)."""
     return of_centre(db, ExamSession, session_id, staff_centre(actor), "考场", "session")
+
+
+def session_plan_blueprint(db: Session, session_id: int) -> tuple[ExamSession, ExamPlan, Blueprint]:
+    """A session with its plan and the plan's blueprint, in one query (no centre check:
+    callers check the centre)."""
+    row = db.exec(
+        select(ExamSession, ExamPlan, Blueprint)
+        .join(ExamPlan, col(ExamPlan.id) == ExamSession.plan_id)
+        .join(Blueprint, col(Blueprint.id) == ExamPlan.blueprint_id)
+        .where(ExamSession.id == session_id)
+    ).first()
+    if row is None:
+        raise NotFound("考试场次不存在", code="session_not_found")
+    return row[0], row[1], row[2]
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ from starlette.responses import Response
 from app.api.results import xlsx_response
 from app.core.deps import CurrentStaff, SessionDep
 from app.core.templating import is_htmx, render
-from app.scoring import service as scoring
-from app.scoring.schemas import RESULT_FILTER_NAMES, ResultFilter
+from app.results import service as results_service
+from app.results.schemas import RESULT_FILTER_NAMES, ResultFilter
 
 router = APIRouter()
 
@@ -19,7 +19,9 @@ OUTCOME_BADGES = {"correct": "badge-ok", "partial": "badge-warn", "wrong": "badg
 @router.get("/results")
 def session_list(request: Request, db: SessionDep, staff: CurrentStaff) -> Response:
     return render(
-        request, "results/index.html", {"sessions": scoring.centre_sessions(db, staff=staff)}
+        request,
+        "results/index.html",
+        {"sessions": results_service.centre_sessions(db, staff=staff)},
     )
 
 
@@ -31,21 +33,23 @@ def session_page(
     staff: CurrentStaff,
     only: ResultFilter = ResultFilter.ALL,
 ) -> Response:
-    results = scoring.session_results(db, staff=staff, session_id=session_id, only=only)
+    results = results_service.session_results(db, staff=staff, session_id=session_id, only=only)
     template = "results/_session_table.html" if is_htmx(request) else "results/session.html"
     return render(request, template, {"results": results, "filters": RESULT_FILTER_NAMES})
 
 
 @router.get("/results/sessions/{session_id}/export.xlsx")
 def session_export(session_id: int, db: SessionDep, staff: CurrentStaff) -> Response:
-    return xlsx_response(*scoring.export_session_results(db, staff=staff, session_id=session_id))
+    return xlsx_response(
+        *results_service.export_session_results(db, staff=staff, session_id=session_id)
+    )
 
 
 @router.get("/results/attempts/{attempt_id}")
 def attempt_page(
     request: Request, attempt_id: int, db: SessionDep, staff: CurrentStaff
 ) -> Response:
-    breakdown = scoring.attempt_breakdown(db, staff=staff, attempt_id=attempt_id)
+    breakdown = results_service.attempt_breakdown(db, staff=staff, attempt_id=attempt_id)
     return render(
         request, "results/attempt.html", {"b": breakdown, "outcome_badges": OUTCOME_BADGES}
     )

@@ -272,3 +272,14 @@ def make_attempt(
         db.add(Answer(attempt_id=attempt.id or 0, position=pos, response=response))
     db.flush()
     return attempt
+
+
+# A mixed attempt on DEFAULT_ITEMS: right, wrong, partial, blank and numeric answers.
+MIXED: dict[int, dict[str, Any]] = {
+    1: {"choice": "B"},  # right, 20
+    2: {"choice": "C"},  # wrong
+    3: {"choices": ["A", "C"]},  # 2 of 3: 20
+    # 4 not answered
+    5: {"text": "零电位点。"},  # right, 10
+    6: {"text": "5.01A"},  # at the tolerance, 10
+}

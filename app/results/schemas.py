@@ -1,4 +1,4 @@
-"""What results look like to staff and candidates: built by scoring.service, rendered by
+"""What results look like to staff and candidates: built by results.service, rendered by
 the pages (app/web/results.py) and returned as is by the JSON API (app/api/results.py).
 Times are naive UTC."""
 
