@@ -362,7 +362,7 @@ def create_session(body: SessionCreate, db: SessionDep, staff: CentreAdmin) -> S
 
 
 @router.get("/sessions/{session_id}", response_model=SessionOut)
-def get_session(session_id: int, db: SessionDep, staff: CentreStaff) -> SessionOut:
+def read_session(session_id: int, db: SessionDep, staff: CentreStaff) -> SessionOut:
     return SessionOut.of(sessions.session_detail(db, actor=staff, session_id=session_id).summary)
 
 

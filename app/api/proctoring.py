@@ -18,7 +18,7 @@ from app.proctoring.models import Incident
 router = APIRouter(prefix="/proctor", tags=["proctoring"])
 
 
-class SessionOut(BaseModel):
+class ProctoredSessionOut(BaseModel):
     id: int
     name: str
     room: str
@@ -36,7 +36,7 @@ class SessionOut(BaseModel):
     submitted: int
 
     @classmethod
-    def of(cls, s: proctoring.SessionSummary) -> "SessionOut":
+    def of(cls, s: proctoring.ProctoredSession) -> "ProctoredSessionOut":
         assert s.session.id is not None
         return cls(
             id=s.session.id,
@@ -235,9 +235,9 @@ class LogOut(BaseModel):
     pages: int
 
 
-@router.get("/sessions", response_model=list[SessionOut])
-def my_sessions(db: SessionDep, staff: Proctor) -> list[SessionOut]:
-    return [SessionOut.of(s) for s in proctoring.list_sessions(db, staff=staff)]
+@router.get("/sessions", response_model=list[ProctoredSessionOut])
+def my_sessions(db: SessionDep, staff: Proctor) -> list[ProctoredSessionOut]:
+    return [ProctoredSessionOut.of(s) for s in proctoring.list_sessions(db, staff=staff)]
 
 
 @router.get("/sessions/{session_id}/roster", response_model=RosterOut)

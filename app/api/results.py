@@ -14,7 +14,7 @@ from app.results.schemas import (
     CandidateResult,
     ResultFilter,
     SessionResults,
-    SessionSummary,
+    SessionResultSummary,
 )
 
 router = APIRouter(tags=["results"])
@@ -28,8 +28,8 @@ def xlsx_response(filename: str, content: bytes) -> Response:
     )
 
 
-@router.get("/results/sessions", response_model=list[SessionSummary])
-def list_sessions(db: SessionDep, staff: CurrentStaff) -> list[SessionSummary]:
+@router.get("/results/sessions", response_model=list[SessionResultSummary])
+def list_sessions(db: SessionDep, staff: CurrentStaff) -> list[SessionResultSummary]:
     return results_service.centre_sessions(db, staff=staff)
 
 

@@ -263,7 +263,7 @@ class RequestTransaction:
             await tx.end(commit=False)  # the request failed before its response started
 
 
-async def get_session(request: Request) -> AsyncIterator[Session]:
+async def request_session(request: Request) -> AsyncIterator[Session]:
     """FastAPI dependency (used with scope="function"): the request's session. Raising in
     the handler rolls back at once; otherwise the response's status decides (see above)."""
     tx = getattr(request.state, "transaction", None)

@@ -13,10 +13,10 @@ from sqlmodel import Session
 from app.accounts.models import Role
 from app.accounts.service import AuthContext, CandidateLogin, Staff, resolve_token
 from app.core.config import get_settings
-from app.core.db import get_session
+from app.core.db import request_session
 from app.core.errors import AuthRequired, PasswordChangeRequired, PermissionDenied
 
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+SessionDep = Annotated[Session, Depends(request_session, scope="function")]
 
 _SAFE = {"GET", "HEAD", "OPTIONS"}
 

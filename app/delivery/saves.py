@@ -169,7 +169,7 @@ def apply_saves(
         item_type, labels = item
         try:
             response = responses.normalise_response(item_type, labels, s.response)
-        except responses.InvalidResponse as exc:
+        except responses.ResponseRejected as exc:
             results[i] = InvalidResponse(s.position, str(exc))
             continue
         touched[attempt.id] = attempt

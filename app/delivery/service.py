@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from app.accounts.models import Role
 from app.accounts.service import CandidateLogin, Staff, centre_of, require_role
 from app.audit import service as audit
+from app.audit.reasons import clean_reason
 from app.banks.models import ItemVersion
 from app.core.clock import to_china, utcnow
 from app.core.config import get_settings
@@ -61,7 +62,6 @@ log = logging.getLogger(__name__)
 CANDIDATE_EVENT_KINDS = ("blur", "focus", "reconnect", "offline")
 # Attempts a proctor may reopen: closed by the system or a proctor, never by the candidate.
 REOPENABLE = (SubmitReason.FORCED, SubmitReason.LEAVE_LIMIT, SubmitReason.TIMEOUT)
-MAX_EXTRA_MINUTES = 240
 # Events the candidate's own page is told about at once (the push channel); every event
 # also asks the session's proctor consoles to refresh their roster.
 PUSHED_TO_CANDIDATE = ("pause", "resume", "extra_time", "submit", "reopen", "message")
@@ -205,9 +205,7 @@ def _attempt_of(db: Session, registration_id: int, *, lock: bool = False) -> Att
 
 def _entry_phase(ctx: _Context, now: datetime) -> str:
     session, plan = ctx.session, ctx.plan
-    if session.status == SessionStatus.CLOSED or now >= timer.session_end(
-        session.starts_at, session.duration_minutes
-    ):
+    if session.status == SessionStatus.CLOSED or now >= session.ends_at:
         return Phase.ENDED
     if now < session.starts_at:
         return Phase.WAITING_START
@@ -245,7 +243,7 @@ def exam_state(
         session_name=session.name,
         room=session.room,
         starts_at=session.starts_at,
-        ends_at=timer.session_end(session.starts_at, session.duration_minutes),
+        ends_at=session.ends_at,
         duration_minutes=session.duration_minutes,
         late_entry_minutes=plan.late_entry_minutes,
         require_checkin=plan.require_checkin,
@@ -354,7 +352,7 @@ def start_attempt(db: Session, *, login: CandidateLogin) -> Attempt:
         session_id=session.id,
         seed=seed,
         started_at=now,
-        deadline_at=timer.initial_deadline(session.starts_at, session.duration_minutes),
+        deadline_at=timer.initial_deadline(session.ends_at),
         item_count=len(form),
         last_seen_at=now,
     )
@@ -649,17 +647,6 @@ def _for_staff(db: Session, attempt_id: int, actor: Staff) -> Attempt:
     return attempt
 
 
-def _need_reason(reason: str) -> str:
-    text = (reason or "").strip()
-    if not text:
-        raise ValidationFailed(
-            "请填写操作原因",
-            code="reason_required",
-            details=[{"field": "reason", "problem": "必填"}],
-        )
-    return text
-
-
 def _staff_action(
     db: Session,
     attempt: Attempt,
@@ -697,7 +684,7 @@ def _open_or_refuse(db: Session, attempt: Attempt, now: datetime) -> None:
 
 def pause_attempt(db: Session, *, attempt_id: int, actor: Staff, reason: str) -> Attempt:
     """Stop the candidate's clock (e.g. a computer fault); no answers are taken meanwhile."""
-    text = _need_reason(reason)
+    text = clean_reason(reason)
     now = utcnow()
     attempt = _for_staff(db, attempt_id, actor)
     _open_or_refuse(db, attempt, now)
@@ -728,7 +715,7 @@ def pause_attempts(db: Session, *, attempt_ids: list[int], actor: Staff, reason:
     """全场暂停's work: pause those of these attempts still in progress, all in one go (one
     query locks them, one flush writes them: a room of 1,000 pauses within a second).
     Returns the ids paused; a clock already past its deadline is closed instead."""
-    text = _need_reason(reason)
+    text = clean_reason(reason)
     now = utcnow()
     paused = []
     for attempt in _lock_all(db, attempt_ids, actor):
@@ -743,7 +730,7 @@ def pause_attempts(db: Session, *, attempt_ids: list[int], actor: Staff, reason:
 
 def resume_attempt(db: Session, *, attempt_id: int, actor: Staff, reason: str) -> Attempt:
     """Restart the clock; the deadline moves later by the time spent paused."""
-    text = _need_reason(reason)
+    text = clean_reason(reason)
     now = utcnow()
     attempt = _for_staff(db, attempt_id, actor)
     _open_or_refuse(db, attempt, now)
@@ -778,7 +765,7 @@ def _resume(
 
 def resume_attempts(db: Session, *, attempt_ids: list[int], actor: Staff, reason: str) -> list[int]:
     """全场继续's work: resume those of these attempts that are paused, in one go."""
-    text = _need_reason(reason)
+    text = clean_reason(reason)
     now = utcnow()
     resumed = []
     for attempt in _lock_all(db, attempt_ids, actor):
@@ -791,22 +778,12 @@ def resume_attempts(db: Session, *, attempt_ids: list[int], actor: Staff, reason
     return resumed
 
 
-def _check_minutes(minutes: int, *, allow_zero: bool = False) -> None:
-    low = 0 if allow_zero else 1
-    if not low <= minutes <= MAX_EXTRA_MINUTES:
-        raise ValidationFailed(
-            f"补时应为 {low}–{MAX_EXTRA_MINUTES} 分钟",
-            code="invalid_minutes",
-            details=[{"field": "minutes", "problem": f"应在 {low} 到 {MAX_EXTRA_MINUTES} 之间"}],
-        )
-
-
 def add_extra_time(
     db: Session, *, attempt_id: int, minutes: int, actor: Staff, reason: str
 ) -> Attempt:
     """Give one candidate more time (also while paused)."""
-    text = _need_reason(reason)
-    _check_minutes(minutes)
+    text = clean_reason(reason)
+    timer.checked_minutes(minutes)
     now = utcnow()
     attempt = _for_staff(db, attempt_id, actor)
     if attempt.status == AttemptStatus.SUBMITTED:
@@ -827,7 +804,7 @@ def add_extra_time(
 
 def force_submit(db: Session, *, attempt_id: int, actor: Staff, reason: str) -> Attempt:
     """收卷: the proctor ends the candidate's exam now."""
-    text = _need_reason(reason)
+    text = clean_reason(reason)
     now = utcnow()
     attempt = _for_staff(db, attempt_id, actor)
     _open_or_refuse(db, attempt, now)
@@ -841,8 +818,8 @@ def reopen_attempt(
     """Undo a closing made by mistake (a wrong 收卷, a leave-limit or time-out caused by a
     fault): the candidate gets back the time they had left when it was closed, plus
     `extra_minutes`. A candidate's own submission is final."""
-    text = _need_reason(reason)
-    _check_minutes(extra_minutes, allow_zero=True)
+    text = clean_reason(reason)
+    timer.checked_minutes(extra_minutes, field_name="extra_minutes", allow_zero=True)
     now = utcnow()
     attempt = _for_staff(db, attempt_id, actor)
     if attempt.status != AttemptStatus.SUBMITTED or attempt.submitted_at is None:

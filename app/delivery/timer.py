@@ -18,6 +18,14 @@ import math
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from app.core.errors import ValidationFailed
+
+# The most one grant of time may give (extra time, or time added when reopening). A longer
+# delay is a fault of the room, and a room-wide pause is the tool for it. 60 is the cap the
+# proctor console always enforced; the 240 the delivery service also checked was never
+# reachable through a route, so one cap of 60 changes nothing a user could do.
+EXTRA_MINUTES_MAX = 60
+
 
 class TimedAttempt(Protocol):
     """What the timer reads from an attempt (the Attempt model satisfies it)."""
@@ -26,14 +34,26 @@ class TimedAttempt(Protocol):
     paused_at: datetime | None
 
 
-def session_end(starts_at: datetime, duration_minutes: int) -> datetime:
-    return starts_at + timedelta(minutes=duration_minutes)
+def initial_deadline(session_end: datetime) -> datetime:
+    """Deadline of a new attempt: the session end (ExamSession.ends_at), the same for
+    everyone in the session, however late the candidate starts."""
+    return session_end
 
 
-def initial_deadline(starts_at: datetime, duration_minutes: int) -> datetime:
-    """Deadline of a new attempt: the session end, the same for everyone in the session,
-    however late the candidate starts."""
-    return session_end(starts_at, duration_minutes)
+def checked_minutes(
+    minutes: int | None, *, field_name: str = "minutes", allow_zero: bool = False
+) -> int:
+    """Minutes of time granted, within 1 (0 where nothing extra is allowed) and
+    EXTRA_MINUTES_MAX; anything else is refused naming the field."""
+    low = 0 if allow_zero else 1
+    if minutes is None or not (low <= minutes <= EXTRA_MINUTES_MAX):
+        problem = f"应为 {low}～{EXTRA_MINUTES_MAX} 之间的整数（分钟）"
+        raise ValidationFailed(
+            f"延长时间{problem}",
+            code="invalid_minutes",
+            details=[{"field": field_name, "problem": problem}],
+        )
+    return minutes
 
 
 def remaining_seconds(attempt: TimedAttempt, now: datetime) -> int:

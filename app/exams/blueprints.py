@@ -23,7 +23,6 @@ from app.exams.common import MAX_MINUTES, admin_centre, invalid, of_centre, staf
 from app.exams.models import (
     Blueprint,
     ExamPlan,
-    MultipleChoiceRule,
 )
 from app.exams.schemas import (
     BlueprintCreate,
@@ -412,9 +411,3 @@ def preview_blueprint(
 
 def item_type_choices() -> Mapping[str, str]:
     return {t.value: name for t, name in ITEM_TYPE_NAMES.items()}
-
-
-MULTIPLE_CHOICE_RULE_NAMES = {
-    MultipleChoiceRule.ALL_OR_NOTHING: "全对才得分",
-    MultipleChoiceRule.PARTIAL: "少选按比例得分，错选不得分",
-}

@@ -1,7 +1,7 @@
 """Candidates, blueprints (组卷方案), exam plans, sessions (考场/场次) and registrations
 (报名, each with its admission ticket 准考证)."""
 
-from datetime import date
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -34,6 +34,14 @@ class Candidate(SQLModel, table=True):
 class MultipleChoiceRule(StrEnum):
     ALL_OR_NOTHING = "all_or_nothing"  # 全对得分
     PARTIAL = "partial"  # 少选按比例得分，错选不得分
+
+
+# The one wording of each rule: the blueprint form, the blueprint page and the results
+# breakdown all show these.
+MULTIPLE_CHOICE_RULE_NAMES = {
+    MultipleChoiceRule.ALL_OR_NOTHING: "多选题全对得分",
+    MultipleChoiceRule.PARTIAL: "多选题少选按比例得分、错选不得分",
+}
 
 
 class Blueprint(SQLModel, table=True):
@@ -108,6 +116,12 @@ class ExamSession(SQLModel, table=True):
     duration_minutes: int
     status: str = Field(default=SessionStatus.SCHEDULED, max_length=16)
     created_at: NaiveDatetime = Field(default_factory=utcnow)
+
+    @property
+    def ends_at(self) -> datetime:
+        """The session end (naive UTC): every attempt's deadline before proctor actions,
+        the moment a registration without an attempt becomes absent. Computed here only."""
+        return self.starts_at + timedelta(minutes=self.duration_minutes)
 
 
 class SessionProctor(SQLModel, table=True):

@@ -31,7 +31,7 @@ MAX_BYTES = 5_000_000
 
 
 @dataclass(frozen=True)
-class RosterRow:
+class RosterFileRow:
     row: int  # the Excel row number (the header is row 1)
     name: str
     id_number: str  # normalised: trimmed, upper-case X
@@ -61,7 +61,7 @@ def _problem(row: int, header: str, problem: str) -> dict[str, Any]:
     return {"row": row, "column": header, "place": _place(row, header), "problem": problem}
 
 
-def read_roster(content: bytes) -> list[RosterRow]:
+def read_roster(content: bytes) -> list[RosterFileRow]:
     """The candidates in the first sheet, skipping blank rows. Raises ValidationFailed when
     the file is not an .xlsx workbook or a required column is missing."""
     if len(content) > MAX_BYTES:
@@ -94,7 +94,7 @@ def read_roster(content: bytes) -> list[RosterRow]:
                     for h in missing
                 ],
             )
-        found: list[RosterRow] = []
+        found: list[RosterFileRow] = []
         for number, values in enumerate(rows, start=2):
             cells = {
                 field: values[index[h]] if h in index and index[h] < len(values) else None
@@ -108,7 +108,7 @@ def read_roster(content: bytes) -> list[RosterRow]:
                     f"一份名单最多 {MAX_ROWS} 名考生，请分批导入", code="roster_too_long"
                 )
             found.append(
-                RosterRow(
+                RosterFileRow(
                     row=number,
                     name=texts["name"],
                     id_number=normalise_resident_id(texts["id_number"]),
@@ -131,7 +131,7 @@ def name_mismatch(known_name: str, given_name: str) -> str | None:
 
 
 def roster_problems(
-    rows: list[RosterRow],
+    rows: list[RosterFileRow],
     *,
     known_names: Mapping[str, str],
     registered: Mapping[str, str],

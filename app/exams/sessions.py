@@ -4,7 +4,7 @@ its registrations."""
 import logging
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func
@@ -195,7 +195,7 @@ class SessionSummary:
 
     @property
     def ends_at(self) -> datetime:
-        return self.session.starts_at + timedelta(minutes=self.session.duration_minutes)
+        return self.session.ends_at
 
 
 def _session_summaries(db: Session, sessions: list[ExamSession]) -> list[SessionSummary]:

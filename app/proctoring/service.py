@@ -25,6 +25,7 @@ from app.accounts.models import Role, StaffUser
 from app.accounts.service import Staff, centre_of, require_role
 from app.audit import service as audit
 from app.audit.models import AuditEntry
+from app.audit.reasons import REASON_MAX, clean_reason
 from app.core.clock import to_china, utcnow
 from app.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.delivery import service as delivery
@@ -60,9 +61,6 @@ NOT_SEEN_SECONDS = 10
 RECENT_LEAVE_MINUTES = 5
 # The session list shows today, what is ahead, and what ended this recently.
 RECENT_DAYS = 14
-# Per grant from the console (delivery allows more); a longer delay is a room-wide pause.
-EXTRA_MINUTES_MAX = 60
-REASON_MAX = 500
 NOTE_MAX = 1000  # Incident.note
 LOG_PER_PAGE = 50
 
@@ -139,7 +137,7 @@ def _centre(staff: Staff) -> int:
     return centre_of(staff)
 
 
-def get_session(db: Session, *, staff: Staff, session_id: int) -> ExamSession:
+def proctored_session(db: Session, *, staff: Staff, session_id: int) -> ExamSession:
     """The session, if this staff member may proctor it."""
     centre_id = _centre(staff)
     session = db.exec(
@@ -165,7 +163,7 @@ def _registration(db: Session, staff: Staff, registration_id: int) -> Registrati
     ).first()
     if reg is None:
         raise NotFound("报名记录不存在", code="registration_not_found")
-    get_session(db, staff=staff, session_id=reg.session_id)
+    proctored_session(db, staff=staff, session_id=reg.session_id)
     return reg
 
 
@@ -176,7 +174,7 @@ def _attempt_session(db: Session, staff: Staff, attempt_id: int) -> ExamSession:
     ).first()
     if session_id is None:
         raise NotFound("考试记录不存在", code="attempt_not_found")
-    return get_session(db, staff=staff, session_id=session_id)
+    return proctored_session(db, staff=staff, session_id=session_id)
 
 
 def _require_open(session: ExamSession) -> None:
@@ -185,45 +183,11 @@ def _require_open(session: ExamSession) -> None:
 
 
 # ---------------------------------------------------------------------------
-# Input rules
-
-
-def clean_reason(reason: str | None) -> str:
-    """Every timer action needs a reason the record can show (DOMAIN.md §7: traceable)."""
-    text = (reason or "").strip()
-    if not text:
-        raise ValidationFailed(
-            "请填写操作原因",
-            code="reason_required",
-            details=[{"field": "reason", "problem": "必填"}],
-        )
-    if len(text) > REASON_MAX:
-        raise ValidationFailed(
-            f"原因不能超过 {REASON_MAX} 字",
-            code="reason_too_long",
-            details=[{"field": "reason", "problem": f"不能超过 {REASON_MAX} 字"}],
-        )
-    return text
-
-
-def check_minutes(minutes: int | None, *, field_name: str, allow_zero: bool = False) -> int:
-    low = 0 if allow_zero else 1
-    if minutes is None or not (low <= minutes <= EXTRA_MINUTES_MAX):
-        problem = f"应为 {low}～{EXTRA_MINUTES_MAX} 之间的整数（分钟）"
-        raise ValidationFailed(
-            f"延长时间{problem}",
-            code="invalid_minutes",
-            details=[{"field": field_name, "problem": problem}],
-        )
-    return minutes
-
-
-# ---------------------------------------------------------------------------
 # The session list
 
 
 @dataclass(frozen=True)
-class SessionSummary:
+class ProctoredSession:
     session: ExamSession
     plan_name: str
     registered: int = 0
@@ -235,7 +199,7 @@ class SessionSummary:
 
     @property
     def ends_at(self) -> datetime:
-        return timer.session_end(self.session.starts_at, self.session.duration_minutes)
+        return self.session.ends_at
 
 
 def _china_date(dt: datetime) -> date:
@@ -244,7 +208,7 @@ def _china_date(dt: datetime) -> date:
     return local.date()
 
 
-def list_sessions(db: Session, *, staff: Staff) -> list[SessionSummary]:
+def list_sessions(db: Session, *, staff: Staff) -> list[ProctoredSession]:
     """My sessions: today's first, then what is ahead (soonest first), then the last
     RECENT_DAYS (latest first). A proctor sees those assigned to them; a centre admin all."""
     centre_id = _centre(staff)
@@ -286,7 +250,7 @@ def list_sessions(db: Session, *, staff: Staff) -> list[SessionSummary]:
         assert session.id is not None
         total, checked = regs.get(session.id, (0, 0))
         summaries.append(
-            SessionSummary(
+            ProctoredSession(
                 session=session,
                 plan_name=plan_name,
                 registered=total,
@@ -298,7 +262,7 @@ def list_sessions(db: Session, *, staff: Staff) -> list[SessionSummary]:
             )
         )
 
-    def order(s: SessionSummary) -> tuple[int, float]:
+    def order(s: ProctoredSession) -> tuple[int, float]:
         start = s.session.starts_at.timestamp()
         if s.is_today:
             return (0, start)
@@ -375,7 +339,7 @@ class Roster:
 
     @property
     def ends_at(self) -> datetime:
-        return timer.session_end(self.session.starts_at, self.session.duration_minutes)
+        return self.session.ends_at
 
 
 def _row_state(reg: Registration, attempt: Attempt | None) -> RosterState:
@@ -391,7 +355,7 @@ def _row_state(reg: Registration, attempt: Attempt | None) -> RosterState:
 def roster(db: Session, *, staff: Staff, session_id: int) -> Roster:
     """One row per registration, plus what needs the proctor's eye. A fixed handful of
     queries whatever the room size: the console polls this every few seconds."""
-    session = get_session(db, staff=staff, session_id=session_id)
+    session = proctored_session(db, staff=staff, session_id=session_id)
     plan = db.get(ExamPlan, session.plan_id)
     assert plan is not None
     now = utcnow()
@@ -646,7 +610,7 @@ def send_message(
     """A message from the proctor on the candidates' screens at once (e.g. "还剩 30
     分钟，请注意时间"): to these registrations of the session, or all of them. Recorded in
     each candidate's record and once in the session log. Returns who it went to."""
-    session = get_session(db, staff=staff, session_id=session_id)
+    session = proctored_session(db, staff=staff, session_id=session_id)
     _require_open(session)
     message = (text or "").strip()
     if not message or len(message) > MESSAGE_MAX:
@@ -705,7 +669,7 @@ def add_extra_time(
     db: Session, *, staff: Staff, attempt_id: int, minutes: int | None, reason: str
 ) -> Attempt:
     text = _timer_action(db, staff, attempt_id, reason)
-    n = check_minutes(minutes, field_name="minutes")
+    n = timer.checked_minutes(minutes, field_name="minutes")
     return delivery.add_extra_time(db, attempt_id=attempt_id, minutes=n, actor=staff, reason=text)
 
 
@@ -719,7 +683,7 @@ def reopen(
 ) -> Attempt:
     """Reopen a paper closed by mistake; `extra_minutes` on top of the time given back."""
     text = _timer_action(db, staff, attempt_id, reason)
-    n = check_minutes(extra_minutes, field_name="extra_minutes", allow_zero=True)
+    n = timer.checked_minutes(extra_minutes, field_name="extra_minutes", allow_zero=True)
     return delivery.reopen_attempt(
         db, attempt_id=attempt_id, actor=staff, reason=text, extra_minutes=n
     )
@@ -740,7 +704,7 @@ class RoomAction:
 
 
 def _room(db: Session, *, staff: Staff, session_id: int, reason: str, pausing: bool) -> RoomAction:
-    session = get_session(db, staff=staff, session_id=session_id)
+    session = proctored_session(db, staff=staff, session_id=session_id)
     _require_open(session)
     text = clean_reason(reason)
     query = select(Attempt.id).where(Attempt.session_id == session_id)
@@ -863,7 +827,7 @@ def incident_reason_name(code: str) -> str:
 
 def list_incidents(db: Session, *, staff: Staff, session_id: int) -> list[IncidentView]:
     """The session's incidents, newest first."""
-    get_session(db, staff=staff, session_id=session_id)
+    proctored_session(db, staff=staff, session_id=session_id)
     found = db.exec(
         select(Incident, Registration, Candidate, StaffUser.display_name)
         .join(Registration, col(Registration.id) == Incident.registration_id)
@@ -928,7 +892,7 @@ def session_log(
     why) and the candidates' own events (log-in, start, leaving the window, submission).
     A staff action is both an AuditEntry and an AttemptEvent; the log shows it once, from
     the audit trail, which carries the reason."""
-    session = get_session(db, staff=staff, session_id=session_id)
+    session = proctored_session(db, staff=staff, session_id=session_id)
     page = max(1, page)
     per_page = min(max(1, per_page), 200)
     reg_ids = select(Registration.id).where(Registration.session_id == session_id)

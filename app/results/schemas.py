@@ -43,7 +43,7 @@ RESULT_FILTER_NAMES = {
 }
 
 
-class SessionSummary(BaseModel):
+class SessionResultSummary(BaseModel):
     """One session (场次) with its result counts."""
 
     session_id: int
@@ -77,7 +77,7 @@ class ResultRow(BaseModel):
 
 
 class SessionResults(BaseModel):
-    session: SessionSummary
+    session: SessionResultSummary
     only: ResultFilter
     rows: list[ResultRow]
 

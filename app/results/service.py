@@ -7,9 +7,8 @@ Everything is scoped to the reader's centre: another centre's session or attempt
 NotFound, never shown."""
 
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session, case, col, func, select
@@ -28,6 +27,7 @@ from app.delivery.models import (
 )
 from app.exams import registrations, sessions
 from app.exams.models import (
+    MULTIPLE_CHOICE_RULE_NAMES,
     Blueprint,
     Candidate,
     ExamPlan,
@@ -48,7 +48,7 @@ from app.results.schemas import (
     ResultStatus,
     SectionResult,
     SessionResults,
-    SessionSummary,
+    SessionResultSummary,
 )
 from app.scoring import rules
 from app.scoring import service as scoring
@@ -60,10 +60,6 @@ log = logging.getLogger(__name__)
 
 RESULT_READERS = (Role.CENTRE_ADMIN, Role.EXAMINER)
 
-MULTIPLE_RULE_NAMES = {
-    MultipleChoiceRule.ALL_OR_NOTHING: "多选题全对得分",
-    MultipleChoiceRule.PARTIAL: "多选题少选按比例得分、错选不得分",
-}
 _CN_NUMERALS = "一二三四五六七八九十"
 
 
@@ -75,14 +71,10 @@ def _reader_centre(staff: Staff) -> int:
     return centre_of(staff)
 
 
-def _ends_at(session: ExamSession) -> datetime:
-    return session.starts_at + timedelta(minutes=session.duration_minutes)
-
-
 def _status(attempt: Attempt | None, session: ExamSession) -> ResultStatus:
     if attempt is not None:
         return ResultStatus(attempt.status)
-    if session.status == SessionStatus.CLOSED or utcnow() >= _ends_at(session):
+    if session.status == SessionStatus.CLOSED or utcnow() >= session.ends_at:
         return ResultStatus.ABSENT
     return ResultStatus.NOT_STARTED
 
@@ -91,7 +83,7 @@ def _reason_name(reason: str | None) -> str:
     return SUBMIT_REASON_NAMES.get(reason, reason) if reason else ""
 
 
-def centre_sessions(db: Session, *, staff: Staff) -> list[SessionSummary]:
+def centre_sessions(db: Session, *, staff: Staff) -> list[SessionResultSummary]:
     """Sessions of the reader's centre, newest first, with their result counts."""
     centre_id = _reader_centre(staff)
     sessions = db.exec(
@@ -121,16 +113,16 @@ def centre_sessions(db: Session, *, staff: Staff) -> list[SessionSummary]:
             .group_by(col(Attempt.session_id))
         ).all()
     }
-    passes = dict(
-        db.exec(
-            select(Attempt.session_id, func.count())
-            .join(ExamSession, col(ExamSession.id) == Attempt.session_id)
-            .join(ExamPlan, col(ExamPlan.id) == ExamSession.plan_id)
-            .join(Blueprint, col(Blueprint.id) == ExamPlan.blueprint_id)
-            .where(Attempt.centre_id == centre_id, col(Attempt.score) >= Blueprint.pass_mark)
-            .group_by(col(Attempt.session_id))
-        ).all()
-    )
+    # Passes are counted with rules.passed, the one pass rule, not a copy of it in SQL.
+    passes: Counter[int] = Counter()
+    for session_id, score, pass_mark in db.exec(
+        select(Attempt.session_id, Attempt.score, Blueprint.pass_mark)
+        .join(ExamSession, col(ExamSession.id) == Attempt.session_id)
+        .join(ExamPlan, col(ExamPlan.id) == ExamSession.plan_id)
+        .join(Blueprint, col(Blueprint.id) == ExamPlan.blueprint_id)
+        .where(Attempt.centre_id == centre_id, col(Attempt.score).is_not(None))
+    ).all():
+        passes[session_id] += bool(rules.passed(score, pass_mark))
     summaries = []
     for session, plan, blueprint in sessions:
         assert session.id is not None
@@ -160,16 +152,16 @@ def _summary(
     scored: int,
     passed: int,
     average: float | None,
-) -> SessionSummary:
+) -> SessionResultSummary:
     assert session.id is not None and plan.id is not None
-    return SessionSummary(
+    return SessionResultSummary(
         session_id=session.id,
         name=session.name,
         room=session.room,
         plan_id=plan.id,
         plan_name=plan.name,
         starts_at=session.starts_at,
-        ends_at=_ends_at(session),
+        ends_at=session.ends_at,
         pass_mark=blueprint.pass_mark,
         registered=registered,
         submitted=submitted,
@@ -309,7 +301,7 @@ def attempt_breakdown(db: Session, *, staff: Staff, attempt_id: int) -> AttemptB
         pass_mark=blueprint.pass_mark,
         passed=rules.passed(attempt.score, blueprint.pass_mark),
         multiple_choice_rule=rule.value,
-        multiple_choice_rule_name=MULTIPLE_RULE_NAMES[rule],
+        multiple_choice_rule_name=MULTIPLE_CHOICE_RULE_NAMES[rule],
         sections=_sections(blueprint.sections, items),
         areas=_areas(items),
     )

@@ -18,7 +18,7 @@ from app.core.deps import CentreAdmin, CentreStaff, Proctor, SessionDep
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.templating import is_htmx, render
 from app.exams import blueprints, candidates, photos, plans, registrations, sessions
-from app.exams.models import FormMode, MultipleChoiceRule
+from app.exams.models import MULTIPLE_CHOICE_RULE_NAMES, FormMode, MultipleChoiceRule
 from app.exams.roster import XLSX_MEDIA_TYPE
 from app.exams.schemas import (
     BlueprintCreate,
@@ -288,7 +288,7 @@ def _blueprint_form(
             "editing": editing,
             "levels": plans.level_choices(),
             "item_types": blueprints.item_type_choices(),
-            "mc_rules": blueprints.MULTIPLE_CHOICE_RULE_NAMES,
+            "mc_rules": MULTIPLE_CHOICE_RULE_NAMES,
         },
         status_code=status_code,
     )
@@ -387,7 +387,7 @@ def blueprint_page(
             "bank": banks_service.get_bank(db, actor=staff, bank_id=bp.bank_id),
             **_preview_context(db, staff, blueprint_id),
             "item_types": blueprints.item_type_choices(),
-            "mc_rules": blueprints.MULTIPLE_CHOICE_RULE_NAMES,
+            "mc_rules": MULTIPLE_CHOICE_RULE_NAMES,
             "level": get_level(bp.level_code),
         },
     )

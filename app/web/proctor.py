@@ -14,6 +14,7 @@ from starlette.responses import Response
 
 from app.core.deps import Proctor, SessionDep
 from app.core.templating import is_htmx, render
+from app.delivery import timer
 from app.live import service as live
 from app.live.stream import event_stream
 from app.proctoring import service as proctoring
@@ -76,7 +77,7 @@ def console(request: Request, session_id: int, db: SessionDep, staff: Proctor) -
             "r": roster,
             "states": proctoring.ROSTER_STATE_NAMES,
             "incident_reasons": INCIDENT_REASON_NAMES,
-            "extra_max": proctoring.EXTRA_MINUTES_MAX,
+            "extra_max": timer.EXTRA_MINUTES_MAX,
         },
         headers=headers,
     )
@@ -86,7 +87,7 @@ def console(request: Request, session_id: int, db: SessionDep, staff: Proctor) -
 def stream(session_id: int, db: SessionDep, staff: Proctor) -> EventSourceResponse:
     """Server-Sent Events: `{"kind": "roster"}` whenever the roster changed; the console
     then refreshes it at once instead of at its next poll."""
-    proctoring.get_session(db, staff=staff, session_id=session_id)
+    proctoring.proctored_session(db, staff=staff, session_id=session_id)
     return event_stream([live.session_topic(session_id)], hello={"session_id": session_id})
 
 
@@ -94,7 +95,7 @@ def stream(session_id: int, db: SessionDep, staff: Proctor) -> EventSourceRespon
 def log_page(
     request: Request, session_id: int, db: SessionDep, staff: Proctor, page: int = 1
 ) -> Response:
-    session = proctoring.get_session(db, staff=staff, session_id=session_id)
+    session = proctoring.proctored_session(db, staff=staff, session_id=session_id)
     return render(
         request,
         "proctor/log.html",

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from app.delivery import timer
+from app.exams.models import ExamSession
 
 T0 = datetime(2026, 5, 20, 1, 0, 0)  # 09:00 in China
 
@@ -19,7 +20,7 @@ def at(minutes: float) -> datetime:
 
 
 def test_everyone_ends_at_the_session_end_even_when_starting_late() -> None:
-    on_time = timer.initial_deadline(T0, 90)
+    on_time = timer.initial_deadline(ExamSession(starts_at=T0, duration_minutes=90).ends_at)
     assert on_time == at(90)
     # A candidate starting 20 minutes late still ends at 10:30 (China): 70 minutes left.
     attempt = Clock(deadline_at=on_time)

@@ -113,6 +113,27 @@ def test_session_results_pass_mark_is_the_blueprints(db: Session) -> None:
     assert (res.rows[0].score, res.rows[0].passed, res.session.pass_mark) == (50, True, 50)
 
 
+def test_exactly_the_pass_mark_passes_in_the_table_and_in_the_counts(db: Session) -> None:
+    paper = make_paper(db, pass_mark=50)
+    at_mark, _ = make_registration(db, paper)
+    below, _ = make_registration(db, paper)
+    for reg in (at_mark, below):
+        a = make_attempt(
+            db, paper, reg, answers={1: {"choice": "B"}, 3: {"choices": ["A", "C", "D"]}}
+        )
+        scoring_service.score_attempt(db, attempt_id=a.id or 0)
+        if reg is below:
+            a.score = 49.99
+            db.add(a)
+    db.flush()
+    staff = staff_of(paper.centre.id)
+    res = results_service.session_results(db, staff=staff, session_id=paper.session.id or 0)
+    assert [(r.score, r.passed) for r in res.rows] == [(50, True), (49.99, False)]
+    assert res.session.passed == 1
+    [summary] = results_service.centre_sessions(db, staff=staff)
+    assert (summary.scored, summary.passed) == (2, 1)
+
+
 def test_session_of_another_centre_is_not_found(db: Session) -> None:
     paper, _ = seeded_session(db)
     other = make_centre(db)
