@@ -28,7 +28,6 @@ from app.api import tasks as api_tasks
 from app.core.config import get_settings
 from app.core.db import RequestTransaction, get_engine
 from app.core.errors import AuthRequired, DomainError
-from app.core.templating import is_htmx, render
 from app.delivery import background
 from app.web import admin as web_admin
 from app.web import auth as web_auth
@@ -39,6 +38,7 @@ from app.web import home as web_home
 from app.web import proctor as web_proctor
 from app.web import results as web_results
 from app.web import tasks as web_tasks
+from app.web.templating import is_htmx, render
 
 log = logging.getLogger(__name__)
 

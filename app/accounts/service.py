@@ -15,7 +15,6 @@ from app.core.config import get_settings
 from app.core.db import keep_if_refused
 from app.core.errors import AuthRequired, Conflict, NotFound, PermissionDenied, TooManyAttempts
 from app.core.security import hash_password, new_token, token_digest, verify_password
-from app.exams.models import Candidate, Registration
 from app.reference import regions
 
 log = logging.getLogger(__name__)
@@ -87,7 +86,7 @@ class IssuedSession:
     expires_at_iso: str
 
 
-def _check_throttle(db: Session, subject: str) -> None:
+def check_throttle(db: Session, subject: str) -> None:
     s = get_settings()
     since = utcnow() - timedelta(minutes=s.login_window_minutes)
     failures = db.exec(
@@ -99,13 +98,17 @@ def _check_throttle(db: Session, subject: str) -> None:
         )
 
 
-def _record_failure(db: Session, subject: str, client_ip: str) -> None:
+def record_failure(db: Session, subject: str, client_ip: str) -> None:
     # A refused login rolls back like any refused request, but throttling must count it:
     # the failure is written in its own short transaction after that rollback.
     keep_if_refused(db, LoginFailure(subject=subject, client_ip=client_ip))
 
 
-def _issue(
+def clear_failures(db: Session, subject: str) -> None:
+    db.exec(delete(LoginFailure).where(col(LoginFailure.subject) == subject))
+
+
+def issue_session(
     db: Session,
     *,
     kind: str,
@@ -133,81 +136,21 @@ def _issue(
 
 def login_staff(db: Session, *, username: str, password: str, client_ip: str = "") -> IssuedSession:
     subject = login_subject(username)
-    _check_throttle(db, subject)
+    check_throttle(db, subject)
     user = db.exec(select(StaffUser).where(StaffUser.username == username.strip())).first()
     if not verify_password(user.password_hash if user else None, password) or not (
         user and user.is_active
     ):
-        _record_failure(db, subject, client_ip)
+        record_failure(db, subject, client_ip)
         raise AuthRequired("用户名或密码错误", code="bad_credentials")
-    db.exec(delete(LoginFailure).where(col(LoginFailure.subject) == subject))
+    clear_failures(db, subject)
     assert user.id is not None
-    return _issue(
+    return issue_session(
         db,
         kind="staff",
         hours=get_settings().staff_session_hours,
         client_ip=client_ip,
         staff_user_id=user.id,
-    )
-
-
-def login_candidate(
-    db: Session, *, ticket_number: str, id_number: str, client_ip: str = ""
-) -> IssuedSession:
-    ticket = ticket_number.strip().upper()
-    subject = f"ticket:{ticket}"
-    _check_throttle(db, subject)
-    row = db.exec(
-        select(Registration, Candidate)
-        .join(Candidate, col(Candidate.id) == Registration.candidate_id)
-        .where(Registration.ticket_number == ticket)
-    ).first()
-    if row is None or row[1].id_number != id_number.strip().upper():
-        _record_failure(db, subject, client_ip)
-        raise AuthRequired("准考证号或身份证号不正确", code="bad_credentials")
-    db.exec(delete(LoginFailure).where(col(LoginFailure.subject) == subject))
-    return _issue(
-        db,
-        kind="candidate",
-        hours=get_settings().candidate_session_hours,
-        client_ip=client_ip,
-        registration_id=row[0].id,
-    )
-
-
-def resolve_token(db: Session, token: str, *, via_cookie: bool) -> AuthContext | None:
-    """The live login a token belongs to, or None (unknown, expired, revoked, disabled)."""
-    found = db.exec(
-        select(AuthSession).where(AuthSession.token_digest == token_digest(token))
-    ).first()
-    if found is None or found.revoked_at is not None or found.expires_at <= utcnow():
-        return None
-    assert found.id is not None
-    principal: Staff | CandidateLogin
-    if found.kind == "staff":
-        user = db.get(StaffUser, found.staff_user_id)
-        if user is None or not user.is_active:
-            return None
-        principal = as_staff(user)
-    else:
-        row = db.exec(
-            select(Registration, Candidate)
-            .join(Candidate, col(Candidate.id) == Registration.candidate_id)
-            .where(Registration.id == found.registration_id)
-        ).first()
-        if row is None:
-            return None
-        reg, cand = row
-        assert reg.id is not None and cand.id is not None
-        principal = CandidateLogin(
-            registration_id=reg.id,
-            candidate_id=cand.id,
-            centre_id=reg.centre_id,
-            session_id=reg.session_id,
-            name=cand.name,
-        )
-    return AuthContext(
-        session_id=found.id, csrf_token=found.csrf_token, principal=principal, via_cookie=via_cookie
     )
 
 
@@ -220,7 +163,7 @@ class CandidateToken:
 def resolve_candidate_tokens(
     conn: Connection, digests: Collection[str], *, now: datetime
 ) -> dict[str, CandidateToken]:
-    """Lean variant of `resolve_token` for the answer writer: the live candidate logins of
+    """Lean variant of `auth.service.resolve_token` for the answer writer: the live candidate logins of
     many token digests in one indexed lookup (Core, no ORM objects), keyed by digest."""
     if not digests:
         return {}

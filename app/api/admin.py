@@ -6,11 +6,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
-from app.accounts import credentials
 from app.accounts import service as accounts
 from app.accounts.models import Role
 from app.accounts.service import Staff
-from app.core.deps import CurrentStaff, SessionDep, staff_with
+from app.auth import credentials
+from app.auth.deps import CurrentStaff, staff_with
+from app.core.db import SessionDep
 from app.core.errors import PermissionDenied
 from app.reference import service as reference
 

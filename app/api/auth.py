@@ -5,10 +5,13 @@ from typing import Literal
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from app.accounts import credentials, passwords
+from app.accounts import passwords
 from app.accounts import service as accounts
 from app.accounts.service import Staff
-from app.core.deps import AuthDep, SessionDep, client_ip
+from app.auth import credentials
+from app.auth import service as auth_service
+from app.auth.deps import AuthDep, client_ip
+from app.core.db import SessionDep
 from app.core.errors import AuthRequired
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -50,7 +53,7 @@ def staff_login(body: StaffLoginIn, request: Request, db: SessionDep) -> TokenOu
 
 @router.post("/candidate-login", response_model=TokenOut)
 def candidate_login(body: CandidateLoginIn, request: Request, db: SessionDep) -> TokenOut:
-    issued = accounts.login_candidate(
+    issued = auth_service.login_candidate(
         db,
         ticket_number=body.ticket_number,
         id_number=body.id_number,

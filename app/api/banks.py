@@ -8,10 +8,11 @@ from fastapi import APIRouter, Depends, File, UploadFile
 from pydantic import BaseModel, ConfigDict
 
 from app.accounts.service import centre_of
+from app.auth.deps import CentreAdmin
 from app.banks import format as bank_format
 from app.banks import service as banks
 from app.banks.models import ItemVersion
-from app.core.deps import CentreAdmin, SessionDep
+from app.core.db import SessionDep
 
 router = APIRouter(prefix="/banks", tags=["banks"])
 

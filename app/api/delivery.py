@@ -13,8 +13,9 @@ from pydantic import BaseModel, Field, ValidationError
 from sse_starlette import EventSourceResponse
 from starlette.responses import Response
 
+from app.auth.deps import CurrentCandidate, candidate_in_handler
 from app.core.config import get_settings
-from app.core.deps import CurrentCandidate, SessionDep, candidate_in_handler
+from app.core.db import SessionDep
 from app.core.errors import AuthRequired, ValidationFailed
 from app.core.security import token_digest
 from app.delivery import service, writer

@@ -12,10 +12,11 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from app.accounts.models import StaffUser
-from app.core.deps import CentreAdmin, CentreStaff, Proctor, SessionDep
+from app.auth.deps import CentreAdmin, CentreStaff, Proctor
+from app.core.db import SessionDep
+from app.core.downloads import XLSX_MEDIA_TYPE
 from app.exams import blueprints, candidates, plans, registrations, sessions
 from app.exams.models import Blueprint, Candidate, Registration
-from app.exams.roster import XLSX_MEDIA_TYPE
 from app.exams.schemas import (
     BlueprintCreate,
     BlueprintUpdate,

@@ -7,8 +7,9 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
+from app.auth.deps import Proctor
 from app.core.clock import utcnow
-from app.core.deps import Proctor, SessionDep
+from app.core.db import SessionDep
 from app.delivery import timer
 from app.delivery.models import Attempt, AttemptStatus
 from app.exams.models import Registration

@@ -3,7 +3,8 @@
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from app.core.deps import CurrentStaff, SessionDep
+from app.auth.deps import CurrentStaff
+from app.core.db import SessionDep
 from app.reference import service as reference
 from app.reference.levels import LEVELS
 

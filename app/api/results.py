@@ -1,14 +1,13 @@
 """API: theory results (成绩) for centre admins and examiners, and a candidate's own result.
 The response shapes are app.results.schemas, the same the pages render."""
 
-from urllib.parse import quote
-
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from app.core.deps import CurrentCandidate, CurrentStaff, SessionDep
+from app.auth.deps import CurrentCandidate, CurrentStaff
+from app.core.db import SessionDep
+from app.core.downloads import XLSX_MEDIA_TYPE, xlsx_response
 from app.results import service as results_service
-from app.results.export import XLSX_MEDIA_TYPE
 from app.results.schemas import (
     AttemptBreakdown,
     CandidateResult,
@@ -18,14 +17,6 @@ from app.results.schemas import (
 )
 
 router = APIRouter(tags=["results"])
-
-
-def xlsx_response(filename: str, content: bytes) -> Response:
-    """A download; the Chinese file name goes in RFC 5987 form, with an ASCII fallback."""
-    disposition = f"attachment; filename=\"results.xlsx\"; filename*=UTF-8''{quote(filename)}"
-    return Response(
-        content, media_type=XLSX_MEDIA_TYPE, headers={"Content-Disposition": disposition}
-    )
 
 
 @router.get("/results/sessions", response_model=list[SessionResultSummary])
@@ -47,7 +38,8 @@ def session_results(
 )
 def export_session_results(session_id: int, db: SessionDep, staff: CurrentStaff) -> Response:
     return xlsx_response(
-        *results_service.export_session_results(db, staff=staff, session_id=session_id)
+        *results_service.export_session_results(db, staff=staff, session_id=session_id),
+        ascii_name="results.xlsx",
     )
 
 

@@ -25,8 +25,8 @@ from ruamel.yaml.events import (
     NodeEvent,
 )
 
-from app.banks.models import ITEM_TYPE_NAMES, ItemType
 from app.core.errors import ValidationFailed
+from app.itemtypes import ITEM_TYPE_NAMES, ItemType
 from app.reference.levels import LEVELS, get_level, is_level
 
 if TYPE_CHECKING:

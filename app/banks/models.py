@@ -15,21 +15,6 @@ from sqlmodel import Field, SQLModel
 from app.core.clock import utcnow
 
 
-class ItemType(StrEnum):
-    SINGLE_CHOICE = "single_choice"  # 单项选择题
-    MULTIPLE_CHOICE = "multiple_choice"  # 多项选择题
-    TRUE_FALSE = "true_false"  # 判断题
-    FILL_IN = "fill_in"  # 填空题 (text alternatives or numeric with tolerance)
-
-
-ITEM_TYPE_NAMES = {
-    ItemType.SINGLE_CHOICE: "单项选择题",
-    ItemType.MULTIPLE_CHOICE: "多项选择题",
-    ItemType.TRUE_FALSE: "判断题",
-    ItemType.FILL_IN: "填空题",
-}
-
-
 class ItemStatus(StrEnum):
     ACTIVE = "active"  # 可用
     RETIRED = "retired"  # 停用: kept for old exams, never drawn again

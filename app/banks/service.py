@@ -19,16 +19,10 @@ from app.audit import service as audit
 from app.banks import format as bank_format
 from app.banks import tasks as bank_tasks
 from app.banks.format import ItemContent, OutlineArea
-from app.banks.models import (
-    Item,
-    ItemStatus,
-    ItemType,
-    ItemVersion,
-    QuestionBank,
-    new_items_stamp,
-)
+from app.banks.models import Item, ItemStatus, ItemVersion, QuestionBank, new_items_stamp
 from app.core.clock import utcnow
 from app.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.itemtypes import ItemType
 from app.reference import service as reference
 from app.reference.models import Occupation
 

@@ -11,11 +11,11 @@ failed commit turns into a 500 instead of the response."""
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import anyio
 from anyio.lowlevel import RunVar
-from fastapi import Request
+from fastapi import Depends, Request
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, SQLModel, create_engine
@@ -290,3 +290,6 @@ def session_scope(*, write: bool = False) -> Iterator[Session]:
             _end(session, commit=False)
             raise
         _end(session, commit=True)
+
+
+SessionDep = Annotated[Session, Depends(request_session, scope="function")]

@@ -7,7 +7,7 @@ true_false {"value": true}; fill_in {"text": "..."}; {} = blank (cleared)."""
 from collections.abc import Sequence
 from typing import Any
 
-from app.banks.models import ItemType
+from app.itemtypes import ItemType
 
 FILL_IN_MAX_CHARS = 200  # the page's input allows as much
 

@@ -42,20 +42,14 @@ from app.delivery.models import (
     AttemptStatus,
     SubmitReason,
 )
-from app.exams import assembly, forms
-from app.exams.models import (
-    Candidate,
-    ExamPlan,
-    ExamSession,
-    FormMode,
-    Registration,
-    SessionStatus,
-)
+from app.delivery.questions import question_view
+from app.exams import assembly, forms, sessions
+from app.exams.models import Candidate, ExamPlan, ExamSession, FormMode, Registration, SessionStatus
 from app.live import service as live
 from app.reference.levels import get_level
 from app.reference.models import Occupation
 from app.scoring import service as scoring_service
-from app.web.items import question_view
+from app.scoring.rules import FULL_MARKS
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +98,7 @@ class SavedAnswer:
 class QuestionState:
     position: int
     section: int
-    question: dict[str, Any]  # app.web.items.question_view: never the key
+    question: dict[str, Any]  # delivery.questions.question_view: never the key
 
 
 @dataclass(frozen=True)
@@ -320,6 +314,22 @@ def _level_label(code: str) -> str:
 
 
 # --- Starting ----------------------------------------------------------------------------
+
+
+def registrations_with_attempts(
+    db: Session, *, session_id: int
+) -> list[tuple[Registration, Candidate, Attempt | None]]:
+    """Every registration of a session by seat, with its candidate and attempt (None
+    before the start): one query, for the proctor's roster and the results table."""
+    return list(
+        db.exec(
+            select(Registration, Candidate, Attempt)
+            .join(Candidate, col(Candidate.id) == Registration.candidate_id)
+            .outerjoin(Attempt, col(Attempt.registration_id) == Registration.id)
+            .where(Registration.session_id == session_id)
+            .order_by(col(Registration.seat_number), col(Registration.ticket_number))
+        ).all()
+    )
 
 
 def start_attempt(db: Session, *, login: CandidateLogin) -> Attempt:
@@ -583,7 +593,7 @@ def _close(
     attempt.submit_reason = submit_reason
     db.add(attempt)
     db.flush()
-    score = scoring_service.score_attempt(db, attempt_id=attempt.id)
+    score = score_attempt(db, attempt_id=attempt.id)
     detail = {
         "by": _actor_kind(actor),
         "reason": submit_reason.value,
@@ -604,6 +614,44 @@ def _close(
     )
     db.flush()
     log.info("attempt %s submitted (%s), score %s", attempt.id, submit_reason.value, score)
+
+
+def score_attempt(db: Session, *, attempt_id: int) -> float:
+    """Score the attempt's frozen form with its stored answers and the blueprint's
+    multiple-choice rule, and set attempt.score (out of 100). Closing an attempt calls
+    this in the same transaction; scoring again gives the same result."""
+    attempt = db.get(Attempt, attempt_id)
+    if attempt is None:
+        raise NotFound("考试记录不存在", code="attempt_not_found")
+    _, _, blueprint = sessions.session_plan_blueprint(db, attempt.session_id)
+    form = db.exec(
+        select(AttemptItem, ItemVersion)
+        .join(ItemVersion, col(ItemVersion.id) == AttemptItem.item_version_id)
+        .where(AttemptItem.attempt_id == attempt_id)
+        .order_by(col(AttemptItem.position))
+    ).all()
+    attempt.score = scoring_service.score_answers(
+        db,
+        attempt_id=attempt_id,
+        questions=[scoring_service.Question(s.position, s.points, v) for s, v in form],
+        answers=stored_answers(db, attempt_id),
+        multiple_rule=blueprint.multiple_choice_rule,
+    )
+    attempt.max_score = float(FULL_MARKS)
+    db.add(attempt)
+    db.flush()
+    return attempt.score
+
+
+def stored_answers(db: Session, attempt_id: int) -> dict[int, dict[str, Any]]:
+    """Position → response. Answers are also written with Core statements (the batching
+    writer): read the rows as stored, not as this session may have loaded them earlier."""
+    found = db.exec(
+        select(Answer)
+        .where(Answer.attempt_id == attempt_id)
+        .execution_options(populate_existing=True)
+    ).all()
+    return {a.position: a.response for a in found}
 
 
 def _close_if_expired(db: Session, attempt: Attempt, now: datetime) -> bool:
@@ -849,7 +897,8 @@ def reopen_attempt(
     attempt.extra_seconds += extra_minutes * 60
     attempt.submitted_at = None
     attempt.submit_reason = None
-    scoring_service.discard_scores(db, attempt=attempt)  # scored again when closed again
+    attempt.score = None  # scored again when closed again
+    scoring_service.discard_scores(db, attempt_id=attempt_id)
     if detail["closed_reason"] == SubmitReason.LEAVE_LIMIT:
         # The count that closed it is the mistake being undone; it stays in the record.
         detail["previous_leave_count"] = attempt.leave_count

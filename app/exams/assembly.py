@@ -11,8 +11,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.banks.models import ITEM_TYPE_NAMES, ItemType
 from app.core.errors import ValidationFailed
+from app.itemtypes import ITEM_TYPE_NAMES, ItemType
 
 TOTAL_POINTS = 100.0  # each component is scored out of 100 (DOMAIN.md §2)
 

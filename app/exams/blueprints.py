@@ -15,19 +15,17 @@ from app.accounts.service import Staff
 from app.audit import service as audit
 from app.banks import format as bank_format
 from app.banks import service as banks_service
-from app.banks.models import ITEM_TYPE_NAMES, ItemType, ItemVersion, QuestionBank
+from app.banks.models import ItemVersion, QuestionBank
 from app.core.errors import Conflict
 from app.exams import assembly
 from app.exams.assembly import BlueprintSpec, PoolItem
 from app.exams.common import MAX_MINUTES, admin_centre, invalid, of_centre, staff_centre
-from app.exams.models import (
-    Blueprint,
-    ExamPlan,
-)
+from app.exams.models import Blueprint, ExamPlan
 from app.exams.schemas import (
     BlueprintCreate,
     BlueprintUpdate,
 )
+from app.itemtypes import ITEM_TYPE_NAMES, ItemType
 from app.reference.levels import get_level
 
 log = logging.getLogger(__name__)

@@ -9,9 +9,7 @@ from app.accounts.service import Staff
 from app.audit import service as audit
 from app.exams import roster
 from app.exams.common import admin_centre, invalid, of_centre
-from app.exams.models import (
-    Candidate,
-)
+from app.exams.models import Candidate
 from app.exams.schemas import (
     CandidateIn,
 )

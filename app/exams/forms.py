@@ -9,13 +9,7 @@ from app.banks.models import QuestionBank
 from app.exams import assembly
 from app.exams.assembly import DrawnItem
 from app.exams.blueprints import blueprint_spec, drawable_pool
-from app.exams.models import (
-    Blueprint,
-    ExamPlan,
-    ExamSession,
-    FormMode,
-    Registration,
-)
+from app.exams.models import Blueprint, ExamPlan, ExamSession, FormMode, Registration
 
 log = logging.getLogger(__name__)
 

@@ -10,6 +10,7 @@ from sqlalchemy import JSON, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.core.clock import utcnow
+from app.itemtypes import MultipleChoiceRule
 
 
 class Candidate(SQLModel, table=True):
@@ -29,19 +30,6 @@ class Candidate(SQLModel, table=True):
     # The stored photo's digest (exams/photos.py keeps the file): None without a photo.
     photo_digest: str | None = Field(default=None, max_length=16)
     created_at: NaiveDatetime = Field(default_factory=utcnow)
-
-
-class MultipleChoiceRule(StrEnum):
-    ALL_OR_NOTHING = "all_or_nothing"  # 全对得分
-    PARTIAL = "partial"  # 少选按比例得分，错选不得分
-
-
-# The one wording of each rule: the blueprint form, the blueprint page and the results
-# breakdown all show these.
-MULTIPLE_CHOICE_RULE_NAMES = {
-    MultipleChoiceRule.ALL_OR_NOTHING: "多选题全对得分",
-    MultipleChoiceRule.PARTIAL: "多选题少选按比例得分、错选不得分",
-}
 
 
 class Blueprint(SQLModel, table=True):

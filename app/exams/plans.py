@@ -13,13 +13,7 @@ from app.accounts.service import Staff
 from app.audit import service as audit
 from app.exams.blueprints import known_level_code
 from app.exams.common import MAX_MINUTES, admin_centre, invalid, of_centre, staff_centre
-from app.exams.models import (
-    Blueprint,
-    ExamPlan,
-    ExamSession,
-    FormMode,
-    Registration,
-)
+from app.exams.models import Blueprint, ExamPlan, ExamSession, FormMode, Registration
 from app.exams.schemas import (
     PlanCreate,
 )

@@ -12,17 +12,10 @@ from app.accounts.service import Staff, centre_of, require_role
 from app.audit import service as audit
 from app.core import clock
 from app.core.errors import Conflict
-from app.delivery.models import Attempt
 from app.exams import roster
 from app.exams.candidates import get_candidate, upsert_candidate
 from app.exams.common import admin_centre, invalid, of_centre
-from app.exams.models import (
-    Candidate,
-    ExamPlan,
-    ExamSession,
-    Registration,
-    SessionStatus,
-)
+from app.exams.models import Candidate, ExamPlan, ExamSession, Registration, SessionStatus
 from app.exams.plans import COMPONENT_NAMES, occupation_label
 from app.exams.schemas import (
     CandidateIn,
@@ -209,22 +202,6 @@ def import_roster(db: Session, *, actor: Staff, session_id: int, content: bytes)
         detail={"registered": len(found), "new_candidates": new},
     )
     return RosterImport(found, new)
-
-
-def registrations_with_attempts(
-    db: Session, *, session_id: int
-) -> list[tuple[Registration, Candidate, Attempt | None]]:
-    """Every registration of a session by seat, with its candidate and attempt (None
-    before the start): one query, for the proctor's roster and the results table."""
-    return list(
-        db.exec(
-            select(Registration, Candidate, Attempt)
-            .join(Candidate, col(Candidate.id) == Registration.candidate_id)
-            .outerjoin(Attempt, col(Attempt.registration_id) == Registration.id)
-            .where(Registration.session_id == session_id)
-            .order_by(col(Registration.seat_number), col(Registration.ticket_number))
-        ).all()
-    )
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,6 @@ COLUMNS: tuple[tuple[str, str, bool, int], ...] = (
 )
 HEADER_ALIASES = {"身份证号码": "身份证号", "公民身份号码": "身份证号", "电话": "联系电话"}
 MAX_ROWS = 2000
-XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_BYTES = 5_000_000
 
 

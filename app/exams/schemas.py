@@ -6,7 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from app.exams.models import FormMode, MultipleChoiceRule
+from app.exams.models import FormMode
+from app.itemtypes import MultipleChoiceRule
 
 
 class SectionIn(BaseModel):

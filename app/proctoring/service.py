@@ -37,7 +37,6 @@ from app.delivery.models import (
     AttemptStatus,
     SubmitReason,
 )
-from app.exams import registrations
 from app.exams.models import (
     Candidate,
     ExamPlan,
@@ -359,7 +358,7 @@ def roster(db: Session, *, staff: Staff, session_id: int) -> Roster:
     plan = db.get(ExamPlan, session.plan_id)
     assert plan is not None
     now = utcnow()
-    found = registrations.registrations_with_attempts(db, session_id=session_id)
+    found = delivery.registrations_with_attempts(db, session_id=session_id)
     incidents = dict(
         db.exec(
             select(Incident.registration_id, func.count())

@@ -10,8 +10,6 @@ from openpyxl.utils import get_column_letter
 from app.core.clock import to_china
 from app.results.schemas import SessionResults
 
-XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
 HEADERS = ("座位号", "姓名", "准考证号", "状态", "理论成绩", "是否合格", "交卷时间", "交卷方式")
 WIDTHS = (8, 12, 16, 10, 10, 10, 18, 16)
 

@@ -16,26 +16,26 @@ from sqlmodel import Session, case, col, func, select
 from app.accounts.models import Role
 from app.accounts.service import CandidateLogin, Staff, centre_of, require_role
 from app.audit import service as audit
-from app.banks.models import ITEM_TYPE_NAMES, Item, ItemType, ItemVersion, QuestionBank
+from app.banks.models import Item, ItemVersion, QuestionBank
 from app.core.clock import utcnow
 from app.core.errors import Conflict, NotFound
+from app.delivery import service as delivery_service
 from app.delivery.models import (
     SUBMIT_REASON_NAMES,
     Attempt,
     AttemptItem,
     AttemptStatus,
 )
-from app.exams import registrations, sessions
+from app.exams import sessions
 from app.exams.models import (
-    MULTIPLE_CHOICE_RULE_NAMES,
     Blueprint,
     Candidate,
     ExamPlan,
     ExamSession,
-    MultipleChoiceRule,
     Registration,
     SessionStatus,
 )
+from app.itemtypes import ITEM_TYPE_NAMES, MULTIPLE_CHOICE_RULE_NAMES, ItemType, MultipleChoiceRule
 from app.results import export
 from app.results.schemas import (
     RESULT_STATUS_NAMES,
@@ -193,7 +193,7 @@ def session_results(
     session, plan, blueprint = sessions.session_plan_blueprint(db, session_id)
     if session.centre_id != centre_id:
         raise NotFound("考试场次不存在", code="session_not_found")
-    found = registrations.registrations_with_attempts(db, session_id=session_id)
+    found = delivery_service.registrations_with_attempts(db, session_id=session_id)
     rows: list[ResultRow] = []
     for reg, cand, attempt in found:
         assert reg.id is not None
@@ -268,7 +268,7 @@ def attempt_breakdown(db: Session, *, staff: Staff, attempt_id: int) -> AttemptB
         .order_by(col(AttemptItem.position))
     ).all()
     outlines = _outlines(db, {item.bank_id for _, _, item in form})
-    answers = scoring.stored_answers(db, attempt.id)
+    answers = delivery_service.stored_answers(db, attempt.id)
     scores = scoring.item_scores(db, attempt.id)
     items = [
         _item_result(

@@ -21,8 +21,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
-from app.banks.models import ItemType
-from app.exams.models import MultipleChoiceRule
+from app.itemtypes import ItemType, MultipleChoiceRule
 
 FULL_MARKS = Decimal(100)  # every component is scored out of 100 (DOMAIN.md §2)
 CENT = Decimal("0.01")

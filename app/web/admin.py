@@ -7,14 +7,16 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
-from app.accounts import credentials, passwords
+from app.accounts import passwords
 from app.accounts import service as accounts
 from app.accounts.models import ROLE_NAMES, Role
 from app.accounts.service import Staff
-from app.core.deps import CurrentStaff, SessionDep, staff_with
+from app.auth import credentials
+from app.auth.deps import CurrentStaff, staff_with
+from app.core.db import SessionDep
 from app.core.errors import DomainError
-from app.core.templating import render
 from app.reference import service as reference
+from app.web.templating import render
 
 router = APIRouter()
 

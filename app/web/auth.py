@@ -6,12 +6,14 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
-from app.accounts import credentials, passwords
+from app.accounts import passwords
 from app.accounts import service as accounts
+from app.auth import credentials
+from app.auth.deps import AuthDep, CurrentStaff, client_ip
 from app.core.config import get_settings
-from app.core.deps import AuthDep, CurrentStaff, SessionDep, client_ip
+from app.core.db import SessionDep
 from app.core.errors import DomainError
-from app.core.templating import render
+from app.web.templating import render
 
 router = APIRouter()
 

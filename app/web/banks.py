@@ -10,14 +10,16 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from app.accounts.service import centre_of
+from app.auth.deps import CentreAdmin
 from app.banks import format as bank_format
 from app.banks import service as banks
-from app.banks.models import ITEM_TYPE_NAMES, ItemType, ItemVersion
-from app.core.deps import CentreAdmin, SessionDep
+from app.banks.models import ItemVersion
+from app.core.db import SessionDep
 from app.core.errors import ValidationFailed
-from app.core.templating import is_htmx, render
+from app.delivery.questions import question_view
+from app.itemtypes import ITEM_TYPE_NAMES, ItemType
 from app.reference.levels import get_level, is_level
-from app.web.items import question_view
+from app.web.templating import is_htmx, render
 
 router = APIRouter()
 

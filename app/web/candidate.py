@@ -10,15 +10,16 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
-from app.accounts import service as accounts
 from app.accounts.service import CandidateLogin
-from app.core.deps import AuthDep, CurrentCandidate, SessionDep, candidate_in_handler, client_ip
+from app.auth import service as auth_service
+from app.auth.deps import AuthDep, CurrentCandidate, candidate_in_handler, client_ip
+from app.core.db import SessionDep
 from app.core.errors import DomainError
-from app.core.templating import is_htmx, render
 from app.delivery import service
 from app.delivery.service import ExamState, Phase
 from app.delivery.sheet import answer_sheet
 from app.web.auth import set_session_cookie
+from app.web.templating import is_htmx, render
 
 router = APIRouter()
 # The exam page and the waiting room's poll: main.py includes these before the other page
@@ -41,7 +42,7 @@ def login(
     id_number: Annotated[str, Form()],
 ) -> Response:
     try:
-        issued = accounts.login_candidate(
+        issued = auth_service.login_candidate(
             db, ticket_number=ticket_number, id_number=id_number, client_ip=client_ip(request)
         )
     except DomainError as exc:

@@ -13,13 +13,13 @@ from starlette.responses import Response
 
 from app.accounts.models import Role
 from app.accounts.service import Staff
+from app.auth.deps import CentreAdmin, CentreStaff, Proctor
 from app.banks import service as banks_service
-from app.core.deps import CentreAdmin, CentreStaff, Proctor, SessionDep
+from app.core.db import SessionDep
+from app.core.downloads import XLSX_MEDIA_TYPE
 from app.core.errors import Conflict, NotFound, ValidationFailed
-from app.core.templating import is_htmx, render
 from app.exams import blueprints, candidates, photos, plans, registrations, sessions
-from app.exams.models import MULTIPLE_CHOICE_RULE_NAMES, FormMode, MultipleChoiceRule
-from app.exams.roster import XLSX_MEDIA_TYPE
+from app.exams.models import FormMode
 from app.exams.schemas import (
     BlueprintCreate,
     BlueprintUpdate,
@@ -27,8 +27,10 @@ from app.exams.schemas import (
     RegistrationCreate,
     SessionCreate,
 )
+from app.itemtypes import MULTIPLE_CHOICE_RULE_NAMES, MultipleChoiceRule
 from app.reference import service as reference
 from app.reference.levels import Scheme, get_level
+from app.web.templating import is_htmx, render
 
 router = APIRouter()
 

@@ -6,7 +6,7 @@ from starlette.responses import Response
 
 from app.accounts.models import Role
 from app.accounts.service import Staff
-from app.core.deps import AuthDep
+from app.auth.deps import AuthDep
 
 router = APIRouter()
 

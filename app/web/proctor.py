@@ -12,13 +12,14 @@ from fastapi.responses import RedirectResponse
 from sse_starlette import EventSourceResponse
 from starlette.responses import Response
 
-from app.core.deps import Proctor, SessionDep
-from app.core.templating import is_htmx, render
+from app.auth.deps import Proctor
+from app.core.db import SessionDep
 from app.delivery import timer
 from app.live import service as live
 from app.live.stream import event_stream
 from app.proctoring import service as proctoring
 from app.proctoring.models import INCIDENT_REASON_NAMES
+from app.web.templating import is_htmx, render
 
 router = APIRouter(prefix="/proctor")
 # The console's poll (every 3 s per proctor): main.py includes this router before the

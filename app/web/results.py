@@ -5,11 +5,12 @@ question. Who may read what is decided in scoring.service."""
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from app.api.results import xlsx_response
-from app.core.deps import CurrentStaff, SessionDep
-from app.core.templating import is_htmx, render
+from app.auth.deps import CurrentStaff
+from app.core.db import SessionDep
+from app.core.downloads import xlsx_response
 from app.results import service as results_service
 from app.results.schemas import RESULT_FILTER_NAMES, ResultFilter
+from app.web.templating import is_htmx, render
 
 router = APIRouter()
 
@@ -41,7 +42,8 @@ def session_page(
 @router.get("/results/sessions/{session_id}/export.xlsx")
 def session_export(session_id: int, db: SessionDep, staff: CurrentStaff) -> Response:
     return xlsx_response(
-        *results_service.export_session_results(db, staff=staff, session_id=session_id)
+        *results_service.export_session_results(db, staff=staff, session_id=session_id),
+        ascii_name="results.xlsx",
     )
 
 

@@ -7,7 +7,7 @@ from sqlmodel import Session
 
 from app.banks import format as bank_format
 from app.banks import service as banks
-from app.banks.models import ItemType
+from app.itemtypes import ItemType
 from tests.factories import make_centre, make_occupations
 
 SHIPPED = sorted((Path(__file__).resolve().parents[2] / "question_banks").glob("*.yaml"))

@@ -11,9 +11,9 @@ from sqlmodel import Session, select
 
 from app.accounts.models import Role, StaffUser
 from app.audit.models import AuditEntry
+from app.delivery import service as delivery_service
 from app.delivery.models import Attempt, AttemptStatus
 from app.exams.models import Candidate, Registration
-from app.scoring import service
 from tests.factories import make_centre, make_staff
 from tests.helpers import candidate_token, staff_token
 from tests.scoring.builders import ALL_RIGHT, Paper, make_attempt, make_paper, make_registration
@@ -37,7 +37,7 @@ def exam(db: Session) -> Exam:
     a2 = make_attempt(db, paper, regs[1][0], answers={1: {"choice": "B"}}, reason="forced")
     a3 = make_attempt(db, paper, regs[2][0], status=AttemptStatus.IN_PROGRESS)
     for a in (a1, a2):
-        service.score_attempt(db, attempt_id=a.id or 0)
+        delivery_service.score_attempt(db, attempt_id=a.id or 0)
     users = {
         r: make_staff(db, r, paper.centre) for r in (Role.CENTRE_ADMIN, Role.EXAMINER, Role.PROCTOR)
     }
@@ -215,7 +215,7 @@ def test_candidate_score_hidden_when_plan_says_so(db: Session, client: TestClien
     paper = make_paper(db, show_score=False)
     reg_cand = make_registration(db, paper)
     attempt = make_attempt(db, paper, reg_cand[0], answers=ALL_RIGHT)
-    service.score_attempt(db, attempt_id=attempt.id or 0)
+    delivery_service.score_attempt(db, attempt_id=attempt.id or 0)
     db.commit()
     body = client.get("/api/v1/exam/result", headers=candidate_headers(client, reg_cand)).json()
     assert (body["score_visible"], body["score"], body["passed"]) == (False, None, None)

@@ -7,8 +7,8 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.accounts.models import Role, StaffUser
+from app.delivery import service as delivery_service
 from app.delivery.models import Attempt
-from app.scoring import service
 from tests.factories import make_centre, make_staff
 from tests.helpers import page_login
 from tests.scoring.builders import ALL_RIGHT, Paper, make_attempt, make_paper, make_registration
@@ -39,7 +39,7 @@ def seed(db: Session) -> Seeded:
     )
     a2 = make_attempt(db, paper, r2, answers={2: {"choice": "A"}})
     for a in (a1, a2):
-        service.score_attempt(db, attempt_id=a.id or 0)
+        delivery_service.score_attempt(db, attempt_id=a.id or 0)
     admin = make_staff(db, Role.CENTRE_ADMIN, paper.centre)
     examiner = make_staff(db, Role.EXAMINER, paper.centre)
     proctor = make_staff(db, Role.PROCTOR, paper.centre)

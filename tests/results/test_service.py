@@ -9,11 +9,11 @@ from sqlmodel import Session
 from app.accounts.models import Role
 from app.accounts.service import CandidateLogin, Staff
 from app.core.errors import Conflict, NotFound, PermissionDenied
+from app.delivery import service as delivery_service
 from app.delivery.models import AttemptStatus
 from app.exams.models import Registration
 from app.results import service as results_service
 from app.results.schemas import CandidateResult, ResultFilter, ResultStatus
-from app.scoring import service as scoring_service
 from tests.factories import make_centre
 from tests.scoring.builders import (
     ALL_RIGHT,
@@ -53,8 +53,8 @@ def seeded_session(db: Session) -> tuple[Paper, tuple[Registration, ...]]:
     a1 = make_attempt(db, paper, reg1, answers=ALL_RIGHT)
     a2 = make_attempt(db, paper, reg2, answers={1: {"choice": "B"}}, reason="timeout")
     make_attempt(db, paper, reg3, status=AttemptStatus.IN_PROGRESS)
-    scoring_service.score_attempt(db, attempt_id=a1.id or 0)
-    scoring_service.score_attempt(db, attempt_id=a2.id or 0)
+    delivery_service.score_attempt(db, attempt_id=a1.id or 0)
+    delivery_service.score_attempt(db, attempt_id=a2.id or 0)
     return paper, (reg1, reg2, reg3, reg4)
 
 
@@ -106,7 +106,7 @@ def test_session_results_pass_mark_is_the_blueprints(db: Session) -> None:
     paper = make_paper(db, pass_mark=50)
     reg, _ = make_registration(db, paper)
     a = make_attempt(db, paper, reg, answers={1: {"choice": "B"}, 3: {"choices": ["A", "C", "D"]}})
-    scoring_service.score_attempt(db, attempt_id=a.id or 0)
+    delivery_service.score_attempt(db, attempt_id=a.id or 0)
     res = results_service.session_results(
         db, staff=staff_of(paper.centre.id), session_id=paper.session.id or 0
     )
@@ -121,7 +121,7 @@ def test_exactly_the_pass_mark_passes_in_the_table_and_in_the_counts(db: Session
         a = make_attempt(
             db, paper, reg, answers={1: {"choice": "B"}, 3: {"choices": ["A", "C", "D"]}}
         )
-        scoring_service.score_attempt(db, attempt_id=a.id or 0)
+        delivery_service.score_attempt(db, attempt_id=a.id or 0)
         if reg is below:
             a.score = 49.99
             db.add(a)
@@ -183,7 +183,7 @@ def test_breakdown_shows_answers_and_keys_in_the_candidates_letters(db: Session)
     # The candidate saw item 1's options as C, A, D, B and item 3's as D, C, B, A.
     orders = {1: ["C", "A", "D", "B"], 3: ["D", "C", "B", "A"]}
     attempt = make_attempt(db, paper, answers=MIXED, option_orders=orders)
-    scoring_service.score_attempt(db, attempt_id=attempt.id or 0)
+    delivery_service.score_attempt(db, attempt_id=attempt.id or 0)
     bd = results_service.attempt_breakdown(
         db, staff=staff_of(paper.centre.id), attempt_id=attempt.id or 0
     )
@@ -202,7 +202,7 @@ def test_breakdown_shows_answers_and_keys_in_the_candidates_letters(db: Session)
 def test_breakdown_groups_sections_and_totals_areas(db: Session) -> None:
     paper = make_paper(db)
     attempt = make_attempt(db, paper, answers=MIXED)
-    scoring_service.score_attempt(db, attempt_id=attempt.id or 0)
+    delivery_service.score_attempt(db, attempt_id=attempt.id or 0)
     bd = results_service.attempt_breakdown(
         db, staff=staff_of(paper.centre.id), attempt_id=attempt.id or 0
     )
@@ -247,7 +247,7 @@ def candidate_view(db: Session, show_score: bool = True, **attempt_kw: Any) -> C
     reg, cand = make_registration(db, paper)
     attempt = make_attempt(db, paper, reg, **attempt_kw)
     if attempt.status == AttemptStatus.SUBMITTED:
-        scoring_service.score_attempt(db, attempt_id=attempt.id or 0)
+        delivery_service.score_attempt(db, attempt_id=attempt.id or 0)
     login = login_of(reg.id or 0, cand.id or 0, paper.centre.id or 0, paper.session.id or 0)
     return results_service.candidate_result(db, login=login)
 

@@ -2,7 +2,8 @@
 
 from typing import Any
 
-from app.banks.models import ITEM_TYPE_NAMES, ItemType, ItemVersion
+from app.banks.models import ItemVersion
+from app.itemtypes import ITEM_TYPE_NAMES, ItemType
 
 
 def question_view(version: ItemVersion, option_order: list[str] | None = None) -> dict[str, Any]:

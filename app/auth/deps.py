@@ -1,4 +1,4 @@
-"""Dependencies shared by the HTML pages and the JSON API.
+"""Who is behind a request: the auth dependencies shared by the HTML pages and the JSON API.
 
 Browsers authenticate with the session cookie and must send the CSRF token on every
 unsafe request (form field `csrf_token` or header `X-CSRF-Token`); API clients send
@@ -11,12 +11,11 @@ from fastapi import Depends, Request
 from sqlmodel import Session
 
 from app.accounts.models import Role
-from app.accounts.service import AuthContext, CandidateLogin, Staff, resolve_token
+from app.accounts.service import AuthContext, CandidateLogin, Staff
+from app.auth.service import resolve_token
 from app.core.config import get_settings
-from app.core.db import request_session
+from app.core.db import SessionDep
 from app.core.errors import AuthRequired, PasswordChangeRequired, PermissionDenied
-
-SessionDep = Annotated[Session, Depends(request_session, scope="function")]
 
 _SAFE = {"GET", "HEAD", "OPTIONS"}
 

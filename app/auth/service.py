@@ -1,0 +1,76 @@
+"""Logging in and resolving a login: the staff and candidate sessions behind requests.
+
+Staff log in with their account (accounts.login_staff); candidates with their admission
+ticket and ID number, which makes the login one registration's (exams). Resolving a token
+gives the request's principal (accounts.Staff or accounts.CandidateLogin)."""
+
+from sqlmodel import Session, col, select
+
+from app.accounts import service as accounts
+from app.accounts.models import AuthSession, StaffUser
+from app.accounts.service import AuthContext, CandidateLogin, IssuedSession, Staff
+from app.core.clock import utcnow
+from app.core.config import get_settings
+from app.core.errors import AuthRequired
+from app.core.security import token_digest
+from app.exams.models import Candidate, Registration
+
+
+def login_candidate(
+    db: Session, *, ticket_number: str, id_number: str, client_ip: str = ""
+) -> IssuedSession:
+    ticket = ticket_number.strip().upper()
+    subject = f"ticket:{ticket}"
+    accounts.check_throttle(db, subject)
+    row = db.exec(
+        select(Registration, Candidate)
+        .join(Candidate, col(Candidate.id) == Registration.candidate_id)
+        .where(Registration.ticket_number == ticket)
+    ).first()
+    if row is None or row[1].id_number != id_number.strip().upper():
+        accounts.record_failure(db, subject, client_ip)
+        raise AuthRequired("准考证号或身份证号不正确", code="bad_credentials")
+    accounts.clear_failures(db, subject)
+    return accounts.issue_session(
+        db,
+        kind="candidate",
+        hours=get_settings().candidate_session_hours,
+        client_ip=client_ip,
+        registration_id=row[0].id,
+    )
+
+
+def resolve_token(db: Session, token: str, *, via_cookie: bool) -> AuthContext | None:
+    """The live login a token belongs to, or None (unknown, expired, revoked, disabled)."""
+    found = db.exec(
+        select(AuthSession).where(AuthSession.token_digest == token_digest(token))
+    ).first()
+    if found is None or found.revoked_at is not None or found.expires_at <= utcnow():
+        return None
+    assert found.id is not None
+    principal: Staff | CandidateLogin
+    if found.kind == "staff":
+        user = db.get(StaffUser, found.staff_user_id)
+        if user is None or not user.is_active:
+            return None
+        principal = accounts.as_staff(user)
+    else:
+        row = db.exec(
+            select(Registration, Candidate)
+            .join(Candidate, col(Candidate.id) == Registration.candidate_id)
+            .where(Registration.id == found.registration_id)
+        ).first()
+        if row is None:
+            return None
+        reg, cand = row
+        assert reg.id is not None and cand.id is not None
+        principal = CandidateLogin(
+            registration_id=reg.id,
+            candidate_id=cand.id,
+            centre_id=reg.centre_id,
+            session_id=reg.session_id,
+            name=cand.name,
+        )
+    return AuthContext(
+        session_id=found.id, csrf_token=found.csrf_token, principal=principal, via_cookie=via_cookie
+    )
