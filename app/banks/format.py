@@ -9,7 +9,6 @@ before anything is built from it."""
 import hashlib
 import io
 import json
-import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,7 +25,11 @@ from ruamel.yaml.events import (
 )
 
 from app.core.errors import ValidationFailed
-from app.itemtypes import ITEM_TYPE_NAMES, ItemType
+from app.itemtypes import STRATEGIES, ItemType, strategy_for
+from app.itemtypes.base import OPTION_LABELS
+from app.itemtypes.base import number_of as _number
+from app.itemtypes.base import shown as _shown
+from app.itemtypes.base import text_of as _text
 from app.reference.levels import LEVELS, get_level, is_level
 
 if TYPE_CHECKING:
@@ -40,10 +43,9 @@ MAX_DEPTH = 32
 # A file that breaks everything is refused with this many problems listed, not millions.
 MAX_PROBLEMS = 1000
 
-OPTION_LABELS = "ABCDEFGH"
 IMPORTANCE = ("X", "Y", "Z")
 IMPORTANCE_NAMES = {"X": "核心", "Y": "一般", "Z": "辅助"}
-BLANK = re.compile(r"_{4,}")
+
 _AREA_CODE = re.compile(r"[A-Z]{1,2}")
 _POINT_CODE = re.compile(r"\d{3}")
 _BANK_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -67,8 +69,8 @@ ITEM_FIELDS = (
     "levels",
     "explanation",
 )
-TYPE_LIST = "single_choice、multiple_choice、true_false 或 fill_in"
-CHOICE_OPTION_COUNTS = {ItemType.SINGLE_CHOICE: (2, 8), ItemType.MULTIPLE_CHOICE: (3, 8)}
+_TYPES = list(STRATEGIES)
+TYPE_LIST = f"{'、'.join(_TYPES[:-1])} 或 {_TYPES[-1]}"
 
 
 # --- results -------------------------------------------------------------------------
@@ -276,20 +278,6 @@ def _element_line(seq: Any, index: int) -> int | None:
 # --- scalar checks -------------------------------------------------------------------
 
 
-def _text(value: Any) -> str | None:
-    """A non-empty string, stripped; None otherwise."""
-    if isinstance(value, str) and value.strip():
-        return str(value).strip()
-    return None
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    number = float(value)
-    return number if math.isfinite(number) else None
-
-
 def _code3(value: Any) -> str | None:
     """A three-digit code. `001` written without quotes is read by YAML as the integer 1,
     but ruamel keeps the written width, so the author's intent is recovered exactly."""
@@ -299,18 +287,6 @@ def _code3(value: Any) -> str | None:
     if isinstance(value, int) and not isinstance(value, bool) and written_width == 3:
         return f"{value:03d}" if 0 <= value < 1000 else None
     return None
-
-
-def _shown(value: Any) -> str:
-    if value is None:
-        return "空"
-    if isinstance(value, bool):
-        return "“true”" if value else "“false”"
-    if isinstance(value, Mapping):
-        return "映射"
-    if isinstance(value, list):
-        return "列表"
-    return f"“{value}”"
 
 
 def _level_order(code: str) -> tuple[str, int]:
@@ -429,12 +405,8 @@ def validate_item(
         report("stem", "缺少题干 stem")
     elif stem is None:
         report("stem", "题干不能为空")
-    elif item_type == ItemType.FILL_IN:
-        blanks = len(BLANK.findall(stem))
-        if blanks == 0:
-            report("stem", "填空题的题干中应有一个用 ____（至少四个下划线）标出的空")
-        elif blanks > 1:
-            report("stem", f"填空题只能有一个空，题干中有 {blanks} 个 ____")
+    elif item_type is not None:
+        strategy_for(item_type).check_stem(stem, report)
 
     options = _check_options(raw, item_type, report)
     key = _check_key(raw, item_type, options, report)
@@ -508,12 +480,13 @@ def _check_options(
     value = raw.get("options")
     if item_type is None:
         return None
-    if item_type not in CHOICE_OPTION_COUNTS:
+    strategy = strategy_for(item_type)
+    if strategy.option_counts is None:
         if value:
-            report("options", f"{_type_name(item_type)}不应有选项 options")
+            report("options", f"{strategy.name}不应有选项 options")
             return None
         return []
-    low, high = CHOICE_OPTION_COUNTS[item_type]
+    low, high = strategy.option_counts
     if "options" not in raw:
         report("options", f"缺少选项 options（{low} 至 {high} 个，标签 A、B、C……）")
         return None
@@ -541,7 +514,7 @@ def _check_options(
     if not low <= len(labels) <= high:
         report(
             "options",
-            f"{_type_name(item_type)}应有 {low} 至 {high} 个选项，实际为 {len(labels)} 个",
+            f"{strategy.name}应有 {low} 至 {high} 个选项，实际为 {len(labels)} 个",
         )
         return None
     if "".join(labels) != OPTION_LABELS[: len(labels)]:
@@ -565,117 +538,8 @@ def _check_key(
     if "key" not in raw:
         report("key", "缺少答案 key")
         return None
-    value = raw["key"]
     labels = [o["label"] for o in options] if options else None
-
-    def label_problem(label: Any) -> str | None:
-        if not isinstance(label, str) or label not in OPTION_LABELS:
-            return f"答案{_shown(label)}不是选项标签（A 至 H）"
-        if labels is not None and label not in labels:
-            return f"答案 {label} 不在选项中（选项：{'、'.join(labels)}）"
-        return None
-
-    if item_type == ItemType.SINGLE_CHOICE:
-        if isinstance(value, list):
-            report("key", "单项选择题只能有一个答案，如 key: B")
-            return None
-        if problem := label_problem(value):
-            report("key", problem)
-            return None
-        return {"answer": str(value)}
-
-    if item_type == ItemType.MULTIPLE_CHOICE:
-        if not isinstance(value, list):
-            report("key", "多项选择题的答案应为标签列表，如 key: [A, C]")
-            return None
-        found = [label_problem(v) for v in value]
-        bad = [p for p in found if p]
-        for p in bad:
-            report("key", p)
-        chosen = [str(v) for v in value]
-        dupes = sorted({v for v in chosen if chosen.count(v) > 1})
-        if dupes:
-            report("key", f"答案中 {'、'.join(dupes)} 重复")
-        elif not bad and len(chosen) < 2:
-            report("key", "多项选择题至少有两个正确答案")
-        if bad or dupes or len(chosen) < 2:
-            return None
-        return {"answer": sorted(chosen)}
-
-    if item_type == ItemType.TRUE_FALSE:
-        if not isinstance(value, bool):
-            report("key", f"判断题的答案应为 true 或 false，实际为{_shown(value)}")
-            return None
-        return {"answer": bool(value)}
-
-    return _check_fill_in_key(value, report)
-
-
-def _check_fill_in_key(value: Any, report: Report) -> dict[str, Any] | None:
-    if not isinstance(value, Mapping):
-        report(
-            "key",
-            "填空题的答案应写成 accepted: [答案, ...] 或 numeric: {value: 数值, tolerance: 允差}",
-        )
-        return None
-    ok = True
-    for k in value:
-        if k not in ("accepted", "numeric", "unit"):
-            report(f"key.{k}", f"填空题答案中的未知字段“{k}”（可用：accepted、numeric、unit）")
-            ok = False
-    has_accepted, has_numeric = "accepted" in value, "numeric" in value
-    if has_accepted == has_numeric:
-        report("key", "填空题答案应有且只有 accepted（文本答案）或 numeric（数值答案）之一")
-        return None
-    key: dict[str, Any] = {}
-    if has_accepted:
-        accepted = value["accepted"]
-        if not isinstance(accepted, list) or not accepted:
-            report("key.accepted", "accepted 应为非空的答案列表，如 accepted: [传输层, 传输]")
-            ok = False
-        else:
-            texts = [_text(a) for a in accepted]
-            if any(t is None for t in texts):
-                report("key.accepted", "accepted 中的每个答案都应为非空文本（数字请加引号）")
-                ok = False
-            key["accepted"] = texts
-    else:
-        numeric = value["numeric"]
-        if not isinstance(numeric, Mapping):
-            report("key.numeric", "numeric 应写成 {value: 数值, tolerance: 允差}")
-            return None
-        for k in numeric:
-            if k not in ("value", "tolerance"):
-                report(f"key.numeric.{k}", f"numeric 中的未知字段“{k}”（可用：value、tolerance）")
-                ok = False
-        number = _number(numeric.get("value"))
-        tolerance = _number(numeric.get("tolerance"))
-        if number is None:
-            report(
-                "key.numeric.value", f"数值答案 value 应为数，实际为{_shown(numeric.get('value'))}"
-            )
-            ok = False
-        if "tolerance" not in numeric:
-            report("key.numeric.tolerance", "缺少允差 tolerance（不允许误差时写 0）")
-            ok = False
-        elif tolerance is None or tolerance < 0:
-            report(
-                "key.numeric.tolerance",
-                f"允差 tolerance 应为不小于 0 的数，实际为{_shown(numeric.get('tolerance'))}",
-            )
-            ok = False
-        key["numeric"] = {"value": number, "tolerance": tolerance}
-    if "unit" in value:
-        unit = _text(value["unit"])
-        if unit is None:
-            report("key.unit", "单位 unit 应为非空文本，如 V")
-            ok = False
-        key["unit"] = unit
-    return key if ok else None
-
-
-def _type_name(item_type: ItemType) -> str:
-    return ITEM_TYPE_NAMES[item_type]
+    return strategy_for(item_type).check_key(raw["key"], labels, report)
 
 
 # --- the outline ---------------------------------------------------------------------
@@ -1100,20 +964,7 @@ def _check_items(
 
 def key_to_source(item_type: str, key: Mapping[str, Any]) -> Any:
     """ItemVersion.key as a bank file (and the edit form / API) writes it."""
-    if item_type in (ItemType.SINGLE_CHOICE, ItemType.MULTIPLE_CHOICE, ItemType.TRUE_FALSE):
-        return key.get("answer")
-    out: dict[str, Any] = {}
-    if "accepted" in key:
-        out["accepted"] = list(key["accepted"])
-    if "numeric" in key:
-        numeric = key["numeric"]
-        out["numeric"] = {
-            "value": _plain_number(numeric["value"]),
-            "tolerance": _plain_number(numeric["tolerance"]),
-        }
-    if key.get("unit"):
-        out["unit"] = key["unit"]
-    return out
+    return strategy_for(item_type).key_to_source(key)
 
 
 def _plain_number(value: float) -> float | int:
@@ -1141,16 +992,6 @@ def source_of(item: ItemLike, *, external_id: str) -> dict[str, Any]:
 
 
 def key_text(item_type: str, key: Mapping[str, Any]) -> str:
-    """The key as staff read it: B; A、C; 正确; 传输层 / 传输; 220 ± 0.5 V."""
-    if item_type == ItemType.SINGLE_CHOICE:
-        return str(key.get("answer", ""))
-    if item_type == ItemType.MULTIPLE_CHOICE:
-        return "、".join(key.get("answer", []))
-    if item_type == ItemType.TRUE_FALSE:
-        return "正确" if key.get("answer") else "错误"
-    unit = f" {key['unit']}" if key.get("unit") else ""
-    if "numeric" in key:
-        value, tolerance = key["numeric"]["value"], key["numeric"]["tolerance"]
-        spread = f" ± {tolerance:g}" if tolerance else ""
-        return f"{value:g}{spread}{unit}"
-    return " / ".join(key.get("accepted", [])) + unit
+    """The key as staff read it (the item type's one wording: B; AC; 正确（√）;
+    传输层 / 传输; 220 V（允许误差 ±0.5））."""
+    return strategy_for(item_type).key_text(key)

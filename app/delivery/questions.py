@@ -3,7 +3,7 @@
 from typing import Any
 
 from app.banks.models import ItemVersion
-from app.itemtypes import ITEM_TYPE_NAMES, ItemType
+from app.itemtypes import strategy_for
 
 
 def question_view(version: ItemVersion, option_order: list[str] | None = None) -> dict[str, Any]:
@@ -13,9 +13,10 @@ def question_view(version: ItemVersion, option_order: list[str] | None = None) -
     order = option_order or [o["label"] for o in version.options]
     return {
         "type": version.item_type,
-        "type_name": ITEM_TYPE_NAMES.get(ItemType(version.item_type), version.item_type),
+        "type_name": strategy_for(version.item_type).name,
         "stem": version.stem,
         "points": version.points,
         "options": [{"value": label, "text": texts[label]} for label in order],
-        "unit": version.key.get("unit", "") if version.item_type == ItemType.FILL_IN else "",
+        "unit": "",
+        **strategy_for(version.item_type).view(version.key),
     }

@@ -35,6 +35,7 @@ from app.delivery.errors import (
     NoSuchQuestion,
 )
 from app.delivery.models import Answer, Attempt, AttemptEvent, AttemptItem, AttemptStatus
+from app.itemtypes import ResponseRejected
 
 # Positions and save numbers are 32-bit integer columns: anything larger is refused before
 # it reaches (and would fail) the whole batch's statements.
@@ -169,7 +170,7 @@ def apply_saves(
         item_type, labels = item
         try:
             response = responses.normalise_response(item_type, labels, s.response)
-        except responses.ResponseRejected as exc:
+        except ResponseRejected as exc:
             results[i] = InvalidResponse(s.position, str(exc))
             continue
         touched[attempt.id] = attempt

@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.core.errors import ValidationFailed
-from app.itemtypes import ITEM_TYPE_NAMES, ItemType
+from app.itemtypes import ITEM_TYPE_NAMES, STRATEGIES, ItemType
 
 TOTAL_POINTS = 100.0  # each component is scored out of 100 (DOMAIN.md §2)
 
 BANDS = {"easy": (1, 2), "medium": (3, 3), "hard": (4, 5)}
 BAND_NAMES = {"easy": "容易", "medium": "中等", "hard": "较难"}
-CHOICE_TYPES = {ItemType.SINGLE_CHOICE.value, ItemType.MULTIPLE_CHOICE.value}
+# Types whose options are shuffled per candidate on shuffled papers.
+CHOICE_TYPES = {t for t, s in STRATEGIES.items() if s.option_counts is not None}
 
 
 @dataclass(frozen=True)

@@ -1,32 +1,60 @@
-"""Item types (题型): what kinds of question a bank holds, a paper delivers and scoring
-scores. Pure: no models, no database."""
+"""Item types (题型): one strategy per type (app/itemtypes/<type>.py) holds everything
+that depends on the type: checking a bank item's options, stem and key; the key as a bank
+file writes it; what the candidate's page shows; checking and storing a response; scoring
+it; the key and a response as staff read them. Pure: no models, no database. Banks,
+delivery, scoring and results ask `strategy_for(item_type)` instead of switching on it.
 
-from enum import StrEnum
+Adding a type (e.g. ordering, 排序题):
+1. add its member to `ItemType` in base.py;
+2. write app/itemtypes/ordering.py with `class Ordering(ItemTypeStrategy)`: set
+   `item_type`, `name` and `option_counts` (None without options), implement
+   `check_key`, `key_to_source`, `normalise_response`, `score`, `key_text` and
+   `response_text` (and `check_stem` / `view` where the type needs them);
+3. register an instance in `STRATEGIES` below;
+4. give the candidate's page its input: a branch in web/templates/items/_question.html
+   and the matching reader in the exam page script (static/exam.js);
+5. test it in tests/itemtypes/ like the others.
+The bank format, the blueprint form, papers, saving, scoring and the results breakdown
+then take the new type without further change."""
 
+from app.itemtypes.base import (
+    MULTIPLE_CHOICE_RULE_NAMES,
+    OUTCOME_NAMES,
+    ItemOutcome,
+    ItemType,
+    ItemTypeStrategy,
+    MultipleChoiceRule,
+    Outcome,
+    ResponseRejected,
+)
+from app.itemtypes.choice import MultipleChoice, SingleChoice
+from app.itemtypes.fill_in import FillIn
+from app.itemtypes.true_false import TrueFalse
 
-class ItemType(StrEnum):
-    SINGLE_CHOICE = "single_choice"  # 单项选择题
-    MULTIPLE_CHOICE = "multiple_choice"  # 多项选择题
-    TRUE_FALSE = "true_false"  # 判断题
-    FILL_IN = "fill_in"  # 填空题 (text alternatives or numeric with tolerance)
-
-
-ITEM_TYPE_NAMES = {
-    ItemType.SINGLE_CHOICE: "单项选择题",
-    ItemType.MULTIPLE_CHOICE: "多项选择题",
-    ItemType.TRUE_FALSE: "判断题",
-    ItemType.FILL_IN: "填空题",
+STRATEGIES: dict[str, ItemTypeStrategy] = {
+    s.item_type: s for s in (SingleChoice(), MultipleChoice(), TrueFalse(), FillIn())
 }
+ITEM_TYPE_NAMES = {ItemType(t): s.name for t, s in STRATEGIES.items()}
 
 
-class MultipleChoiceRule(StrEnum):
-    ALL_OR_NOTHING = "all_or_nothing"  # 全对得分
-    PARTIAL = "partial"  # 少选按比例得分，错选不得分
+def strategy_for(item_type: str) -> ItemTypeStrategy:
+    """The type's strategy; ValueError for a type Jiping does not know."""
+    found = STRATEGIES.get(item_type)
+    if found is None:
+        raise ValueError(f"unknown item type {item_type!r}")
+    return found
 
 
-# The one wording of each rule: the blueprint form, the blueprint page and the results
-# breakdown all show these.
-MULTIPLE_CHOICE_RULE_NAMES = {
-    MultipleChoiceRule.ALL_OR_NOTHING: "多选题全对得分",
-    MultipleChoiceRule.PARTIAL: "多选题少选按比例得分、错选不得分",
-}
+__all__ = [
+    "ITEM_TYPE_NAMES",
+    "MULTIPLE_CHOICE_RULE_NAMES",
+    "OUTCOME_NAMES",
+    "STRATEGIES",
+    "ItemOutcome",
+    "ItemType",
+    "ItemTypeStrategy",
+    "MultipleChoiceRule",
+    "Outcome",
+    "ResponseRejected",
+    "strategy_for",
+]

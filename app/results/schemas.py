@@ -99,7 +99,7 @@ class ItemResult(BaseModel):
     key: str
     awarded: float | None  # None: not scored
     max_points: float
-    outcome: str | None  # rules.Outcome
+    outcome: str | None  # app.itemtypes.Outcome
     outcome_name: str
 
 

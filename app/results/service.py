@@ -35,7 +35,15 @@ from app.exams.models import (
     Registration,
     SessionStatus,
 )
-from app.itemtypes import ITEM_TYPE_NAMES, MULTIPLE_CHOICE_RULE_NAMES, ItemType, MultipleChoiceRule
+from app.itemtypes import (
+    ITEM_TYPE_NAMES,
+    MULTIPLE_CHOICE_RULE_NAMES,
+    OUTCOME_NAMES,
+    ItemType,
+    MultipleChoiceRule,
+    Outcome,
+    strategy_for,
+)
 from app.results import export
 from app.results.schemas import (
     RESULT_STATUS_NAMES,
@@ -53,7 +61,6 @@ from app.results.schemas import (
 from app.scoring import rules
 from app.scoring import service as scoring
 from app.scoring.models import ItemScore
-from app.scoring.rules import OUTCOME_NAMES, Outcome
 
 log = logging.getLogger(__name__)
 
@@ -331,51 +338,6 @@ def _letters(version: ItemVersion, option_order: list[str]) -> dict[str, str]:
     return {label: chr(ord("A") + i) for i, label in enumerate(order)}
 
 
-def _tf_text(value: Any) -> str:
-    truth = rules.as_bool(value)
-    if truth is None:
-        return str(value)
-    return "正确（√）" if truth else "错误（×）"
-
-
-def _shown_labels(labels: Sequence[Any], letters: Mapping[str, str]) -> str:
-    # A label the candidate was never shown (a tampered request) is kept visible as "[X]".
-    shown = {letters.get(str(label), f"[{label}]") for label in labels}
-    return "".join(sorted(shown))
-
-
-def _response_text(version: ItemVersion, letters: Mapping[str, str], response: Any) -> str:
-    r = response if isinstance(response, Mapping) else {}
-    kind = version.item_type
-    if kind == ItemType.SINGLE_CHOICE and r.get("choice") not in (None, ""):
-        return _shown_labels([r["choice"]], letters)
-    if kind == ItemType.MULTIPLE_CHOICE and isinstance(r.get("choices"), list):
-        return _shown_labels(r["choices"], letters)
-    if kind == ItemType.TRUE_FALSE and r.get("value") not in (None, ""):
-        return _tf_text(r["value"])
-    if kind == ItemType.FILL_IN and isinstance(r.get("text"), str):
-        return str(r["text"])
-    return ""
-
-
-def _key_text(version: ItemVersion, letters: Mapping[str, str]) -> str:
-    key = version.key
-    kind = version.item_type
-    if kind == ItemType.SINGLE_CHOICE:
-        return _shown_labels([key.get("answer")], letters)
-    if kind == ItemType.MULTIPLE_CHOICE:
-        return _shown_labels(key.get("answer") or [], letters)
-    if kind == ItemType.TRUE_FALSE:
-        return _tf_text(key.get("answer"))
-    numeric = key.get("numeric")
-    if isinstance(numeric, Mapping):
-        unit = f" {key['unit']}" if key.get("unit") else ""
-        tolerance = float(numeric.get("tolerance") or 0)
-        margin = f"（允许误差 ±{tolerance:g}）" if tolerance else ""
-        return f"{float(numeric['value']):g}{unit}{margin}"
-    return " / ".join(str(a) for a in key.get("accepted") or [])
-
-
 def _item_result(
     slot: AttemptItem,
     version: ItemVersion,
@@ -384,6 +346,8 @@ def _item_result(
     score: ItemScore | None,
 ) -> ItemResult:
     letters = _letters(version, slot.option_order)
+    strategy = strategy_for(version.item_type)
+    answer = response if isinstance(response, Mapping) else {}
     return ItemResult(
         position=slot.position,
         section=slot.section,
@@ -394,8 +358,8 @@ def _item_result(
         point_code=version.point_code,
         point_name=outline.points.get((version.area_code, version.point_code), ""),
         stem=version.stem,
-        response=_response_text(version, letters, response),
-        key=_key_text(version, letters),
+        response=strategy.response_text(answer, letters),
+        key=strategy.key_text(version.key, letters),
         awarded=score.awarded if score else None,
         max_points=slot.points,
         outcome=score.outcome if score else None,

@@ -14,6 +14,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from app.banks.models import ItemVersion
+from app.itemtypes import ItemOutcome
 from app.scoring import rules
 from app.scoring.models import ItemScore
 
@@ -42,7 +43,7 @@ def score_answers(
     write one ItemScore per question and return the theory score (out of 100).
     Idempotent: scoring again rewrites the same rows."""
     existing = item_scores(db, attempt_id)
-    outcomes: list[rules.ItemOutcome] = []
+    outcomes: list[ItemOutcome] = []
     for q in questions:
         outcome = rules.score_response(
             item_type=q.version.item_type,

@@ -17,14 +17,13 @@ from app.banks.models import ItemVersion
 from app.core.db import SessionDep
 from app.core.errors import ValidationFailed
 from app.delivery.questions import question_view
-from app.itemtypes import ITEM_TYPE_NAMES, ItemType
+from app.itemtypes import ITEM_TYPE_NAMES, STRATEGIES, ItemType
 from app.reference.levels import get_level, is_level
 from app.web.templating import is_htmx, render
 
 router = APIRouter()
 
 ItemFilterDep = Annotated[banks.ItemFilter, Depends(banks.parse_item_filter)]
-CHOICE_TYPES = (ItemType.SINGLE_CHOICE, ItemType.MULTIPLE_CHOICE)
 
 
 async def _form(request: Request) -> FormData:
@@ -253,7 +252,7 @@ def item_from_form(form: FormData, *, item_type: str) -> dict[str, Any]:
         "levels": [v for v in form.getlist("levels") if isinstance(v, str)],
         "explanation": text("explanation"),
     }
-    if item_type in CHOICE_TYPES:
+    if item_type in STRATEGIES and STRATEGIES[item_type].option_counts is not None:
         src["options"] = {
             label: text(f"option_{label}")
             for label in bank_format.OPTION_LABELS

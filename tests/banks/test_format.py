@@ -641,10 +641,14 @@ def test_stored_content_round_trips_through_the_file_shape() -> None:
     ("item_type", "key", "text"),
     [
         ("single_choice", {"answer": "B"}, "B"),
-        ("multiple_choice", {"answer": ["A", "C"]}, "A、C"),
-        ("true_false", {"answer": False}, "错误"),
+        ("multiple_choice", {"answer": ["A", "C"]}, "AC"),
+        ("true_false", {"answer": False}, "错误（×）"),
         ("fill_in", {"accepted": ["传输层", "传输"]}, "传输层 / 传输"),
-        ("fill_in", {"numeric": {"value": 220.0, "tolerance": 0.5}, "unit": "V"}, "220 ± 0.5 V"),
+        (
+            "fill_in",
+            {"numeric": {"value": 220.0, "tolerance": 0.5}, "unit": "V"},
+            "220 V（允许误差 ±0.5）",
+        ),
         ("fill_in", {"numeric": {"value": 14.0, "tolerance": 0.0}}, "14"),
     ],
 )

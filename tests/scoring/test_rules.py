@@ -5,19 +5,11 @@ from typing import Any
 
 import pytest
 
-from app.scoring.rules import (
-    CENT,
-    ItemOutcome,
-    Outcome,
-    add_points,
-    as_bool,
-    normalise_text,
-    parse_number,
-    passed,
-    rounded,
-    score_response,
-    theory_total,
-)
+from app.itemtypes import ItemOutcome, Outcome
+from app.itemtypes.base import CENT
+from app.itemtypes.fill_in import normalise_text, parse_number
+from app.itemtypes.true_false import as_bool
+from app.scoring.rules import add_points, passed, rounded, score_response, theory_total
 
 SINGLE = {"answer": "B"}
 MULTI = {"answer": ["A", "C", "D"]}

@@ -1,0 +1,162 @@
+"""单项选择题 and 多项选择题: options labelled A, B, ...; the key is one label or a set."""
+
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from app.itemtypes.base import (
+    OPTION_LABELS,
+    ItemOutcome,
+    ItemType,
+    ItemTypeStrategy,
+    MultipleChoiceRule,
+    Report,
+    ResponseRejected,
+    blank,
+    only_keys,
+    partial,
+    right_or_wrong,
+    shown,
+    shown_labels,
+)
+
+
+def _label_problem(label: Any, labels: list[str] | None) -> str | None:
+    if not isinstance(label, str) or label not in OPTION_LABELS:
+        return f"答案{shown(label)}不是选项标签（A 至 H）"
+    if labels is not None and label not in labels:
+        return f"答案 {label} 不在选项中（选项：{'、'.join(labels)}）"
+    return None
+
+
+class SingleChoice(ItemTypeStrategy):
+    item_type = ItemType.SINGLE_CHOICE
+    name = "单项选择题"
+    option_counts = (2, 8)
+
+    def check_key(
+        self, value: Any, labels: list[str] | None, report: Report
+    ) -> dict[str, Any] | None:
+        if isinstance(value, list):
+            report("key", "单项选择题只能有一个答案，如 key: B")
+            return None
+        if problem := _label_problem(value, labels):
+            report("key", problem)
+            return None
+        return {"answer": str(value)}
+
+    def key_to_source(self, key: Mapping[str, Any]) -> Any:
+        return key.get("answer")
+
+    def normalise_response(self, labels: Sequence[str], response: dict[str, Any]) -> dict[str, Any]:
+        only_keys(response, "choice")
+        choice = response["choice"]
+        if choice is None or choice == "":
+            return {}
+        if not isinstance(choice, str) or choice not in labels:
+            raise ResponseRejected("所选选项不属于本题")
+        return {"choice": choice}
+
+    def score(
+        self,
+        key: Mapping[str, Any],
+        full: Decimal,
+        response: Mapping[str, Any],
+        multiple_rule: MultipleChoiceRule,
+    ) -> ItemOutcome:
+        answer = key.get("answer")
+        if not isinstance(answer, str) or not answer:
+            raise ValueError("single_choice key needs {'answer': label}")
+        choice = response.get("choice")
+        if choice is None or choice == "":
+            return blank(full)
+        return right_or_wrong(isinstance(choice, str) and choice == answer, full)
+
+    def key_text(self, key: Mapping[str, Any], letters: Mapping[str, str] | None = None) -> str:
+        return shown_labels([key.get("answer")], letters)
+
+    def response_text(
+        self, response: Mapping[str, Any], letters: Mapping[str, str] | None = None
+    ) -> str:
+        choice = response.get("choice")
+        return "" if choice in (None, "") else shown_labels([choice], letters)
+
+
+class MultipleChoice(ItemTypeStrategy):
+    item_type = ItemType.MULTIPLE_CHOICE
+    name = "多项选择题"
+    option_counts = (3, 8)
+
+    def check_key(
+        self, value: Any, labels: list[str] | None, report: Report
+    ) -> dict[str, Any] | None:
+        if not isinstance(value, list):
+            report("key", "多项选择题的答案应为标签列表，如 key: [A, C]")
+            return None
+        bad = [p for p in (_label_problem(v, labels) for v in value) if p]
+        for p in bad:
+            report("key", p)
+        chosen = [str(v) for v in value]
+        dupes = sorted({v for v in chosen if chosen.count(v) > 1})
+        if dupes:
+            report("key", f"答案中 {'、'.join(dupes)} 重复")
+        elif not bad and len(chosen) < 2:
+            report("key", "多项选择题至少有两个正确答案")
+        if bad or dupes or len(chosen) < 2:
+            return None
+        return {"answer": sorted(chosen)}
+
+    def key_to_source(self, key: Mapping[str, Any]) -> Any:
+        return key.get("answer")
+
+    def normalise_response(self, labels: Sequence[str], response: dict[str, Any]) -> dict[str, Any]:
+        only_keys(response, "choices")
+        choices = response["choices"]
+        if not isinstance(choices, list) or not all(isinstance(c, str) for c in choices):
+            raise ResponseRejected("多选题的作答应为选项列表")
+        if any(c not in labels for c in choices):
+            raise ResponseRejected("所选选项不属于本题")
+        chosen = set(choices)
+        # One stored form per choice set: the bank's order, no repeats.
+        return {"choices": [label for label in labels if label in chosen]} if chosen else {}
+
+    def score(
+        self,
+        key: Mapping[str, Any],
+        full: Decimal,
+        response: Mapping[str, Any],
+        multiple_rule: MultipleChoiceRule,
+    ) -> ItemOutcome:
+        """PARTIAL follows the common rule "少选按比例得分、错选不得分" (several national and
+        provincial theory exams): any option outside the key scores 0; a correct proper
+        subset scores points × chosen / required, rounded half-up to 0.01 (a 2-point item
+        with 2 of 3 correct options gives 1.33). ALL_OR_NOTHING (全对得分) is what many
+        national 职业技能鉴定 banks use: only the exact set scores. The blueprint chooses."""
+        answer = key.get("answer")
+        if (
+            not isinstance(answer, list)
+            or not answer
+            or not all(isinstance(a, str) for a in answer)
+        ):
+            raise ValueError("multiple_choice key needs {'answer': [label, ...]}")
+        required = set(answer)
+        raw = response.get("choices")
+        if raw is None or raw == []:
+            return blank(full)
+        if not isinstance(raw, list) or not all(isinstance(c, str) and c for c in raw):
+            return right_or_wrong(False, full)
+        chosen = set(raw)  # a label sent twice is one choice
+        if chosen == required:
+            return right_or_wrong(True, full)
+        if multiple_rule == MultipleChoiceRule.ALL_OR_NOTHING or not chosen <= required:
+            return right_or_wrong(False, full)
+        return partial(full, len(chosen), len(required))
+
+    def key_text(self, key: Mapping[str, Any], letters: Mapping[str, str] | None = None) -> str:
+        return shown_labels(key.get("answer") or [], letters)
+
+    def response_text(
+        self, response: Mapping[str, Any], letters: Mapping[str, str] | None = None
+    ) -> str:
+        choices = response.get("choices")
+        return shown_labels(choices, letters) if isinstance(choices, list) else ""

@@ -1,0 +1,221 @@
+"""填空题: one blank (____ in the stem); the key is accepted texts, or a number with a
+tolerance, with an optional unit."""
+
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from app.itemtypes.base import (
+    ItemOutcome,
+    ItemType,
+    ItemTypeStrategy,
+    MultipleChoiceRule,
+    Report,
+    ResponseRejected,
+    blank,
+    dec,
+    number_of,
+    only_keys,
+    right_or_wrong,
+    shown,
+    text_of,
+)
+
+BLANK = re.compile(r"_{4,}")
+MAX_ANSWER_CHARS = 200  # the page's input allows as much; longer text is not an answer
+_TRAILING_STOPS = "。.．｡"
+
+
+def normalise_text(text: str) -> str:
+    """Fold what a typist cannot see or does not mean: full-width forms → half-width
+    (NFKC), letter case, every space (the ideographic U+3000 included) and a trailing
+    full stop. "ＡＢＣ　１２。" and "abc12" compare equal."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    folded = "".join(ch for ch in folded if not ch.isspace())
+    return folded.rstrip(_TRAILING_STOPS)
+
+
+# Digits with optional sign, comma thousands groups (only well-formed groups: "1,5" is not
+# 15), a decimal part, and an optional exponent of at most 3 digits.
+_NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d*)?(?:e[+-]?\d{1,3})?")
+_MINUS_SIGNS = str.maketrans({"−": "-", "–": "-", "—": "-"})
+
+
+def parse_number(text: str, unit: str = "") -> Decimal | None:
+    """A numeric fill-in answer as a Decimal, or None when it is not a number.
+    Accepts full-width digits, "+"/"-" (and the typographic minus), "1,000", "5.",
+    ".5", "2.2e2", and the key's unit after the number ("5A", "5 A" when unit is "A").
+    The unit is compared case-sensitively: "mA" is not "MA"."""
+    s = unicodedata.normalize("NFKC", text).translate(_MINUS_SIGNS)
+    s = "".join(ch for ch in s if not ch.isspace())
+    unit_n = "".join(ch for ch in unicodedata.normalize("NFKC", unit) if not ch.isspace())
+    if unit_n and s.endswith(unit_n):
+        s = s[: -len(unit_n)]
+    s = s.lower()
+    if not s or not any(ch.isdigit() for ch in s) or _NUMBER.fullmatch(s) is None:
+        return None
+    try:
+        value = Decimal(s.replace(",", ""))
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None
+
+
+def _plain_number(value: float) -> float | int:
+    return int(value) if float(value).is_integer() else float(value)
+
+
+class FillIn(ItemTypeStrategy):
+    item_type = ItemType.FILL_IN
+    name = "填空题"
+
+    def check_stem(self, stem: str, report: Report) -> None:
+        blanks = len(BLANK.findall(stem))
+        if blanks == 0:
+            report("stem", "填空题的题干中应有一个用 ____（至少四个下划线）标出的空")
+        elif blanks > 1:
+            report("stem", f"填空题只能有一个空，题干中有 {blanks} 个 ____")
+
+    def check_key(
+        self, value: Any, labels: list[str] | None, report: Report
+    ) -> dict[str, Any] | None:
+        if not isinstance(value, Mapping):
+            report(
+                "key",
+                "填空题的答案应写成 accepted: [答案, ...] 或 numeric: {value: 数值, tolerance: 允差}",
+            )
+            return None
+        ok = True
+        for k in value:
+            if k not in ("accepted", "numeric", "unit"):
+                report(f"key.{k}", f"填空题答案中的未知字段“{k}”（可用：accepted、numeric、unit）")
+                ok = False
+        has_accepted, has_numeric = "accepted" in value, "numeric" in value
+        if has_accepted == has_numeric:
+            report("key", "填空题答案应有且只有 accepted（文本答案）或 numeric（数值答案）之一")
+            return None
+        key: dict[str, Any] = {}
+        if has_accepted:
+            accepted = value["accepted"]
+            if not isinstance(accepted, list) or not accepted:
+                report("key.accepted", "accepted 应为非空的答案列表，如 accepted: [传输层, 传输]")
+                ok = False
+            else:
+                texts = [text_of(a) for a in accepted]
+                if any(t is None for t in texts):
+                    report("key.accepted", "accepted 中的每个答案都应为非空文本（数字请加引号）")
+                    ok = False
+                key["accepted"] = texts
+        else:
+            numeric = value["numeric"]
+            if not isinstance(numeric, Mapping):
+                report("key.numeric", "numeric 应写成 {value: 数值, tolerance: 允差}")
+                return None
+            for k in numeric:
+                if k not in ("value", "tolerance"):
+                    report(
+                        f"key.numeric.{k}", f"numeric 中的未知字段“{k}”（可用：value、tolerance）"
+                    )
+                    ok = False
+            number = number_of(numeric.get("value"))
+            tolerance = number_of(numeric.get("tolerance"))
+            if number is None:
+                report(
+                    "key.numeric.value",
+                    f"数值答案 value 应为数，实际为{shown(numeric.get('value'))}",
+                )
+                ok = False
+            if "tolerance" not in numeric:
+                report("key.numeric.tolerance", "缺少允差 tolerance（不允许误差时写 0）")
+                ok = False
+            elif tolerance is None or tolerance < 0:
+                report(
+                    "key.numeric.tolerance",
+                    f"允差 tolerance 应为不小于 0 的数，实际为{shown(numeric.get('tolerance'))}",
+                )
+                ok = False
+            key["numeric"] = {"value": number, "tolerance": tolerance}
+        if "unit" in value:
+            unit = text_of(value["unit"])
+            if unit is None:
+                report("key.unit", "单位 unit 应为非空文本，如 V")
+                ok = False
+            key["unit"] = unit
+        return key if ok else None
+
+    def key_to_source(self, key: Mapping[str, Any]) -> Any:
+        out: dict[str, Any] = {}
+        if "accepted" in key:
+            out["accepted"] = list(key["accepted"])
+        if "numeric" in key:
+            numeric = key["numeric"]
+            out["numeric"] = {
+                "value": _plain_number(numeric["value"]),
+                "tolerance": _plain_number(numeric["tolerance"]),
+            }
+        if key.get("unit"):
+            out["unit"] = key["unit"]
+        return out
+
+    def view(self, key: Mapping[str, Any]) -> dict[str, Any]:
+        return {"unit": key.get("unit", "")}
+
+    def normalise_response(self, labels: Sequence[str], response: dict[str, Any]) -> dict[str, Any]:
+        only_keys(response, "text")
+        text = response["text"]
+        if text is None:
+            return {}
+        if not isinstance(text, str):
+            raise ResponseRejected("填空题的作答应为文字")
+        if len(text) > MAX_ANSWER_CHARS:
+            raise ResponseRejected(f"填空题答案不能超过 {MAX_ANSWER_CHARS} 个字符")
+        return {"text": text} if text.strip() else {}
+
+    def score(
+        self,
+        key: Mapping[str, Any],
+        full: Decimal,
+        response: Mapping[str, Any],
+        multiple_rule: MultipleChoiceRule,
+    ) -> ItemOutcome:
+        text = response.get("text")
+        if text is None:
+            return blank(full)
+        if not isinstance(text, str) or len(text) > MAX_ANSWER_CHARS:
+            return right_or_wrong(False, full)
+        if normalise_text(text) == "":
+            return blank(full)
+        numeric = key.get("numeric")
+        if numeric is not None:
+            if not isinstance(numeric, Mapping) or "value" not in numeric:
+                raise ValueError(
+                    "numeric fill_in key needs {'numeric': {'value': v, 'tolerance': t}}"
+                )
+            given = parse_number(text, str(key.get("unit") or ""))
+            if given is None:
+                return right_or_wrong(False, full)
+            target, tolerance = dec(numeric["value"]), abs(dec(numeric.get("tolerance") or 0))
+            return right_or_wrong(abs(given - target) <= tolerance, full)
+        accepted = key.get("accepted")
+        if not isinstance(accepted, list) or not accepted:
+            raise ValueError("fill_in key needs {'accepted': [...]} or {'numeric': {...}}")
+        answer = normalise_text(text)
+        return right_or_wrong(any(answer == normalise_text(str(a)) for a in accepted), full)
+
+    def key_text(self, key: Mapping[str, Any], letters: Mapping[str, str] | None = None) -> str:
+        """传输层 / 传输; 220 V（允许误差 ±0.5）."""
+        unit = f" {key['unit']}" if key.get("unit") else ""
+        numeric = key.get("numeric")
+        if isinstance(numeric, Mapping):
+            tolerance = float(numeric.get("tolerance") or 0)
+            margin = f"（允许误差 ±{tolerance:g}）" if tolerance else ""
+            return f"{float(numeric['value']):g}{unit}{margin}"
+        return " / ".join(str(a) for a in key.get("accepted") or []) + unit
+
+    def response_text(
+        self, response: Mapping[str, Any], letters: Mapping[str, str] | None = None
+    ) -> str:
+        text = response.get("text")
+        return text if isinstance(text, str) else ""
