@@ -177,13 +177,13 @@ def test_parsing_an_uploaded_bank_holds_no_lock(
 def test_parsing_an_uploaded_roster_holds_no_lock(
     client: TestClient, db: Session, engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from app.exams import service as exams
+    from app.exams import registrations
     from tests.exams.test_pages import roster
     from tests.factories import valid_resident_id
 
     fx = make_exam(db, candidates=1)
     db.commit()
-    seen = _probing(monkeypatch, engine, exams.roster, "read_roster")
+    seen = _probing(monkeypatch, engine, registrations.roster, "read_roster")
     csrf = page_login(client, fx.admin.username)
     r = client.post(
         f"/sessions/{fx.session.id}/registrations/excel",
