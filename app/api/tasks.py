@@ -4,8 +4,9 @@ with their bank file (POST /banks/import)."""
 from fastapi import APIRouter
 from pydantic import BaseModel
 
+from app.auth.deps import CentreAdmin
 from app.banks import tasks as bank_tasks
-from app.core.deps import CentreAdmin, SessionDep
+from app.core.db import SessionDep
 
 router = APIRouter(prefix="/banks", tags=["banks"])
 

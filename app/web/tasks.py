@@ -3,10 +3,11 @@
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from app.auth.deps import CentreAdmin
 from app.banks import tasks as bank_tasks
-from app.core.deps import CentreAdmin, SessionDep
-from app.core.templating import render
+from app.core.db import SessionDep
 from app.reference.levels import get_level, is_level
+from app.web.templating import render
 
 router = APIRouter()
 
