@@ -46,6 +46,7 @@ from app.exams.models import (
     SessionStatus,
 )
 from app.live import service as live
+from app.proctoring import logbook
 from app.proctoring.models import INCIDENT_REASON_NAMES, Incident, IncidentReason
 from app.reference.identifiers import mask_resident_id
 
@@ -88,31 +89,6 @@ ROSTER_STATE_NAMES = {
     RosterState.SUBMITTED: "已交卷",
 }
 
-# What the session log calls each recorded action or event; unknown ones show their code.
-ACTION_NAMES = {
-    "session.create": "创建场次",
-    "session.assign_proctors": "安排监考员",
-    "registration.create": "报名",
-    "registration.import": "导入考生名单",
-    "registration.checkin": "签到（人证合一）",
-    "incident.record": "记录考场事件",
-    "session.pause_all": "全场暂停",
-    "session.resume_all": "全场继续",
-    "session.message": "发送消息",
-    "message": "收到监考员消息",
-    "attempt.pause": "暂停考试",
-    "attempt.resume": "继续考试",
-    "attempt.extra_time": "延长时间",
-    "attempt.force_submit": "强制收卷",
-    "attempt.reopen": "重新开放",
-    "attempt.submit": "交卷",
-    "start": "开始作答",
-    "answer": "作答",
-    "blur": "离开考试窗口",
-    "focus": "返回考试窗口",
-    "offline": "网络断开",
-    "reconnect": "网络恢复",
-}
 
 # ---------------------------------------------------------------------------
 # Access
@@ -851,33 +827,6 @@ def list_incidents(db: Session, *, staff: Staff, session_id: int) -> list[Incide
 # The session log
 
 
-@dataclass(frozen=True)
-class LogEntry:
-    at: datetime
-    who: str
-    who_kind: str  # staff | candidate | system
-    action: str  # the recorded code
-    subject: str  # "12 号 张三", or "全场"
-    reason: str = ""
-    detail: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def what(self) -> str:
-        return ACTION_NAMES.get(self.action, self.action)
-
-
-@dataclass(frozen=True)
-class LogPage:
-    entries: list[LogEntry]
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-
 def session_log(
     db: Session,
     *,
@@ -886,7 +835,7 @@ def session_log(
     page: int = 1,
     per_page: int = LOG_PER_PAGE,
     include_answers: bool = False,
-) -> LogPage:
+) -> logbook.LogPage:
     """The session's record, newest first: staff actions from the audit trail (who, when,
     why) and the candidates' own events (log-in, start, leaving the window, submission).
     A staff action is both an AuditEntry and an AttemptEvent; the log shows it once, from
@@ -955,45 +904,10 @@ def session_log(
             select(Attempt.id, Attempt.registration_id).where(Attempt.session_id == session_id)
         ).all()
     )
-
-    def subject(reg_id: int | None) -> str:
-        if reg_id not in people:
-            return "全场"
-        seat, name = people[reg_id]
-        return f"{seat} 号 {name}"
-
-    entries = []
-    for src, row_id in keys:
-        if src == "a":
-            a = audit_rows[row_id]
-            reg_id = {
-                "attempt": attempt_regs.get(a.object_id or 0),
-                "registration": a.object_id,
-                "incident": a.detail.get("registration_id"),
-            }.get(a.object_type)
-            entries.append(
-                LogEntry(
-                    at=a.at,
-                    who=a.actor_name,
-                    who_kind=a.actor_kind,
-                    action=a.action,
-                    subject=subject(reg_id),
-                    reason=a.reason,
-                    detail=a.detail,
-                )
-            )
-        else:
-            e = event_rows[row_id]
-            system = e.detail.get("by") == "system"
-            entries.append(
-                LogEntry(
-                    at=e.at,
-                    who="系统" if system else people[e.registration_id][1],
-                    who_kind="system" if system else "candidate",
-                    action=e.kind,
-                    subject=subject(e.registration_id),
-                    reason=str(e.detail.get("reason", "")),
-                    detail=e.detail,
-                )
-            )
-    return LogPage(entries=entries, page=page, per_page=per_page, total=total)
+    entries = [
+        logbook.from_audit(audit_rows[row_id], attempt_regs, people)
+        if src == "a"
+        else logbook.from_event(event_rows[row_id], people)
+        for src, row_id in keys
+    ]
+    return logbook.LogPage(entries=entries, page=page, per_page=per_page, total=total)
