@@ -71,32 +71,16 @@ class BlueprintOut(BaseModel):
         )
 
 
-class PreviewSectionOut(BaseModel):
-    index: int
-    item_type: str
-    type_name: str
-    count: int
-    points_each: float
-    total_points: float
-    by_area: dict[str, int]
-
-
-class PreviewAreaOut(BaseModel):
-    area: str
-    name: str
-    weight: float
-    target_points: float
-    drawn_points: float
-    count: int
-
-
 class PreviewOut(BaseModel):
+    """blueprints.BlueprintPreview; its sections and areas are the service's own shapes.
+    Declared difference: `meets_blueprint`, a property there, is a field here."""
+
     seed: int
     item_count: int
     total_points: float
     meets_blueprint: bool
-    sections: list[PreviewSectionOut]
-    areas: list[PreviewAreaOut]
+    sections: list[blueprints.PreviewSection]
+    areas: list[blueprints.PreviewArea]
     bands: dict[str, int]
 
     @classmethod
@@ -106,10 +90,8 @@ class PreviewOut(BaseModel):
             item_count=p.item_count,
             total_points=p.total_points,
             meets_blueprint=p.meets_blueprint,
-            sections=[
-                PreviewSectionOut.model_validate(s, from_attributes=True) for s in p.sections
-            ],
-            areas=[PreviewAreaOut.model_validate(a, from_attributes=True) for a in p.areas],
+            sections=p.sections,
+            areas=p.areas,
             bands=p.bands,
         )
 
