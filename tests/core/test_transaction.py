@@ -12,8 +12,7 @@ from sqlmodel import Session, select
 from starlette.responses import Response
 
 from app.accounts.models import LoginFailure
-from app.core.db import RequestTransaction, keep_if_refused, session_scope
-from app.core.deps import SessionDep
+from app.core.db import RequestTransaction, SessionDep, keep_if_refused, session_scope
 from app.core.errors import Conflict
 
 
