@@ -14,6 +14,7 @@ from app.accounts import passwords
 from app.accounts.models import AuthSession, LoginFailure, Role, StaffUser
 from app.accounts.service import Staff, login_subject
 from app.audit import service as audit
+from app.audit.reasons import clean_reason
 from app.core.clock import utcnow
 from app.core.errors import NotFound, PermissionDenied, ValidationFailed
 from app.core.security import hash_password, verify_password
@@ -56,17 +57,6 @@ def _revoke_sessions(db: Session, user_id: int, *, keep: int | None = None) -> N
             db.add(s)
 
 
-def _need_reason(reason: str) -> str:
-    text = (reason or "").strip()
-    if not text:
-        raise ValidationFailed(
-            "请填写操作原因",
-            code="reason_required",
-            details=[{"field": "reason", "problem": "必填"}],
-        )
-    return text[:500]
-
-
 def change_own_password(
     db: Session,
     *,
@@ -104,7 +94,7 @@ def change_own_password(
 def reset_password(db: Session, *, actor: Staff, user_id: int, reason: str) -> str:
     """A temporary password for the account (shown once to the administrator, never
     stored in clear); the holder must change it at the next login. Their logins end."""
-    text = _need_reason(reason)
+    text = clean_reason(reason)
     user = _managed(db, actor, user_id)
     temporary = passwords.temporary_password()
     user.password_hash = hash_password(temporary)
@@ -128,7 +118,7 @@ def reset_password(db: Session, *, actor: Staff, user_id: int, reason: str) -> s
 
 def unlock(db: Session, *, actor: Staff, user_id: int, reason: str) -> int:
     """Clear the failed logins that lock the account out; returns how many were cleared."""
-    text = _need_reason(reason)
+    text = clean_reason(reason)
     user = _managed(db, actor, user_id)
     subject = login_subject(user.username)
     failures = db.exec(select(LoginFailure.id).where(LoginFailure.subject == subject)).all()
