@@ -8,33 +8,20 @@ from datetime import datetime, timedelta
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, delete, func, select
 
-from app.accounts import passwords
+from app.accounts import passwords, policy
 from app.accounts.models import AuthSession, LoginFailure, Role, StaffUser
+from app.accounts.policy import Action, Resource, Scope
+from app.accounts.principals import Staff
 from app.core.clock import utcnow
 from app.core.config import get_settings
 from app.core.db import keep_if_refused
 from app.core.errors import AuthRequired, Conflict, NotFound, PermissionDenied, TooManyAttempts
 from app.core.security import hash_password, new_token, token_digest, verify_password
 from app.reference import regions
+from app.reference import service as reference
+from app.reference.models import EvaluationCentre
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Staff:
-    """The staff member behind a request."""
-
-    id: int
-    username: str
-    display_name: str
-    role: Role
-    centre_id: int | None
-    region_code: str | None
-    must_change_password: bool = False  # after an administrator's reset
-
-    @property
-    def kind(self) -> str:
-        return "staff"
 
 
 def as_staff(user: StaffUser) -> Staff:
@@ -57,33 +44,12 @@ def login_subject(username: str) -> str:
 
 
 @dataclass(frozen=True)
-class CandidateLogin:
-    """The candidate behind a request: one registration (one admission ticket)."""
-
-    registration_id: int
-    candidate_id: int
-    centre_id: int
-    session_id: int
-    name: str
-
-    @property
-    def kind(self) -> str:
-        return "candidate"
-
-
-@dataclass(frozen=True)
-class AuthContext:
-    session_id: int
-    csrf_token: str
-    principal: Staff | CandidateLogin
-    via_cookie: bool
-
-
-@dataclass(frozen=True)
 class IssuedSession:
     token: str
     csrf_token: str
     expires_at_iso: str
+    registration_id: int | None = None  # a candidate's login
+    ended_logins: int = 0  # the candidate's earlier logins this one ended
 
 
 def check_throttle(db: Session, subject: str) -> None:
@@ -226,18 +192,6 @@ def create_staff_user(
     return user
 
 
-def require_role(staff: Staff, *roles: Role) -> None:
-    if staff.role not in roles:
-        raise PermissionDenied("您的角色无权进行此操作", code="role_forbidden")
-
-
-def centre_of(staff: Staff) -> int:
-    """The centre a centre-scoped staff member works for."""
-    if staff.centre_id is None:
-        raise PermissionDenied("此操作仅限评价机构人员", code="centre_staff_only")
-    return staff.centre_id
-
-
 # Who may create which accounts: a platform admin sets up centres' admins and regulators;
 # a centre admin staffs their own centre.
 _CREATABLE_BY = {
@@ -252,12 +206,25 @@ def creatable_roles(actor: Staff) -> list[Role]:
     return [r for r in Role if r in allowed]
 
 
+def visible_centres(db: Session, *, actor: Staff) -> list[EvaluationCentre]:
+    """The centres this staff member may see: all, their region's, or their own."""
+    reach = policy.require(actor, Action.READ, Resource.CENTRE)
+    if reach is Scope.ANY:
+        return reference.list_centres(db)
+    if reach is Scope.REGION:
+        assert actor.region_code is not None  # every regulator has one (create_staff_user)
+        return reference.list_centres(db, region_prefix=actor.region_code)
+    centre = db.get(EvaluationCentre, actor.centre_id) if actor.centre_id is not None else None
+    return [centre] if centre is not None else []
+
+
 def list_staff(db: Session, *, actor: Staff) -> list[StaffUser]:
+    reach = policy.require(actor, Action.READ, Resource.STAFF)
     query = select(StaffUser).order_by(col(StaffUser.centre_id), StaffUser.role, StaffUser.username)
-    if actor.role == Role.CENTRE_ADMIN:
-        query = query.where(StaffUser.centre_id == centre_of(actor))
-    elif actor.role != Role.PLATFORM_ADMIN:
-        raise PermissionDenied("您的角色无权管理账号", code="role_forbidden")
+    if reach is not Scope.ANY:
+        query = query.where(
+            StaffUser.centre_id == policy.centre_scope(actor, Action.READ, Resource.STAFF)
+        )
     return list(db.exec(query))
 
 
@@ -275,8 +242,8 @@ def add_staff(
     """An account created by an administrator, within what their role may create."""
     if role not in creatable_roles(actor):
         raise PermissionDenied("您的角色无权创建此类账号", code="role_forbidden")
-    if actor.role == Role.CENTRE_ADMIN:
-        centre_id = centre_of(actor)  # never another centre's
+    if policy.scope(actor, Action.MANAGE, Resource.STAFF) is Scope.CENTRE:
+        centre_id = policy.centre_scope(actor, Action.MANAGE, Resource.STAFF)  # never another
     if not username.strip() or not display_name.strip():
         raise Conflict("用户名和姓名不能为空", code="name_required")
     # The stated policy for every password set through the product (the command line and
@@ -304,12 +271,10 @@ def get_staff_user(db: Session, *, user_id: int) -> StaffUser:
 
 def set_staff_active(db: Session, *, actor: Staff, user_id: int, active: bool) -> StaffUser:
     user = db.get(StaffUser, user_id)
-    visible = user is not None and (
-        actor.role == Role.PLATFORM_ADMIN
-        or (actor.role == Role.CENTRE_ADMIN and user.centre_id == actor.centre_id)
-    )
-    if user is None or not visible:
-        raise NotFound("账号不存在", code="staff_not_found")
+    facts = policy.Facts.of(user.centre_id) if user is not None else None
+    missing = NotFound("账号不存在", code="staff_not_found")
+    policy.check(actor, Action.MANAGE, Resource.STAFF, facts, missing=missing)
+    assert user is not None
     if user.id == actor.id:
         raise Conflict("不能停用自己的账号", code="cannot_disable_self")
     user.is_active = active

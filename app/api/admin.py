@@ -1,23 +1,18 @@
 """API: evaluation centres and staff accounts."""
 
 from datetime import datetime
-from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from app.accounts import service as accounts
 from app.accounts.models import Role
-from app.accounts.service import Staff
 from app.auth import credentials
-from app.auth.deps import CurrentStaff, staff_with
+from app.auth.deps import CurrentStaff, PlatformAdmin, StaffManager
 from app.core.db import SessionDep
-from app.core.errors import PermissionDenied
 from app.reference import service as reference
 
 router = APIRouter(tags=["accounts"])
-
-PlatformAdmin = Annotated[Staff, Depends(staff_with(Role.PLATFORM_ADMIN))]
 
 
 class CentreIn(BaseModel):
@@ -58,12 +53,7 @@ class StaffOut(BaseModel):
 
 @router.get("/centres", response_model=list[CentreOut])
 def list_centres(db: SessionDep, staff: CurrentStaff) -> list[CentreOut]:
-    if staff.role == Role.PLATFORM_ADMIN:
-        centres = reference.list_centres(db)
-    elif staff.role == Role.REGULATOR:
-        centres = reference.list_centres(db, region_prefix=staff.region_code)
-    else:
-        centres = [c for c in reference.list_centres(db) if c.id == staff.centre_id]
+    centres = accounts.visible_centres(db, actor=staff)
     return [CentreOut.model_validate(c, from_attributes=True) for c in centres]
 
 
@@ -88,17 +78,13 @@ def create_staff(body: StaffIn, db: SessionDep, staff: CurrentStaff) -> StaffOut
 
 
 @router.post("/staff/{user_id}/disable", response_model=StaffOut)
-def disable_staff(user_id: int, db: SessionDep, staff: CurrentStaff) -> StaffOut:
-    if staff.role not in (Role.PLATFORM_ADMIN, Role.CENTRE_ADMIN):
-        raise PermissionDenied("您的角色无权管理账号", code="role_forbidden")
+def disable_staff(user_id: int, db: SessionDep, staff: StaffManager) -> StaffOut:
     user = accounts.set_staff_active(db, actor=staff, user_id=user_id, active=False)
     return StaffOut.model_validate(user, from_attributes=True)
 
 
 @router.post("/staff/{user_id}/enable", response_model=StaffOut)
-def enable_staff(user_id: int, db: SessionDep, staff: CurrentStaff) -> StaffOut:
-    if staff.role not in (Role.PLATFORM_ADMIN, Role.CENTRE_ADMIN):
-        raise PermissionDenied("您的角色无权管理账号", code="role_forbidden")
+def enable_staff(user_id: int, db: SessionDep, staff: StaffManager) -> StaffOut:
     user = accounts.set_staff_active(db, actor=staff, user_id=user_id, active=True)
     return StaffOut.model_validate(user, from_attributes=True)
 

@@ -7,7 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, UploadFile
 from pydantic import BaseModel, ConfigDict
 
-from app.accounts.service import centre_of
+from app.accounts import policy
+from app.accounts.policy import Action, Resource
 from app.auth.deps import CentreAdmin
 from app.banks import format as bank_format
 from app.banks import service as banks
@@ -202,7 +203,11 @@ def import_bank(
     filename = PurePath(file.filename or "upload.yaml").name
     content = file.file.read(bank_format.MAX_FILE_BYTES + 1)
     result = banks.import_bank_file(
-        db, centre_id=centre_of(staff), filename=filename, content=content, actor=staff
+        db,
+        centre_id=policy.centre_scope(staff, Action.MANAGE, Resource.BANK),
+        filename=filename,
+        content=content,
+        actor=staff,
     )
     assert result.bank.id is not None
     return ImportOut(

@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from app.accounts.models import StaffUser
-from app.auth.deps import CentreAdmin, CentreStaff, Proctor
+from app.auth.deps import CentreAdmin, CentreStaff, IdentityReader, RosterReader
 from app.core.db import SessionDep
 from app.core.downloads import XLSX_MEDIA_TYPE
 from app.exams import blueprints, candidates, plans, registrations, sessions
@@ -26,6 +26,7 @@ from app.exams.schemas import (
     SectionIn,
     SessionCreate,
 )
+from app.exams.sessions import CandidateShown
 from app.reference.levels import get_level
 
 router = APIRouter(tags=["exams"])
@@ -199,7 +200,7 @@ class CandidateOut(BaseModel):
     created_at: datetime
 
     @classmethod
-    def of(cls, c: Candidate) -> "CandidateOut":
+    def of(cls, c: Candidate | CandidateShown) -> "CandidateOut":
         return cls(
             id=c.id or 0,
             name=c.name,
@@ -221,7 +222,7 @@ class RegistrationOut(BaseModel):
     candidate: CandidateOut
 
     @classmethod
-    def of(cls, reg: Registration, cand: Candidate) -> "RegistrationOut":
+    def of(cls, reg: Registration, cand: Candidate | CandidateShown) -> "RegistrationOut":
         return cls(
             id=reg.id or 0,
             session_id=reg.session_id,
@@ -266,7 +267,7 @@ class TicketOut(BaseModel):
 
 
 @router.get("/blueprints", response_model=list[BlueprintOut])
-def list_blueprints(db: SessionDep, staff: CentreStaff) -> list[BlueprintOut]:
+def list_blueprints(db: SessionDep, staff: CentreAdmin) -> list[BlueprintOut]:
     return [BlueprintOut.of(bp) for bp in blueprints.list_blueprints(db, actor=staff)]
 
 
@@ -284,7 +285,7 @@ def check_blueprint(
 
 
 @router.get("/blueprints/{blueprint_id}", response_model=BlueprintOut)
-def get_blueprint(blueprint_id: int, db: SessionDep, staff: CentreStaff) -> BlueprintOut:
+def get_blueprint(blueprint_id: int, db: SessionDep, staff: CentreAdmin) -> BlueprintOut:
     return BlueprintOut.of(blueprints.get_blueprint(db, actor=staff, blueprint_id=blueprint_id))
 
 
@@ -299,7 +300,7 @@ def update_blueprint(
 
 @router.post("/blueprints/{blueprint_id}/preview", response_model=PreviewOut)
 def preview_blueprint(
-    blueprint_id: int, db: SessionDep, staff: CentreStaff, seed: int | None = None
+    blueprint_id: int, db: SessionDep, staff: CentreAdmin, seed: int | None = None
 ) -> PreviewOut:
     return PreviewOut.of(
         blueprints.preview_blueprint(db, actor=staff, blueprint_id=blueprint_id, seed=seed)
@@ -310,7 +311,7 @@ def preview_blueprint(
 
 
 @router.get("/plans", response_model=list[PlanOut])
-def list_plans(db: SessionDep, staff: CentreStaff) -> list[PlanOut]:
+def list_plans(db: SessionDep, staff: CentreAdmin) -> list[PlanOut]:
     return [PlanOut.of(s) for s in plans.list_plans(db, actor=staff)]
 
 
@@ -321,7 +322,7 @@ def create_plan(body: PlanCreate, db: SessionDep, staff: CentreAdmin) -> PlanOut
 
 
 @router.get("/plans/{plan_id}", response_model=PlanOut)
-def get_plan(plan_id: int, db: SessionDep, staff: CentreStaff) -> PlanOut:
+def get_plan(plan_id: int, db: SessionDep, staff: CentreAdmin) -> PlanOut:
     return PlanOut.of(plans.plan_summary(db, actor=staff, plan_id=plan_id))
 
 
@@ -359,7 +360,7 @@ def assign_proctors(
 
 @router.get("/sessions/{session_id}/registrations", response_model=list[RegistrationOut])
 def list_registrations(
-    session_id: int, db: SessionDep, staff: CentreStaff
+    session_id: int, db: SessionDep, staff: RosterReader
 ) -> list[RegistrationOut]:
     return [
         RegistrationOut.of(r.registration, r.candidate)
@@ -414,7 +415,7 @@ def registration_template(session_id: int, db: SessionDep, staff: CentreAdmin) -
 
 
 @router.get("/sessions/{session_id}/tickets", response_model=list[TicketOut])
-def admission_tickets(session_id: int, db: SessionDep, staff: Proctor) -> list[TicketOut]:
+def admission_tickets(session_id: int, db: SessionDep, staff: IdentityReader) -> list[TicketOut]:
     return [
         TicketOut.model_validate({**asdict(t), "starts_at": t.starts_at.replace(tzinfo=UTC)})
         for t in registrations.admission_tickets(db, actor=staff, session_id=session_id)

@@ -4,7 +4,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from app.accounts.service import CandidateLogin, Staff
+from app.accounts.principals import CandidateLogin, Staff
 from app.audit.models import AuditEntry
 
 

@@ -10,8 +10,10 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlmodel import Session
 
+from app.accounts import policy
 from app.accounts.models import Role
-from app.accounts.service import AuthContext, CandidateLogin, Staff
+from app.accounts.policy import Action, Resource
+from app.accounts.principals import AuthContext, CandidateLogin, Staff
 from app.auth.service import resolve_token
 from app.core.config import get_settings
 from app.core.db import SessionDep
@@ -120,9 +122,21 @@ def staff_with(*roles: Role):  # type: ignore[no-untyped-def,unused-ignore]
     return _dep
 
 
-CentreAdmin = Annotated[Staff, Depends(staff_with(Role.CENTRE_ADMIN))]
-CentreStaff = Annotated[Staff, Depends(staff_with(Role.CENTRE_ADMIN, Role.PROCTOR, Role.EXAMINER))]
-Proctor = Annotated[Staff, Depends(staff_with(Role.CENTRE_ADMIN, Role.PROCTOR))]
+def staff_may(action: Action, resource: Resource):  # type: ignore[no-untyped-def,unused-ignore]
+    """A route guard from the access policy: the roles whose row in the table has this
+    action on this resource. The service then checks the one resource (centre,
+    assignment); the guard only turns the other roles away early."""
+    return staff_with(*policy.roles_allowed(action, resource))
+
+
+CentreAdmin = Annotated[Staff, Depends(staff_may(Action.MANAGE, Resource.PLAN))]
+CentreStaff = Annotated[Staff, Depends(staff_may(Action.READ, Resource.SESSION))]
+Proctor = Annotated[Staff, Depends(staff_may(Action.PROCTOR, Resource.ATTEMPT))]
+RosterReader = Annotated[Staff, Depends(staff_may(Action.READ, Resource.ROSTER))]
+IdentityReader = Annotated[Staff, Depends(staff_may(Action.READ, Resource.IDENTITY))]
+ResultReader = Annotated[Staff, Depends(staff_may(Action.READ, Resource.RESULT))]
+PlatformAdmin = Annotated[Staff, Depends(staff_may(Action.MANAGE, Resource.CENTRE))]
+StaffManager = Annotated[Staff, Depends(staff_may(Action.MANAGE, Resource.STAFF))]
 
 
 def client_ip(request: Request) -> str:

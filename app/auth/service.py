@@ -4,15 +4,19 @@ Staff log in with their account (accounts.login_staff); candidates with their ad
 ticket and ID number, which makes the login one registration's (exams). Resolving a token
 gives the request's principal (accounts.Staff or accounts.CandidateLogin)."""
 
+from dataclasses import replace
+
 from sqlmodel import Session, col, select
 
 from app.accounts import service as accounts
 from app.accounts.models import AuthSession, StaffUser
-from app.accounts.service import AuthContext, CandidateLogin, IssuedSession, Staff
+from app.accounts.principals import AuthContext, CandidateLogin, Staff
+from app.accounts.service import IssuedSession
 from app.core.clock import utcnow
 from app.core.config import get_settings
 from app.core.errors import AuthRequired
 from app.core.security import token_digest
+from app.delivery import service as delivery
 from app.exams.models import Candidate, Registration
 
 
@@ -31,13 +35,35 @@ def login_candidate(
         accounts.record_failure(db, subject, client_ip)
         raise AuthRequired("准考证号或身份证号不正确", code="bad_credentials")
     accounts.clear_failures(db, subject)
-    return accounts.issue_session(
+    # One seat per ticket: a second login ends the first (its next save or page is refused
+    # and sends it back to the login page). Ticket + ID number may have leaked, and two
+    # browsers on one paper are never legitimate: ending the first shows a takeover at
+    # once at the real candidate's seat, where an alert alone would let an impostor answer
+    # on unseen. The candidate logging in again ends the other login in turn, and the
+    # proctor console shows every such re-login (delivery.record_relogin).
+    ended = 0
+    for live in db.exec(
+        select(AuthSession).where(
+            AuthSession.registration_id == row[0].id,
+            AuthSession.kind == "candidate",
+            col(AuthSession.revoked_at).is_(None),
+            AuthSession.expires_at > utcnow(),
+        )
+    ):
+        live.revoked_at = utcnow()
+        db.add(live)
+        ended += 1
+    issued = accounts.issue_session(
         db,
         kind="candidate",
         hours=get_settings().candidate_session_hours,
         client_ip=client_ip,
         registration_id=row[0].id,
     )
+    if ended:
+        assert row[0].id is not None
+        delivery.record_relogin(db, registration_id=row[0].id, ended=ended, client_ip=client_ip)
+    return replace(issued, registration_id=row[0].id, ended_logins=ended)
 
 
 def resolve_token(db: Session, token: str, *, via_cookie: bool) -> AuthContext | None:

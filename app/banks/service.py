@@ -13,8 +13,9 @@ from typing import Any, Literal, NoReturn
 
 from sqlmodel import Session, col, func, or_, select
 
-from app.accounts.models import Role
-from app.accounts.service import Staff, centre_of, require_role
+from app.accounts import policy
+from app.accounts.policy import Action, Facts, Resource
+from app.accounts.principals import Staff
 from app.audit import service as audit
 from app.banks import format as bank_format
 from app.banks import tasks as bank_tasks
@@ -60,10 +61,11 @@ def import_bank_file(
 ) -> ImportResult:
     """Import (or re-import) a bank file for a centre: all of it, or nothing with every
     problem listed in the ValidationFailed details."""
-    if actor is not None:
-        require_role(actor, Role.CENTRE_ADMIN)
-        if centre_of(actor) != centre_id:
-            raise PermissionDenied("只能向本机构导入题库", code="other_centre")
+    if actor is not None and not policy.allows(
+        actor, Action.MANAGE, Resource.BANK, Facts.of(centre_id)
+    ):
+        policy.require(actor, Action.MANAGE, Resource.BANK)
+        raise PermissionDenied("只能向本机构导入题库", code="other_centre")
     parsed = bank_format.parse_bank_file(content, filename)
     header = parsed.header
     occupation = reference.occupation_by_code(db, header.occupation_code, header.direction)
@@ -286,10 +288,11 @@ def drawable_items(db: Session, *, bank_id: int, level_code: str) -> list[ItemVe
 
 def get_bank(db: Session, *, actor: Staff, bank_id: int) -> QuestionBank:
     """A bank of the actor's centre (another centre's bank does not exist for them)."""
-    require_role(actor, Role.CENTRE_ADMIN)
     bank = db.get(QuestionBank, bank_id)
-    if bank is None or bank.centre_id != centre_of(actor):
-        raise NotFound("题库不存在", code="bank_not_found")
+    facts = Facts.of(bank.centre_id) if bank is not None else None
+    missing = NotFound("题库不存在", code="bank_not_found")
+    policy.check(actor, Action.READ, Resource.BANK, facts, missing=missing)
+    assert bank is not None
     return bank
 
 
@@ -303,11 +306,11 @@ class BankSummary:
 
 
 def list_banks(db: Session, *, actor: Staff) -> list[BankSummary]:
-    require_role(actor, Role.CENTRE_ADMIN)
+    centre_id = policy.centre_scope(actor, Action.READ, Resource.BANK)
     banks = db.exec(
         select(QuestionBank, Occupation)
         .join(Occupation, col(Occupation.id) == QuestionBank.occupation_id)
-        .where(QuestionBank.centre_id == centre_of(actor))
+        .where(QuestionBank.centre_id == centre_id)
         .order_by(col(QuestionBank.code))
     ).all()
     ids = [b.id for b, _ in banks]

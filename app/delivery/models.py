@@ -94,6 +94,9 @@ class Answer(SQLModel, table=True):
     saved_at: NaiveDatetime = Field(default_factory=utcnow)
 
 
+RELOGIN_EVENT = "relogin"  # an event kind: a login of the ticket that ended an earlier one
+
+
 class AttemptEvent(SQLModel, table=True):
     """Every candidate event (log-in, answer, leaving the window, reconnect, proctor
     action), kept as the exam's record (DOMAIN.md §7)."""

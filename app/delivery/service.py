@@ -14,8 +14,9 @@ from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from app.accounts.models import Role
-from app.accounts.service import CandidateLogin, Staff, centre_of, require_role
+from app.accounts import policy
+from app.accounts.policy import Action, Facts, Resource
+from app.accounts.principals import CandidateLogin, Staff
 from app.audit import service as audit
 from app.audit.reasons import clean_reason
 from app.banks.models import ItemVersion
@@ -35,6 +36,7 @@ from app.delivery.errors import (
     SessionEnded,
 )
 from app.delivery.models import (
+    RELOGIN_EVENT,
     Answer,
     Attempt,
     AttemptEvent,
@@ -44,7 +46,15 @@ from app.delivery.models import (
 )
 from app.delivery.questions import question_view
 from app.exams import assembly, forms, sessions
-from app.exams.models import Candidate, ExamPlan, ExamSession, FormMode, Registration, SessionStatus
+from app.exams.models import (
+    Candidate,
+    ExamPlan,
+    ExamSession,
+    FormMode,
+    Registration,
+    SessionProctor,
+    SessionStatus,
+)
 from app.live import service as live
 from app.reference.levels import get_level
 from app.reference.models import Occupation
@@ -485,6 +495,21 @@ class EventOutcome:
     submitted_now: bool  # this event closed the attempt (leave limit reached)
 
 
+def record_relogin(db: Session, *, registration_id: int, ended: int, client_ip: str) -> None:
+    """A candidate's login that ended earlier logins of the same ticket, in the exam's
+    record: the proctor console shows it as an alert, the session log as 再次登录."""
+    attempt = db.exec(select(Attempt).where(Attempt.registration_id == registration_id)).first()
+    db.add(
+        AttemptEvent(
+            attempt_id=attempt.id if attempt is not None else None,
+            registration_id=registration_id,
+            kind=RELOGIN_EVENT,
+            detail={"ended": ended, "client_ip": client_ip},
+        )
+    )
+    db.flush()
+
+
 def record_event(db: Session, *, login: CandidateLogin, kind: str) -> EventOutcome:
     """Record a window event. Leaving the exam window ("blur") counts against the plan's
     leave limit; reaching it submits the attempt and raises an alert for the proctors."""
@@ -559,7 +584,7 @@ def submit_attempt(
         isinstance(actor, CandidateLogin) and attempt.registration_id != actor.registration_id
     ):
         raise AttemptNotFound()
-    if isinstance(actor, Staff) and attempt.centre_id != centre_of(actor):
+    if isinstance(actor, Staff) and not _may_proctor(db, actor, attempt):
         raise AttemptNotFound()
     if attempt.status == AttemptStatus.SUBMITTED:
         return attempt
@@ -687,10 +712,18 @@ def close_expired_attempts(db: Session, now: datetime) -> int:
 # --- Proctor timer actions ----------------------------------------------------------------
 
 
+def _may_proctor(db: Session, actor: Staff, attempt: Attempt) -> bool:
+    proctors = db.exec(
+        select(SessionProctor.staff_user_id).where(SessionProctor.session_id == attempt.session_id)
+    )
+    facts = Facts.of(attempt.centre_id, proctors=proctors)
+    return policy.allows(actor, Action.PROCTOR, Resource.ATTEMPT, facts)
+
+
 def _for_staff(db: Session, attempt_id: int, actor: Staff) -> Attempt:
-    require_role(actor, Role.CENTRE_ADMIN, Role.PROCTOR)
+    policy.require(actor, Action.PROCTOR, Resource.ATTEMPT)
     attempt = _lock(db, attempt_id)
-    if attempt is None or attempt.centre_id != centre_of(actor):
+    if attempt is None or not _may_proctor(db, actor, attempt):
         raise AttemptNotFound()
     return attempt
 
@@ -927,16 +960,17 @@ def _lock(db: Session, attempt_id: int) -> Attempt | None:
 
 
 def _lock_all(db: Session, attempt_ids: list[int], actor: Staff) -> list[Attempt]:
-    """These attempts of the actor's centre, locked for this transaction, in id order."""
-    require_role(actor, Role.CENTRE_ADMIN, Role.PROCTOR)
+    """These attempts, of the sessions the actor may proctor, locked for this
+    transaction, in id order (the others are left out, as if they did not exist)."""
+    policy.require(actor, Action.PROCTOR, Resource.ATTEMPT)
     found = db.exec(
         select(Attempt)
-        .where(col(Attempt.id).in_(attempt_ids), Attempt.centre_id == centre_of(actor))
+        .where(col(Attempt.id).in_(attempt_ids), Attempt.centre_id == actor.centre_id)
         .order_by(col(Attempt.id))
         .with_for_update()
         .execution_options(populate_existing=True)
     ).all()
-    return list(found)
+    return [a for a in found if _may_proctor(db, actor, a)]
 
 
 def _event(

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from app.accounts.policy import Action, Resource
 from app.accounts.service import Staff
 from app.audit import service as audit
 from app.banks import format as bank_format
@@ -19,7 +20,7 @@ from app.banks.models import ItemVersion, QuestionBank
 from app.core.errors import Conflict
 from app.exams import assembly
 from app.exams.assembly import BlueprintSpec, PoolItem
-from app.exams.common import MAX_MINUTES, admin_centre, invalid, of_centre, staff_centre
+from app.exams.common import MAX_MINUTES, centre_for, invalid, of_centre
 from app.exams.models import Blueprint, ExamPlan
 from app.exams.schemas import (
     BlueprintCreate,
@@ -215,7 +216,7 @@ def _apply(bp: Blueprint, data: BlueprintCreate, checked: _CheckedBlueprint) -> 
 
 
 def create_blueprint(db: Session, *, actor: Staff, data: BlueprintCreate) -> Blueprint:
-    centre_id = admin_centre(actor)
+    centre_id = centre_for(actor, Action.MANAGE, Resource.BLUEPRINT)
     checked = _check_blueprint(db, actor, data)
     bp = Blueprint(
         centre_id=centre_id,
@@ -261,7 +262,7 @@ def blueprint_as_input(bp: Blueprint) -> BlueprintCreate:
 def update_blueprint(
     db: Session, *, actor: Staff, blueprint_id: int, data: BlueprintUpdate
 ) -> Blueprint:
-    admin_centre(actor)
+    centre_for(actor, Action.MANAGE, Resource.BLUEPRINT)
     bp = get_blueprint(db, actor=actor, blueprint_id=blueprint_id)
     used = db.exec(select(ExamPlan).where(ExamPlan.blueprint_id == blueprint_id)).first()
     if used is not None:
@@ -290,11 +291,13 @@ def update_blueprint(
 
 
 def get_blueprint(db: Session, *, actor: Staff, blueprint_id: int) -> Blueprint:
-    return of_centre(db, Blueprint, blueprint_id, staff_centre(actor), "组卷方案", "blueprint")
+    return of_centre(
+        db, Blueprint, blueprint_id, actor, Action.READ, Resource.BLUEPRINT, "组卷方案", "blueprint"
+    )
 
 
 def list_blueprints(db: Session, *, actor: Staff) -> list[Blueprint]:
-    centre_id = staff_centre(actor)
+    centre_id = centre_for(actor, Action.READ, Resource.BLUEPRINT)
     return list(
         db.exec(
             select(Blueprint)
@@ -391,7 +394,7 @@ def check_blueprint(
     db: Session, *, actor: Staff, data: BlueprintCreate, seed: int | None = None
 ) -> BlueprintPreview:
     """Validate a blueprint without saving it, and draw a sample form."""
-    admin_centre(actor)
+    centre_for(actor, Action.MANAGE, Resource.BLUEPRINT)
     checked = _check_blueprint(db, actor, data)
     return _preview(checked.spec, checked.pool, _sample_seed(seed))
 

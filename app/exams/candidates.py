@@ -5,10 +5,11 @@ from typing import Any
 
 from sqlmodel import Session, col, or_, select
 
+from app.accounts.policy import Action, Resource
 from app.accounts.service import Staff
 from app.audit import service as audit
 from app.exams import roster
-from app.exams.common import admin_centre, invalid, of_centre
+from app.exams.common import centre_for, invalid, of_centre
 from app.exams.models import Candidate
 from app.exams.schemas import (
     CandidateIn,
@@ -89,18 +90,20 @@ def upsert_candidate(
 
 def create_candidate(db: Session, *, actor: Staff, data: CandidateIn) -> Candidate:
     """Add a candidate; the same ID number again reuses the existing candidate."""
-    centre_id = admin_centre(actor)
+    centre_id = centre_for(actor, Action.MANAGE, Resource.IDENTITY)
     return upsert_candidate(db, actor, centre_id, data)[0]
 
 
 def get_candidate(db: Session, *, actor: Staff, candidate_id: int) -> Candidate:
-    return of_centre(db, Candidate, candidate_id, admin_centre(actor), "考生", "candidate")
+    return of_centre(
+        db, Candidate, candidate_id, actor, Action.READ, Resource.IDENTITY, "考生", "candidate"
+    )
 
 
 def list_candidates(db: Session, *, actor: Staff, q: str = "", limit: int = 200) -> list[Candidate]:
     """The centre's candidates, newest first; `q` matches name, ID number, phone or
     employer."""
-    centre_id = admin_centre(actor)
+    centre_id = centre_for(actor, Action.READ, Resource.IDENTITY)
     query = select(Candidate).where(Candidate.centre_id == centre_id)
     term = q.strip()
     if term:

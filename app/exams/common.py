@@ -1,40 +1,49 @@
-"""What the exams modules share: staff and objects scoped to the actor's centre, the
-validation error they raise, and the longest time anything in an exam may last.
+"""What the exams modules share: objects scoped by the access policy, the validation
+error they raise, and the longest time anything in an exam may last.
 
-Everything in exams is scoped to the acting staff member's centre: another centre's
-object is NotFound. Only centre admins create or change; proctors and examiners may read
-plans and sessions of their centre. Services flush; the request commits."""
+Who may read or change what is the access policy's (`accounts.policy`): another
+centre's object, or a session the proctor is not assigned to, is NotFound. Services
+flush; the request commits."""
 
 from typing import Any, TypeVar
 
 from sqlmodel import Session
 
-from app.accounts.models import Role
-from app.accounts.service import Staff, centre_of, require_role
+from app.accounts import policy
+from app.accounts.policy import Action, Facts, Resource
+from app.accounts.principals import Staff
 from app.core.errors import NotFound, ValidationFailed
 from app.exams.models import Blueprint, Candidate, ExamPlan, ExamSession, Registration
 
 MAX_MINUTES = 600
 
 
-def admin_centre(actor: Staff) -> int:
-    require_role(actor, Role.CENTRE_ADMIN)
-    return centre_of(actor)
-
-
-def staff_centre(actor: Staff) -> int:
-    require_role(actor, Role.CENTRE_ADMIN, Role.PROCTOR, Role.EXAMINER)
-    return centre_of(actor)
+def centre_for(actor: Staff, action: Action, resource: Resource) -> int:
+    """The centre whose objects the actor lists or creates for this action."""
+    return policy.centre_scope(actor, action, resource)
 
 
 T = TypeVar("T", Blueprint, ExamPlan, ExamSession, Candidate, Registration)
 
 
-def of_centre(db: Session, model: type[T], obj_id: int, centre_id: int, what: str, code: str) -> T:
-    """The object if it belongs to the centre; another centre's object does not exist."""
+def of_centre(
+    db: Session,
+    model: type[T],
+    obj_id: int,
+    actor: Staff,
+    action: Action,
+    resource: Resource,
+    what: str,
+    code: str,
+) -> T:
+    """The object if the policy lets the actor do the action to it (facts: its centre);
+    otherwise it does not exist for them."""
     found = db.get(model, obj_id)
-    if found is None or found.centre_id != centre_id:
-        raise NotFound(f"{what}不存在", code=f"{code}_not_found")
+    facts = Facts.of(found.centre_id) if found is not None else None
+    policy.check(
+        actor, action, resource, facts, missing=NotFound(f"{what}不存在", code=f"{code}_not_found")
+    )
+    assert found is not None
     return found
 
 

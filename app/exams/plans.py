@@ -9,10 +9,11 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from app.accounts.policy import Action, Resource
 from app.accounts.service import Staff
 from app.audit import service as audit
 from app.exams.blueprints import known_level_code
-from app.exams.common import MAX_MINUTES, admin_centre, invalid, of_centre, staff_centre
+from app.exams.common import MAX_MINUTES, centre_for, invalid, of_centre
 from app.exams.models import Blueprint, ExamPlan, ExamSession, FormMode, Registration
 from app.exams.schemas import (
     PlanCreate,
@@ -32,7 +33,7 @@ def components_for(level: Level) -> list[str]:
 
 
 def create_plan(db: Session, *, actor: Staff, data: PlanCreate) -> ExamPlan:
-    centre_id = admin_centre(actor)
+    centre_id = centre_for(actor, Action.MANAGE, Resource.PLAN)
     problems: list[dict[str, Any]] = []
     if not data.name.strip():
         problems.append({"field": "name", "problem": "考试计划名称不能为空"})
@@ -120,7 +121,7 @@ def occupation_label(db: Session, occupation_id: int) -> str:
 
 
 def get_plan(db: Session, *, actor: Staff, plan_id: int) -> ExamPlan:
-    return of_centre(db, ExamPlan, plan_id, staff_centre(actor), "考试计划", "plan")
+    return of_centre(db, ExamPlan, plan_id, actor, Action.READ, Resource.PLAN, "考试计划", "plan")
 
 
 @dataclass(frozen=True)
@@ -174,7 +175,7 @@ def plan_summaries(db: Session, plans: list[ExamPlan]) -> list[PlanSummary]:
 
 
 def list_plans(db: Session, *, actor: Staff) -> list[PlanSummary]:
-    centre_id = staff_centre(actor)
+    centre_id = centre_for(actor, Action.READ, Resource.PLAN)
     plans = list(
         db.exec(
             select(ExamPlan)

@@ -4,18 +4,20 @@ its registrations."""
 import logging
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from app.accounts.models import Role, StaffUser
-from app.accounts.service import Staff
+from app.accounts import policy
+from app.accounts.models import StaffUser
+from app.accounts.policy import Action, Facts, Resource
+from app.accounts.principals import Staff
 from app.audit import service as audit
 from app.core import clock
 from app.core.errors import NotFound
-from app.exams.common import MAX_MINUTES, admin_centre, invalid, of_centre, staff_centre
+from app.exams.common import MAX_MINUTES, centre_for, invalid
 from app.exams.models import (
     Blueprint,
     Candidate,
@@ -28,13 +30,15 @@ from app.exams.plans import PlanSummary, get_plan, plan_summaries
 from app.exams.schemas import (
     SessionCreate,
 )
+from app.reference.identifiers import mask_resident_id
 
 log = logging.getLogger(__name__)
 
 # DOMAIN.md §2: at least one invigilator per 15 candidates and at least two per room.
 CANDIDATES_PER_PROCTOR = 15
 MIN_PROCTORS_PER_ROOM = 2
-PROCTOR_ROLES = (Role.PROCTOR, Role.CENTRE_ADMIN)
+# Who may be put on a session's proctor list: those the policy lets proctor attempts.
+PROCTOR_ROLES = policy.roles_allowed(Action.PROCTOR, Resource.ATTEMPT)
 
 
 def staffing_problems(*, proctors: int, candidates: int) -> list[str]:
@@ -58,7 +62,7 @@ def staffing_problems(*, proctors: int, candidates: int) -> list[str]:
 
 def eligible_proctors(db: Session, *, actor: Staff) -> list[StaffUser]:
     """Staff of the centre who may proctor: proctors and centre admins."""
-    centre_id = staff_centre(actor)
+    centre_id = centre_for(actor, Action.MANAGE, Resource.SESSION)
     return list(
         db.exec(
             select(StaffUser)
@@ -97,7 +101,7 @@ def _checked_proctors(db: Session, centre_id: int, ids: list[int]) -> list[Staff
 
 
 def create_session(db: Session, *, actor: Staff, data: SessionCreate) -> ExamSession:
-    centre_id = admin_centre(actor)
+    centre_id = centre_for(actor, Action.MANAGE, Resource.SESSION)
     plan = get_plan(db, actor=actor, plan_id=data.plan_id)
     bp = db.get(Blueprint, plan.blueprint_id)
     assert bp is not None
@@ -146,8 +150,8 @@ def assign_proctors(
     db: Session, *, actor: Staff, session_id: int, proctor_ids: list[int]
 ) -> list[StaffUser]:
     """Replace the session's proctors."""
-    centre_id = admin_centre(actor)
-    session = get_session(db, actor=actor, session_id=session_id)
+    centre_id = centre_for(actor, Action.MANAGE, Resource.SESSION)
+    session = get_session(db, actor=actor, session_id=session_id, action=Action.MANAGE)
     proctors = _checked_proctors(db, centre_id, proctor_ids)
     for old in db.exec(select(SessionProctor).where(SessionProctor.session_id == session_id)):
         db.delete(old)
@@ -166,9 +170,31 @@ def assign_proctors(
     return proctors
 
 
-def get_session(db: Session, *, actor: Staff, session_id: int) -> ExamSession:
-    """Any staff member of the centre may read a session (proctors and examiners too)."""
-    return of_centre(db, ExamSession, session_id, staff_centre(actor), "考场", "session")
+def session_facts(db: Session, session: ExamSession) -> Facts:
+    """What the access policy needs to know about a session: its centre and proctors."""
+    proctors = db.exec(
+        select(SessionProctor.staff_user_id).where(SessionProctor.session_id == session.id)
+    )
+    return Facts.of(session.centre_id, proctors=proctors)
+
+
+def get_session(
+    db: Session,
+    *,
+    actor: Staff,
+    session_id: int,
+    action: Action = Action.READ,
+    resource: Resource = Resource.SESSION,
+) -> ExamSession:
+    """The session, if the policy lets the actor do the action to it (or to its roster,
+    `resource`): a proctor reads only the sessions they are assigned to."""
+    found = db.get(ExamSession, session_id)
+    facts = session_facts(db, found) if found is not None else None
+    policy.check(
+        actor, action, resource, facts, missing=NotFound("考场不存在", code="session_not_found")
+    )
+    assert found is not None
+    return found
 
 
 def session_plan_blueprint(db: Session, session_id: int) -> tuple[ExamSession, ExamPlan, Blueprint]:
@@ -238,13 +264,12 @@ def _session_summaries(db: Session, sessions: list[ExamSession]) -> list[Session
 
 
 def list_sessions(db: Session, *, actor: Staff, plan_id: int | None = None) -> list[SessionSummary]:
-    """Centre admins and examiners see every session of the centre; proctors only the
-    sessions they are assigned to."""
-    centre_id = staff_centre(actor)
+    """The sessions the actor may read: the centre's, or (a proctor) those assigned."""
+    centre_id = centre_for(actor, Action.READ, Resource.SESSION)
     query = select(ExamSession).where(ExamSession.centre_id == centre_id)
     if plan_id is not None:
         query = query.where(ExamSession.plan_id == plan_id)
-    if actor.role == Role.PROCTOR:
+    if policy.scope(actor, Action.READ, Resource.SESSION) is policy.Scope.PROCTORING:
         query = query.join(SessionProctor, col(SessionProctor.session_id) == ExamSession.id).where(
             SessionProctor.staff_user_id == actor.id
         )
@@ -253,9 +278,40 @@ def list_sessions(db: Session, *, actor: Staff, plan_id: int | None = None) -> l
 
 
 @dataclass(frozen=True)
+class CandidateShown:
+    """A candidate as a roster reader sees them. Ticket + ID number is a candidate's
+    login, so the full ID number, birth date and phone go only to those whose work needs
+    them (policy: IDENTITY); others get the ID number masked, as on the proctor console."""
+
+    id: int | None
+    name: str
+    gender: str
+    id_number: str
+    birth_date: date | None
+    phone: str
+    employer: str
+    created_at: datetime
+    photo_digest: str | None = None  # names the photo's version (cache key), shows nothing
+
+    @classmethod
+    def of(cls, c: Candidate, *, full: bool) -> "CandidateShown":
+        return cls(
+            id=c.id,
+            name=c.name,
+            gender=c.gender,
+            id_number=c.id_number if full else mask_resident_id(c.id_number),
+            birth_date=c.birth_date if full else None,
+            phone=c.phone if full else "",
+            employer=c.employer,
+            created_at=c.created_at,
+            photo_digest=c.photo_digest,
+        )
+
+
+@dataclass(frozen=True)
 class RegistrationRow:
     registration: Registration
-    candidate: Candidate
+    candidate: Candidate | CandidateShown
 
 
 @dataclass(frozen=True)
@@ -276,14 +332,18 @@ def session_detail(db: Session, *, actor: Staff, session_id: int) -> SessionDeta
     return SessionDetail(
         summary=_session_summaries(db, [session])[0],
         plan=plan_summaries(db, [plan])[0],
-        registrations=list_registrations(db, actor=actor, session_id=session_id),
+        registrations=list_registrations(db, actor=actor, session_id=session_id)
+        if policy.allows(actor, Action.READ, Resource.ROSTER, session_facts(db, session))
+        else [],
     )
 
 
 def list_registrations(db: Session, *, actor: Staff, session_id: int) -> list[RegistrationRow]:
-    get_session(db, actor=actor, session_id=session_id)
+    """The session's roster, by seat, with what the actor may see of each candidate."""
+    session = get_session(db, actor=actor, session_id=session_id, resource=Resource.ROSTER)
+    full = policy.allows(actor, Action.READ, Resource.IDENTITY, session_facts(db, session))
     return [
-        RegistrationRow(reg, cand)
+        RegistrationRow(reg, CandidateShown.of(cand, full=full))
         for reg, cand in db.exec(
             select(Registration, Candidate)
             .join(Candidate, col(Candidate.id) == Registration.candidate_id)

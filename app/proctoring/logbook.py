@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from app.audit.models import AuditEntry
-from app.delivery.models import AttemptEvent
+from app.delivery.models import RELOGIN_EVENT, AttemptEvent
 
 # What the session log calls each recorded action or event; unknown ones show their code.
 ACTION_NAMES = {
@@ -34,6 +34,7 @@ ACTION_NAMES = {
     "focus": "返回考试窗口",
     "offline": "网络断开",
     "reconnect": "网络恢复",
+    RELOGIN_EVENT: "再次登录（前一登录已结束）",
 }
 
 # Registration id → (seat, candidate name), for the session's registrations.

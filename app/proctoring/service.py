@@ -11,7 +11,7 @@ Flush-only: the request owns the transaction."""
 
 import hashlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -21,22 +21,26 @@ from sqlalchemy import ColumnElement, Select, and_, literal, or_, union_all
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
-from app.accounts.models import Role, StaffUser
-from app.accounts.service import Staff, centre_of, require_role
+from app.accounts import policy
+from app.accounts.models import StaffUser
+from app.accounts.policy import Action, Resource, Scope
+from app.accounts.principals import Staff
 from app.audit import service as audit
 from app.audit.models import AuditEntry
 from app.audit.reasons import REASON_MAX, clean_reason
 from app.core.clock import to_china, utcnow
-from app.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.delivery import service as delivery
 from app.delivery import timer
 from app.delivery.models import (
+    RELOGIN_EVENT,
     SUBMIT_REASON_SHORT_NAMES,
     Attempt,
     AttemptEvent,
     AttemptStatus,
     SubmitReason,
 )
+from app.exams import sessions
 from app.exams.models import (
     Candidate,
     ExamPlan,
@@ -94,34 +98,16 @@ ROSTER_STATE_NAMES = {
 # Access
 
 
-def _check_assigned(db: Session, staff: Staff, session: ExamSession) -> None:
-    if staff.role == Role.CENTRE_ADMIN:
-        return
-    assigned = db.exec(
-        select(SessionProctor.session_id).where(
-            SessionProctor.session_id == session.id,
-            SessionProctor.staff_user_id == staff.id,
-        )
-    ).first()
-    if assigned is None:
-        raise PermissionDenied("您未被安排监考此场次", code="not_session_proctor")
-
-
-def _centre(staff: Staff) -> int:
-    require_role(staff, Role.CENTRE_ADMIN, Role.PROCTOR)
-    return centre_of(staff)
+def _session(db: Session, staff: Staff, session_id: int, action: Action) -> ExamSession:
+    return sessions.get_session(
+        db, actor=staff, session_id=session_id, action=action, resource=Resource.ATTEMPT
+    )
 
 
 def proctored_session(db: Session, *, staff: Staff, session_id: int) -> ExamSession:
-    """The session, if this staff member may proctor it."""
-    centre_id = _centre(staff)
-    session = db.exec(
-        select(ExamSession).where(ExamSession.id == session_id, ExamSession.centre_id == centre_id)
-    ).first()
-    if session is None:
-        raise NotFound("场次不存在", code="session_not_found")
-    _check_assigned(db, staff, session)
-    return session
+    """The session, if this staff member may proctor it (policy: assigned, or the
+    centre's admin)."""
+    return _session(db, staff, session_id, Action.READ)
 
 
 def get_registration(db: Session, *, staff: Staff, registration_id: int) -> Registration:
@@ -130,26 +116,24 @@ def get_registration(db: Session, *, staff: Staff, registration_id: int) -> Regi
 
 
 def _registration(db: Session, staff: Staff, registration_id: int) -> Registration:
-    centre_id = _centre(staff)
-    reg = db.exec(
-        select(Registration).where(
-            Registration.id == registration_id, Registration.centre_id == centre_id
-        )
-    ).first()
-    if reg is None:
+    policy.require(staff, Action.PROCTOR, Resource.ATTEMPT)
+    reg = db.get(Registration, registration_id)
+    if reg is None or reg.centre_id != staff.centre_id:
         raise NotFound("报名记录不存在", code="registration_not_found")
-    proctored_session(db, staff=staff, session_id=reg.session_id)
+    _session(db, staff, reg.session_id, Action.PROCTOR)
     return reg
 
 
 def _attempt_session(db: Session, staff: Staff, attempt_id: int) -> ExamSession:
-    centre_id = _centre(staff)
+    policy.require(staff, Action.PROCTOR, Resource.ATTEMPT)
     session_id = db.exec(
-        select(Attempt.session_id).where(Attempt.id == attempt_id, Attempt.centre_id == centre_id)
+        select(Attempt.session_id).where(
+            Attempt.id == attempt_id, Attempt.centre_id == staff.centre_id
+        )
     ).first()
     if session_id is None:
         raise NotFound("考试记录不存在", code="attempt_not_found")
-    return proctored_session(db, staff=staff, session_id=session_id)
+    return _session(db, staff, session_id, Action.PROCTOR)
 
 
 def _require_open(session: ExamSession) -> None:
@@ -186,7 +170,7 @@ def _china_date(dt: datetime) -> date:
 def list_sessions(db: Session, *, staff: Staff) -> list[ProctoredSession]:
     """My sessions: today's first, then what is ahead (soonest first), then the last
     RECENT_DAYS (latest first). A proctor sees those assigned to them; a centre admin all."""
-    centre_id = _centre(staff)
+    centre_id = policy.centre_scope(staff, Action.READ, Resource.ATTEMPT)
     now = utcnow()
     query = (
         select(ExamSession, ExamPlan.name)
@@ -196,7 +180,7 @@ def list_sessions(db: Session, *, staff: Staff) -> list[ProctoredSession]:
             ExamSession.starts_at >= now - timedelta(days=RECENT_DAYS),
         )
     )
-    if staff.role != Role.CENTRE_ADMIN:
+    if policy.scope(staff, Action.READ, Resource.ATTEMPT) is Scope.PROCTORING:
         query = query.join(SessionProctor, col(SessionProctor.session_id) == ExamSession.id).where(
             SessionProctor.staff_user_id == staff.id
         )
@@ -423,7 +407,7 @@ def _roster_version(
 
 # Gravest first: a paper closed for leaving the window, a page gone silent, a recent
 # leave, a clock at zero the sweeper has not closed yet.
-_ALERT_ORDER = ("leave_limit_submitted", "not_seen", "left_window", "time_up")
+_ALERT_ORDER = ("leave_limit_submitted", "relogin", "not_seen", "left_window", "time_up")
 
 
 def _alerts(
@@ -465,6 +449,23 @@ def _alerts(
         if r.state != RosterState.SUBMITTED:
             message = f"离开考试窗口（累计 {r.leave_count} 次）"
             alerts.append(Alert("left_window", "warn", *_who(r), message, at))
+    latest_login: dict[int, tuple[datetime, Mapping[str, Any]]] = {}
+    for reg_id, at, detail in db.exec(
+        select(AttemptEvent.registration_id, AttemptEvent.at, AttemptEvent.detail)
+        .join(Registration, col(Registration.id) == AttemptEvent.registration_id)
+        .where(
+            Registration.session_id == session_id,
+            AttemptEvent.kind == RELOGIN_EVENT,
+            AttemptEvent.at >= now - timedelta(minutes=RECENT_LEAVE_MINUTES),
+        )
+        .order_by(col(AttemptEvent.at).desc())
+    ):
+        latest_login.setdefault(reg_id, (at, detail))
+    for reg_id, (at, detail) in latest_login.items():
+        if (seat := by_reg.get(reg_id)) is not None:
+            where = f"（{detail.get('client_ip')}）" if detail.get("client_ip") else ""
+            message = f"该准考证在另一处登录{where}，前一登录已结束：请核对考生身份"
+            alerts.append(Alert("relogin", "bad", *_who(seat), message, at))
     return sorted(alerts, key=lambda a: (_ALERT_ORDER.index(a.kind), -(a.at or now).timestamp()))
 
 
@@ -679,7 +680,7 @@ class RoomAction:
 
 
 def _room(db: Session, *, staff: Staff, session_id: int, reason: str, pausing: bool) -> RoomAction:
-    session = proctored_session(db, staff=staff, session_id=session_id)
+    session = _session(db, staff, session_id, Action.PROCTOR)
     _require_open(session)
     text = clean_reason(reason)
     query = select(Attempt.id).where(Attempt.session_id == session_id)

@@ -13,8 +13,9 @@ from typing import Any
 
 from sqlmodel import Session, case, col, func, select
 
-from app.accounts.models import Role
-from app.accounts.service import CandidateLogin, Staff, centre_of, require_role
+from app.accounts import policy
+from app.accounts.policy import Action, Facts, Resource
+from app.accounts.principals import CandidateLogin, Staff
 from app.audit import service as audit
 from app.banks.models import Item, ItemVersion, QuestionBank
 from app.core.clock import utcnow
@@ -65,8 +66,6 @@ from app.scoring.models import ItemScore
 log = logging.getLogger(__name__)
 
 
-RESULT_READERS = (Role.CENTRE_ADMIN, Role.EXAMINER)
-
 _CN_NUMERALS = "一二三四五六七八九十"
 
 
@@ -74,8 +73,13 @@ _CN_NUMERALS = "一二三四五六七八九十"
 
 
 def _reader_centre(staff: Staff) -> int:
-    require_role(staff, *RESULT_READERS)
-    return centre_of(staff)
+    return policy.centre_scope(staff, Action.READ, Resource.RESULT)
+
+
+def _check_reader(staff: Staff, centre_id: int | None, missing: NotFound) -> None:
+    # The marking issue adds the examiners assigned to mark a session to these facts.
+    facts = Facts.of(centre_id) if centre_id is not None else None
+    policy.check(staff, Action.READ, Resource.RESULT, facts, missing=missing)
 
 
 def _status(attempt: Attempt | None, session: ExamSession) -> ResultStatus:
@@ -196,10 +200,9 @@ def session_results(
     """Every registration of a session by seat: candidate, ticket, status, theory score
     and pass/fail against the blueprint's pass mark. The summary counts the whole
     session; `only` filters the rows."""
-    centre_id = _reader_centre(staff)
+    policy.require(staff, Action.READ, Resource.RESULT)
     session, plan, blueprint = sessions.session_plan_blueprint(db, session_id)
-    if session.centre_id != centre_id:
-        raise NotFound("考试场次不存在", code="session_not_found")
+    _check_reader(staff, session.centre_id, NotFound("考试场次不存在", code="session_not_found"))
     found = delivery_service.registrations_with_attempts(db, session_id=session_id)
     rows: list[ResultRow] = []
     for reg, cand, attempt in found:
@@ -256,10 +259,13 @@ def attempt_breakdown(db: Session, *, staff: Staff, attempt_id: int) -> AttemptB
     """A submitted attempt question by question, grouped by the blueprint's sections,
     with points per assessment area. Answers and keys are shown in the letters of the
     candidate's own option order, as they saw the paper."""
-    centre_id = _reader_centre(staff)
     attempt = db.get(Attempt, attempt_id)
-    if attempt is None or attempt.centre_id != centre_id:
-        raise NotFound("考试记录不存在", code="attempt_not_found")
+    _check_reader(
+        staff,
+        attempt.centre_id if attempt is not None else None,
+        NotFound("考试记录不存在", code="attempt_not_found"),
+    )
+    assert attempt is not None
     if attempt.status != AttemptStatus.SUBMITTED:
         raise Conflict("考生尚未交卷，交卷后才能查看答题明细", code="attempt_not_submitted")
     assert attempt.id is not None

@@ -7,12 +7,13 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
-from app.accounts import passwords
+from app.accounts import passwords, policy
 from app.accounts import service as accounts
 from app.accounts.models import ROLE_NAMES, Role
+from app.accounts.policy import Action, Resource, Scope
 from app.accounts.service import Staff
 from app.auth import credentials
-from app.auth.deps import CurrentStaff, staff_with
+from app.auth.deps import CurrentStaff, PlatformAdmin, staff_with
 from app.core.db import SessionDep
 from app.core.errors import DomainError
 from app.reference import service as reference
@@ -20,7 +21,7 @@ from app.web.templating import render
 
 router = APIRouter()
 
-PlatformAdmin = Annotated[Staff, Depends(staff_with(Role.PLATFORM_ADMIN))]
+# The regulator's landing page; what it shows is the policy's (visible_centres).
 Regulator = Annotated[Staff, Depends(staff_with(Role.REGULATOR))]
 
 
@@ -79,7 +80,12 @@ def _staff_page(
     temporary: tuple[str, str] | None = None,
 ) -> Response:
     users = accounts.list_staff(db, actor=staff)
-    centres = reference.list_centres(db) if staff.role == Role.PLATFORM_ADMIN else []
+    # Only an administrator of every centre chooses the new account's centre.
+    centres = (
+        reference.list_centres(db)
+        if policy.scope(staff, Action.MANAGE, Resource.STAFF) is Scope.ANY
+        else []
+    )
     return render(
         request,
         "admin/staff.html",
@@ -184,5 +190,5 @@ def regulator_home(request: Request, db: SessionDep, staff: Regulator) -> Respon
     return render(
         request,
         "admin/regulator.html",
-        {"centres": reference.list_centres(db, region_prefix=staff.region_code)},
+        {"centres": accounts.visible_centres(db, actor=staff)},
     )

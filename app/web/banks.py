@@ -9,7 +9,8 @@ from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from app.accounts.service import centre_of
+from app.accounts import policy
+from app.accounts.policy import Action, Resource
 from app.auth.deps import CentreAdmin
 from app.banks import format as bank_format
 from app.banks import service as banks
@@ -75,7 +76,11 @@ def import_upload(
     ctx: dict[str, Any] = {"max_mb": bank_format.MAX_FILE_BYTES // 2**20, "filename": filename}
     try:
         result = banks.import_bank_file(
-            db, centre_id=centre_of(staff), filename=filename, content=content, actor=staff
+            db,
+            centre_id=policy.centre_scope(staff, Action.MANAGE, Resource.BANK),
+            filename=filename,
+            content=content,
+            actor=staff,
         )
     except ValidationFailed as exc:
         # Shown on the form rather than as an error page: the author fixes the file and

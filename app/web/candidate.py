@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
-from app.accounts.service import CandidateLogin
+from app.accounts.principals import CandidateLogin
 from app.auth import service as auth_service
 from app.auth.deps import AuthDep, CurrentCandidate, candidate_in_handler, client_ip
 from app.core.db import SessionDep

@@ -11,9 +11,10 @@ from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from app.accounts.models import Role
+from app.accounts import policy
+from app.accounts.policy import Action, Resource
 from app.accounts.service import Staff
-from app.auth.deps import CentreAdmin, CentreStaff, Proctor
+from app.auth.deps import CentreAdmin, CentreStaff, IdentityReader, Proctor
 from app.banks import service as banks_service
 from app.core.db import SessionDep
 from app.core.downloads import XLSX_MEDIA_TYPE
@@ -636,7 +637,7 @@ def create_session(
 def _session_context(db: SessionDep, staff: Staff, session_id: int, **extra: Any) -> dict[str, Any]:
     ctx: dict[str, Any] = {
         "d": sessions.session_detail(db, actor=staff, session_id=session_id),
-        "can_edit": staff.role == Role.CENTRE_ADMIN,
+        "can_edit": policy.may(staff, Action.MANAGE, Resource.ROSTER),
         "v": {"name": "", "id_number": "", "phone": "", "employer": ""},
         "errors": FormErrors(),
         "roster_errors": FormErrors(),
@@ -729,7 +730,7 @@ def upload_photo(
 ) -> Response:
     """One candidate's photo, from the session's list."""
     reg, candidate = registrations.registration_with_candidate(
-        db, actor=staff, registration_id=registration_id
+        db, actor=staff, registration_id=registration_id, action=Action.MANAGE
     )
     try:
         photos.set_photo(db, actor=staff, candidate=candidate, data=file.file.read())
@@ -781,7 +782,9 @@ def _login_url(request: Request) -> str:
 
 
 @router.get("/sessions/{session_id}/tickets")
-def tickets_page(request: Request, db: SessionDep, staff: Proctor, session_id: int) -> Response:
+def tickets_page(
+    request: Request, db: SessionDep, staff: IdentityReader, session_id: int
+) -> Response:
     session = sessions.get_session(db, actor=staff, session_id=session_id)
     return render(
         request,
@@ -795,7 +798,9 @@ def tickets_page(request: Request, db: SessionDep, staff: Proctor, session_id: i
 
 
 @router.get("/registrations/{registration_id}/ticket")
-def ticket_page(request: Request, db: SessionDep, staff: Proctor, registration_id: int) -> Response:
+def ticket_page(
+    request: Request, db: SessionDep, staff: IdentityReader, registration_id: int
+) -> Response:
     ticket = registrations.admission_ticket(db, actor=staff, registration_id=registration_id)
     return render(
         request,

@@ -5,7 +5,7 @@ question. Who may read what is decided in scoring.service."""
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from app.auth.deps import CurrentStaff
+from app.auth.deps import ResultReader
 from app.core.db import SessionDep
 from app.core.downloads import xlsx_response
 from app.results import service as results_service
@@ -18,7 +18,7 @@ OUTCOME_BADGES = {"correct": "badge-ok", "partial": "badge-warn", "wrong": "badg
 
 
 @router.get("/results")
-def session_list(request: Request, db: SessionDep, staff: CurrentStaff) -> Response:
+def session_list(request: Request, db: SessionDep, staff: ResultReader) -> Response:
     return render(
         request,
         "results/index.html",
@@ -31,7 +31,7 @@ def session_page(
     request: Request,
     session_id: int,
     db: SessionDep,
-    staff: CurrentStaff,
+    staff: ResultReader,
     only: ResultFilter = ResultFilter.ALL,
 ) -> Response:
     results = results_service.session_results(db, staff=staff, session_id=session_id, only=only)
@@ -40,7 +40,7 @@ def session_page(
 
 
 @router.get("/results/sessions/{session_id}/export.xlsx")
-def session_export(session_id: int, db: SessionDep, staff: CurrentStaff) -> Response:
+def session_export(session_id: int, db: SessionDep, staff: ResultReader) -> Response:
     return xlsx_response(
         *results_service.export_session_results(db, staff=staff, session_id=session_id),
         ascii_name="results.xlsx",
@@ -49,7 +49,7 @@ def session_export(session_id: int, db: SessionDep, staff: CurrentStaff) -> Resp
 
 @router.get("/results/attempts/{attempt_id}")
 def attempt_page(
-    request: Request, attempt_id: int, db: SessionDep, staff: CurrentStaff
+    request: Request, attempt_id: int, db: SessionDep, staff: ResultReader
 ) -> Response:
     breakdown = results_service.attempt_breakdown(db, staff=staff, attempt_id=attempt_id)
     return render(

@@ -108,8 +108,8 @@ def test_plans_and_roles(client: TestClient, fx: ExamFixture, admin: dict[str, s
     proctor = staff_token(client, fx.proctor.username)
     r = client.post("/api/v1/plans", json=body, headers=proctor)
     assert r.status_code == 403
-    # Proctors may read the centre's plans.
-    assert client.get(f"/api/v1/plans/{plan['id']}", headers=proctor).status_code == 200
+    # A proctor's work is their sessions' rosters, not the centre's plans (issue 10 §3).
+    assert client.get(f"/api/v1/plans/{plan['id']}", headers=proctor).status_code == 403
 
 
 def test_sessions(client: TestClient, fx: ExamFixture, admin: dict[str, str]) -> None:
@@ -158,6 +158,11 @@ def test_registrations(client: TestClient, fx: ExamFixture, admin: dict[str, str
     ]
     listed = client.get(url, headers=staff_token(client, fx.proctor.username)).json()
     assert [x["seat_number"] for x in listed] == [1, 2, 3, 4]
+    # The assigned proctor's roster masks ID numbers and leaves out phones (issue 10 §3).
+    assert listed[3]["candidate"]["id_number"] == number[:3] + "*" * 11 + number[-4:]
+    assert number not in str(listed) and all(x["candidate"]["phone"] == "" for x in listed)
+    examiner = staff_token(client, fx.examiner.username)
+    assert client.get(url, headers=examiner).status_code == 403
 
 
 def test_excel_upload_all_or_nothing(
@@ -188,10 +193,9 @@ def test_candidates_and_tickets(client: TestClient, fx: ExamFixture, admin: dict
     assert (r.json()["gender"], r.json()["birth_date"]) == ("女", "1949-12-31")
     found = client.get("/api/v1/candidates", params={"q": "孙九"}, headers=admin).json()
     assert [c["name"] for c in found] == ["孙九"]
-    tickets = client.get(
-        f"/api/v1/sessions/{fx.session.id}/tickets",
-        headers=staff_token(client, fx.proctor.username),
-    ).json()
+    url = f"/api/v1/sessions/{fx.session.id}/tickets"
+    assert client.get(url, headers=staff_token(client, fx.proctor.username)).status_code == 403
+    tickets = client.get(url, headers=admin).json()
     assert [t["ticket_number"] for t in tickets] == [s.ticket_number for s in fx.seats]
     assert tickets[0]["id_number"] == fx.seats[0].id_number
     assert tickets[0]["level_display"] == "四级/中级工"

@@ -265,7 +265,11 @@ def test_excel_upload_page(client: TestClient, fx: ExamFixture, csrf: str) -> No
 
 
 def test_tickets_pages(client: TestClient, fx: ExamFixture) -> None:
+    # Ticket + ID number is a candidate's login: a proctor does not print tickets.
     page_login(client, fx.proctor.username)
+    assert client.get(f"/sessions/{fx.session.id}/tickets").status_code == 403
+    assert client.get(f"/registrations/{fx.registrations[1].id}/ticket").status_code == 403
+    page_login(client, fx.admin.username)
     page = client.get(f"/sessions/{fx.session.id}/tickets")
     assert page.status_code == 200
     assert page.text.count('class="ticket"') == 3

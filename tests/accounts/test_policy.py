@@ -1,0 +1,137 @@
+"""The access policy as a pure rule: role × resource × action, over plain facts."""
+
+import pytest
+
+from app.accounts import policy
+from app.accounts.models import Role
+from app.accounts.policy import RULES, Action, Facts, Resource, Scope
+from app.accounts.principals import CandidateLogin, Staff
+from app.core.errors import NotFound, PermissionDenied
+
+
+def staff(
+    role: Role, *, id: int = 7, centre_id: int | None = 1, region: str | None = None
+) -> Staff:
+    return Staff(
+        id=id,
+        username=f"u{id}",
+        display_name="张老师",
+        role=role,
+        centre_id=None if role in (Role.PLATFORM_ADMIN, Role.REGULATOR) else centre_id,
+        region_code=region if role == Role.REGULATOR else None,
+    )
+
+
+CANDIDATE = CandidateLogin(registration_id=5, candidate_id=9, centre_id=1, session_id=3, name="李")
+OWN_CENTRE = Facts.of(1)
+OTHER_CENTRE = Facts.of(2)
+MY_SESSION = Facts.of(1, proctors=[7])
+OTHER_SESSION = Facts.of(1, proctors=[8])
+
+
+@pytest.mark.parametrize(
+    ("who", "action", "resource", "facts", "allowed"),
+    [
+        # Centre admins: their own centre, everything in it, nothing of another centre.
+        (staff(Role.CENTRE_ADMIN), Action.MANAGE, Resource.PLAN, OWN_CENTRE, True),
+        (staff(Role.CENTRE_ADMIN), Action.MANAGE, Resource.PLAN, OTHER_CENTRE, False),
+        (staff(Role.CENTRE_ADMIN), Action.READ, Resource.IDENTITY, OTHER_SESSION, True),
+        (staff(Role.CENTRE_ADMIN), Action.PROCTOR, Resource.ATTEMPT, OTHER_SESSION, True),
+        # Proctors: only the sessions they are assigned to, never identities or plans.
+        (staff(Role.PROCTOR), Action.READ, Resource.SESSION, MY_SESSION, True),
+        (staff(Role.PROCTOR), Action.READ, Resource.SESSION, OTHER_SESSION, False),
+        (staff(Role.PROCTOR), Action.READ, Resource.ROSTER, MY_SESSION, True),
+        (staff(Role.PROCTOR), Action.READ, Resource.ROSTER, OTHER_SESSION, False),
+        (staff(Role.PROCTOR), Action.PROCTOR, Resource.ATTEMPT, MY_SESSION, True),
+        (staff(Role.PROCTOR), Action.PROCTOR, Resource.ATTEMPT, OTHER_SESSION, False),
+        (staff(Role.PROCTOR), Action.READ, Resource.IDENTITY, MY_SESSION, False),
+        (staff(Role.PROCTOR), Action.READ, Resource.PLAN, MY_SESSION, False),
+        (staff(Role.PROCTOR), Action.READ, Resource.BLUEPRINT, MY_SESSION, False),
+        # Assigned in another centre's session (stale data): still not theirs.
+        (staff(Role.PROCTOR), Action.READ, Resource.SESSION, Facts.of(2, proctors=[7]), False),
+        # Examiners: results and sessions of their centre; no roster, no identities.
+        (staff(Role.EXAMINER), Action.READ, Resource.RESULT, OWN_CENTRE, True),
+        (staff(Role.EXAMINER), Action.READ, Resource.RESULT, OTHER_CENTRE, False),
+        (staff(Role.EXAMINER), Action.READ, Resource.ROSTER, OWN_CENTRE, False),
+        (staff(Role.EXAMINER), Action.READ, Resource.IDENTITY, OWN_CENTRE, False),
+        (staff(Role.EXAMINER), Action.PROCTOR, Resource.ATTEMPT, OWN_CENTRE, False),
+        # Platform admins: centres and accounts, no exam content.
+        (staff(Role.PLATFORM_ADMIN), Action.MANAGE, Resource.CENTRE, OTHER_CENTRE, True),
+        (staff(Role.PLATFORM_ADMIN), Action.READ, Resource.IDENTITY, OWN_CENTRE, False),
+        (staff(Role.PLATFORM_ADMIN), Action.READ, Resource.RESULT, OWN_CENTRE, False),
+        # Regulators: centres of their region, by levels.
+        (
+            staff(Role.REGULATOR, region="341000"),
+            Action.READ,
+            Resource.CENTRE,
+            Facts.of(3, region_code="341002"),
+            True,
+        ),
+        (
+            staff(Role.REGULATOR, region="341000"),
+            Action.READ,
+            Resource.CENTRE,
+            Facts.of(3, region_code="341100"),
+            False,
+        ),
+        (staff(Role.REGULATOR, region="340000"), Action.READ, Resource.RESULT, OWN_CENTRE, False),
+        # Candidates: their own exam and result only.
+        (CANDIDATE, Action.TAKE, Resource.ATTEMPT, Facts.of(1, registration_id=5), True),
+        (CANDIDATE, Action.TAKE, Resource.ATTEMPT, Facts.of(1, registration_id=6), False),
+        (CANDIDATE, Action.READ, Resource.RESULT, Facts.of(1, registration_id=6), False),
+        (CANDIDATE, Action.READ, Resource.ROSTER, Facts.of(1, registration_id=5), False),
+    ],
+)
+def test_the_table(
+    who: Staff | CandidateLogin, action: Action, resource: Resource, facts: Facts, allowed: bool
+) -> None:
+    assert policy.allows(who, action, resource, facts) is allowed
+
+
+def test_marking_assignments_are_a_scope_of_their_own() -> None:
+    """The marking issue narrows examiners to Scope.MARKING: the rule is ready for it."""
+    examiner = staff(Role.EXAMINER)
+    assert policy._within(examiner, Scope.MARKING, Facts.of(1, examiners=[7]))
+    assert not policy._within(examiner, Scope.MARKING, Facts.of(1, examiners=[8]))
+    assert not policy._within(examiner, Scope.MARKING, Facts.of(2, examiners=[7]))
+
+
+def test_a_role_without_the_action_is_refused_and_a_foreign_resource_is_missing() -> None:
+    missing = NotFound("场次不存在", code="session_not_found")
+    with pytest.raises(PermissionDenied):
+        policy.check(
+            staff(Role.EXAMINER), Action.READ, Resource.ROSTER, OWN_CENTRE, missing=missing
+        )
+    with pytest.raises(NotFound) as found:
+        policy.check(
+            staff(Role.PROCTOR), Action.READ, Resource.ROSTER, OTHER_SESSION, missing=missing
+        )
+    assert found.value is missing
+    with pytest.raises(NotFound):
+        policy.check(staff(Role.CENTRE_ADMIN), Action.READ, Resource.PLAN, None, missing=missing)
+    policy.check(staff(Role.PROCTOR), Action.READ, Resource.ROSTER, MY_SESSION, missing=missing)
+
+
+def test_lists_are_scoped_to_the_staff_members_centre() -> None:
+    assert policy.centre_scope(staff(Role.PROCTOR, centre_id=4), Action.READ, Resource.SESSION) == 4
+    with pytest.raises(PermissionDenied):
+        policy.centre_scope(staff(Role.PLATFORM_ADMIN), Action.READ, Resource.CENTRE)
+    with pytest.raises(PermissionDenied):
+        policy.centre_scope(staff(Role.PROCTOR), Action.MANAGE, Resource.PLAN)
+
+
+def test_route_guards_come_from_the_table() -> None:
+    assert policy.roles_allowed(Action.READ, Resource.IDENTITY) == (Role.CENTRE_ADMIN,)
+    assert policy.roles_allowed(Action.PROCTOR, Resource.ATTEMPT) == (
+        Role.CENTRE_ADMIN,
+        Role.PROCTOR,
+    )
+    assert set(policy.roles_allowed(Action.READ, Resource.RESULT)) == {
+        Role.CENTRE_ADMIN,
+        Role.EXAMINER,
+    }
+
+
+def test_full_id_numbers_go_to_centre_admins_only() -> None:
+    readers = {role for (role, resource, _), _ in RULES.items() if resource is Resource.IDENTITY}
+    assert readers == {Role.CENTRE_ADMIN}
