@@ -64,7 +64,7 @@ def create_centre(body: CentreIn, db: SessionDep, staff: PlatformAdmin) -> Centr
 
 
 @router.get("/staff", response_model=list[StaffOut])
-def list_staff(db: SessionDep, staff: CurrentStaff) -> list[StaffOut]:
+def list_staff(db: SessionDep, staff: StaffManager) -> list[StaffOut]:
     return [
         StaffOut.model_validate(u, from_attributes=True)
         for u in accounts.list_staff(db, actor=staff)
@@ -72,7 +72,7 @@ def list_staff(db: SessionDep, staff: CurrentStaff) -> list[StaffOut]:
 
 
 @router.post("/staff", response_model=StaffOut, status_code=201)
-def create_staff(body: StaffIn, db: SessionDep, staff: CurrentStaff) -> StaffOut:
+def create_staff(body: StaffIn, db: SessionDep, staff: StaffManager) -> StaffOut:
     user = accounts.add_staff(db, actor=staff, **body.model_dump())
     return StaffOut.model_validate(user, from_attributes=True)
 

@@ -10,8 +10,9 @@ Flush-only: the request owns the transaction."""
 
 from sqlmodel import Session, col, delete, select
 
-from app.accounts import passwords
+from app.accounts import passwords, policy
 from app.accounts.models import AuthSession, LoginFailure, Role, StaffUser
+from app.accounts.policy import Action, Resource
 from app.accounts.service import Staff, login_subject
 from app.audit import service as audit
 from app.audit.reasons import clean_reason
@@ -38,8 +39,10 @@ def _invalid(field: str, message: str) -> ValidationFailed:
 
 def _managed(db: Session, actor: Staff, user_id: int) -> StaffUser:
     user = db.get(StaffUser, user_id)
-    if user is None or (actor.role == Role.CENTRE_ADMIN and user.centre_id != actor.centre_id):
-        raise NotFound("账号不存在", code="staff_not_found")
+    facts = policy.Facts.of(user.centre_id) if user is not None else None
+    missing = NotFound("账号不存在", code="staff_not_found")
+    policy.check(actor, Action.MANAGE, Resource.STAFF, facts, missing=missing)
+    assert user is not None
     if user.id == actor.id:
         raise PermissionDenied("请在“修改密码”中修改自己的密码", code="cannot_reset_self")
     if Role(user.role) not in _MANAGES.get(actor.role, set()):

@@ -13,7 +13,7 @@ from app.accounts.models import ROLE_NAMES, Role
 from app.accounts.policy import Action, Resource, Scope
 from app.accounts.service import Staff
 from app.auth import credentials
-from app.auth.deps import CurrentStaff, PlatformAdmin, staff_with
+from app.auth.deps import PlatformAdmin, StaffManager, staff_with
 from app.core.db import SessionDep
 from app.core.errors import DomainError
 from app.reference import service as reference
@@ -65,7 +65,7 @@ def create_centre(
 
 
 @router.get("/staff")
-def staff_list(request: Request, db: SessionDep, staff: CurrentStaff) -> Response:
+def staff_list(request: Request, db: SessionDep, staff: StaffManager) -> Response:
     return _staff_page(request, db, staff)
 
 
@@ -109,7 +109,7 @@ def _staff_page(
 def staff_create(
     request: Request,
     db: SessionDep,
-    staff: CurrentStaff,
+    staff: StaffManager,
     username: Annotated[str, Form()],
     display_name: Annotated[str, Form()],
     password: Annotated[str, Form()],
@@ -144,7 +144,7 @@ def staff_create(
 def staff_set_active(
     request: Request,
     db: SessionDep,
-    staff: CurrentStaff,
+    staff: StaffManager,
     user_id: int,
     active: Annotated[str, Form()],
 ) -> Response:
@@ -156,7 +156,7 @@ def staff_set_active(
 def staff_reset_password(
     request: Request,
     db: SessionDep,
-    staff: CurrentStaff,
+    staff: StaffManager,
     user_id: int,
     reason: Annotated[str, Form()] = "",
 ) -> Response:
@@ -172,7 +172,7 @@ def staff_reset_password(
 def staff_unlock(
     request: Request,
     db: SessionDep,
-    staff: CurrentStaff,
+    staff: StaffManager,
     user_id: int,
     reason: Annotated[str, Form()] = "",
 ) -> Response:

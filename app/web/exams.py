@@ -432,6 +432,9 @@ def edit_blueprint(
 def update_blueprint(
     request: Request, db: SessionDep, staff: CentreAdmin, form: FormDep, blueprint_id: int
 ) -> Response:
+    # Another centre's blueprint does not exist, whatever the form holds.
+    blueprints.get_blueprint(db, actor=staff, blueprint_id=blueprint_id)
+
     def save(data: BlueprintCreate) -> int:
         update = BlueprintUpdate.model_validate(data.model_dump())
         return (
