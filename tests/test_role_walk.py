@@ -170,7 +170,7 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/exam/status"): rule(CAND),
     ("POST", "/api/v1/exam/start"): rule(CAND),
     ("PUT", "/api/v1/exam/answers/{position}"): rule(CAND, body={"seq": 1, "response": {}}),
-    ("POST", "/api/v1/exam/events"): rule(CAND),
+    ("POST", "/api/v1/exam/events"): rule(CAND, body={"kind": "focus"}),
     ("POST", "/api/v1/exam/submit"): rule(CAND),
     ("GET", "/api/v1/exam/result"): rule(CAND),
     ("GET", "/exam"): rule(CAND),

@@ -193,9 +193,19 @@ def check(
     """Refuse unless the principal may do the action to this resource. A resource that
     does not exist (facts None) or lies outside the principal's scope is `missing`: the
     same answer, so that nobody learns what other centres or sessions hold."""
-    require(who, action, resource)
-    if facts is None or not allows(who, action, resource, facts):
-        raise missing
+    reach = require(who, action, resource)
+    if facts is None or allows(who, action, resource, facts):
+        if facts is None:
+            raise missing
+        return
+    # Their own centre's session, not assigned to them: they know it exists (it is on the
+    # centre's timetable), so say why rather than pretend it does not.
+    if isinstance(who, Staff) and facts.centre_id == who.centre_id:
+        if reach is Scope.PROCTORING:
+            raise PermissionDenied("您未被安排监考此场次", code="not_session_proctor")
+        if reach is Scope.MARKING:
+            raise PermissionDenied("您未被安排评阅此场次", code="not_session_marker")
+    raise missing
 
 
 def centre_scope(who: Staff, action: Action, resource: Resource) -> int:

@@ -102,9 +102,15 @@ def test_a_role_without_the_action_is_refused_and_a_foreign_resource_is_missing(
         policy.check(
             staff(Role.EXAMINER), Action.READ, Resource.ROSTER, OWN_CENTRE, missing=missing
         )
-    with pytest.raises(NotFound) as found:
+    with pytest.raises(PermissionDenied) as refused:
         policy.check(
             staff(Role.PROCTOR), Action.READ, Resource.ROSTER, OTHER_SESSION, missing=missing
+        )
+    assert refused.value.code == "not_session_proctor"
+    foreign_session = Facts.of(2, proctors=[7])
+    with pytest.raises(NotFound) as found:
+        policy.check(
+            staff(Role.PROCTOR), Action.READ, Resource.ROSTER, foreign_session, missing=missing
         )
     assert found.value is missing
     with pytest.raises(NotFound):

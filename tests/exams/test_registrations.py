@@ -152,7 +152,7 @@ def test_excel_with_three_bad_rows_reports_all_and_registers_nobody(
 
 def test_tickets_show_what_the_candidate_needs(db: Session, fx: ExamFixture) -> None:
     tickets = registrations.admission_tickets(
-        db, actor=staff_actor(fx.proctor), session_id=fx.session.id or 0
+        db, actor=staff_actor(fx.admin), session_id=fx.session.id or 0
     )
     assert [t.ticket_number for t in tickets] == [s.ticket_number for s in fx.seats]
     t = tickets[0]

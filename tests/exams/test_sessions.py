@@ -7,7 +7,7 @@ from sqlmodel import Session
 
 from app.accounts.models import Role
 from app.core import clock
-from app.core.errors import ValidationFailed
+from app.core.errors import PermissionDenied, ValidationFailed
 from app.exams import sessions
 from app.exams.models import ExamSession
 from tests.exams.support import problems_of, session_in
@@ -101,8 +101,10 @@ def test_proctors_list_only_their_sessions_admins_all(db: Session, fx: ExamFixtu
     assert [s.session.id for s in mine] == [fx.session.id]
     everyone = sessions.list_sessions(db, actor=staff_actor(fx.admin))
     assert {s.session.id for s in everyone} == {fx.session.id, second.id}
-    # Any proctor or examiner of the centre may read a session.
-    assert sessions.get_session(db, actor=staff_actor(fx.proctor), session_id=second.id or 0)
+    # A proctor reads only the sessions assigned to them (issue 10 §3); examiners read the
+    # centre's sessions for its results.
+    with pytest.raises(PermissionDenied):
+        sessions.get_session(db, actor=staff_actor(fx.proctor), session_id=second.id or 0)
     assert sessions.get_session(db, actor=staff_actor(fx.examiner), session_id=second.id or 0)
 
 
