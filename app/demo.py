@@ -12,7 +12,8 @@ from sqlmodel import Session, col, select
 
 from app.accounts import service as accounts
 from app.accounts.models import ROLE_NAMES, Role, StaffUser
-from app.accounts.service import Staff, as_staff
+from app.accounts.principals import Staff
+from app.accounts.service import as_staff
 from app.banks import service as banks
 from app.banks.models import QuestionBank
 from app.core.clock import CHINA_TZ, to_china, utcnow

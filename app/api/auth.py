@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field
 
 from app.accounts import passwords
 from app.accounts import service as accounts
-from app.accounts.service import Staff
+from app.accounts.principals import Staff
 from app.auth import credentials
 from app.auth import service as auth_service
 from app.auth.deps import AuthDep, client_ip

@@ -13,7 +13,8 @@ from sqlmodel import Session, col, delete, select
 from app.accounts import passwords, policy
 from app.accounts.models import AuthSession, LoginFailure, Role, StaffUser
 from app.accounts.policy import Action, Resource
-from app.accounts.service import Staff, login_subject
+from app.accounts.principals import Staff
+from app.accounts.service import login_subject
 from app.audit import service as audit
 from app.audit.reasons import clean_reason
 from app.core.clock import utcnow

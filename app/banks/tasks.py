@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from app.accounts.service import Staff
+from app.accounts.principals import Staff
 from app.banks import practical
 from app.banks.models import ItemStatus, PracticalTask, PracticalTaskVersion, QuestionBank
 from app.banks.practical import TaskContent

@@ -12,7 +12,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from app.accounts.policy import Action, Resource
-from app.accounts.service import Staff
+from app.accounts.principals import Staff
 from app.audit import service as audit
 from app.banks import format as bank_format
 from app.banks import service as banks_service

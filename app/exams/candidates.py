@@ -6,7 +6,7 @@ from typing import Any
 from sqlmodel import Session, col, or_, select
 
 from app.accounts.policy import Action, Resource
-from app.accounts.service import Staff
+from app.accounts.principals import Staff
 from app.audit import service as audit
 from app.exams import roster
 from app.exams.common import centre_for, invalid, of_centre

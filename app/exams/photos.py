@@ -19,7 +19,7 @@ from pathlib import Path
 from PIL import Image, UnidentifiedImageError
 from sqlmodel import Session, select
 
-from app.accounts.service import Staff
+from app.accounts.principals import Staff
 from app.audit import service as audit
 from app.core.config import get_settings
 from app.core.errors import ValidationFailed

@@ -10,7 +10,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.accounts.policy import Action, Resource
-from app.accounts.service import Staff
+from app.accounts.principals import Staff
 from app.audit import service as audit
 from app.exams.blueprints import known_level_code
 from app.exams.common import MAX_MINUTES, centre_for, invalid, of_centre

@@ -11,7 +11,7 @@ from app.accounts import passwords, policy
 from app.accounts import service as accounts
 from app.accounts.models import ROLE_NAMES, Role
 from app.accounts.policy import Action, Resource, Scope
-from app.accounts.service import Staff
+from app.accounts.principals import Staff
 from app.auth import credentials
 from app.auth.deps import PlatformAdmin, StaffManager, staff_with
 from app.core.db import SessionDep

@@ -13,7 +13,7 @@ from starlette.responses import Response
 
 from app.accounts import policy
 from app.accounts.policy import Action, Resource
-from app.accounts.service import Staff
+from app.accounts.principals import Staff
 from app.auth.deps import CentreAdmin, CentreStaff, IdentityReader, Proctor
 from app.banks import service as banks_service
 from app.core.db import SessionDep

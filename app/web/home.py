@@ -5,7 +5,7 @@ from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from app.accounts.models import Role
-from app.accounts.service import Staff
+from app.accounts.principals import Staff
 from app.auth.deps import AuthDep
 
 router = APIRouter()

@@ -2,7 +2,7 @@
 
 from sqlmodel import Session, col, select
 
-from app.accounts.service import CandidateLogin
+from app.accounts.principals import CandidateLogin
 from app.banks.models import ItemVersion
 from app.core.clock import utcnow
 from app.delivery import service as delivery

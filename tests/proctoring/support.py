@@ -8,7 +8,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from app.accounts.service import Staff
+from app.accounts.principals import Staff
 from app.audit.models import AuditEntry
 from app.delivery import service as delivery
 from app.delivery.models import Attempt, AttemptEvent

@@ -6,7 +6,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
-from app.accounts.service import CandidateLogin
+from app.accounts.principals import CandidateLogin
 from app.banks.models import ItemVersion
 from app.delivery import service as delivery
 from app.delivery.models import Answer, AttemptItem, SubmitReason

@@ -7,7 +7,7 @@ import pytest
 from sqlmodel import Session
 
 from app.accounts.models import Role
-from app.accounts.service import CandidateLogin, Staff
+from app.accounts.principals import CandidateLogin, Staff
 from app.core.errors import Conflict, NotFound, PermissionDenied
 from app.delivery import service as delivery_service
 from app.delivery.models import AttemptStatus
