@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from app.accounts.models import Role, StaffUser
-from app.banks.models import Item
+from app.banks.models import Item, PracticalTask
 from app.delivery import service as delivery
 from app.delivery.models import Attempt
 from app.exams.models import Candidate
@@ -52,6 +52,7 @@ class Rule:
     assigned: bool = False  # a proctor only on the sessions they are assigned to
     body: dict[str, Any] | None = None  # a valid body, so the check is what refuses
     files: bool = False
+    stream: bool = False  # Server-Sent Events: never opened by those allowed (it stays open)
 
 
 def rule(*who: str, assigned: bool = False, **kw: Any) -> Rule:
@@ -60,6 +61,8 @@ def rule(*who: str, assigned: bool = False, **kw: Any) -> Rule:
 
 PUBLIC = rule(*EVERYONE)
 REASON = {"reason": "设备故障"}
+PASSWORDS = {"current_password": "wrong-password-1", "new_password": "Another-pass-2026"}
+MESSAGE = {"text": "请保持安静"}
 
 ROUTES: dict[tuple[str, str], Rule] = {
     # Public: documentation, logins, health, static redirects.
@@ -93,6 +96,14 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/staff"): rule(PLAT, ADMIN),
     ("POST", "/staff/{user_id}/active"): rule(PLAT, ADMIN, body={"active": "0"}),
     ("GET", "/regulator"): rule(REG),
+    # Passwords: one's own (any staff); reset and unlock by those who manage the account.
+    ("POST", "/api/v1/auth/password"): rule(*STAFF, body=PASSWORDS),
+    ("GET", "/account/password"): rule(*STAFF),
+    ("POST", "/account/password"): rule(*STAFF, body=PASSWORDS),
+    ("POST", "/api/v1/staff/{user_id}/reset-password"): rule(PLAT, ADMIN, body=REASON),
+    ("POST", "/api/v1/staff/{user_id}/unlock"): rule(PLAT, ADMIN, body=REASON),
+    ("POST", "/staff/{user_id}/reset-password"): rule(PLAT, ADMIN, body=REASON),
+    ("POST", "/staff/{user_id}/unlock"): rule(PLAT, ADMIN, body=REASON),
     # Banks, blueprints, plans, candidates: the centre admin's.
     ("GET", "/api/v1/banks"): rule(ADMIN),
     ("POST", "/api/v1/banks/import"): rule(ADMIN),
@@ -129,6 +140,10 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/banks/import"): rule(ADMIN),
     ("GET", "/banks/{bank_id}"): rule(ADMIN),
     ("GET", "/banks/{bank_id}/items/{item_id}"): rule(ADMIN),
+    ("GET", "/api/v1/banks/{bank_id}/tasks"): rule(ADMIN),
+    ("GET", "/api/v1/banks/{bank_id}/tasks/{task_id}"): rule(ADMIN),
+    ("GET", "/banks/{bank_id}/tasks"): rule(ADMIN),
+    ("GET", "/banks/{bank_id}/tasks/{task_id}"): rule(ADMIN),
     ("GET", "/banks/{bank_id}/items/{item_id}/edit"): rule(ADMIN),
     ("POST", "/banks/{bank_id}/items/{item_id}/edit"): rule(ADMIN),
     ("POST", "/banks/{bank_id}/items/{item_id}/{action}"): rule(ADMIN),
@@ -165,6 +180,10 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/sessions/{session_id}/proctors"): rule(ADMIN),
     ("GET", "/sessions/{session_id}/tickets"): rule(ADMIN),
     ("GET", "/registrations/{registration_id}/ticket"): rule(ADMIN),
+    # Photos: uploaded by the centre admin; shown to the session's proctors at check-in.
+    ("POST", "/sessions/{session_id}/photos"): rule(ADMIN, files=True),
+    ("POST", "/registrations/{registration_id}/photo"): rule(ADMIN, files=True),
+    ("GET", "/registrations/{registration_id}/photo"): rule(ADMIN, PROC, assigned=True),
     # The candidate's own exam.
     ("GET", "/api/v1/exam"): rule(CAND),
     ("GET", "/api/v1/exam/status"): rule(CAND),
@@ -173,6 +192,7 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/exam/events"): rule(CAND, body={"kind": "focus"}),
     ("POST", "/api/v1/exam/submit"): rule(CAND),
     ("GET", "/api/v1/exam/result"): rule(CAND),
+    ("GET", "/api/v1/exam/stream"): rule(CAND, stream=True),
     ("GET", "/exam"): rule(CAND),
     ("GET", "/exam/gate"): rule(CAND),
     ("POST", "/exam/start"): rule(CAND),
@@ -211,6 +231,17 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/proctor"): rule(ADMIN, PROC),
     ("GET", "/proctor/sessions/{session_id}"): rule(ADMIN, PROC, assigned=True),
     ("GET", "/proctor/sessions/{session_id}/log"): rule(ADMIN, PROC, assigned=True),
+    ("GET", "/proctor/sessions/{session_id}/stream"): rule(ADMIN, PROC, assigned=True, stream=True),
+    ("GET", "/proctor/registrations/{registration_id}/card"): rule(ADMIN, PROC, assigned=True),
+    ("POST", "/api/v1/proctor/sessions/{session_id}/message"): rule(
+        ADMIN, PROC, assigned=True, body=MESSAGE
+    ),
+    ("POST", "/proctor/sessions/{session_id}/message"): rule(
+        ADMIN, PROC, assigned=True, body=MESSAGE
+    ),
+    ("POST", "/proctor/registrations/{registration_id}/message"): rule(
+        ADMIN, PROC, assigned=True, body=MESSAGE
+    ),
     **{
         ("POST", f"/proctor/{path}"): rule(ADMIN, PROC, assigned=True)
         for path in (
@@ -283,6 +314,7 @@ def _place(
 ) -> Place:
     item = db.exec(select(Item).where(Item.bank_id == exam.bank.id)).first()
     assert item is not None
+    task = db.exec(select(PracticalTask).where(PracticalTask.bank_id == exam.bank.id)).first()
     db.commit()
     return Place(
         params={
@@ -295,6 +327,7 @@ def _place(
             "attempt_id": attempt.id,
             "candidate_id": seats[0].candidate.id,
             "user_id": exam.proctors[1].id,
+            "task_id": task.id if task is not None else 0,
             "position": 1,
             "action": "retire",
         },
@@ -396,7 +429,7 @@ def _problems(client: TestClient, world: World, method: str, path: str) -> list[
                 problems.append(f"{method} {path}: {who} on {label}: body shows {leaked}")
         # Whatever the route answers, full ID numbers reach only the centre admin (and a
         # candidate their own).
-        if who != ADMIN and method == "GET":
+        if who != ADMIN and method == "GET" and not (rule_.stream and who in rule_.who):
             r = _call(client, method, path, rule_, world.own, headers)
             shown = [
                 name

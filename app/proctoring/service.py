@@ -513,7 +513,10 @@ class CheckinCard:
     ticket_number: str
     name: str
     gender: str
-    id_number: str  # in full: the proctor compares it with the ID card in hand
+    # Compared with the ID card in hand, beside the photo: masked (first 3 and last 4
+    # digits, as on the console) for proctors, since ticket + full ID number is the
+    # candidate's login; in full for those the policy shows identities (centre admins).
+    id_number: str
     has_photo: bool
     checked_in: bool
 
@@ -521,14 +524,16 @@ class CheckinCard:
 def checkin_card(db: Session, *, staff: Staff, registration_id: int) -> CheckinCard:
     reg = _registration(db, staff, registration_id)
     cand = db.get(Candidate, reg.candidate_id)
-    assert reg.id is not None and cand is not None
+    session = db.get(ExamSession, reg.session_id)
+    assert reg.id is not None and cand is not None and session is not None
+    full = policy.allows(staff, Action.READ, Resource.IDENTITY, sessions.session_facts(db, session))
     return CheckinCard(
         registration_id=reg.id,
         seat_number=reg.seat_number,
         ticket_number=reg.ticket_number,
         name=cand.name,
         gender=cand.gender,
-        id_number=cand.id_number,
+        id_number=cand.id_number if full else mask_resident_id(cand.id_number),
         has_photo=cand.photo_digest is not None,
         checked_in=reg.checked_in_at is not None,
     )

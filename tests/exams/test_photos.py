@@ -15,6 +15,7 @@ from sqlmodel import Session
 from app.core.config import get_settings
 from app.exams import photos
 from app.exams.models import Candidate
+from app.reference.identifiers import mask_resident_id
 from tests.factories import make_exam, staff_actor
 from tests.helpers import page_login
 
@@ -96,11 +97,13 @@ def test_photos_are_kept_under_the_data_directory_and_shown_on_ticket_and_check_
     assert f'src="/registrations/{reg_id}/photo"' in ticket
     assert "请贴照片" in client.get(f"/registrations/{other.registration.id}/ticket").text
 
-    # The proctor's check-in card: the photo beside the full ID number.
+    # The proctor's check-in card: the photo beside the ID number, masked for a proctor
+    # (ticket + full ID number is the candidate's login; issue 10 §3).
     client.cookies.clear()
     page_login(client, exam.proctor.username)
     card = client.get(f"/proctor/registrations/{reg_id}/card").text
-    assert seat.id_number in card and f'src="/registrations/{reg_id}/photo"' in card
+    assert f'src="/registrations/{reg_id}/photo"' in card
+    assert mask_resident_id(seat.id_number) in card and seat.id_number not in card
     assert "未上传证件照" in client.get(f"/proctor/registrations/{other.registration.id}/card").text
 
     # A broken file is refused in a sentence, and the photo stays.
