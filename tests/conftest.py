@@ -15,6 +15,9 @@ os.environ.setdefault("JIPING_ENVIRONMENT", "test")
 os.environ.setdefault("JIPING_RUN_SWEEPER", "false")
 # Photos and other data files of the run: never under the checkout's var/.
 os.environ.setdefault("JIPING_DATA_DIR", tempfile.mkdtemp(prefix="jiping-test-data-"))
+# The hasher's low priority is for production (core/security.py); on a CI machine busy with
+# the suite's own workers it would only make every login slow.
+os.environ.setdefault("JIPING_PASSWORD_HASH_NICENESS", "0")
 
 import pytest
 from fastapi.testclient import TestClient

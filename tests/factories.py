@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from app.accounts.models import Role, StaffUser
 from app.accounts.service import as_staff
+from app.accounts.throttle import normalise_username
 from app.core.security import hash_password
 from app.reference import service as reference
 from app.reference.identifiers import credit_code_check_char, resident_id_check_char
@@ -55,6 +56,7 @@ def make_staff(
     name = username or f"{role.value}{n}"
     user = StaffUser(
         username=name,
+        username_key=normalise_username(name),
         display_name=name,
         password_hash=_password_hash(),
         role=role,

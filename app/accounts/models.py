@@ -29,7 +29,9 @@ class StaffUser(SQLModel, table=True):
     """A staff member. Belongs to one centre, or (regulators) to one region."""
 
     id: int | None = Field(default=None, primary_key=True)
-    username: str = Field(max_length=64, unique=True)
+    username: str = Field(max_length=64)
+    # The username as it is compared: NFKC, case-folded (accounts.throttle.normalise_username).
+    username_key: str = Field(max_length=64, unique=True)
     display_name: str = Field(max_length=100)
     password_hash: str = Field(max_length=200)
     role: str = Field(max_length=32)  # Role
@@ -57,9 +59,13 @@ class AuthSession(SQLModel, table=True):
 
 
 class LoginFailure(SQLModel, table=True):
-    """One failed login, for throttling. `subject` is the username or ticket number."""
+    """One failed login, for throttling (accounts.throttle). `subject` is the normalised
+    username or the ticket number; the client is the address plus the device cookie."""
 
     id: int | None = Field(default=None, primary_key=True)
     subject: str = Field(max_length=100, index=True)
-    client_ip: str = Field(default="", max_length=64)
+    client_ip: str = Field(default="", max_length=64, index=True)
+    device: str = Field(default="", max_length=32)
+    # The browser had its device cookie before the throttling window began.
+    established: bool = False
     at: NaiveDatetime = Field(default_factory=utcnow, index=True)

@@ -1,21 +1,31 @@
 """Logging in and out, sessions, throttling, and staff accounts."""
 
 import logging
+import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NoReturn
 
 from sqlalchemy.engine import Connection
-from sqlmodel import Session, col, delete, func, select
+from sqlmodel import Session, col, select
 
-from app.accounts import passwords, policy
-from app.accounts.models import AuthSession, LoginFailure, Role, StaffUser
+from app.accounts import passwords, policy, throttle
+from app.accounts.models import AuthSession, Role, StaffUser
 from app.accounts.policy import Action, Resource, Scope
 from app.accounts.principals import Staff
+from app.accounts.throttle import LoginClient
 from app.core.clock import utcnow
 from app.core.config import get_settings
 from app.core.db import keep_if_refused
-from app.core.errors import AuthRequired, Conflict, NotFound, PermissionDenied, TooManyAttempts
+from app.core.errors import (
+    AuthRequired,
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    TooManyAttempts,
+    ValidationFailed,
+)
 from app.core.security import hash_password, new_token, token_digest, verify_password
 from app.reference import regions
 from app.reference import service as reference
@@ -38,11 +48,6 @@ def as_staff(user: StaffUser) -> Staff:
     )
 
 
-def login_subject(username: str) -> str:
-    """What failed staff logins are counted under."""
-    return f"staff:{username.strip().lower()}"
-
-
 @dataclass(frozen=True)
 class IssuedSession:
     token: str
@@ -52,26 +57,52 @@ class IssuedSession:
     ended_logins: int = 0  # the candidate's earlier logins this one ended
 
 
-def check_throttle(db: Session, subject: str) -> None:
-    s = get_settings()
-    since = utcnow() - timedelta(minutes=s.login_window_minutes)
-    failures = db.exec(
-        select(func.count()).where(LoginFailure.subject == subject, LoginFailure.at >= since)
-    ).one()
-    if failures >= s.login_max_failures:
-        raise TooManyAttempts(
-            f"登录失败次数过多，请 {s.login_window_minutes} 分钟后再试", code="login_throttled"
+# Longest accepted: beyond these a login is refused before anything is hashed or stored.
+USERNAME_MAX = 64
+PASSWORD_MAX = 256
+TICKET_MAX = 32
+ID_NUMBER_MAX = 32
+
+
+def check_length(value: str, limit: int, field: str, label: str) -> None:
+    if len(value) > limit:
+        raise ValidationFailed(
+            f"{label}过长（最多 {limit} 个字符）",
+            code="field_too_long",
+            details=[{"field": field, "problem": f"最多 {limit} 个字符"}],
         )
 
 
-def record_failure(db: Session, subject: str, client_ip: str) -> None:
-    # A refused login rolls back like any refused request, but throttling must count it:
-    # the failure is written in its own short transaction after that rollback.
-    keep_if_refused(db, LoginFailure(subject=subject, client_ip=client_ip))
+def gate_login(db: Session, subject: str, client: LoginClient, *, candidate: bool) -> int:
+    """Refuse a client that has used up its tries on this account; else how many remain."""
+    limits = throttle.Limits.from_settings()
+    counts = throttle.count(db, subject=subject, client=client, now=utcnow())
+    left = throttle.tries_left(counts, limits, established=client.established(limits.window))
+    if left <= 0:
+        minutes = int(limits.window.total_seconds() // 60)
+        helper = "，或请监考员解除锁定" if candidate else "，或请管理员协助"
+        raise TooManyAttempts(
+            f"本机登录失败次数过多，请 {minutes} 分钟后再试{helper}",
+            code="login_throttled",
+            details=[{"field": "tries_left", "problem": "0"}],
+        )
+    return left
 
 
-def clear_failures(db: Session, subject: str) -> None:
-    db.exec(delete(LoginFailure).where(col(LoginFailure.subject) == subject))
+def refuse_login(
+    db: Session, subject: str, client: LoginClient, left: int, message: str
+) -> NoReturn:
+    """Record the failure and say how many tries this client has left. A refused login
+    rolls back like any refused request, but throttling must count it: the failure is
+    written in its own short transaction after that rollback."""
+    keep_if_refused(db, throttle.failure(subject=subject, client=client, now=utcnow()))
+    left -= 1
+    tail = f"，本机还可尝试 {left} 次" if left else "，本机已被暂时锁定"
+    raise AuthRequired(
+        message + tail,
+        code="bad_credentials",
+        details=[{"field": "tries_left", "problem": str(left)}],
+    )
 
 
 def issue_session(
@@ -100,24 +131,36 @@ def issue_session(
     return IssuedSession(token=token, csrf_token=csrf, expires_at_iso=expires.isoformat())
 
 
-def login_staff(db: Session, *, username: str, password: str, client_ip: str = "") -> IssuedSession:
-    subject = login_subject(username)
-    check_throttle(db, subject)
-    user = db.exec(select(StaffUser).where(StaffUser.username == username.strip())).first()
+def login_staff(
+    db: Session, *, username: str, password: str, client: LoginClient | None = None
+) -> IssuedSession:
+    client = client or LoginClient(ip="")
+    check_length(username, USERNAME_MAX, "username", "用户名")
+    check_length(password, PASSWORD_MAX, "password", "密码")
+    key = throttle.normalise_username(username)
+    subject = throttle.staff_subject(username)
+    left = gate_login(db, subject, client, candidate=False)
+    user = db.exec(select(StaffUser).where(StaffUser.username_key == key)).first()
+    # Hashed (outside any write: see core.db) even for unknown names, so timing says nothing.
     if not verify_password(user.password_hash if user else None, password) or not (
         user and user.is_active
     ):
-        record_failure(db, subject, client_ip)
-        raise AuthRequired("用户名或密码错误", code="bad_credentials")
-    clear_failures(db, subject)
+        refuse_login(db, subject, client, left, "用户名或密码错误")
+    throttle.forget(db, subject=subject, client=client)
     assert user.id is not None
     return issue_session(
         db,
         kind="staff",
         hours=get_settings().staff_session_hours,
-        client_ip=client_ip,
+        client_ip=client.ip,
         staff_user_id=user.id,
     )
+
+
+def unlock_login(db: Session, *, ticket_number: str) -> int:
+    """Clear every client's failures on this ticket (the proctor lifting a lock: the
+    caller checks the proctor's access and records it). Returns how many were cleared."""
+    return throttle.forget(db, subject=throttle.ticket_subject(ticket_number))
 
 
 @dataclass(frozen=True)
@@ -177,10 +220,13 @@ def create_staff_user(
         raise Conflict("评价机构人员必须属于一个评价机构", code="staff_needs_centre")
     if len(password) < 8:
         raise Conflict("密码至少 8 位", code="weak_password")
-    if db.exec(select(StaffUser).where(StaffUser.username == username)).first():
+    username = unicodedata.normalize("NFKC", username).strip()
+    key = throttle.normalise_username(username)
+    if db.exec(select(StaffUser).where(StaffUser.username_key == key)).first():
         raise Conflict(f"用户名 {username} 已存在", code="username_taken")
     user = StaffUser(
         username=username,
+        username_key=key,
         display_name=display_name,
         password_hash=hash_password(password),
         role=role,

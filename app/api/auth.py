@@ -2,7 +2,7 @@
 
 from typing import Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from app.accounts import passwords
@@ -10,7 +10,7 @@ from app.accounts import service as accounts
 from app.accounts.principals import Staff
 from app.auth import credentials
 from app.auth import service as auth_service
-from app.auth.deps import AuthDep, client_ip
+from app.auth.deps import AuthDep, LoginClientDep
 from app.core.db import SessionDep
 from app.core.errors import AuthRequired
 
@@ -18,13 +18,13 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 
 
 class StaffLoginIn(BaseModel):
-    username: str
-    password: str
+    username: str = Field(max_length=accounts.USERNAME_MAX)
+    password: str = Field(max_length=accounts.PASSWORD_MAX)
 
 
 class CandidateLoginIn(BaseModel):
-    ticket_number: str
-    id_number: str
+    ticket_number: str = Field(max_length=accounts.TICKET_MAX)
+    id_number: str = Field(max_length=accounts.ID_NUMBER_MAX)
 
 
 class TokenOut(BaseModel):
@@ -44,20 +44,18 @@ class MeOut(BaseModel):
 
 
 @router.post("/login", response_model=TokenOut)
-def staff_login(body: StaffLoginIn, request: Request, db: SessionDep) -> TokenOut:
-    issued = accounts.login_staff(
-        db, username=body.username, password=body.password, client_ip=client_ip(request)
-    )
+def staff_login(body: StaffLoginIn, client: LoginClientDep, db: SessionDep) -> TokenOut:
+    """Refused: 401 `bad_credentials` (`error.details` has `tries_left` for this client),
+    429 `login_throttled` once this client has used its tries on this account."""
+    issued = accounts.login_staff(db, username=body.username, password=body.password, client=client)
     return TokenOut(token=issued.token, expires_at=issued.expires_at_iso)
 
 
 @router.post("/candidate-login", response_model=TokenOut)
-def candidate_login(body: CandidateLoginIn, request: Request, db: SessionDep) -> TokenOut:
+def candidate_login(body: CandidateLoginIn, client: LoginClientDep, db: SessionDep) -> TokenOut:
+    """Refused as the staff login is; a proctor can lift a ticket's lock."""
     issued = auth_service.login_candidate(
-        db,
-        ticket_number=body.ticket_number,
-        id_number=body.id_number,
-        client_ip=client_ip(request),
+        db, ticket_number=body.ticket_number, id_number=body.id_number, client=client
     )
     return TokenOut(token=issued.token, expires_at=issued.expires_at_iso)
 

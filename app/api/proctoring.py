@@ -79,6 +79,7 @@ class RosterRowOut(BaseModel):
     last_seen_at: datetime | None
     incident_count: int
     disconnected: bool = Field(description="in the exam, but its page silent for 10 s or more")
+    login_failures: int
 
 
 class AlertOut(BaseModel):
@@ -358,6 +359,27 @@ def send_message(
         registration_ids=body.registration_ids,
     )
     return MessageSentOut(session_id=session_id, registration_ids=sent)
+
+
+class LoginUnlockedOut(BaseModel):
+    registration_id: int
+    ticket_number: str
+    failures_cleared: int
+
+
+@router.post("/registrations/{registration_id}/unlock-login", response_model=LoginUnlockedOut)
+def unlock_login(
+    registration_id: int, body: ReasonIn, db: SessionDep, staff: Proctor
+) -> LoginUnlockedOut:
+    """Lift the login lock on a candidate's ticket (every client's failures on it are
+    cleared; the reason goes to the audit)."""
+    reg, cleared = proctoring.unlock_login(
+        db, staff=staff, registration_id=registration_id, reason=body.reason
+    )
+    assert reg.id is not None
+    return LoginUnlockedOut(
+        registration_id=reg.id, ticket_number=reg.ticket_number, failures_cleared=cleared
+    )
 
 
 @router.get("/sessions/{session_id}/incidents", response_model=list[IncidentOut])

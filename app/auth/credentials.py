@@ -8,13 +8,12 @@ unlocks their own account here: they change their password themselves.
 
 Flush-only: the request owns the transaction."""
 
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, col, select
 
-from app.accounts import passwords, policy
-from app.accounts.models import AuthSession, LoginFailure, Role, StaffUser
+from app.accounts import passwords, policy, throttle
+from app.accounts.models import AuthSession, Role, StaffUser
 from app.accounts.policy import Action, Resource
 from app.accounts.principals import Staff
-from app.accounts.service import login_subject
 from app.audit import service as audit
 from app.audit.reasons import clean_reason
 from app.core.clock import utcnow
@@ -105,7 +104,7 @@ def reset_password(db: Session, *, actor: Staff, user_id: int, reason: str) -> s
     user.must_change_password = True
     db.add(user)
     _revoke_sessions(db, user_id)
-    db.exec(delete(LoginFailure).where(col(LoginFailure.subject) == login_subject(user.username)))
+    throttle.forget(db, subject=throttle.staff_subject(user.username))
     audit.record(
         db,
         actor=actor,
@@ -124,9 +123,7 @@ def unlock(db: Session, *, actor: Staff, user_id: int, reason: str) -> int:
     """Clear the failed logins that lock the account out; returns how many were cleared."""
     text = clean_reason(reason)
     user = _managed(db, actor, user_id)
-    subject = login_subject(user.username)
-    failures = db.exec(select(LoginFailure.id).where(LoginFailure.subject == subject)).all()
-    db.exec(delete(LoginFailure).where(col(LoginFailure.subject) == subject))
+    cleared = throttle.forget(db, subject=throttle.staff_subject(user.username))
     audit.record(
         db,
         actor=actor,
@@ -135,7 +132,7 @@ def unlock(db: Session, *, actor: Staff, user_id: int, reason: str) -> int:
         object_id=user_id,
         centre_id=user.centre_id,
         reason=text,
-        detail={"username": user.username, "failures_cleared": len(failures)},
+        detail={"username": user.username, "failures_cleared": cleared},
     )
     db.flush()
-    return len(failures)
+    return cleared

@@ -14,6 +14,7 @@ from app.accounts import policy
 from app.accounts.models import Role
 from app.accounts.policy import Action, Resource
 from app.accounts.principals import AuthContext, CandidateLogin, Staff
+from app.accounts.throttle import DEVICE_COOKIE, LoginClient
 from app.auth.service import resolve_token
 from app.core.config import get_settings
 from app.core.db import SessionDep
@@ -141,3 +142,11 @@ StaffManager = Annotated[Staff, Depends(staff_may(Action.MANAGE, Resource.STAFF)
 
 def client_ip(request: Request) -> str:
     return request.client.host if request.client else ""
+
+
+def login_client(request: Request) -> LoginClient:
+    """Who is trying to log in: the address and the browser's device cookie."""
+    return LoginClient.of(client_ip(request), request.cookies.get(DEVICE_COOKIE))
+
+
+LoginClientDep = Annotated[LoginClient, Depends(login_client)]

@@ -9,32 +9,36 @@ from dataclasses import replace
 from sqlmodel import Session, col, select
 
 from app.accounts import service as accounts
+from app.accounts import throttle
 from app.accounts.models import AuthSession, StaffUser
 from app.accounts.principals import AuthContext, CandidateLogin, Staff
 from app.accounts.service import IssuedSession
+from app.accounts.throttle import LoginClient
 from app.core.clock import utcnow
 from app.core.config import get_settings
-from app.core.errors import AuthRequired
 from app.core.security import token_digest
 from app.delivery import service as delivery
 from app.exams.models import Candidate, Registration
+from app.reference.identifiers import normalise_resident_id
 
 
 def login_candidate(
-    db: Session, *, ticket_number: str, id_number: str, client_ip: str = ""
+    db: Session, *, ticket_number: str, id_number: str, client: LoginClient | None = None
 ) -> IssuedSession:
-    ticket = ticket_number.strip().upper()
-    subject = f"ticket:{ticket}"
-    accounts.check_throttle(db, subject)
+    client = client or LoginClient(ip="")
+    accounts.check_length(ticket_number, accounts.TICKET_MAX, "ticket_number", "准考证号")
+    accounts.check_length(id_number, accounts.ID_NUMBER_MAX, "id_number", "身份证号")
+    ticket = normalise_resident_id(ticket_number)  # the same full-width folding
+    subject = throttle.ticket_subject(ticket)
+    left = accounts.gate_login(db, subject, client, candidate=True)
     row = db.exec(
         select(Registration, Candidate)
         .join(Candidate, col(Candidate.id) == Registration.candidate_id)
         .where(Registration.ticket_number == ticket)
     ).first()
-    if row is None or row[1].id_number != id_number.strip().upper():
-        accounts.record_failure(db, subject, client_ip)
-        raise AuthRequired("准考证号或身份证号不正确", code="bad_credentials")
-    accounts.clear_failures(db, subject)
+    if row is None or row[1].id_number != normalise_resident_id(id_number):
+        accounts.refuse_login(db, subject, client, left, "准考证号或身份证号不正确")
+    throttle.forget(db, subject=subject, client=client)
     # One seat per ticket: a second login ends the first (its next save or page is refused
     # and sends it back to the login page). Ticket + ID number may have leaked, and two
     # browsers on one paper are never legitimate: ending the first shows a takeover at
@@ -57,12 +61,12 @@ def login_candidate(
         db,
         kind="candidate",
         hours=get_settings().candidate_session_hours,
-        client_ip=client_ip,
+        client_ip=client.ip,
         registration_id=row[0].id,
     )
     if ended:
         assert row[0].id is not None
-        delivery.record_relogin(db, registration_id=row[0].id, ended=ended, client_ip=client_ip)
+        delivery.record_relogin(db, registration_id=row[0].id, ended=ended, client_ip=client.ip)
     return replace(issued, registration_id=row[0].id, ended_logins=ended)
 
 

@@ -22,8 +22,11 @@ class Settings(BaseSettings):
     staff_session_hours: int = 12
     candidate_session_hours: int = 12
     cookie_secure: bool = False
-    # Login throttling: this many failures inside the window blocks further tries.
+    # Login throttling (accounts.throttle), inside the window: failures of one client on one
+    # account, of one client on any account, and of new or cookie-less browsers at one address.
     login_max_failures: int = 5
+    login_max_failures_per_client: int = 20
+    login_max_failures_per_address: int = 100
     login_window_minutes: int = 15
     # Seconds after the deadline in which an answer still in flight is accepted.
     answer_grace_seconds: int = 5

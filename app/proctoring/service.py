@@ -21,7 +21,8 @@ from sqlalchemy import ColumnElement, Select, and_, literal, or_, union_all
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
-from app.accounts import policy
+from app.accounts import policy, throttle
+from app.accounts import service as accounts
 from app.accounts.models import StaffUser
 from app.accounts.policy import Action, Resource, Scope
 from app.accounts.principals import Staff
@@ -255,6 +256,7 @@ class RosterRow:
     last_seen_at: datetime | None = None
     incident_count: int = 0
     disconnected: bool = False  # an open attempt whose page has gone silent
+    login_failures: int = 0  # failed logins on this ticket in the throttling window
 
     @property
     def state_name(self) -> str:
@@ -326,6 +328,9 @@ def roster(db: Session, *, staff: Staff, session_id: int) -> Roster:
             .group_by(col(Incident.registration_id))
         ).all()
     )
+    failures = throttle.failures_by_ticket(
+        db, tickets=[reg.ticket_number for reg, _, _ in found], now=now
+    )
     rows: list[RosterRow] = []
     clocks: list[tuple[datetime, datetime | None] | None] = []
     for reg, cand, attempt in found:
@@ -365,6 +370,7 @@ def roster(db: Session, *, staff: Staff, session_id: int) -> Roster:
             state=state,
             checked_in_at=reg.checked_in_at,
             incident_count=incidents.get(reg.id, 0),
+            login_failures=failures.get(reg.ticket_number, 0),
             **timed,
         )
         rows.append(row)
@@ -571,6 +577,32 @@ def check_in(db: Session, *, staff: Staff, registration_id: int, note: str = "")
     )
     db.flush()
     return reg
+
+
+def unlock_login(
+    db: Session, *, staff: Staff, registration_id: int, reason: str
+) -> tuple[Registration, int]:
+    """Lift a login lock on this candidate's ticket: every client's failures on it are
+    cleared (recorded with the reason). Returns the registration and how many failures
+    were cleared."""
+    reg = _registration(db, staff, registration_id)
+    reason = clean_reason(reason)
+    cleared = accounts.unlock_login(db, ticket_number=reg.ticket_number)
+    audit.record(
+        db,
+        actor=staff,
+        action="registration.login_unlocked",
+        object_type="registration",
+        object_id=reg.id,
+        reason=reason,
+        detail={
+            "session_id": reg.session_id,
+            "ticket_number": reg.ticket_number,
+            "failures_cleared": cleared,
+        },
+    )
+    db.flush()
+    return reg, cleared
 
 
 # ---------------------------------------------------------------------------

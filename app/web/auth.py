@@ -8,8 +8,9 @@ from starlette.responses import Response
 
 from app.accounts import passwords
 from app.accounts import service as accounts
+from app.accounts.throttle import DEVICE_COOKIE, LoginClient, new_device_cookie
 from app.auth import credentials
-from app.auth.deps import AuthDep, CurrentStaff, client_ip
+from app.auth.deps import AuthDep, CurrentStaff, LoginClientDep
 from app.core.config import get_settings
 from app.core.db import SessionDep
 from app.core.errors import DomainError
@@ -31,6 +32,22 @@ def set_session_cookie(response: Response, token: str) -> None:
     )
 
 
+def with_device_cookie(response: Response, client: LoginClient) -> Response:
+    """Give a browser its device cookie (login throttling tells seats apart by it)."""
+    if not client.device:
+        s = get_settings()
+        response.set_cookie(
+            DEVICE_COOKIE,
+            new_device_cookie(),
+            httponly=True,
+            samesite="lax",
+            secure=s.cookie_secure,
+            max_age=400 * 24 * 3600,
+            path="/",
+        )
+    return response
+
+
 def _safe_next(target: str | None, default: str) -> str:
     # Only same-site paths: never an open redirect.
     if target and target.startswith("/") and not target.startswith("//"):
@@ -39,32 +56,34 @@ def _safe_next(target: str | None, default: str) -> str:
 
 
 @router.get("/login")
-def login_page(request: Request, auth: AuthDep, next: str | None = None) -> Response:
-    return render(request, "login.html", {"next": next})
+def login_page(
+    request: Request, auth: AuthDep, client: LoginClientDep, next: str | None = None
+) -> Response:
+    return with_device_cookie(render(request, "login.html", {"next": next}), client)
 
 
 @router.post("/login")
 def login(
     request: Request,
     db: SessionDep,
+    client: LoginClientDep,
     username: Annotated[str, Form()],
     password: Annotated[str, Form()],
     next: Annotated[str | None, Form()] = None,
 ) -> Response:
     try:
-        issued = accounts.login_staff(
-            db, username=username, password=password, client_ip=client_ip(request)
-        )
+        issued = accounts.login_staff(db, username=username, password=password, client=client)
     except DomainError as exc:
-        return render(
+        page = render(
             request,
             "login.html",
-            {"error": exc.message, "username": username, "next": next},
+            {"error": exc.message, "username": username[:64], "next": next},
             status_code=exc.status_code,
         )
+        return with_device_cookie(page, client)
     response = RedirectResponse(_safe_next(next, "/"), status_code=303)
     set_session_cookie(response, issued.token)
-    return response
+    return with_device_cookie(response, client)
 
 
 @router.post("/logout")

@@ -12,13 +12,13 @@ from starlette.responses import Response
 
 from app.accounts.principals import CandidateLogin
 from app.auth import service as auth_service
-from app.auth.deps import AuthDep, CurrentCandidate, candidate_in_handler, client_ip
+from app.auth.deps import AuthDep, CurrentCandidate, LoginClientDep, candidate_in_handler
 from app.core.db import SessionDep
 from app.core.errors import DomainError
 from app.delivery import service
 from app.delivery.service import ExamState, Phase
 from app.delivery.sheet import answer_sheet
-from app.web.auth import set_session_cookie
+from app.web.auth import set_session_cookie, with_device_cookie
 from app.web.templating import is_htmx, render
 
 router = APIRouter()
@@ -28,33 +28,35 @@ hot_router = APIRouter()
 
 
 @router.get("/exam/login")
-def login_page(request: Request, auth: AuthDep) -> Response:
+def login_page(request: Request, auth: AuthDep, client: LoginClientDep) -> Response:
     if auth is not None and isinstance(auth.principal, CandidateLogin):
         return RedirectResponse("/exam", status_code=303)
-    return render(request, "exam/login.html", {})
+    return with_device_cookie(render(request, "exam/login.html", {}), client)
 
 
 @router.post("/exam/login")
 def login(
     request: Request,
     db: SessionDep,
+    client: LoginClientDep,
     ticket_number: Annotated[str, Form()],
     id_number: Annotated[str, Form()],
 ) -> Response:
     try:
         issued = auth_service.login_candidate(
-            db, ticket_number=ticket_number, id_number=id_number, client_ip=client_ip(request)
+            db, ticket_number=ticket_number, id_number=id_number, client=client
         )
     except DomainError as exc:
-        return render(
+        page = render(
             request,
             "exam/login.html",
-            {"error": exc.message, "ticket_number": ticket_number},
+            {"error": exc.message, "ticket_number": ticket_number[:32]},
             status_code=exc.status_code,
         )
+        return with_device_cookie(page, client)
     response = RedirectResponse("/exam", status_code=303)
     set_session_cookie(response, issued.token)
-    return response
+    return with_device_cookie(response, client)
 
 
 @hot_router.get("/exam")

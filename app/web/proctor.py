@@ -13,6 +13,7 @@ from sse_starlette import EventSourceResponse
 from starlette.responses import Response
 
 from app.auth.deps import Proctor
+from app.core.config import get_settings
 from app.core.db import SessionDep
 from app.delivery import timer
 from app.live import service as live
@@ -79,6 +80,7 @@ def console(request: Request, session_id: int, db: SessionDep, staff: Proctor) -
             "states": proctoring.ROSTER_STATE_NAMES,
             "incident_reasons": INCIDENT_REASON_NAMES,
             "extra_max": timer.EXTRA_MINUTES_MAX,
+            "login_window": get_settings().login_window_minutes,
         },
         headers=headers,
     )
@@ -219,6 +221,16 @@ def message_one(
         db, staff=staff, session_id=reg.session_id, text=text, registration_ids=[registration_id]
     )
     return _done(request, reg.session_id, f"消息已发送给 {reg.seat_number} 号")
+
+
+@router.post("/registrations/{registration_id}/unlock-login")
+def unlock_login(
+    request: Request, registration_id: int, db: SessionDep, staff: Proctor, reason: FormStr = ""
+) -> Response:
+    reg, _ = proctoring.unlock_login(
+        db, staff=staff, registration_id=registration_id, reason=reason
+    )
+    return _done(request, reg.session_id, f"{reg.seat_number} 号的登录锁定已解除")
 
 
 @router.post("/registrations/{registration_id}/incidents")

@@ -6,6 +6,7 @@ from app.reference.identifiers import (
     credit_code_check_char,
     credit_code_problem,
     mask_resident_id,
+    normalise_resident_id,
     resident_id_birth_date,
     resident_id_check_char,
     resident_id_gender,
@@ -206,6 +207,14 @@ def test_a_wrong_credit_code_check_character_is_named_with_the_right_one(value: 
         assert problem == f"统一社会信用代码校验码错误：第 18 位应为 {value[17]}，实际为 {wrong}"
 
 
+def test_full_width_digits_and_x_are_normalised_before_the_check() -> None:
+    full_width = "１１０１０５１９４９１２３１００２Ｘ"
+    assert resident_id_problem(full_width) is None
+    assert normalise_resident_id(full_width) == "11010519491231002X"
+    assert normalise_resident_id(" 11010519491231002ｘ ") == "11010519491231002X"
+    assert credit_code_problem("９１３３０１００７９９６５５０５８Ｂ") is None
+
+
 @pytest.mark.parametrize(
     "value",
     [
@@ -221,3 +230,19 @@ def test_a_wrong_credit_code_check_character_is_named_with_the_right_one(value: 
 def test_a_credit_code_with_one_character_changed_is_refused(value: str) -> None:
     problem = credit_code_problem(value)
     assert problem is not None and "校验码错误" in problem
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["²" * 18, "11010519491231002²", "1101051949123100²X", "\ud800" * 18, "", "\x00" * 18],
+)
+def test_the_check_never_raises_and_refuses_other_digits(value: str) -> None:
+    assert resident_id_problem(value) is not None
+    assert credit_code_problem(value) is not None
+
+
+def test_the_province_part_of_the_region_code_is_checked() -> None:
+    problem = resident_id_problem("99010519491231002X")
+    assert problem is not None and "前 2 位 99 不是有效的省级行政区划代码" in problem
+    problem = credit_code_problem("91990100799655058B")
+    assert problem is not None and "第 3–8 位 990100" in problem

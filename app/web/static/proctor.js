@@ -14,6 +14,8 @@
     reopen: { title: "重新开放", button: "重新开放",
       hint: "考生取回交卷时剩余的时间，可另外延长。" },
     incident: { title: "记录考场事件", button: "记录", hint: "" },
+    unlock: { title: "解除登录锁定", button: "解除锁定",
+      hint: "清除该准考证号在所有电脑上的登录失败记录，考生可立即重新登录。" },
     pause_room: { title: "全场暂停", button: "全场暂停", danger: true,
       hint: "暂停本场所有正在作答的考生。" },
     resume_room: { title: "全场继续", button: "全场继续",
