@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
@@ -28,6 +28,7 @@ from app.api import tasks as api_tasks
 from app.core.config import get_settings
 from app.core.db import RequestTransaction, get_engine
 from app.core.errors import AuthRequired, DomainError
+from app.core.limits import RequestLimits, check_request_values
 from app.delivery import background
 from app.web import admin as web_admin
 from app.web import auth as web_auth
@@ -80,7 +81,9 @@ def create_app() -> FastAPI:
         docs_url="/api/docs",
         redoc_url=None,
         lifespan=lifespan,
+        dependencies=[Depends(check_request_values)],
     )
+    app.add_middleware(RequestLimits)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     # Outside the exception handlers, so that it sees the status of every error response.
     app.add_middleware(RequestTransaction)
@@ -120,14 +123,10 @@ def create_app() -> FastAPI:
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:
-        engine = get_engine()
-        with engine.connect() as conn:
+        """Up, and the database answers. (Nothing about where it is: anyone may ask.)"""
+        with get_engine().connect() as conn:
             conn.execute(text("SELECT 1"))
-        return {
-            "status": "ok",
-            "database": engine.dialect.name,
-            "database_url": engine.url.render_as_string(hide_password=True),
-        }
+        return {"status": "ok"}
 
     _install_error_handlers(app)
     return app
@@ -189,6 +188,8 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         message = {404: "页面不存在", 405: "不支持的请求方式"}.get(exc.status_code, str(exc.detail))
+        if exc.status_code == 413:
+            message = str(exc.detail)
         return _error_response(request, exc.status_code, f"http_{exc.status_code}", message, [])
 
 

@@ -27,6 +27,7 @@ from app.core.errors import (
     ValidationFailed,
 )
 from app.core.security import hash_password, new_token, token_digest, verify_password
+from app.core.text import clean_name, name_problem
 from app.reference import regions
 from app.reference import service as reference
 from app.reference.models import EvaluationCentre
@@ -238,6 +239,18 @@ def create_staff_user(
     return user
 
 
+def username_problem(username: str) -> str | None:
+    """Usernames are typed at a login prompt: visible characters, no spaces."""
+    name = unicodedata.normalize("NFKC", username).strip()
+    if not name:
+        return "用户名不能为空"
+    if len(name) > USERNAME_MAX:
+        return f"用户名不能超过 {USERNAME_MAX} 个字符"
+    if any(ch.isspace() or not ch.isprintable() for ch in name):
+        return "用户名不能包含空格、控制字符或不可见字符"
+    return None
+
+
 # Who may create which accounts: a platform admin sets up centres' admins and regulators;
 # a centre admin staffs their own centre.
 _CREATABLE_BY = {
@@ -290,8 +303,16 @@ def add_staff(
         raise PermissionDenied("您的角色无权创建此类账号", code="role_forbidden")
     if policy.scope(actor, Action.MANAGE, Resource.STAFF) is Scope.CENTRE:
         centre_id = policy.centre_scope(actor, Action.MANAGE, Resource.STAFF)  # never another
-    if not username.strip() or not display_name.strip():
-        raise Conflict("用户名和姓名不能为空", code="name_required")
+    problems = [
+        {"field": field, "problem": problem}
+        for field, problem in (
+            ("username", username_problem(username)),
+            ("display_name", name_problem(display_name, max_length=100)),
+        )
+        if problem
+    ]
+    if problems:
+        raise ValidationFailed("账号信息有误", code="invalid_staff", details=problems)
     # The stated policy for every password set through the product (the command line and
     # the demo's documented accounts keep the 8-character minimum).
     problem = passwords.password_problem(password, username=username)
@@ -300,7 +321,7 @@ def add_staff(
     return create_staff_user(
         db,
         username=username.strip(),
-        display_name=display_name.strip(),
+        display_name=clean_name(display_name),
         password=password,
         role=role,
         centre_id=None if role in (Role.REGULATOR, Role.PLATFORM_ADMIN) else centre_id,

@@ -436,7 +436,7 @@ def parse_item_filter(
         problems.append({"field": "status", "problem": f"未知状态 {status}（active 或 retired）"})
     level: int | None = None
     if difficulty:
-        if difficulty.isdigit() and 1 <= int(difficulty) <= 5:
+        if difficulty.isascii() and difficulty.isdigit() and 1 <= int(difficulty) <= 5:
             level = int(difficulty)
         else:
             problems.append({"field": "difficulty", "problem": "难度应为 1 至 5"})

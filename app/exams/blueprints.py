@@ -18,6 +18,7 @@ from app.banks import format as bank_format
 from app.banks import service as banks_service
 from app.banks.models import ItemVersion, QuestionBank
 from app.core.errors import Conflict
+from app.core.text import name_problem
 from app.exams import assembly
 from app.exams.assembly import BlueprintSpec, PoolItem
 from app.exams.common import MAX_MINUTES, centre_for, invalid, of_centre
@@ -121,8 +122,8 @@ def _check_blueprint(db: Session, actor: Staff, data: BlueprintCreate) -> _Check
     """Every structural problem at once; then what the bank is short of."""
     bank = banks_service.get_bank(db, actor=actor, bank_id=data.bank_id)
     problems: list[dict[str, Any]] = []
-    if not data.name.strip():
-        problems.append({"field": "name", "problem": "组卷方案名称不能为空"})
+    if problem := name_problem(data.name, label="组卷方案名称", max_length=200):
+        problems.append({"field": "name", "problem": problem})
     level_code = known_level_code(data.level_code)
     if level_code is None:
         problems.append({"field": "level_code", "problem": f"未知等级 {data.level_code}"})

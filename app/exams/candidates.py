@@ -8,6 +8,7 @@ from sqlmodel import Session, col, or_, select
 from app.accounts.policy import Action, Resource
 from app.accounts.principals import Staff
 from app.audit import service as audit
+from app.core.text import name_problem
 from app.exams import roster
 from app.exams.common import centre_for, invalid, of_centre
 from app.exams.models import Candidate
@@ -26,11 +27,8 @@ log = logging.getLogger(__name__)
 
 def _candidate_problems(data: CandidateIn) -> list[dict[str, Any]]:
     problems: list[dict[str, Any]] = []
-    name = data.name.strip()
-    if not name:
-        problems.append({"field": "name", "problem": "姓名不能为空"})
-    elif len(name) > 50:
-        problems.append({"field": "name", "problem": "姓名不能超过 50 个字符"})
+    if problem := name_problem(data.name):
+        problems.append({"field": "name", "problem": problem})
     if not data.id_number.strip():
         problems.append({"field": "id_number", "problem": "身份证号不能为空"})
     elif problem := resident_id_problem(data.id_number):

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from app.accounts.policy import Action, Resource
 from app.accounts.principals import Staff
 from app.audit import service as audit
+from app.core.text import name_problem
 from app.exams.blueprints import known_level_code
 from app.exams.common import MAX_MINUTES, centre_for, invalid, of_centre
 from app.exams.models import Blueprint, ExamPlan, ExamSession, FormMode, Registration
@@ -35,8 +36,8 @@ def components_for(level: Level) -> list[str]:
 def create_plan(db: Session, *, actor: Staff, data: PlanCreate) -> ExamPlan:
     centre_id = centre_for(actor, Action.MANAGE, Resource.PLAN)
     problems: list[dict[str, Any]] = []
-    if not data.name.strip():
-        problems.append({"field": "name", "problem": "考试计划名称不能为空"})
+    if problem := name_problem(data.name, label="考试计划名称", max_length=200):
+        problems.append({"field": "name", "problem": problem})
     level: Level | None = None
     try:
         scheme = Scheme(data.scheme)

@@ -15,6 +15,8 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from app.core.errors import ValidationFailed
+from app.core.text import name_problem
+from app.core.xlsx import append_row, check_archive
 from app.reference.identifiers import normalise_resident_id, resident_id_problem
 
 # (field, header, required, max length)
@@ -67,6 +69,7 @@ def read_roster(content: bytes) -> list[RosterFileRow]:
         raise ValidationFailed(
             f"名单文件不能超过 {MAX_BYTES // 1_000_000} MB", code="roster_too_large"
         )
+    check_archive(content, what="名单文件")
     try:
         wb = load_workbook(BytesIO(content), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
@@ -144,9 +147,9 @@ def roster_problems(
     limits = {field: n for field, _, _, n in COLUMNS}
     first_row: dict[str, int] = {}
     for r in rows:
-        if not r.name:
-            problems.append(_problem(r.row, "姓名", "姓名不能为空"))
-        for field in ("name", "phone", "employer"):
+        if problem := name_problem(r.name, max_length=limits["name"]):
+            problems.append(_problem(r.row, "姓名", problem))
+        for field in ("phone", "employer"):
             value = getattr(r, field)
             if len(value) > limits[field]:
                 problems.append(_problem(r.row, headers[field], f"不能超过 {limits[field]} 个字符"))
@@ -186,7 +189,7 @@ def template_xlsx() -> bytes:
     ws = wb.active
     assert ws is not None
     ws.title = "考生名单"
-    ws.append([h for _, h, _, _ in COLUMNS])
+    append_row(ws, [h for _, h, _, _ in COLUMNS])
     for letter, width in zip("ABCD", (12, 24, 16, 30), strict=True):
         ws.column_dimensions[letter].width = width
     for row in ws.iter_rows(min_row=2, max_row=MAX_ROWS + 1, min_col=2, max_col=3):

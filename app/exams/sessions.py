@@ -17,6 +17,7 @@ from app.accounts.principals import Staff
 from app.audit import service as audit
 from app.core import clock
 from app.core.errors import NotFound
+from app.core.text import name_problem
 from app.exams.common import MAX_MINUTES, centre_for, invalid
 from app.exams.models import (
     Blueprint,
@@ -106,10 +107,10 @@ def create_session(db: Session, *, actor: Staff, data: SessionCreate) -> ExamSes
     bp = db.get(Blueprint, plan.blueprint_id)
     assert bp is not None
     problems: list[dict[str, Any]] = []
-    if not data.name.strip():
-        problems.append({"field": "name", "problem": "场次名称不能为空"})
-    if not data.room.strip():
-        problems.append({"field": "room", "problem": "考场不能为空"})
+    if problem := name_problem(data.name, label="场次名称", max_length=100):
+        problems.append({"field": "name", "problem": problem})
+    if problem := name_problem(data.room, label="考场", max_length=100):
+        problems.append({"field": "room", "problem": problem})
     duration = bp.time_limit_minutes if data.duration_minutes is None else data.duration_minutes
     if not bp.time_limit_minutes <= duration <= MAX_MINUTES:
         problems.append(

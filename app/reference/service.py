@@ -3,8 +3,9 @@
 from sqlmodel import Session, col, select
 
 from app.core.errors import Conflict, ValidationFailed
+from app.core.text import clean_name, name_problem
 from app.reference import regions
-from app.reference.identifiers import credit_code_problem, normalise_credit_code
+from app.reference.identifiers import PROVINCES, credit_code_problem, normalise_credit_code
 from app.reference.models import EvaluationCentre, Occupation
 
 # Occupations shipped with the product (职业分类大典, 2022 edition).
@@ -52,8 +53,8 @@ def create_centre(
     address: str = "",
 ) -> EvaluationCentre:
     problems = []
-    if not name.strip():
-        problems.append({"field": "name", "problem": "评价机构名称不能为空"})
+    if problem := name_problem(name, label="评价机构名称", max_length=200):
+        problems.append({"field": "name", "problem": problem})
     if problem := credit_code_problem(credit_code):
         problems.append({"field": "credit_code", "problem": problem})
     if evaluator_type not in ("Y", "S"):
@@ -63,21 +64,27 @@ def create_centre(
                 "problem": "评价机构类型必须是 Y（用人单位）或 S（社会培训评价组织）",
             }
         )
-    if not (len(national_code) == 4 and national_code.isdigit()):
+    if not (len(national_code) == 4 and national_code.isascii() and national_code.isdigit()):
         problems.append(
             {"field": "national_code", "problem": "全国备案编码应为 4 位数字（省级备案填 0000）"}
         )
-    if not (len(province_code) == 2 and province_code.isdigit()):
-        problems.append({"field": "province_code", "problem": "省份代码应为 2 位数字"})
-    if not regions.is_division_code(region_code):
-        problems.append({"field": "region_code", "problem": "行政区划代码应为 6 位数字，如 340400"})
+    if province_code not in PROVINCES:
+        problems.append(
+            {"field": "province_code", "problem": "省份代码应为有效的 2 位省级区划代码"}
+        )
+    if not (regions.is_division_code(region_code) and region_code[:2] == province_code):
+        problems.append(
+            {"field": "region_code", "problem": "行政区划代码应为 6 位数字，前 2 位为省份代码"}
+        )
+    if len(address) > 200:
+        problems.append({"field": "address", "problem": "地址不能超过 200 个字符"})
     if problems:
         raise ValidationFailed("评价机构信息有误", code="invalid_centre", details=problems)
     code = normalise_credit_code(credit_code)
     if db.exec(select(EvaluationCentre).where(EvaluationCentre.credit_code == code)).first():
         raise Conflict(f"统一社会信用代码 {code} 已登记", code="centre_exists")
     centre = EvaluationCentre(
-        name=name.strip(),
+        name=clean_name(name),
         credit_code=code,
         evaluator_type=evaluator_type,
         national_code=national_code,

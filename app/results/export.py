@@ -8,6 +8,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from app.core.clock import to_china
+from app.core.xlsx import append_row
 from app.results.schemas import SessionResults
 
 HEADERS = ("座位号", "姓名", "准考证号", "状态", "理论成绩", "是否合格", "交卷时间", "交卷方式")
@@ -26,17 +27,18 @@ def session_results_xlsx(results: SessionResults) -> bytes:
     ws = wb.active
     assert ws is not None
     ws.title = "成绩单"
-    ws.append([f"{s.plan_name} {s.name}（{s.room}）成绩单"])
+    append_row(ws, [f"{s.plan_name} {s.name}（{s.room}）成绩单"])
     ws["A1"].font = Font(bold=True, size=14)
     starts = to_china(s.starts_at)
-    ws.append(
+    append_row(
+        ws,
         [
             f"开考时间：{starts:%Y-%m-%d %H:%M}" if starts else "",
             "",
             f"合格线：{s.pass_mark:g} 分",
             "",
             f"报名 {s.registered} 人，交卷 {s.submitted} 人，合格 {s.passed} 人",
-        ]
+        ],
     )
     ws.append(list(HEADERS))
     for cell in ws[3]:
@@ -44,7 +46,8 @@ def session_results_xlsx(results: SessionResults) -> bytes:
         cell.alignment = Alignment(horizontal="center")
     for r in results.rows:
         submitted = to_china(r.submitted_at)
-        ws.append(
+        append_row(
+            ws,
             [
                 r.seat_number,
                 r.candidate_name,
@@ -54,7 +57,7 @@ def session_results_xlsx(results: SessionResults) -> bytes:
                 _passed_text(r.passed),
                 f"{submitted:%Y-%m-%d %H:%M:%S}" if submitted else "",
                 r.submit_reason_name,
-            ]
+            ],
         )
     for i, width in enumerate(WIDTHS, 1):
         ws.column_dimensions[get_column_letter(i)].width = width

@@ -16,6 +16,7 @@ from app.auth import credentials
 from app.auth.deps import PlatformAdmin, StaffManager, staff_with
 from app.core.db import SessionDep
 from app.core.errors import DomainError
+from app.core.text import typed_int
 from app.reference import service as reference
 from app.web.templating import render
 
@@ -132,7 +133,7 @@ def staff_create(
             display_name=display_name,
             password=password,
             role=Role(role) if role in {r.value for r in Role} else Role.PROCTOR,
-            centre_id=int(centre_id) if centre_id.isdigit() else None,
+            centre_id=typed_int(centre_id),
             region_code=region_code or None,
         )
     except DomainError as exc:

@@ -19,6 +19,7 @@ from app.banks import service as banks_service
 from app.core.db import SessionDep
 from app.core.downloads import XLSX_MEDIA_TYPE
 from app.core.errors import Conflict, NotFound, ValidationFailed
+from app.core.text import typed_int
 from app.exams import blueprints, candidates, photos, plans, registrations, sessions
 from app.exams.models import FormMode
 from app.exams.schemas import (
@@ -126,7 +127,7 @@ def _number(
 
 
 def _ids(form: FormData, name: str) -> list[int]:
-    return [int(x) for x in form.getlist(name) if isinstance(x, str) and x.isdigit()]
+    return [n for x in form.getlist(name) if isinstance(x, str) and (n := typed_int(x)) is not None]
 
 
 def _redirect(url: str) -> Response:
@@ -263,9 +264,10 @@ def _stored_values(bp_in: BlueprintCreate) -> dict[str, Any]:
 
 
 def _outline(db: SessionDep, staff: Staff, bank_id: str) -> banks_service.BankOverview | None:
-    if not bank_id.isdigit():
+    number = typed_int(bank_id)
+    if number is None:
         return None
-    return banks_service.bank_overview(db, actor=staff, bank_id=int(bank_id))
+    return banks_service.bank_overview(db, actor=staff, bank_id=number)
 
 
 def _blueprint_form(

@@ -15,6 +15,7 @@ from starlette.responses import Response
 from app.auth.deps import Proctor
 from app.core.config import get_settings
 from app.core.db import SessionDep
+from app.core.text import typed_int
 from app.delivery import timer
 from app.live import service as live
 from app.live.stream import event_stream
@@ -33,8 +34,7 @@ FormStr = Annotated[str, Form()]
 def _minutes(value: str) -> int | None:
     """A typed number of minutes; anything else is None, which the service refuses with
     the field named."""
-    text = value.strip()
-    return int(text) if text.isdigit() else None
+    return typed_int(value)
 
 
 def _done(request: Request, session_id: int, message: str) -> Response:

@@ -59,7 +59,7 @@ def test_blueprint_lists_every_structural_problem(db: Session, fx: ExamFixture) 
     with pytest.raises(ValidationFailed) as caught:
         blueprints.create_blueprint(db, actor=staff_actor(fx.admin), data=data)
     got = problems_of(caught)
-    assert got["name"] == "组卷方案名称不能为空"
+    assert got["name"] == "组卷方案名称不能为空，也不能只含不可见字符"
     assert "不适用于 三级/高级工" in got["level_code"]
     assert "没有 Z 区" in got["area_weights.Z"]
     assert "不少于 90 分钟" in got["time_limit_minutes"]

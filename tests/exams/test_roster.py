@@ -75,7 +75,7 @@ def test_every_problem_of_every_row_is_reported() -> None:
     )
     got = [(p["row"], p["column"], p["problem"]) for p in problems]
     assert got == [
-        (3, "姓名", "姓名不能为空"),
+        (3, "姓名", "姓名不能为空，也不能只含不可见字符"),
         (4, "身份证号", f"身份证号校验码错误：第 18 位应为 {good[17]}，实际为 {bad_check[17]}"),
         (5, "身份证号", "与第 3 行的身份证号重复"),
         (6, "姓名", "该身份证号已登记为考生「陈晶」，与填写的姓名「陈静」不一致"),

@@ -56,3 +56,12 @@ window.Jiping = (function () {
 
   return { formatRemaining: formatRemaining, live: live };
 })();
+
+// Behaviour that pages declare with classes and data attributes (the Content-Security-Policy
+// allows no inline script or handler): print and back buttons, toast close buttons.
+document.addEventListener("click", function (evt) {
+  if (evt.target.closest("[data-print]")) { window.print(); return; }
+  if (evt.target.closest("[data-back]")) { evt.preventDefault(); history.back(); return; }
+  var close = evt.target.closest(".toast-close");
+  if (close && close.parentElement) close.parentElement.remove();
+});
