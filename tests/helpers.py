@@ -26,10 +26,20 @@ def candidate_token(client: TestClient, ticket_number: str, id_number: str) -> d
     return {"Authorization": f"Bearer {r.json()['token']}"}
 
 
+def login_csrf(client: TestClient, path: str = "/login") -> str:
+    """The CSRF token a login form carries (bound to the browser's device cookie)."""
+    page = client.get(path)
+    m = re.search(r'name="csrf_token" value="([^"]*)"', page.text)
+    assert m, f"no login form token on {path}"
+    return m.group(1)
+
+
 def page_login(client: TestClient, username: str, password: str = PASSWORD) -> str:
     """Log the browser-like client in with the form; returns the CSRF token for its forms."""
     r = client.post(
-        "/login", data={"username": username, "password": password}, follow_redirects=False
+        "/login",
+        data={"username": username, "password": password, "csrf_token": login_csrf(client)},
+        follow_redirects=False,
     )
     assert r.status_code == 303, r.text
     return csrf_of(client, "/login")

@@ -180,3 +180,14 @@ def test_an_xlsx_that_expands_to_a_gibibyte_is_refused_quickly(
     )
     assert time.monotonic() - started < 5
     assert r.status_code == 422 and r.json()["error"]["code"] == "archive_too_large"
+
+
+def test_huge_integers_in_json_bodies_are_refused(client: TestClient, db: Session) -> None:
+    make_staff(db, Role.CENTRE_ADMIN, make_centre(db), username="bigjson")
+    db.commit()
+    r = client.post(
+        "/api/v1/blueprints/check",
+        json={"bank_id": -(2**72), "name": "x", "level_code": "4", "sections": []},
+        headers=staff_token(client, "bigjson"),
+    )
+    assert r.status_code == 422 and r.json()["error"]["code"] == "number_out_of_range"

@@ -56,6 +56,18 @@ def new_device_cookie(now: float | None = None) -> str:
     return f"{payload}.{_sign(payload)}"
 
 
+def login_form_token(device_cookie: str) -> str:
+    """The CSRF token of the login forms: bound to the browser's device cookie (there is
+    no login session yet to bind it to), so another site cannot post a login for it."""
+    return _sign(f"login-form:{device_cookie}")
+
+
+def login_form_token_ok(device_cookie: str | None, sent: str | None) -> bool:
+    return bool(device_cookie and sent) and hmac.compare_digest(
+        str(sent), login_form_token(str(device_cookie))
+    )
+
+
 @dataclass(frozen=True)
 class LoginClient:
     """Who is trying: the address and, for a browser, its device cookie."""

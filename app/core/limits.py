@@ -3,12 +3,14 @@
 - Bodies are capped before they are read: a declared Content-Length over the cap is
   refused (413) without reading a byte, and a body sent without one is counted as it
   arrives and cut off at the cap. Uploads (multipart) may be larger than other bodies.
-- Integers in paths and queries are ids, counts and page numbers: beyond 2^31 - 1 (the
-  database's INTEGER) they are refused here, once, instead of failing in each query.
+- Integers in paths, queries and JSON bodies are ids, counts, points and page numbers:
+  beyond 2^31 - 1 (the database's INTEGER) they are refused here, once, instead of
+  failing in each query.
 - JSON text must be valid Unicode: a lone surrogate ("\\ud800") parses in Python but can
   be neither stored nor sent back.
 - Every page says that it runs only its own scripts and styles and may not be framed."""
 
+import json
 import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -112,3 +114,31 @@ async def check_request_values(request: Request) -> None:
             raise ValidationFailed(
                 "提交的文本包含无效的 Unicode 字符", code="invalid_unicode", details=[]
             )
+        if _LONG_NUMBER.search(body) and _has_huge_int(body):
+            raise ValidationFailed(
+                "提交的数值过大",
+                code="number_out_of_range",
+                details=[{"problem": f"整数不能超过 {INT_MAX}"}],
+            )
+
+
+_LONG_NUMBER = re.compile(rb"\d{10}")
+
+
+def _has_huge_int(body: bytes) -> bool:
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return False  # the route's own parsing says what is wrong
+    stack = [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, bool):
+            continue
+        if isinstance(value, int) and abs(value) > INT_MAX:
+            return True
+        if isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return False

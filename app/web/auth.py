@@ -8,12 +8,18 @@ from starlette.responses import Response
 
 from app.accounts import passwords
 from app.accounts import service as accounts
-from app.accounts.throttle import DEVICE_COOKIE, LoginClient, new_device_cookie
+from app.accounts.throttle import (
+    DEVICE_COOKIE,
+    LoginClient,
+    login_form_token,
+    login_form_token_ok,
+    new_device_cookie,
+)
 from app.auth import credentials
 from app.auth.deps import AuthDep, CurrentStaff, LoginClientDep
 from app.core.config import get_settings
 from app.core.db import SessionDep
-from app.core.errors import DomainError
+from app.core.errors import DomainError, PermissionDenied
 from app.web.templating import render
 
 router = APIRouter()
@@ -32,13 +38,20 @@ def set_session_cookie(response: Response, token: str) -> None:
     )
 
 
-def with_device_cookie(response: Response, client: LoginClient) -> Response:
+def login_page_context(request: Request, client: LoginClient) -> tuple[dict[str, str], str]:
+    """The login form's CSRF token and the device cookie it is bound to (a new one for a
+    browser without a valid cookie: `with_device_cookie` then sets it)."""
+    cookie = request.cookies.get(DEVICE_COOKIE, "") if client.device else new_device_cookie()
+    return {"login_csrf": login_form_token(cookie)}, cookie
+
+
+def with_device_cookie(response: Response, client: LoginClient, cookie: str) -> Response:
     """Give a browser its device cookie (login throttling tells seats apart by it)."""
     if not client.device:
         s = get_settings()
         response.set_cookie(
             DEVICE_COOKIE,
-            new_device_cookie(),
+            cookie,
             httponly=True,
             samesite="lax",
             secure=s.cookie_secure,
@@ -46,6 +59,11 @@ def with_device_cookie(response: Response, client: LoginClient) -> Response:
             path="/",
         )
     return response
+
+
+def check_login_form(request: Request, sent: str) -> None:
+    if not login_form_token_ok(request.cookies.get(DEVICE_COOKIE), sent):
+        raise PermissionDenied("页面已过期，请刷新后重试（CSRF 校验失败）", code="csrf_failed")
 
 
 def _safe_next(target: str | None, default: str) -> str:
@@ -59,7 +77,8 @@ def _safe_next(target: str | None, default: str) -> str:
 def login_page(
     request: Request, auth: AuthDep, client: LoginClientDep, next: str | None = None
 ) -> Response:
-    return with_device_cookie(render(request, "login.html", {"next": next}), client)
+    ctx, cookie = login_page_context(request, client)
+    return with_device_cookie(render(request, "login.html", {"next": next, **ctx}), client, cookie)
 
 
 @router.post("/login")
@@ -70,20 +89,23 @@ def login(
     username: Annotated[str, Form()],
     password: Annotated[str, Form()],
     next: Annotated[str | None, Form()] = None,
+    csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     try:
+        check_login_form(request, csrf_token)
         issued = accounts.login_staff(db, username=username, password=password, client=client)
     except DomainError as exc:
+        ctx, cookie = login_page_context(request, client)
         page = render(
             request,
             "login.html",
-            {"error": exc.message, "username": username[:64], "next": next},
+            {"error": exc.message, "username": username[:64], "next": next, **ctx},
             status_code=exc.status_code,
         )
-        return with_device_cookie(page, client)
+        return with_device_cookie(page, client, cookie)
     response = RedirectResponse(_safe_next(next, "/"), status_code=303)
     set_session_cookie(response, issued.token)
-    return with_device_cookie(response, client)
+    return response
 
 
 @router.post("/logout")

@@ -18,7 +18,12 @@ from app.core.errors import DomainError
 from app.delivery import service
 from app.delivery.service import ExamState, Phase
 from app.delivery.sheet import answer_sheet
-from app.web.auth import set_session_cookie, with_device_cookie
+from app.web.auth import (
+    check_login_form,
+    login_page_context,
+    set_session_cookie,
+    with_device_cookie,
+)
 from app.web.templating import is_htmx, render
 
 router = APIRouter()
@@ -31,7 +36,8 @@ hot_router = APIRouter()
 def login_page(request: Request, auth: AuthDep, client: LoginClientDep) -> Response:
     if auth is not None and isinstance(auth.principal, CandidateLogin):
         return RedirectResponse("/exam", status_code=303)
-    return with_device_cookie(render(request, "exam/login.html", {}), client)
+    ctx, cookie = login_page_context(request, client)
+    return with_device_cookie(render(request, "exam/login.html", ctx), client, cookie)
 
 
 @router.post("/exam/login")
@@ -41,22 +47,25 @@ def login(
     client: LoginClientDep,
     ticket_number: Annotated[str, Form()],
     id_number: Annotated[str, Form()],
+    csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     try:
+        check_login_form(request, csrf_token)
         issued = auth_service.login_candidate(
             db, ticket_number=ticket_number, id_number=id_number, client=client
         )
     except DomainError as exc:
+        ctx, cookie = login_page_context(request, client)
         page = render(
             request,
             "exam/login.html",
-            {"error": exc.message, "ticket_number": ticket_number[:32]},
+            {"error": exc.message, "ticket_number": ticket_number[:32], **ctx},
             status_code=exc.status_code,
         )
-        return with_device_cookie(page, client)
+        return with_device_cookie(page, client, cookie)
     response = RedirectResponse("/exam", status_code=303)
     set_session_cookie(response, issued.token)
-    return with_device_cookie(response, client)
+    return response
 
 
 @hot_router.get("/exam")

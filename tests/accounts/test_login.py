@@ -6,7 +6,7 @@ from sqlmodel import Session, select
 from app.accounts.models import AuthSession, Role
 from app.core.config import get_settings
 from tests.factories import PASSWORD, make_centre, make_staff
-from tests.helpers import csrf_of, page_login, staff_token
+from tests.helpers import csrf_of, login_csrf, page_login, staff_token
 
 
 def test_staff_logs_in_with_password_and_gets_an_httponly_samesite_cookie(
@@ -16,7 +16,9 @@ def test_staff_logs_in_with_password_and_gets_an_httponly_samesite_cookie(
     make_staff(db, Role.CENTRE_ADMIN, centre, username="admin1")
     db.commit()
     r = client.post(
-        "/login", data={"username": "admin1", "password": PASSWORD}, follow_redirects=False
+        "/login",
+        data={"username": "admin1", "password": PASSWORD, "csrf_token": login_csrf(client)},
+        follow_redirects=False,
     )
     assert r.status_code == 303
     cookie = r.headers["set-cookie"]
@@ -33,7 +35,9 @@ def test_staff_logs_in_with_password_and_gets_an_httponly_samesite_cookie(
 def test_wrong_password_is_refused_with_a_message(client: TestClient, db: Session) -> None:
     make_staff(db, Role.PROCTOR, make_centre(db), username="p1")
     db.commit()
-    r = client.post("/login", data={"username": "p1", "password": "nope-nope"})
+    r = client.post(
+        "/login", data={"username": "p1", "password": "nope-nope", "csrf_token": login_csrf(client)}
+    )
     assert r.status_code == 401
     assert "用户名或密码错误" in r.text
     api = client.post("/api/v1/auth/login", json={"username": "p1", "password": "nope"})
@@ -98,7 +102,36 @@ def test_login_next_is_never_an_open_redirect(client: TestClient, db: Session) -
     db.commit()
     r = client.post(
         "/login",
-        data={"username": "admin3", "password": PASSWORD, "next": "//evil.example/"},
+        data={
+            "username": "admin3",
+            "password": PASSWORD,
+            "next": "//evil.example/",
+            "csrf_token": login_csrf(client),
+        },
         follow_redirects=False,
     )
     assert r.headers["location"] == "/"
+
+
+def test_login_forms_refuse_a_post_without_their_token(client: TestClient, db: Session) -> None:
+    """Another site cannot log a browser in (into an account of the attacker's choosing)."""
+    make_staff(db, Role.CENTRE_ADMIN, make_centre(db), username="admin4")
+    db.commit()
+    r = client.post(
+        "/login", data={"username": "admin4", "password": PASSWORD}, follow_redirects=False
+    )
+    assert r.status_code == 403 and "CSRF" in r.text
+    r = client.post(
+        "/login",
+        data={"username": "admin4", "password": PASSWORD, "csrf_token": "forged"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 403
+    r = client.post("/exam/login", data={"ticket_number": "1", "id_number": "2"})
+    assert r.status_code == 403 and "CSRF" in r.text
+    r = client.post(
+        "/login",
+        data={"username": "admin4", "password": PASSWORD, "csrf_token": login_csrf(client)},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303

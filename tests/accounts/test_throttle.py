@@ -15,7 +15,7 @@ from app.audit.models import AuditEntry
 from app.core.config import get_settings
 from app.main import app
 from tests.factories import PASSWORD, ExamFixture, make_centre, make_exam, make_staff
-from tests.helpers import page_login, staff_token
+from tests.helpers import login_csrf, page_login, staff_token
 
 
 @pytest.fixture
@@ -37,7 +37,11 @@ def seat_browser(client: TestClient) -> TestClient:
 def candidate_form(browser: TestClient, ticket: str, id_number: str) -> tuple[int, str]:
     r = browser.post(
         "/exam/login",
-        data={"ticket_number": ticket, "id_number": id_number},
+        data={
+            "ticket_number": ticket,
+            "id_number": id_number,
+            "csrf_token": login_csrf(browser, "/exam/login"),
+        },
         follow_redirects=False,
     )
     return r.status_code, r.text
@@ -196,16 +200,21 @@ def test_failures_on_one_client_never_lock_the_account_elsewhere(
 ) -> None:
     make_staff(db, Role.CENTRE_ADMIN, make_centre(db), username="centre2")
     db.commit()
-    client.get("/login")
+    token = login_csrf(client)
     for _ in range(get_settings().login_max_failures):
-        client.post("/login", data={"username": "Centre2", "password": "wrong-guess"})
-    r = client.post("/login", data={"username": "centre2", "password": PASSWORD})
+        client.post(
+            "/login", data={"username": "Centre2", "password": "wrong-guess", "csrf_token": token}
+        )
+    r = client.post(
+        "/login", data={"username": "centre2", "password": PASSWORD, "csrf_token": token}
+    )
     assert r.status_code == 429 and "本机登录失败次数过多" in r.text
     desk = TestClient(app)
     with desk:
-        desk.get("/login")
         r = desk.post(
-            "/login", data={"username": "centre2", "password": PASSWORD}, follow_redirects=False
+            "/login",
+            data={"username": "centre2", "password": PASSWORD, "csrf_token": login_csrf(desk)},
+            follow_redirects=False,
         )
         assert r.status_code == 303
 
@@ -215,6 +224,9 @@ def test_an_overlong_username_is_refused_before_anything_is_stored(
 ) -> None:
     r = client.post("/api/v1/auth/login", json={"username": "u" * 100_000, "password": "x"})
     assert r.status_code == 422
-    r = client.post("/login", data={"username": "u" * 100_000, "password": "x"})
+    r = client.post(
+        "/login",
+        data={"username": "u" * 100_000, "password": "x", "csrf_token": login_csrf(client)},
+    )
     assert r.status_code == 422 and "用户名过长" in r.text
     assert db.exec(select(LoginFailure)).all() == []

@@ -26,7 +26,7 @@ from tests.factories import (
     make_session,
     staff_actor,
 )
-from tests.helpers import candidate_token, csrf_of, staff_token
+from tests.helpers import candidate_token, csrf_of, login_csrf, staff_token
 
 SHORT: dict[str, Any] = {"time_limit_minutes": 30, "allow_short_time": True}
 
@@ -259,7 +259,11 @@ def test_the_score_is_shown_only_when_the_plan_says_so(db: Session, client: Test
 def page_login(client: TestClient, seat: Seat) -> str:
     r = client.post(
         "/exam/login",
-        data={"ticket_number": seat.ticket_number, "id_number": seat.id_number},
+        data={
+            "ticket_number": seat.ticket_number,
+            "id_number": seat.id_number,
+            "csrf_token": login_csrf(client, "/exam/login"),
+        },
         follow_redirects=False,
     )
     assert r.status_code == 303 and r.headers["location"] == "/exam"

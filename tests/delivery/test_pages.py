@@ -11,12 +11,17 @@ from app.delivery import service as delivery
 from app.delivery.models import Answer
 from tests.delivery.support import check_in, first_of_type, login_of, paper, start
 from tests.factories import MIXED_SECTIONS, Seat, make_exam
+from tests.helpers import login_csrf
 
 
 def page_login(client: TestClient, seat: Seat) -> None:
     r = client.post(
         "/exam/login",
-        data={"ticket_number": seat.ticket_number, "id_number": seat.id_number},
+        data={
+            "ticket_number": seat.ticket_number,
+            "id_number": seat.id_number,
+            "csrf_token": login_csrf(client, "/exam/login"),
+        },
         follow_redirects=False,
     )
     assert r.status_code == 303, r.text
@@ -38,14 +43,24 @@ def test_the_exam_needs_a_candidate_login(db: Session, client: TestClient) -> No
 def test_wrong_credentials_are_shown_and_throttled(db: Session, client: TestClient) -> None:
     exam = make_exam(db, candidates=1)
     seat = exam.seats[0]
+    token = login_csrf(client, "/exam/login")
     for _ in range(5):
         r = client.post(
             "/exam/login",
-            data={"ticket_number": seat.ticket_number, "id_number": "110105194912310021"},
+            data={
+                "ticket_number": seat.ticket_number,
+                "id_number": "110105194912310021",
+                "csrf_token": token,
+            },
         )
         assert r.status_code == 401 and "准考证号或身份证号不正确" in r.text
     r = client.post(
-        "/exam/login", data={"ticket_number": seat.ticket_number, "id_number": seat.id_number}
+        "/exam/login",
+        data={
+            "ticket_number": seat.ticket_number,
+            "id_number": seat.id_number,
+            "csrf_token": token,
+        },
     )
     assert r.status_code == 429 and "登录失败次数过多" in r.text
 
