@@ -136,9 +136,9 @@ def credit_code_problem(value: str) -> str | None:
     for pos, ch in enumerate(v, start=1):
         if ch not in _CREDIT_ALPHABET:
             return f"统一社会信用代码第 {pos} 位“{ch}”不是允许的字符（不含 I、O、Z、S、V）"
-    if not _ascii_digits(v[2:8]) or v[2:4] not in PROVINCES | {"10"}:  # 10: national bodies
-        return f"统一社会信用代码第 3–8 位 {v[2:8]} 不是有效的行政区划代码"
     expected = credit_code_check_char(v[:17])
     if v[17] != expected:
         return f"统一社会信用代码校验码错误：第 18 位应为 {expected}，实际为 {v[17]}"
+    if not _ascii_digits(v[2:8]) or v[2:4] not in PROVINCES | {"10"}:  # 10: national bodies
+        return f"统一社会信用代码第 3–8 位 {v[2:8]} 不是有效的行政区划代码"
     return None
