@@ -4,6 +4,7 @@ the URL follows the filter."""
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 from sqlmodel import Session
 
 from app.accounts.models import Role
@@ -38,14 +39,15 @@ def test_filter_swaps_only_the_table(db: Session, live_server: str, browser: Any
         page.evaluate("window.__notReloaded = true")
 
         page.select_option("select[name=type]", "fill_in")
-        page.wait_for_function("document.querySelectorAll('#item-table tbody tr').length === 2")
+        # (Not wait_for_function: it evaluates a string, which the pages' CSP refuses.)
+        expect(page.locator("#item-table tbody tr")).to_have_count(2)
         rows = page.locator("#item-table tbody tr").all_inner_texts()
         assert all("填空题" in row for row in rows)
         assert "type=fill_in" in page.url
         assert page.evaluate("window.__notReloaded") is True  # a swap, not a page load
 
         page.fill("input[name=q]", "单位")
-        page.wait_for_function("document.querySelectorAll('#item-table tbody tr').length === 1")
+        expect(page.locator("#item-table tbody tr")).to_have_count(1)
         assert "FT-1" in page.locator("#item-table").inner_text()
         assert page.evaluate("window.__notReloaded") is True
     finally:
