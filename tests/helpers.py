@@ -29,7 +29,10 @@ def candidate_token(client: TestClient, ticket_number: str, id_number: str) -> d
 def login_csrf(client: TestClient, path: str = "/login") -> str:
     """The CSRF token a login form carries (bound to the browser's device cookie)."""
     page = client.get(path)
-    m = re.search(r'name="csrf_token" value="([^"]*)"', page.text)
+    m = re.search(r'name="csrf_token" value="([^"]*)" id="login-csrf"', page.text)
+    if m is None:  # a logged-in candidate is sent on from /exam/login; the token is the same
+        page = client.get("/login")
+        m = re.search(r'name="csrf_token" value="([^"]*)" id="login-csrf"', page.text)
     assert m, f"no login form token on {path}"
     return m.group(1)
 
