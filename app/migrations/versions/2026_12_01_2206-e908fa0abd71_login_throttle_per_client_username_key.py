@@ -1,7 +1,7 @@
 """Login throttling per client (device, established) and case-insensitive usernames.
 
 Revision ID: e908fa0abd71
-Revises: 80f4a6203782
+Revises: 688c9ecf42b7
 Create Date: 2026-12-01 22:06:17.419620
 """
 
@@ -13,7 +13,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "e908fa0abd71"
-down_revision: str | None = "80f4a6203782"
+down_revision: str | None = "688c9ecf42b7"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
