@@ -13,7 +13,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "e908fa0abd71"
-down_revision: str | None = "688c9ecf42b7"
+down_revision: str | Sequence[str] | None = 'd788fe0b35bf'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
