@@ -9,7 +9,7 @@ from app.accounts.models import Role
 from app.accounts.passwords import password_problem, temporary_password
 from app.audit.models import AuditEntry
 from tests.factories import PASSWORD, make_centre, make_staff
-from tests.helpers import csrf_of, page_login, staff_token
+from tests.helpers import csrf_of, login_csrf, page_login, staff_token
 
 
 @pytest.mark.parametrize(
@@ -95,7 +95,10 @@ def test_a_reset_password_must_be_changed_at_the_next_login(
     # The old password no longer works; with the temporary one every page sends the
     # proctor to the change form, and the API refuses until it is changed.
     client.cookies.clear()
-    bad = client.post("/login", data={"username": "p-reset", "password": PASSWORD})
+    bad = client.post(
+        "/login",
+        data={"username": "p-reset", "password": PASSWORD, "csrf_token": login_csrf(client)},
+    )
     assert bad.status_code == 401
     page_login(client, "p-reset", temporary)
     r = client.get("/proctor", follow_redirects=False)
