@@ -202,6 +202,9 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/proctor/registrations/{registration_id}/checkin"): rule(
         ADMIN, PROC, assigned=True
     ),
+    ("POST", "/api/v1/proctor/registrations/{registration_id}/unlock-login"): rule(
+        ADMIN, PROC, assigned=True, body=REASON
+    ),
     ("POST", "/api/v1/proctor/attempts/{attempt_id}/pause"): rule(
         ADMIN, PROC, assigned=True, body=REASON
     ),
@@ -254,6 +257,7 @@ ROUTES: dict[tuple[str, str], Rule] = {
             "sessions/{session_id}/pause",
             "sessions/{session_id}/resume",
             "registrations/{registration_id}/incidents",
+            "registrations/{registration_id}/unlock-login",
         )
     },
     # Results: centre admins and examiners.

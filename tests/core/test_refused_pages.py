@@ -17,7 +17,7 @@ from app.banks.models import Item
 from app.core.db import metadata
 from app.main import API_PREFIX, app
 from tests.factories import ExamFixture, make_staff
-from tests.helpers import app_routes, csrf_of, page_login
+from tests.helpers import app_routes, csrf_of, login_csrf, page_login
 from tests.proctoring.support import room, start
 
 _UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
@@ -87,7 +87,6 @@ REFUSALS = [
         lambda w: "/login",
         lambda w: {"username": w.exam.admin.username, "password": "wrong-password"},
         status=401,
-        csrf=False,
         may_change=FAILURES,
     ),
     Refusal("/logout", "admin", lambda w: "/logout", status=403, csrf=False),
@@ -119,7 +118,6 @@ REFUSALS = [
             "id_number": "110105194912310021",
         },
         status=401,
-        csrf=False,
         may_change=FAILURES,
     ),
     Refusal(
@@ -255,6 +253,12 @@ REFUSALS = [
         lambda w: {"reason": ""},
     ),
     Refusal(
+        "/proctor/registrations/{registration_id}/unlock-login",
+        "proctor",
+        lambda w: f"/proctor/registrations/{w.exam.seats[0].registration.id}/unlock-login",
+        lambda w: {"reason": " "},
+    ),
+    Refusal(
         "/staff/{user_id}/unlock",
         "admin",
         lambda w: f"/staff/{w.exam.proctor.id}/unlock",
@@ -306,12 +310,16 @@ def world(db: Session) -> World:
 
 def _log_in(client: TestClient, world: World, who: str) -> str:
     if who == "anonymous":
-        return ""
+        return login_csrf(client)  # the login forms' token (bound to the device cookie)
     if who == "candidate":
         seat = world.exam.seats[1]  # registered, not checked in: may not start
         r = client.post(
             "/exam/login",
-            data={"ticket_number": seat.ticket_number, "id_number": seat.id_number},
+            data={
+                "ticket_number": seat.ticket_number,
+                "id_number": seat.id_number,
+                "csrf_token": login_csrf(client, "/exam/login"),
+            },
             follow_redirects=False,
         )
         assert r.status_code == 303, r.text
