@@ -52,10 +52,12 @@ _BANK_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _ITEM_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _OCCUPATION_CODE = re.compile(r"\d-\d{2}-\d{2}-\d{2}")
 
-TOP_FIELDS = ("format", "bank", "outline", "items", "tasks")  # tasks: app/banks/practical.py
+# tasks: app/banks/practical.py
+TOP_FIELDS = ("format", "bank", "outline", "items", "tasks", "enemies")
 BANK_FIELDS = ("code", "name", "occupation", "direction", "levels")
 AREA_FIELDS = ("area", "name", "weight", "points")
-POINT_FIELDS = ("code", "name", "importance")
+POINT_FIELDS = ("code", "name", "importance", "mandatory")
+ENEMY_FIELDS = ("items", "reason")
 ITEM_FIELDS = (
     "id",
     "type",
@@ -115,6 +117,7 @@ class OutlinePoint:
     code: str
     name: str
     importance: str  # X core, Y general, Z peripheral
+    mandatory: bool = False  # 必考: every paper holds at least one item of this point
 
 
 @dataclass(frozen=True)
@@ -149,7 +152,7 @@ class ItemContent:
     point_code: str
     importance: str
     difficulty: int
-    points: float
+    points: float | None  # the item's default points; a blueprint section sets its own
     stem: str
     options: list[dict[str, str]]  # [{"label": "A", "text": ...}] in label order
     key: dict[str, Any]  # the stored shape documented on ItemVersion.key
@@ -163,6 +166,18 @@ class ItemContent:
 
 
 @dataclass(frozen=True)
+class EnemyGroup:
+    """互斥题: items that give each other away or test one point too closely; a paper
+    holds at most one of them."""
+
+    items: tuple[str, ...]  # item IDs in the bank
+    reason: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return {"items": list(self.items), "reason": self.reason}
+
+
+@dataclass(frozen=True)
 class BankFile:
     filename: str
     header: BankHeader
@@ -171,6 +186,7 @@ class BankFile:
     digest: str  # sha256 of the file's bytes
     header_lines: dict[str, int | None]  # line of each bank.* field, for later problems
     tasks: list["TaskContent"] = field(default_factory=list)  # 操作技能考核试题
+    enemy_groups: list[EnemyGroup] = field(default_factory=list)
 
     def problem(self, field_name: str, message: str) -> Problem:
         """A problem with a bank header field found after parsing (e.g. by the service)."""
@@ -193,7 +209,7 @@ class ItemLike(Protocol):
     @property
     def difficulty(self) -> int: ...
     @property
-    def points(self) -> float: ...
+    def points(self) -> float | None: ...
     @property
     def stem(self) -> str: ...
     @property
@@ -229,7 +245,7 @@ def content_of(item: ItemLike) -> dict[str, Any]:
 def content_digest(item: ItemLike) -> str:
     """sha256 of an item's normalised content: equal digests mean the same question."""
     content = content_of(item)
-    content["points"] = float(item.points)
+    content["points"] = None if item.points is None else float(item.points)
     canonical = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -390,9 +406,10 @@ def validate_item(
     ):
         report("difficulty", f"难度应为 1 至 5 的整数，实际为{_shown(difficulty)}")
 
+    # Optional: the points a blueprint section gives the item, not the item, decide.
     points = _number(raw.get("points"))
-    if "points" not in raw:
-        report("points", "缺少分值 points")
+    if raw.get("points") is None:
+        points = None
     elif points is None or points <= 0:
         report("points", f"分值应为大于 0 的数，实际为{_shown(raw.get('points'))}")
     elif (points * 2) != int(points * 2):
@@ -424,7 +441,7 @@ def validate_item(
 
     if problems:
         return None, problems
-    assert item_id and item_type and area and stem and points is not None and levels is not None
+    assert item_id and item_type and area and stem and levels is not None
     assert isinstance(difficulty, int) and options is not None and key is not None
     area_code, point = area
     return (
@@ -658,6 +675,10 @@ def _check_points(
         name = _text(raw.get("name"))
         if name is None:
             report("name", "鉴定点名称 name 不能为空")
+        mandatory = raw.get("mandatory", False)
+        if not isinstance(mandatory, bool):
+            report("mandatory", f"必考 mandatory 应为 true 或 false，实际为{_shown(mandatory)}")
+            mandatory = False
         importance = raw.get("importance")
         if importance not in IMPORTANCE:
             report(
@@ -672,7 +693,7 @@ def _check_points(
             seen[code] = _key_line(raw, "code")
             # Kept even with a broken name or importance: items that use the point are then
             # checked against it instead of being reported a second time.
-            points.append(OutlinePoint(code, name or "", str(importance or "")))
+            points.append(OutlinePoint(code, name or "", str(importance or ""), mandatory))
     return points
 
 
@@ -683,12 +704,17 @@ def outline_to_json(outline: Sequence[OutlineArea]) -> list[dict[str, Any]]:
             "area": a.code,
             "name": a.name,
             "weight": a.weight,
-            "points": [
-                {"code": p.code, "name": p.name, "importance": p.importance} for p in a.points
-            ],
+            "points": [_point_json(p) for p in a.points],
         }
         for a in outline
     ]
+
+
+def _point_json(point: OutlinePoint) -> dict[str, Any]:
+    out: dict[str, Any] = {"code": point.code, "name": point.name, "importance": point.importance}
+    if point.mandatory:  # absent when false, so outlines stored before it compare equal
+        out["mandatory"] = True
+    return out
 
 
 def outline_from_json(data: Sequence[Mapping[str, Any]]) -> list[OutlineArea]:
@@ -698,7 +724,12 @@ def outline_from_json(data: Sequence[Mapping[str, Any]]) -> list[OutlineArea]:
             name=str(a["name"]),
             weight=float(a["weight"]),
             points=tuple(
-                OutlinePoint(str(p["code"]), str(p["name"]), str(p["importance"]))
+                OutlinePoint(
+                    str(p["code"]),
+                    str(p["name"]),
+                    str(p["importance"]),
+                    bool(p.get("mandatory", False)),
+                )
                 for p in a["points"]
             ),
         )
@@ -828,6 +859,7 @@ def check_bank_file(content: bytes, filename: str) -> tuple[BankFile | None, lis
 
     tasks, task_problems = check_tasks(doc, file, header.level_codes if header else None)
     problems.extend(task_problems)
+    enemy_groups = _check_enemies(doc, file, items, problems)
 
     if problems:
         if len(problems) > MAX_PROBLEMS:
@@ -853,6 +885,7 @@ def check_bank_file(content: bytes, filename: str) -> tuple[BankFile | None, lis
             digest=hashlib.sha256(content).hexdigest(),
             header_lines=header_lines,
             tasks=tasks,
+            enemy_groups=enemy_groups,
         ),
         [],
     )
@@ -959,6 +992,63 @@ def _check_items(
     return items
 
 
+# --- enemy items (互斥题) -------------------------------------------------------------
+
+
+def _check_enemies(
+    doc: Mapping[str, Any], file: str, items: Sequence[ItemContent], problems: list[Problem]
+) -> list[EnemyGroup]:
+    """`enemies:` a list of groups, each `[ID, ID, ...]` or `{items: [...], reason: ...}`."""
+    value = doc.get("enemies")
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        problems.append(
+            Problem(file, _key_line(doc, "enemies"), None, "enemies", "互斥题 enemies 应为列表")
+        )
+        return []
+    known = {it.external_id for it in items}
+    groups: list[EnemyGroup] = []
+    for index, raw in enumerate(value):
+        line = _element_line(value, index)
+        where = f"enemies[{index + 1}]"
+
+        def report(message: str, line: int | None = line, where: str = where) -> None:
+            problems.append(Problem(file, line, None, where, message))
+
+        reason = ""
+        members: Any = raw
+        if isinstance(raw, Mapping):
+            _unknown_fields(raw, ENEMY_FIELDS, lambda f, m: report(m))
+            members = raw.get("items")
+            if raw.get("reason") is not None:
+                reason = _text(raw.get("reason")) or ""
+        if not isinstance(members, list) or len(members) < 2:
+            report("互斥组应列出至少两道题的编号，如 [DG4-B002-008, DG4-B002-009]")
+            continue
+        ids = [_text(m) for m in members]
+        ok = True
+        for member, item_id in zip(members, ids, strict=True):
+            if item_id is None:
+                report(f"互斥组中的题目编号应为文本，实际为{_shown(member)}")
+                ok = False
+            elif item_id not in known:
+                report(f"互斥组中的题目 {item_id} 不在本题库中")
+                ok = False
+        present = [i for i in ids if i]
+        dupes = sorted({i for i in present if present.count(i) > 1})
+        if dupes:
+            report(f"互斥组中题目 {'、'.join(dupes)} 重复")
+            ok = False
+        if ok:
+            groups.append(EnemyGroup(tuple(present), reason))
+    return groups
+
+
+def enemy_groups_from_json(data: Sequence[Mapping[str, Any]]) -> list[EnemyGroup]:
+    return [EnemyGroup(tuple(g["items"]), str(g.get("reason", ""))) for g in data]
+
+
 # --- the other way: stored content back to the file's shape ---------------------------
 
 
@@ -979,9 +1069,10 @@ def source_of(item: ItemLike, *, external_id: str) -> dict[str, Any]:
         "area": item.area_code,
         "point": item.point_code,
         "difficulty": item.difficulty,
-        "points": _plain_number(item.points),
-        "stem": item.stem,
     }
+    if item.points is not None:
+        src["points"] = _plain_number(item.points)
+    src["stem"] = item.stem
     if item.options:
         src["options"] = {o["label"]: o["text"] for o in item.options}
     src["key"] = key_to_source(item.item_type, item.key)

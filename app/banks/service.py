@@ -5,6 +5,7 @@ Items are never edited in place and never deleted: an edit or a changed re-impor
 ItemVersion, and an item gone from a re-imported file is retired, because exam forms
 point at versions and must keep showing exactly what the candidate saw."""
 
+import hashlib
 import logging
 import math
 from collections.abc import Mapping
@@ -64,7 +65,54 @@ def import_bank_file(
         require_role(actor, Role.CENTRE_ADMIN)
         if centre_of(actor) != centre_id:
             raise PermissionDenied("只能向本机构导入题库", code="other_centre")
+    if (same := _bank_with_digest(db, centre_id, content)) is not None:
+        return _unchanged(db, same, filename=filename, actor=actor)
     parsed = bank_format.parse_bank_file(content, filename)
+    return import_parsed_bank(db, centre_id=centre_id, parsed=parsed, actor=actor)
+
+
+def _bank_with_digest(db: Session, centre_id: int, content: bytes) -> QuestionBank | None:
+    """The centre's bank last imported from exactly these bytes, with no item edited
+    since: importing them again would change nothing, so they are not even parsed."""
+    digest = hashlib.sha256(content).hexdigest()
+    return db.exec(
+        select(QuestionBank).where(
+            QuestionBank.centre_id == centre_id, QuestionBank.content_digest == digest
+        )
+    ).first()
+
+
+def _unchanged(
+    db: Session, bank: QuestionBank, *, filename: str, actor: Staff | None
+) -> ImportResult:
+    assert bank.id is not None
+    unchanged = db.exec(
+        select(func.count())
+        .select_from(Item)
+        .where(Item.bank_id == bank.id, Item.status == ItemStatus.ACTIVE)
+    ).one()
+    bank.source_name = filename
+    db.add(bank)
+    summary = _summary(bank.code, 0, 0, unchanged, 0, False, False)
+    audit.record(
+        db,
+        actor=actor,
+        action="bank.import",
+        object_type="question_bank",
+        object_id=bank.id,
+        centre_id=bank.centre_id,
+        detail={"file": filename, "digest": bank.content_digest, "unchanged": unchanged},
+    )
+    db.flush()
+    return ImportResult(bank, 0, 0, unchanged, 0, False, summary)
+
+
+def import_parsed_bank(
+    db: Session, *, centre_id: int, parsed: bank_format.BankFile, actor: Staff | None
+) -> ImportResult:
+    """Import a bank already read from any format (YAML, Excel, QTI, Moodle XML): the same
+    versioning whatever the source. The caller has checked the actor's rights."""
+    filename = parsed.filename
     header = parsed.header
     occupation = reference.occupation_by_code(db, header.occupation_code, header.direction)
     bank = db.exec(
@@ -91,6 +139,7 @@ def import_bank_file(
         )
 
     outline_json = bank_format.outline_to_json(parsed.outline)
+    enemies_json = [g.as_json() for g in parsed.enemy_groups]
     bank_created = bank is None
     if bank is None:
         bank = QuestionBank(
@@ -100,6 +149,7 @@ def import_bank_file(
             occupation_id=occupation.id,
             level_codes=header.level_codes,
             outline=outline_json,
+            enemy_groups=enemies_json,
             source_name=filename,
             content_digest=parsed.digest,
         )
@@ -107,15 +157,17 @@ def import_bank_file(
         db.flush()
         bank_changed = True
     else:
-        bank_changed = (bank.name, bank.level_codes, bank.outline) != (
+        bank_changed = (bank.name, bank.level_codes, bank.outline, bank.enemy_groups) != (
             header.name,
             header.level_codes,
             outline_json,
+            enemies_json,
         )
         if bank_changed:
             bank.name = header.name
             bank.level_codes = header.level_codes
             bank.outline = outline_json
+            bank.enemy_groups = enemies_json
             bank.updated_at = utcnow()
         bank.source_name = filename
         bank.content_digest = parsed.digest
@@ -147,7 +199,8 @@ def import_bank_file(
             item.status = ItemStatus.RETIRED
             db.add(item)
             retired += 1
-    if created or new_versions or retired:
+    # Enemy groups are part of the pool exams draw from (bank_changed covers them).
+    if created or new_versions or retired or bank_changed:
         items_changed(bank)
     db.flush()
     task_counts = bank_tasks.import_tasks(db, bank_id=bank.id, tasks=parsed.tasks)
@@ -279,6 +332,20 @@ def drawable_items(db: Session, *, bank_id: int, level_code: str) -> list[ItemVe
     ).all()
     # Level lists are JSON: filtered here the same way on SQLite and PostgreSQL.
     return [v for v in rows if level_code in v.level_codes]
+
+
+def enemy_groups_by_item(db: Session, *, bank_id: int) -> dict[int, tuple[str, ...]]:
+    """Item id → the bank's enemy groups (互斥题, numbered "1", "2", ...) it belongs to."""
+    bank = db.get(QuestionBank, bank_id)
+    if bank is None or not bank.enemy_groups:
+        return {}
+    ids = dict(db.exec(select(Item.external_id, Item.id).where(Item.bank_id == bank_id)).all())
+    out: dict[int, tuple[str, ...]] = {}
+    for number, group in enumerate(bank.enemy_groups, start=1):
+        for external_id in group["items"]:
+            if (item_id := ids.get(external_id)) is not None:
+                out[item_id] = (*out.get(item_id, ()), str(number))
+    return out
 
 
 # --- browsing ------------------------------------------------------------------------
@@ -585,6 +652,9 @@ def edit_item(
     previous = item.current_version
     _add_version(db, item, content)
     items_changed(bank)
+    # The bank no longer is what its last file made: a re-import of that file must be
+    # read again (it reverts this edit).
+    bank.content_digest = ""
     db.add(bank)
     audit.record(
         db,

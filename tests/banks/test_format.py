@@ -409,7 +409,6 @@ ITEM_CASES = [
     # fields
     ("TF-1", "key: true", "key: true\n    answer: true", "answer", "answer: true", "未知字段"),
     ("TF-1", "    difficulty: 1\n", "", "difficulty", "- id: TF-1", "缺少难度"),
-    ("TF-1", "    points: 1\n", "", "points", "- id: TF-1", "缺少分值"),
     ("TF-1", "    type: true_false\n", "", "type", "- id: TF-1", "缺少题型"),
     ("TF-1", "    stem: 熔断器主要用于短路保护。\n", "", "stem", "- id: TF-1", "缺少题干"),
     (
@@ -654,3 +653,58 @@ def test_stored_content_round_trips_through_the_file_shape() -> None:
 )
 def test_key_text(item_type: str, key: dict, text: str) -> None:
     assert bank_format.key_text(item_type, key) == text
+
+
+# --- points, enemy items, mandatory points -----------------------------------------------
+
+
+def test_item_points_are_optional() -> None:
+    text = with_item(BANK, "TF-1", "    points: 1\n", "")
+    tf = next(it for it in parse_bank_file(text.encode(), FILE).items if it.external_id == "TF-1")
+    assert tf.points is None
+    assert "points" not in bank_format.source_of(tf, external_id="TF-1")
+
+
+ENEMIES = """\
+enemies:
+  - [SC-1, FT-1]
+  - items: [MC-1, TF-1, FN-1]
+    reason: 题干互相提示
+"""
+
+
+def test_enemy_groups_are_read_with_their_reason() -> None:
+    bank = parse_bank_file((BANK + ENEMIES).encode(), FILE)
+    assert [(g.items, g.reason) for g in bank.enemy_groups] == [
+        (("SC-1", "FT-1"), ""),
+        (("MC-1", "TF-1", "FN-1"), "题干互相提示"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("group", "says"),
+    [
+        ("[SC-1]", "至少两道题"),
+        ("[SC-1, XX-9]", "题目 XX-9 不在本题库中"),
+        ("[SC-1, SC-1]", "题目 SC-1 重复"),
+        ("{items: [SC-1, MC-1], why: x}", "未知字段“why”"),
+    ],
+)
+def test_bad_enemy_group_names_the_line_and_the_problem(group: str, says: str) -> None:
+    text = BANK + f"enemies:\n  - [MC-1, TF-1]\n  - {group}\n"
+    problem = only(problems_of(text))
+    assert problem.field == "enemies[2]"
+    assert problem.line == len(text.splitlines())
+    assert says in problem.problem
+
+
+def test_mandatory_point_is_kept_in_the_outline() -> None:
+    text = edit(
+        BANK, "        name: 交流电路\n", "        name: 交流电路\n        mandatory: true\n"
+    )
+    bank = parse_bank_file(text.encode(), FILE)
+    assert [p.mandatory for p in bank.outline[0].points] == [False, True]
+    stored = bank_format.outline_to_json(bank.outline)
+    assert stored[0]["points"][1]["mandatory"] is True
+    assert "mandatory" not in stored[0]["points"][0]  # outlines stored before compare equal
+    assert bank_format.outline_from_json(stored) == bank.outline

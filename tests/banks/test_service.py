@@ -101,6 +101,46 @@ def test_reimporting_the_same_file_changes_nothing(db: Session, centre: Evaluati
     assert audits == before[3] + 1  # the import itself is still recorded
 
 
+def test_unchanged_reimport_is_not_parsed_again(
+    db: Session, centre: EvaluationCentre, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    do_import(db, centre, BANK)
+
+    def no_parse(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("an unchanged file must short-circuit on its digest")
+
+    monkeypatch.setattr(banks.bank_format, "parse_bank_file", no_parse)
+    result = do_import(db, centre, BANK)
+    assert (result.created, result.new_versions, result.unchanged) == (0, 0, ITEM_COUNT)
+    assert "未变化" in result.summary
+
+
+def test_after_an_edit_reimporting_the_file_restores_its_content(
+    db: Session, admin: banks.Staff, centre: EvaluationCentre
+) -> None:
+    bank = do_import(db, centre, BANK).bank
+    item_id, src = source(db, admin, bank, "FN-1")
+    src["key"] = {"numeric": {"value": 60, "tolerance": 0}, "unit": "Hz"}
+    banks.edit_item(db, actor=admin, bank_id=bank.id or 0, item_id=item_id, data=src)
+    result = do_import(db, centre, BANK)
+    assert (result.new_versions, result.unchanged) == (1, ITEM_COUNT - 1)
+    item = db.get(Item, item_id)
+    assert item is not None and item.current_version == 3
+
+
+def test_enemy_groups_are_stored_and_kept_apart_in_every_draw(
+    db: Session, centre: EvaluationCentre
+) -> None:
+    text = BANK + "enemies:\n  - items: [SC-1, FT-1]\n    reason: 同一知识点\n"
+    bank = do_import(db, centre, text).bank
+    assert bank.enemy_groups == [{"items": ["SC-1", "FT-1"], "reason": "同一知识点"}]
+    groups = banks.enemy_groups_by_item(db, bank_id=bank.id or 0)
+    ids = dict(db.exec(select(Item.external_id, Item.id)).all())
+    assert groups == {ids["SC-1"]: ("1",), ids["FT-1"]: ("1",)}
+    result = do_import(db, centre, BANK)  # the group removed: a bank change
+    assert "细目表有修改" in result.summary and result.bank.enemy_groups == []
+
+
 def test_reimport_with_changes_versions_adds_and_retires(
     db: Session, centre: EvaluationCentre
 ) -> None:
