@@ -7,23 +7,13 @@ only, and no YAML tags, anchors or aliases (alias bombs, constructor tricks) are
 before anything is built from it."""
 
 import hashlib
-import io
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ruamel.yaml import YAML
-from ruamel.yaml.constructor import DuplicateKeyError
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.events import (
-    AliasEvent,
-    CollectionEndEvent,
-    CollectionStartEvent,
-    NodeEvent,
-)
-
+from app.banks import yaml_source
 from app.core.errors import ValidationFailed
 from app.itemtypes import STRATEGIES, ItemType, strategy_for
 from app.itemtypes.base import OPTION_LABELS
@@ -37,9 +27,6 @@ if TYPE_CHECKING:
 
 FORMAT = "jiping-bank/1"
 MAX_FILE_BYTES = 5 * 1024 * 1024
-# A bank file nests five levels deep; anything far deeper is not a bank file, and
-# bounding it keeps the YAML composer's recursion safe.
-MAX_DEPTH = 32
 # A file that breaks everything is refused with this many problems listed, not millions.
 MAX_PROBLEMS = 1000
 
@@ -296,7 +283,7 @@ def _element_line(seq: Any, index: int) -> int | None:
 
 def _code3(value: Any) -> str | None:
     """A three-digit code. `001` written without quotes is read by YAML as the integer 1,
-    but ruamel keeps the written width, so the author's intent is recovered exactly."""
+    but the reader keeps the written width, so the author's intent is recovered exactly."""
     if isinstance(value, str):
         return value.strip() if _POINT_CODE.fullmatch(value.strip()) else None
     written_width = getattr(value, "_width", None)
@@ -368,7 +355,12 @@ def validate_item(
     Returns the normalised content, or None with every problem found."""
     problems: list[Problem] = []
     if not isinstance(raw, Mapping):
-        problems.append(Problem(file, line, None, None, "题目应写成“字段: 值”的映射"))
+        hint = yaml_source.hint_for_text_item(raw)
+        problems.append(
+            Problem(
+                file, line, None, None, f"题目应写成“字段: 值”的映射{'：' + hint if hint else ''}"
+            )
+        )
         return None, problems
     item_line = _node_line(raw) or line
     raw_id = raw.get("id")
@@ -427,6 +419,13 @@ def validate_item(
 
     options = _check_options(raw, item_type, report)
     key = _check_key(raw, item_type, options, report)
+    if (
+        key is not None
+        and stem is not None
+        and item_type is not None
+        and not strategy_for(item_type).check_key_against_stem(stem, key, report)
+    ):
+        key = None
 
     levels: list[str] | None = list(bank_levels)
     if "levels" in raw:
@@ -740,61 +739,6 @@ def outline_from_json(data: Sequence[Mapping[str, Any]]) -> list[OutlineArea]:
 # --- the whole file ------------------------------------------------------------------
 
 
-def _scan_events(text: str, file: str) -> list[Problem]:
-    """Refuse what a bank file never needs before building anything: aliases and anchors
-    (an alias bomb expands to billions of nodes), explicit tags (constructors), and
-    absurd nesting. Parsing events costs memory proportional to the text only."""
-    problems: list[Problem] = []
-    depth = 0
-    try:
-        for event in YAML(typ="rt").parse(io.StringIO(text)):
-            line = event.start_mark.line + 1 if event.start_mark else None
-            if isinstance(event, AliasEvent):
-                problems.append(
-                    Problem(file, line, None, None, f"不允许使用 YAML 别名（*{event.anchor}）")
-                )
-            elif isinstance(event, NodeEvent):
-                if event.anchor:
-                    problems.append(
-                        Problem(file, line, None, None, f"不允许使用 YAML 锚点（&{event.anchor}）")
-                    )
-                tag = getattr(event, "tag", None)
-                if tag is not None:
-                    problems.append(
-                        Problem(file, line, None, None, f"不允许使用 YAML 标签（{tag}）")
-                    )
-            if isinstance(event, CollectionStartEvent):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    problems.append(Problem(file, line, None, None, f"嵌套层次超过 {MAX_DEPTH} 层"))
-                    break
-            elif isinstance(event, CollectionEndEvent):
-                depth -= 1
-            if len(problems) >= 20:
-                break
-    except YAMLError as exc:
-        return [_yaml_problem(exc, file)]
-    return problems
-
-
-def _yaml_problem(exc: YAMLError, file: str) -> Problem:
-    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    line = mark.line + 1 if mark is not None else None
-    if isinstance(exc, DuplicateKeyError):
-        detail = (
-            str(exc.problem or "")
-            .split(" with value")[0]
-            .replace("found duplicate key", "")
-            .strip()
-        )
-        return Problem(file, line, None, None, f"同一层中字段 {detail} 重复")
-    if isinstance(exc, MarkedYAMLError):
-        detail = exc.problem or exc.context or ""
-    else:
-        detail = str(exc).splitlines()[0] if str(exc) else ""
-    return Problem(file, line, None, None, f"不是有效的 YAML：{detail}")
-
-
 def _decode(content: bytes, file: str) -> tuple[str | None, list[Problem]]:
     if not file.lower().endswith((".yaml", ".yml")):
         return None, [Problem(file, None, None, None, "题库文件应为 .yaml 文件")]
@@ -821,13 +765,9 @@ def check_bank_file(content: bytes, filename: str) -> tuple[BankFile | None, lis
     text, problems = _decode(content, file)
     if text is None:
         return None, problems
-    problems = _scan_events(text, file)
-    if problems:
-        return None, problems
-    try:
-        doc = YAML(typ="rt").load(text)
-    except YAMLError as exc:
-        return None, [_yaml_problem(exc, file)]
+    doc, found = yaml_source.load(text)
+    if found:
+        return None, [Problem(file, p.line, None, None, p.message) for p in found]
     if doc is None:
         return None, [Problem(file, None, None, None, "文件为空")]
     if not isinstance(doc, Mapping):

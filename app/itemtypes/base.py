@@ -148,6 +148,11 @@ class ItemTypeStrategy(ABC):
         """The key as written in a bank file → its stored form, or None after reporting
         every problem. `labels`: the item's option labels (None when they are wrong)."""
 
+    def check_key_against_stem(self, stem: str, key: dict[str, Any], report: Report) -> bool:
+        """Problems between a checked stem and key (a fill-in stem's "保留 1 位小数" and
+        its key); may complete the key from the stem. False after reporting."""
+        return True
+
     @abstractmethod
     def key_to_source(self, key: Mapping[str, Any]) -> Any:
         """A stored key as a bank file (and the edit form / API) writes it."""

@@ -1,10 +1,12 @@
 """Every bank file shipped in question_banks/ imports with no problem."""
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
 from sqlmodel import Session
 
+from app import demo
 from app.banks import format as bank_format
 from app.banks import service as banks
 from app.exams import assembly
@@ -135,3 +137,22 @@ def test_demo_papers_keep_enemies_apart_and_hold_mandatory_points(path: Path) ->
         mandatory_points=mandatory,
     )
     check_papers(parsed, spec, parsed.header.level_codes[0], 1000)
+
+
+def test_the_classic_national_paper_is_built_from_the_electrician_l4_bank() -> None:
+    """DOMAIN.md §2: 160 single choice × 0.5 + 40 true/false × 0.5, from a bank whose
+    items carry 1.5 and 1 point: the paper's points, enemies apart, core share met."""
+    path = next(p for p in SHIPPED if p.name == "electrician_intermediate.yaml")
+    parsed = bank_format.parse_bank_file(path.read_bytes(), path.name)
+    counts = Counter(i.item_type for i in parsed.items)
+    assert counts[ItemType.SINGLE_CHOICE] >= 170 and counts[ItemType.TRUE_FALSE] >= 45
+    mandatory = [
+        assembly.point_ref(a.code, p.code) for a in parsed.outline for p in a.points if p.mandatory
+    ]
+    spec = assembly.BlueprintSpec.from_json(
+        [{"item_type": t, "count": n, "points": p} for t, n, p in demo.CLASSIC_SECTIONS],
+        {a.code: a.weight for a in parsed.outline},
+        core_min_share=demo.CLASSIC_CORE_SHARE,
+        mandatory_points=mandatory,
+    )
+    check_papers(parsed, spec, "intermediate", 1000)
