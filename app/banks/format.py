@@ -70,24 +70,32 @@ class Problem:
     """One thing wrong with a bank file or an item, and where."""
 
     file: str
-    line: int | None
+    line: int | None  # the file's line; a worksheet's row
     item_id: str | None
     field: str | None
     problem: str
+    sheet: str | None = None  # Excel: the worksheet, and the column (its heading)
+    column: str | None = None
 
     @property
     def place(self) -> str:
         parts = []
-        if self.file:
+        if self.sheet is not None:
+            parts.append(f"{self.file} 工作表“{self.sheet}”")
+            if self.line:
+                parts.append(f"第 {self.line} 行")
+            if self.column:
+                parts.append(f"“{self.column}”列")
+        elif self.file:
             parts.append(f"{self.file}:{self.line}" if self.line else self.file)
         if self.item_id:
             parts.append(f"题目 {self.item_id}")
-        if self.field:
+        if self.field and self.sheet is None:
             parts.append(f"字段 {self.field}")
         return " ".join(parts)
 
     def as_detail(self) -> dict[str, Any]:
-        return {
+        detail = {
             "place": self.place,
             "file": self.file,
             "line": self.line,
@@ -95,6 +103,9 @@ class Problem:
             "field": self.field,
             "problem": self.problem,
         }
+        if self.sheet is not None:
+            detail.update(sheet=self.sheet, row=self.line, column=self.column)
+        return detail
 
 
 @dataclass(frozen=True)
@@ -981,8 +992,16 @@ def _check_enemies(
             report(f"互斥组中题目 {'、'.join(dupes)} 重复")
             ok = False
         if ok:
-            groups.append(EnemyGroup(tuple(present), reason))
-    return groups
+            groups.append(EnemyGroup(tuple(sorted(present)), reason))
+    return canonical_groups(groups)
+
+
+def canonical_groups(groups: Iterable[EnemyGroup]) -> list[EnemyGroup]:
+    """Groups in one order whatever the source (members sorted, groups by members), so a
+    bank read from YAML, Excel or an export compares equal."""
+    return sorted(
+        (EnemyGroup(tuple(sorted(g.items)), g.reason) for g in groups), key=lambda g: g.items
+    )
 
 
 def enemy_groups_from_json(data: Sequence[Mapping[str, Any]]) -> list[EnemyGroup]:

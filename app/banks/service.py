@@ -9,7 +9,7 @@ import hashlib
 import logging
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, NoReturn
 
 from sqlmodel import Session, col, func, or_, select
@@ -17,6 +17,7 @@ from sqlmodel import Session, col, func, or_, select
 from app.accounts.models import Role
 from app.accounts.service import Staff, centre_of, require_role
 from app.audit import service as audit
+from app.banks import excel as bank_excel
 from app.banks import format as bank_format
 from app.banks import tasks as bank_tasks
 from app.banks.format import ItemContent, OutlineArea
@@ -67,7 +68,10 @@ def import_bank_file(
             raise PermissionDenied("只能向本机构导入题库", code="other_centre")
     if (same := _bank_with_digest(db, centre_id, content)) is not None:
         return _unchanged(db, same, filename=filename, actor=actor)
-    parsed = bank_format.parse_bank_file(content, filename)
+    if filename.lower().endswith(".xlsx"):
+        parsed = bank_excel.parse_bank_workbook(content, filename)
+    else:
+        parsed = bank_format.parse_bank_file(content, filename)
     return import_parsed_bank(db, centre_id=centre_id, parsed=parsed, actor=actor)
 
 
@@ -546,6 +550,23 @@ def list_items(
     bank = get_bank(db, actor=actor, bank_id=bank_id)
     per_page = min(max(per_page, 1), MAX_PER_PAGE)
     page = max(page, 1)
+    base = (
+        select(Item, ItemVersion)
+        .join(ItemVersion, col(ItemVersion.item_id) == Item.id)
+        .where(*_item_conditions(bank, filters))
+    )
+    total = db.exec(select(func.count()).select_from(base.subquery())).one()
+    rows = db.exec(
+        base.order_by(
+            col(ItemVersion.area_code), col(ItemVersion.point_code), col(Item.external_id)
+        )
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    ).all()
+    return ItemPage([ItemRow(i, v) for i, v in rows], total, page, per_page)
+
+
+def _item_conditions(bank: QuestionBank, filters: ItemFilter) -> list[Any]:
     conditions: list[Any] = [Item.bank_id == bank.id, ItemVersion.version == Item.current_version]
     if filters.area:
         conditions.append(ItemVersion.area_code == filters.area)
@@ -564,20 +585,39 @@ def list_items(
                 col(Item.external_id).icontains(filters.q, autoescape=True),
             )
         )
-    base = (
-        select(Item, ItemVersion)
-        .join(ItemVersion, col(ItemVersion.item_id) == Item.id)
-        .where(*conditions)
-    )
-    total = db.exec(select(func.count()).select_from(base.subquery())).one()
+    return conditions
+
+
+def export_bank_workbook(
+    db: Session, *, actor: Staff, bank_id: int, filters: ItemFilter
+) -> tuple[str, bytes]:
+    """The bank (or the items the filter shows; active ones unless it asks for retired)
+    in the Excel template's layout: (file name, workbook). Enemy groups keep the members
+    exported; a group left with one item is dropped."""
+    bank = get_bank(db, actor=actor, bank_id=bank_id)
+    if filters.status is None:
+        filters = replace(filters, status=ItemStatus.ACTIVE.value)
     rows = db.exec(
-        base.order_by(
-            col(ItemVersion.area_code), col(ItemVersion.point_code), col(Item.external_id)
-        )
-        .offset((page - 1) * per_page)
-        .limit(per_page)
+        select(Item.external_id, ItemVersion)
+        .join(ItemVersion, col(ItemVersion.item_id) == Item.id)
+        .where(*_item_conditions(bank, filters))
+        .order_by(col(Item.id))
     ).all()
-    return ItemPage([ItemRow(i, v) for i, v in rows], total, page, per_page)
+    exported = {external_id for external_id, _ in rows}
+    groups = []
+    for group in bank_format.enemy_groups_from_json(bank.enemy_groups):
+        kept = tuple(i for i in group.items if i in exported)
+        if len(kept) >= 2:
+            groups.append(bank_format.EnemyGroup(kept, group.reason))
+    occupation = db.get(Occupation, bank.occupation_id)
+    assert occupation is not None
+    header = bank_format.BankHeader(
+        bank.code, bank.name, occupation.code, occupation.direction, list(bank.level_codes)
+    )
+    content = bank_excel.write_workbook(
+        header, bank_format.outline_from_json(bank.outline), list(rows), groups
+    )
+    return f"{bank.code}.xlsx", content
 
 
 @dataclass(frozen=True)

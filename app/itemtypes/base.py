@@ -157,6 +157,16 @@ class ItemTypeStrategy(ABC):
     def key_to_source(self, key: Mapping[str, Any]) -> Any:
         """A stored key as a bank file (and the edit form / API) writes it."""
 
+    @abstractmethod
+    def key_from_cell(self, text: str) -> Any:
+        """The key as one spreadsheet cell writes it (the Excel template's 答案 column: "B",
+        "ACD", "对", "传输层|传输", "数值 220±0.5 V") in the shape a bank file writes it;
+        `check_key` then checks it. `text` is the cell's text, stripped."""
+
+    @abstractmethod
+    def key_to_cell(self, key: Mapping[str, Any]) -> str:
+        """A stored key as the 答案 cell writes it (what `key_from_cell` reads back)."""
+
     def view(self, key: Mapping[str, Any]) -> dict[str, Any]:
         """What the candidate's page needs beyond stem and options; never the key itself."""
         return {}

@@ -118,6 +118,9 @@ def read_number(
     return number, len(digits)
 
 
+# The 答案 cell of a numeric key: "数值 220±0.5 V" (a leading "=" would make Excel read a
+# formula).
+_NUMERIC_CELL = re.compile(r"数值[:：]?\s*([-+]?\d+(?:\.\d+)?)\s*(?:±\s*(\d+(?:\.\d+)?))?\s*(.*)")
 KEY_FIELDS = ("accepted", "numeric", "unit", "unit_words", "chinese_numerals")
 _STEM_DECIMALS = re.compile(r"保留\s*([0-9一二三四五六])\s*位小数")
 _DIGIT_WORDS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6}
@@ -265,6 +268,50 @@ class FillIn(ItemTypeStrategy):
         if key.get("chinese_numerals"):
             out["chinese_numerals"] = True
         return out
+
+    def key_from_cell(self, text: str) -> Any:
+        """ "传输层|传输" (text alternatives) or "数值 220±0.5 V；小数位 1；单位也可写 伏；可用中文数字"."""
+        folded = unicodedata.normalize("NFKC", text).strip()
+        parts = [p.strip() for p in folded.split(";")]
+        m = _NUMERIC_CELL.fullmatch(parts[0]) if folded.startswith("数值") else None
+        if m is None:
+            return {"accepted": [a.strip() for a in re.split(r"[|｜]", text) if a.strip()] or [""]}
+        numeric: dict[str, Any] = {"value": float(m[1]), "tolerance": float(m[2] or 0)}
+        key: dict[str, Any] = {"numeric": numeric}
+        if m[3].strip():
+            key["unit"] = m[3].strip()
+        for part in parts[1:]:
+            if part.startswith("小数位"):
+                digits = part.removeprefix("小数位").strip()
+                numeric["decimals"] = int(digits) if digits.isdigit() else digits
+            elif part.startswith("单位也可写"):
+                words = re.split(r"[/、,]", part.removeprefix("单位也可写"))
+                key["unit_words"] = [w.strip() for w in words if w.strip()]
+            elif part == "可用中文数字":
+                key["chinese_numerals"] = True
+            elif part:
+                key[part] = True  # an unknown word: check_key names it
+        return key
+
+    def key_to_cell(self, key: Mapping[str, Any]) -> str:
+        if "accepted" in key:
+            return "|".join(key["accepted"])
+        numeric = key["numeric"]
+        decimals = numeric.get("decimals")
+        value = float(numeric["value"])
+        text = f"数值 {value:.{decimals}f}" if decimals is not None else f"数值 {value:g}"
+        if numeric.get("tolerance"):
+            text += f"±{float(numeric['tolerance']):g}"
+        if key.get("unit"):
+            text += f" {key['unit']}"
+        parts = [text]
+        if decimals is not None:
+            parts.append(f"小数位 {decimals}")
+        if key.get("unit_words"):
+            parts.append("单位也可写 " + "/".join(key["unit_words"]))
+        if key.get("chinese_numerals"):
+            parts.append("可用中文数字")
+        return "；".join(parts)
 
     def view(self, key: Mapping[str, Any]) -> dict[str, Any]:
         return {"unit": key.get("unit", "")}

@@ -133,7 +133,7 @@ def test_enemy_groups_are_stored_and_kept_apart_in_every_draw(
 ) -> None:
     text = BANK + "enemies:\n  - items: [SC-1, FT-1]\n    reason: 同一知识点\n"
     bank = do_import(db, centre, text).bank
-    assert bank.enemy_groups == [{"items": ["SC-1", "FT-1"], "reason": "同一知识点"}]
+    assert bank.enemy_groups == [{"items": ["FT-1", "SC-1"], "reason": "同一知识点"}]
     groups = banks.enemy_groups_by_item(db, bank_id=bank.id or 0)
     ids = dict(db.exec(select(Item.external_id, Item.id)).all())
     assert groups == {ids["SC-1"]: ("1",), ids["FT-1"]: ("1",)}
@@ -521,3 +521,35 @@ def test_proctors_and_examiners_do_not_manage_banks(
         banks.list_banks(db, actor=actor)
     with pytest.raises(PermissionDenied):
         banks.get_bank(db, actor=actor, bank_id=bank.id or 0)
+
+
+def test_excel_export_imports_into_an_empty_centre_with_the_same_items_and_versions(
+    db: Session, admin: banks.Staff, centre: EvaluationCentre
+) -> None:
+    text = BANK + "enemies:\n  - [SC-1, FT-1]\n"
+    bank = do_import(db, centre, text).bank
+    filename, content = banks.export_bank_workbook(
+        db, actor=admin, bank_id=bank.id or 0, filters=banks.ItemFilter()
+    )
+    assert filename == "T-1.xlsx"
+    other = make_centre(db)
+    result = banks.import_bank_file(
+        db, centre_id=other.id or 0, filename=filename, content=content, actor=None
+    )
+    assert (result.created, result.bank.enemy_groups) == (ITEM_COUNT, bank.enemy_groups)
+
+    def items_of(bank_id: int) -> list[tuple[str, int, str]]:
+        rows = db.exec(
+            select(Item.external_id, Item.current_version, ItemVersion.content_digest)
+            .join(ItemVersion, col(ItemVersion.item_id) == Item.id)
+            .where(Item.bank_id == bank_id)
+            .order_by(col(Item.external_id))
+        ).all()
+        return [tuple(r) for r in rows]  # type: ignore[misc]
+
+    assert items_of(result.bank.id or 0) == items_of(bank.id or 0)
+    # Importing the export back into its own centre changes nothing.
+    again = banks.import_bank_file(
+        db, centre_id=centre.id or 0, filename=filename, content=content, actor=None
+    )
+    assert (again.created, again.new_versions, again.unchanged) == (0, 0, ITEM_COUNT)
