@@ -207,6 +207,7 @@ def _check_book(book: Any, file: str, digest: str) -> tuple[BankFile | None, lis
             digest=digest,
             header_lines={k: header_rows.get(k) for k, _ in INFO_ROWS},
             enemy_groups=groups,
+            holds_tasks=False,
         ),
         [],
     )

@@ -185,6 +185,7 @@ class BankFile:
     header_lines: dict[str, int | None]  # line of each bank.* field, for later problems
     tasks: list["TaskContent"] = field(default_factory=list)  # 操作技能考核试题
     enemy_groups: list[EnemyGroup] = field(default_factory=list)
+    holds_tasks: bool = True  # False for sources without practical tasks (Excel)
 
     def problem(self, field_name: str, message: str) -> Problem:
         """A problem with a bank header field found after parsing (e.g. by the service)."""

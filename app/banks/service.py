@@ -21,7 +21,14 @@ from app.banks import excel as bank_excel
 from app.banks import format as bank_format
 from app.banks import tasks as bank_tasks
 from app.banks.format import ItemContent, OutlineArea
-from app.banks.models import Item, ItemStatus, ItemVersion, QuestionBank, new_items_stamp
+from app.banks.models import (
+    Item,
+    ItemStatus,
+    ItemVersion,
+    PracticalTask,
+    QuestionBank,
+    new_items_stamp,
+)
 from app.core.clock import utcnow
 from app.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.itemtypes import ItemType
@@ -95,9 +102,18 @@ def _unchanged(
         .select_from(Item)
         .where(Item.bank_id == bank.id, Item.status == ItemStatus.ACTIVE)
     ).one()
+    tasks = bank_tasks.TaskImportCounts(
+        unchanged=db.exec(
+            select(func.count())
+            .select_from(PracticalTask)
+            .where(PracticalTask.bank_id == bank.id, PracticalTask.status == ItemStatus.ACTIVE)
+        ).one()
+    )
     bank.source_name = filename
     db.add(bank)
     summary = _summary(bank.code, 0, 0, unchanged, 0, False, False)
+    if tasks.summary():
+        summary = f"{summary}；{tasks.summary()}"
     audit.record(
         db,
         actor=actor,
@@ -108,7 +124,7 @@ def _unchanged(
         detail={"file": filename, "digest": bank.content_digest, "unchanged": unchanged},
     )
     db.flush()
-    return ImportResult(bank, 0, 0, unchanged, 0, False, summary)
+    return ImportResult(bank, 0, 0, unchanged, 0, False, summary, tasks=tasks)
 
 
 def import_parsed_bank(
@@ -207,7 +223,12 @@ def import_parsed_bank(
     if created or new_versions or retired or bank_changed:
         items_changed(bank)
     db.flush()
-    task_counts = bank_tasks.import_tasks(db, bank_id=bank.id, tasks=parsed.tasks)
+    # An Excel workbook holds theory items only: it leaves the bank's practical tasks alone.
+    task_counts = (
+        bank_tasks.import_tasks(db, bank_id=bank.id, tasks=parsed.tasks)
+        if parsed.holds_tasks
+        else bank_tasks.TaskImportCounts()
+    )
 
     summary = _summary(
         header.code, len(created), len(new_versions), unchanged, retired, bank_created, bank_changed

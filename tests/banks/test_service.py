@@ -553,3 +553,31 @@ def test_excel_export_imports_into_an_empty_centre_with_the_same_items_and_versi
         db, centre_id=centre.id or 0, filename=filename, content=content, actor=None
     )
     assert (again.created, again.new_versions, again.unchanged) == (0, 0, ITEM_COUNT)
+
+
+def test_an_excel_import_leaves_the_banks_practical_tasks_alone(
+    db: Session, admin: banks.Staff, centre: EvaluationCentre
+) -> None:
+    from pathlib import Path
+
+    from app.banks.models import PracticalTask
+
+    path = Path(__file__).resolve().parents[2] / "question_banks" / "electrician_intermediate.yaml"
+    bank = banks.import_bank_file(
+        db, centre_id=centre.id or 0, filename=path.name, content=path.read_bytes(), actor=None
+    ).bank
+    before = db.exec(
+        select(func.count()).select_from(PracticalTask).where(PracticalTask.status == "active")
+    ).one()
+    assert before == 4
+    filename, content = banks.export_bank_workbook(
+        db, actor=admin, bank_id=bank.id or 0, filters=banks.ItemFilter()
+    )
+    result = banks.import_bank_file(
+        db, centre_id=centre.id or 0, filename=filename, content=content, actor=None
+    )
+    assert result.unchanged == 279 and result.retired == 0
+    after = db.exec(
+        select(func.count()).select_from(PracticalTask).where(PracticalTask.status == "active")
+    ).one()
+    assert after == before
