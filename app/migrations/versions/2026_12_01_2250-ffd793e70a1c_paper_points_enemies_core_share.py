@@ -6,7 +6,7 @@ Existing blueprints keep exactly that meaning: each of their sections gets
 item they draw, and an item's own points are an optional default.
 
 Revision ID: ffd793e70a1c
-Revises: 688c9ecf42b7
+Revises: d788fe0b35bf
 Create Date: 2026-12-01 21:31:58.226559
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "ffd793e70a1c"
-down_revision: str | None = "688c9ecf42b7"
+down_revision: str | None = "d788fe0b35bf"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
