@@ -119,7 +119,10 @@ def _banks(db: Session, centre: EvaluationCentre, admin: Staff) -> list[Question
 
 
 def _blueprint(db: Session, bank: QuestionBank, admin: Staff) -> Blueprint:
-    existing = db.exec(select(Blueprint).where(Blueprint.bank_id == bank.id)).first()
+    name = f"{bank.name.replace('题库', '')}试卷"
+    existing = db.exec(
+        select(Blueprint).where(Blueprint.bank_id == bank.id, Blueprint.name == name)
+    ).first()
     if existing is not None:
         return existing
     assert bank.id is not None
@@ -128,10 +131,39 @@ def _blueprint(db: Session, bank: QuestionBank, admin: Staff) -> Blueprint:
         actor=admin,
         data=BlueprintCreate(
             bank_id=bank.id,
-            name=f"{bank.name.replace('题库', '')}试卷",
+            name=name,
             level_code=bank.level_codes[0],
             sections=[SectionIn(item_type=t, count=n, points=p) for t, n, p in DEMO_SECTIONS],
             time_limit_minutes=90,
+        ),
+    )
+
+
+# The classic national 四级/中级工 theory paper (DOMAIN.md §2): 160 single choice × 0.5 +
+# 40 true/false × 0.5, whatever points the bank's items carry; at least 40% of every
+# area's points from core (X) assessment points.
+CLASSIC_SECTIONS = (("single_choice", 160, 0.5), ("true_false", 40, 0.5))
+CLASSIC_CORE_SHARE = {"A": 40.0, "B": 40.0, "C": 40.0}
+CLASSIC_NAME = "电工四级/中级工理论知识标准卷（160 单选 + 40 判断）"
+
+
+def _classic_blueprint(db: Session, bank: QuestionBank, admin: Staff) -> Blueprint:
+    existing = db.exec(
+        select(Blueprint).where(Blueprint.bank_id == bank.id, Blueprint.name == CLASSIC_NAME)
+    ).first()
+    if existing is not None:
+        return existing
+    assert bank.id is not None
+    return blueprints.create_blueprint(
+        db,
+        actor=admin,
+        data=BlueprintCreate(
+            bank_id=bank.id,
+            name=CLASSIC_NAME,
+            level_code="intermediate",
+            sections=[SectionIn(item_type=t, count=n, points=p) for t, n, p in CLASSIC_SECTIONS],
+            core_min_share=CLASSIC_CORE_SHARE,
+            time_limit_minutes=120,
         ),
     )
 
@@ -209,6 +241,7 @@ def seed(db: Session) -> DemoData:
     admin = staff["centre"]
     bank_list = _banks(db, centre, admin)
     blueprints = {b.code: _blueprint(db, b, admin) for b in bank_list}
+    _classic_blueprint(db, next(b for b in bank_list if b.code == "DG-6-31-01-03-L4"), admin)
     electrician = _plan(
         db,
         blueprints["DG-6-31-01-03-L4"],

@@ -4,16 +4,17 @@ from datetime import datetime
 from pathlib import PurePath
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, UploadFile
+from fastapi import APIRouter, Depends, File, Response, UploadFile
 from pydantic import BaseModel, ConfigDict
 
 from app.accounts import policy
 from app.accounts.policy import Action, Resource
 from app.auth.deps import CentreAdmin
-from app.banks import format as bank_format
+from app.banks import excel as bank_excel
 from app.banks import service as banks
 from app.banks.models import ItemVersion
 from app.core.db import SessionDep
+from app.core.downloads import attachment
 
 router = APIRouter(prefix="/banks", tags=["banks"])
 
@@ -201,7 +202,7 @@ def import_bank(
     """Import a bank file (multipart field `file`). Any problem: 422 listing every one in
     `error.details`, and nothing is imported."""
     filename = PurePath(file.filename or "upload.yaml").name
-    content = file.file.read(bank_format.MAX_FILE_BYTES + 1)
+    content = file.file.read(bank_excel.MAX_WORKBOOK_BYTES + 1)
     result = banks.import_bank_file(
         db,
         centre_id=policy.centre_scope(staff, Action.MANAGE, Resource.BANK),
@@ -220,6 +221,27 @@ def import_bank(
         retired=result.retired,
         summary=result.summary,
     )
+
+
+@router.get("/template.xlsx", response_class=Response)
+def bank_template(staff: CentreAdmin) -> Response:
+    """The Excel bank template: import it back (filled in) through POST /import."""
+    return attachment(
+        bank_excel.TEMPLATE_FILENAME,
+        bank_excel.template_workbook(),
+        ascii_name="bank-template.xlsx",
+    )
+
+
+@router.get("/{bank_id}/export.xlsx", response_class=Response)
+def export_bank(
+    bank_id: int, db: SessionDep, staff: CentreAdmin, filters: ItemFilterDep
+) -> Response:
+    """The bank (or a filtered view: same query parameters as /items) as the Excel template."""
+    filename, content = banks.export_bank_workbook(
+        db, actor=staff, bank_id=bank_id, filters=filters
+    )
+    return attachment(filename, content, ascii_name="bank.xlsx")
 
 
 @router.get("/{bank_id}", response_model=BankDetailOut)

@@ -47,6 +47,8 @@ class BlueprintOut(BaseModel):
     sections: list[SectionIn]
     area_weights: dict[str, float]
     difficulty_mix: dict[str, float]
+    core_min_share: dict[str, float]
+    mandatory_points: list[str]
     multiple_choice_rule: str
     time_limit_minutes: int
     pass_mark: float
@@ -65,6 +67,8 @@ class BlueprintOut(BaseModel):
             sections=[SectionIn.model_validate(s) for s in bp.sections],
             area_weights=bp.area_weights,
             difficulty_mix=bp.difficulty_mix,
+            core_min_share=bp.core_min_share,
+            mandatory_points=bp.mandatory_points,
             multiple_choice_rule=bp.multiple_choice_rule,
             time_limit_minutes=bp.time_limit_minutes,
             pass_mark=bp.pass_mark,

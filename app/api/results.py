@@ -6,7 +6,7 @@ from starlette.responses import Response
 
 from app.auth.deps import CurrentCandidate, ResultReader
 from app.core.db import SessionDep
-from app.core.downloads import XLSX_MEDIA_TYPE, xlsx_response
+from app.core.downloads import XLSX_MEDIA_TYPE, attachment
 from app.results import service as results_service
 from app.results.schemas import (
     AttemptBreakdown,
@@ -37,7 +37,7 @@ def session_results(
     responses={200: {"content": {XLSX_MEDIA_TYPE: {}}}},
 )
 def export_session_results(session_id: int, db: SessionDep, staff: ResultReader) -> Response:
-    return xlsx_response(
+    return attachment(
         *results_service.export_session_results(db, staff=staff, session_id=session_id),
         ascii_name="results.xlsx",
     )

@@ -7,23 +7,13 @@ only, and no YAML tags, anchors or aliases (alias bombs, constructor tricks) are
 before anything is built from it."""
 
 import hashlib
-import io
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ruamel.yaml import YAML
-from ruamel.yaml.constructor import DuplicateKeyError
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.events import (
-    AliasEvent,
-    CollectionEndEvent,
-    CollectionStartEvent,
-    NodeEvent,
-)
-
+from app.banks import yaml_source
 from app.core.errors import ValidationFailed
 from app.itemtypes import STRATEGIES, ItemType, strategy_for
 from app.itemtypes.base import OPTION_LABELS
@@ -37,9 +27,6 @@ if TYPE_CHECKING:
 
 FORMAT = "jiping-bank/1"
 MAX_FILE_BYTES = 5 * 1024 * 1024
-# A bank file nests five levels deep; anything far deeper is not a bank file, and
-# bounding it keeps the YAML composer's recursion safe.
-MAX_DEPTH = 32
 # A file that breaks everything is refused with this many problems listed, not millions.
 MAX_PROBLEMS = 1000
 
@@ -52,10 +39,12 @@ _BANK_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _ITEM_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _OCCUPATION_CODE = re.compile(r"\d-\d{2}-\d{2}-\d{2}")
 
-TOP_FIELDS = ("format", "bank", "outline", "items", "tasks")  # tasks: app/banks/practical.py
+# tasks: app/banks/practical.py
+TOP_FIELDS = ("format", "bank", "outline", "items", "tasks", "enemies")
 BANK_FIELDS = ("code", "name", "occupation", "direction", "levels")
 AREA_FIELDS = ("area", "name", "weight", "points")
-POINT_FIELDS = ("code", "name", "importance")
+POINT_FIELDS = ("code", "name", "importance", "mandatory")
+ENEMY_FIELDS = ("items", "reason")
 ITEM_FIELDS = (
     "id",
     "type",
@@ -81,24 +70,32 @@ class Problem:
     """One thing wrong with a bank file or an item, and where."""
 
     file: str
-    line: int | None
+    line: int | None  # the file's line; a worksheet's row
     item_id: str | None
     field: str | None
     problem: str
+    sheet: str | None = None  # Excel: the worksheet, and the column (its heading)
+    column: str | None = None
 
     @property
     def place(self) -> str:
         parts = []
-        if self.file:
+        if self.sheet is not None:
+            parts.append(f"{self.file} 工作表“{self.sheet}”")
+            if self.line:
+                parts.append(f"第 {self.line} 行")
+            if self.column:
+                parts.append(f"“{self.column}”列")
+        elif self.file:
             parts.append(f"{self.file}:{self.line}" if self.line else self.file)
         if self.item_id:
             parts.append(f"题目 {self.item_id}")
-        if self.field:
+        if self.field and self.sheet is None:
             parts.append(f"字段 {self.field}")
         return " ".join(parts)
 
     def as_detail(self) -> dict[str, Any]:
-        return {
+        detail = {
             "place": self.place,
             "file": self.file,
             "line": self.line,
@@ -106,6 +103,9 @@ class Problem:
             "field": self.field,
             "problem": self.problem,
         }
+        if self.sheet is not None:
+            detail.update(sheet=self.sheet, row=self.line, column=self.column)
+        return detail
 
 
 @dataclass(frozen=True)
@@ -115,6 +115,7 @@ class OutlinePoint:
     code: str
     name: str
     importance: str  # X core, Y general, Z peripheral
+    mandatory: bool = False  # 必考: every paper holds at least one item of this point
 
 
 @dataclass(frozen=True)
@@ -149,7 +150,7 @@ class ItemContent:
     point_code: str
     importance: str
     difficulty: int
-    points: float
+    points: float | None  # the item's default points; a blueprint section sets its own
     stem: str
     options: list[dict[str, str]]  # [{"label": "A", "text": ...}] in label order
     key: dict[str, Any]  # the stored shape documented on ItemVersion.key
@@ -163,6 +164,18 @@ class ItemContent:
 
 
 @dataclass(frozen=True)
+class EnemyGroup:
+    """互斥题: items that give each other away or test one point too closely; a paper
+    holds at most one of them."""
+
+    items: tuple[str, ...]  # item IDs in the bank
+    reason: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return {"items": list(self.items), "reason": self.reason}
+
+
+@dataclass(frozen=True)
 class BankFile:
     filename: str
     header: BankHeader
@@ -171,6 +184,8 @@ class BankFile:
     digest: str  # sha256 of the file's bytes
     header_lines: dict[str, int | None]  # line of each bank.* field, for later problems
     tasks: list["TaskContent"] = field(default_factory=list)  # 操作技能考核试题
+    enemy_groups: list[EnemyGroup] = field(default_factory=list)
+    holds_tasks: bool = True  # False for sources without practical tasks (Excel)
 
     def problem(self, field_name: str, message: str) -> Problem:
         """A problem with a bank header field found after parsing (e.g. by the service)."""
@@ -193,7 +208,7 @@ class ItemLike(Protocol):
     @property
     def difficulty(self) -> int: ...
     @property
-    def points(self) -> float: ...
+    def points(self) -> float | None: ...
     @property
     def stem(self) -> str: ...
     @property
@@ -229,7 +244,7 @@ def content_of(item: ItemLike) -> dict[str, Any]:
 def content_digest(item: ItemLike) -> str:
     """sha256 of an item's normalised content: equal digests mean the same question."""
     content = content_of(item)
-    content["points"] = float(item.points)
+    content["points"] = None if item.points is None else float(item.points)
     canonical = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -280,7 +295,7 @@ def _element_line(seq: Any, index: int) -> int | None:
 
 def _code3(value: Any) -> str | None:
     """A three-digit code. `001` written without quotes is read by YAML as the integer 1,
-    but ruamel keeps the written width, so the author's intent is recovered exactly."""
+    but the reader keeps the written width, so the author's intent is recovered exactly."""
     if isinstance(value, str):
         return value.strip() if _POINT_CODE.fullmatch(value.strip()) else None
     written_width = getattr(value, "_width", None)
@@ -352,7 +367,12 @@ def validate_item(
     Returns the normalised content, or None with every problem found."""
     problems: list[Problem] = []
     if not isinstance(raw, Mapping):
-        problems.append(Problem(file, line, None, None, "题目应写成“字段: 值”的映射"))
+        hint = yaml_source.hint_for_text_item(raw)
+        problems.append(
+            Problem(
+                file, line, None, None, f"题目应写成“字段: 值”的映射{'：' + hint if hint else ''}"
+            )
+        )
         return None, problems
     item_line = _node_line(raw) or line
     raw_id = raw.get("id")
@@ -390,9 +410,10 @@ def validate_item(
     ):
         report("difficulty", f"难度应为 1 至 5 的整数，实际为{_shown(difficulty)}")
 
+    # Optional: the points a blueprint section gives the item, not the item, decide.
     points = _number(raw.get("points"))
-    if "points" not in raw:
-        report("points", "缺少分值 points")
+    if raw.get("points") is None:
+        points = None
     elif points is None or points <= 0:
         report("points", f"分值应为大于 0 的数，实际为{_shown(raw.get('points'))}")
     elif (points * 2) != int(points * 2):
@@ -410,6 +431,13 @@ def validate_item(
 
     options = _check_options(raw, item_type, report)
     key = _check_key(raw, item_type, options, report)
+    if (
+        key is not None
+        and stem is not None
+        and item_type is not None
+        and not strategy_for(item_type).check_key_against_stem(stem, key, report)
+    ):
+        key = None
 
     levels: list[str] | None = list(bank_levels)
     if "levels" in raw:
@@ -424,7 +452,7 @@ def validate_item(
 
     if problems:
         return None, problems
-    assert item_id and item_type and area and stem and points is not None and levels is not None
+    assert item_id and item_type and area and stem and levels is not None
     assert isinstance(difficulty, int) and options is not None and key is not None
     area_code, point = area
     return (
@@ -658,6 +686,10 @@ def _check_points(
         name = _text(raw.get("name"))
         if name is None:
             report("name", "鉴定点名称 name 不能为空")
+        mandatory = raw.get("mandatory", False)
+        if not isinstance(mandatory, bool):
+            report("mandatory", f"必考 mandatory 应为 true 或 false，实际为{_shown(mandatory)}")
+            mandatory = False
         importance = raw.get("importance")
         if importance not in IMPORTANCE:
             report(
@@ -672,7 +704,7 @@ def _check_points(
             seen[code] = _key_line(raw, "code")
             # Kept even with a broken name or importance: items that use the point are then
             # checked against it instead of being reported a second time.
-            points.append(OutlinePoint(code, name or "", str(importance or "")))
+            points.append(OutlinePoint(code, name or "", str(importance or ""), mandatory))
     return points
 
 
@@ -683,12 +715,17 @@ def outline_to_json(outline: Sequence[OutlineArea]) -> list[dict[str, Any]]:
             "area": a.code,
             "name": a.name,
             "weight": a.weight,
-            "points": [
-                {"code": p.code, "name": p.name, "importance": p.importance} for p in a.points
-            ],
+            "points": [_point_json(p) for p in a.points],
         }
         for a in outline
     ]
+
+
+def _point_json(point: OutlinePoint) -> dict[str, Any]:
+    out: dict[str, Any] = {"code": point.code, "name": point.name, "importance": point.importance}
+    if point.mandatory:  # absent when false, so outlines stored before it compare equal
+        out["mandatory"] = True
+    return out
 
 
 def outline_from_json(data: Sequence[Mapping[str, Any]]) -> list[OutlineArea]:
@@ -698,7 +735,12 @@ def outline_from_json(data: Sequence[Mapping[str, Any]]) -> list[OutlineArea]:
             name=str(a["name"]),
             weight=float(a["weight"]),
             points=tuple(
-                OutlinePoint(str(p["code"]), str(p["name"]), str(p["importance"]))
+                OutlinePoint(
+                    str(p["code"]),
+                    str(p["name"]),
+                    str(p["importance"]),
+                    bool(p.get("mandatory", False)),
+                )
                 for p in a["points"]
             ),
         )
@@ -707,61 +749,6 @@ def outline_from_json(data: Sequence[Mapping[str, Any]]) -> list[OutlineArea]:
 
 
 # --- the whole file ------------------------------------------------------------------
-
-
-def _scan_events(text: str, file: str) -> list[Problem]:
-    """Refuse what a bank file never needs before building anything: aliases and anchors
-    (an alias bomb expands to billions of nodes), explicit tags (constructors), and
-    absurd nesting. Parsing events costs memory proportional to the text only."""
-    problems: list[Problem] = []
-    depth = 0
-    try:
-        for event in YAML(typ="rt").parse(io.StringIO(text)):
-            line = event.start_mark.line + 1 if event.start_mark else None
-            if isinstance(event, AliasEvent):
-                problems.append(
-                    Problem(file, line, None, None, f"不允许使用 YAML 别名（*{event.anchor}）")
-                )
-            elif isinstance(event, NodeEvent):
-                if event.anchor:
-                    problems.append(
-                        Problem(file, line, None, None, f"不允许使用 YAML 锚点（&{event.anchor}）")
-                    )
-                tag = getattr(event, "tag", None)
-                if tag is not None:
-                    problems.append(
-                        Problem(file, line, None, None, f"不允许使用 YAML 标签（{tag}）")
-                    )
-            if isinstance(event, CollectionStartEvent):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    problems.append(Problem(file, line, None, None, f"嵌套层次超过 {MAX_DEPTH} 层"))
-                    break
-            elif isinstance(event, CollectionEndEvent):
-                depth -= 1
-            if len(problems) >= 20:
-                break
-    except YAMLError as exc:
-        return [_yaml_problem(exc, file)]
-    return problems
-
-
-def _yaml_problem(exc: YAMLError, file: str) -> Problem:
-    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    line = mark.line + 1 if mark is not None else None
-    if isinstance(exc, DuplicateKeyError):
-        detail = (
-            str(exc.problem or "")
-            .split(" with value")[0]
-            .replace("found duplicate key", "")
-            .strip()
-        )
-        return Problem(file, line, None, None, f"同一层中字段 {detail} 重复")
-    if isinstance(exc, MarkedYAMLError):
-        detail = exc.problem or exc.context or ""
-    else:
-        detail = str(exc).splitlines()[0] if str(exc) else ""
-    return Problem(file, line, None, None, f"不是有效的 YAML：{detail}")
 
 
 def _decode(content: bytes, file: str) -> tuple[str | None, list[Problem]]:
@@ -790,13 +777,9 @@ def check_bank_file(content: bytes, filename: str) -> tuple[BankFile | None, lis
     text, problems = _decode(content, file)
     if text is None:
         return None, problems
-    problems = _scan_events(text, file)
-    if problems:
-        return None, problems
-    try:
-        doc = YAML(typ="rt").load(text)
-    except YAMLError as exc:
-        return None, [_yaml_problem(exc, file)]
+    doc, found = yaml_source.load(text)
+    if found:
+        return None, [Problem(file, p.line, None, None, p.message) for p in found]
     if doc is None:
         return None, [Problem(file, None, None, None, "文件为空")]
     if not isinstance(doc, Mapping):
@@ -828,6 +811,7 @@ def check_bank_file(content: bytes, filename: str) -> tuple[BankFile | None, lis
 
     tasks, task_problems = check_tasks(doc, file, header.level_codes if header else None)
     problems.extend(task_problems)
+    enemy_groups = _check_enemies(doc, file, items, problems)
 
     if problems:
         if len(problems) > MAX_PROBLEMS:
@@ -853,6 +837,7 @@ def check_bank_file(content: bytes, filename: str) -> tuple[BankFile | None, lis
             digest=hashlib.sha256(content).hexdigest(),
             header_lines=header_lines,
             tasks=tasks,
+            enemy_groups=enemy_groups,
         ),
         [],
     )
@@ -959,6 +944,71 @@ def _check_items(
     return items
 
 
+# --- enemy items (互斥题) -------------------------------------------------------------
+
+
+def _check_enemies(
+    doc: Mapping[str, Any], file: str, items: Sequence[ItemContent], problems: list[Problem]
+) -> list[EnemyGroup]:
+    """`enemies:` a list of groups, each `[ID, ID, ...]` or `{items: [...], reason: ...}`."""
+    value = doc.get("enemies")
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        problems.append(
+            Problem(file, _key_line(doc, "enemies"), None, "enemies", "互斥题 enemies 应为列表")
+        )
+        return []
+    known = {it.external_id for it in items}
+    groups: list[EnemyGroup] = []
+    for index, raw in enumerate(value):
+        line = _element_line(value, index)
+        where = f"enemies[{index + 1}]"
+
+        def report(message: str, line: int | None = line, where: str = where) -> None:
+            problems.append(Problem(file, line, None, where, message))
+
+        reason = ""
+        members: Any = raw
+        if isinstance(raw, Mapping):
+            _unknown_fields(raw, ENEMY_FIELDS, lambda f, m: report(m))
+            members = raw.get("items")
+            if raw.get("reason") is not None:
+                reason = _text(raw.get("reason")) or ""
+        if not isinstance(members, list) or len(members) < 2:
+            report("互斥组应列出至少两道题的编号，如 [DG4-B002-008, DG4-B002-009]")
+            continue
+        ids = [_text(m) for m in members]
+        ok = True
+        for member, item_id in zip(members, ids, strict=True):
+            if item_id is None:
+                report(f"互斥组中的题目编号应为文本，实际为{_shown(member)}")
+                ok = False
+            elif item_id not in known:
+                report(f"互斥组中的题目 {item_id} 不在本题库中")
+                ok = False
+        present = [i for i in ids if i]
+        dupes = sorted({i for i in present if present.count(i) > 1})
+        if dupes:
+            report(f"互斥组中题目 {'、'.join(dupes)} 重复")
+            ok = False
+        if ok:
+            groups.append(EnemyGroup(tuple(sorted(present)), reason))
+    return canonical_groups(groups)
+
+
+def canonical_groups(groups: Iterable[EnemyGroup]) -> list[EnemyGroup]:
+    """Groups in one order whatever the source (members sorted, groups by members), so a
+    bank read from YAML, Excel or an export compares equal."""
+    return sorted(
+        (EnemyGroup(tuple(sorted(g.items)), g.reason) for g in groups), key=lambda g: g.items
+    )
+
+
+def enemy_groups_from_json(data: Sequence[Mapping[str, Any]]) -> list[EnemyGroup]:
+    return [EnemyGroup(tuple(g["items"]), str(g.get("reason", ""))) for g in data]
+
+
 # --- the other way: stored content back to the file's shape ---------------------------
 
 
@@ -979,9 +1029,10 @@ def source_of(item: ItemLike, *, external_id: str) -> dict[str, Any]:
         "area": item.area_code,
         "point": item.point_code,
         "difficulty": item.difficulty,
-        "points": _plain_number(item.points),
-        "stem": item.stem,
     }
+    if item.points is not None:
+        src["points"] = _plain_number(item.points)
+    src["stem"] = item.stem
     if item.options:
         src["options"] = {o["label"]: o["text"] for o in item.options}
     src["key"] = key_to_source(item.item_type, item.key)

@@ -36,8 +36,13 @@ class QuestionBank(SQLModel, table=True):
     # 鉴定要素细目表: [{"area": "A", "name": ..., "weight": 30,
     #                   "points": [{"code": "001", "name": ..., "importance": "X"}]}]
     outline: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    # 互斥题: [{"items": ["DG4-B002-008", "DG4-B002-009"], "reason": ...}]; a paper holds
+    # at most one item of each group.
+    enemy_groups: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
     source_name: str = Field(default="", max_length=255)  # file name of the last import
-    content_digest: str = Field(default="", max_length=64)  # sha256 of the last imported file
+    # sha256 of the last imported file, "" once an item was edited since: an import of a
+    # file with this digest is known to change nothing and is not parsed again.
+    content_digest: str = Field(default="", max_length=64)
     # A new random value whenever the bank's drawable items change (banks.service
     # items_changed): the key of every instance's cache of converted pools
     # (exams.blueprints). Random rather than a counter, so that a change rolled back never
@@ -73,7 +78,7 @@ class ItemVersion(SQLModel, table=True):
     # true_false: {"answer": true}; fill_in: {"accepted": [...]} or
     # {"numeric": {"value": 220, "tolerance": 0.5}, "unit": "V"}
     key: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
-    points: float
+    points: float | None = None  # default points; the blueprint section sets the paper's
     area_code: str = Field(max_length=8)  # 鉴定范围 A, B, ...
     point_code: str = Field(max_length=8)  # 鉴定点 001, ...
     importance: str = Field(max_length=1)  # X / Y / Z

@@ -5,10 +5,11 @@ Items are never edited in place and never deleted: an edit or a changed re-impor
 ItemVersion, and an item gone from a re-imported file is retired, because exam forms
 point at versions and must keep showing exactly what the candidate saw."""
 
+import hashlib
 import logging
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, NoReturn
 
 from sqlmodel import Session, col, func, or_, select
@@ -17,10 +18,18 @@ from app.accounts import policy
 from app.accounts.policy import Action, Facts, Resource
 from app.accounts.principals import Staff
 from app.audit import service as audit
+from app.banks import excel as bank_excel
 from app.banks import format as bank_format
 from app.banks import tasks as bank_tasks
 from app.banks.format import ItemContent, OutlineArea
-from app.banks.models import Item, ItemStatus, ItemVersion, QuestionBank, new_items_stamp
+from app.banks.models import (
+    Item,
+    ItemStatus,
+    ItemVersion,
+    PracticalTask,
+    QuestionBank,
+    new_items_stamp,
+)
 from app.core.clock import utcnow
 from app.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.itemtypes import ItemType
@@ -66,7 +75,66 @@ def import_bank_file(
     ):
         policy.require(actor, Action.MANAGE, Resource.BANK)
         raise PermissionDenied("只能向本机构导入题库", code="other_centre")
-    parsed = bank_format.parse_bank_file(content, filename)
+    if (same := _bank_with_digest(db, centre_id, content)) is not None:
+        return _unchanged(db, same, filename=filename, actor=actor)
+    if filename.lower().endswith(".xlsx"):
+        parsed = bank_excel.parse_bank_workbook(content, filename)
+    else:
+        parsed = bank_format.parse_bank_file(content, filename)
+    return import_parsed_bank(db, centre_id=centre_id, parsed=parsed, actor=actor)
+
+
+def _bank_with_digest(db: Session, centre_id: int, content: bytes) -> QuestionBank | None:
+    """The centre's bank last imported from exactly these bytes, with no item edited
+    since: importing them again would change nothing, so they are not even parsed."""
+    digest = hashlib.sha256(content).hexdigest()
+    return db.exec(
+        select(QuestionBank).where(
+            QuestionBank.centre_id == centre_id, QuestionBank.content_digest == digest
+        )
+    ).first()
+
+
+def _unchanged(
+    db: Session, bank: QuestionBank, *, filename: str, actor: Staff | None
+) -> ImportResult:
+    assert bank.id is not None
+    unchanged = db.exec(
+        select(func.count())
+        .select_from(Item)
+        .where(Item.bank_id == bank.id, Item.status == ItemStatus.ACTIVE)
+    ).one()
+    tasks = bank_tasks.TaskImportCounts(
+        unchanged=db.exec(
+            select(func.count())
+            .select_from(PracticalTask)
+            .where(PracticalTask.bank_id == bank.id, PracticalTask.status == ItemStatus.ACTIVE)
+        ).one()
+    )
+    bank.source_name = filename
+    db.add(bank)
+    summary = _summary(bank.code, 0, 0, unchanged, 0, False, False)
+    if tasks.summary():
+        summary = f"{summary}；{tasks.summary()}"
+    audit.record(
+        db,
+        actor=actor,
+        action="bank.import",
+        object_type="question_bank",
+        object_id=bank.id,
+        centre_id=bank.centre_id,
+        detail={"file": filename, "digest": bank.content_digest, "unchanged": unchanged},
+    )
+    db.flush()
+    return ImportResult(bank, 0, 0, unchanged, 0, False, summary, tasks=tasks)
+
+
+def import_parsed_bank(
+    db: Session, *, centre_id: int, parsed: bank_format.BankFile, actor: Staff | None
+) -> ImportResult:
+    """Import a bank already read from any format (YAML, Excel, QTI, Moodle XML): the same
+    versioning whatever the source. The caller has checked the actor's rights."""
+    filename = parsed.filename
     header = parsed.header
     occupation = reference.occupation_by_code(db, header.occupation_code, header.direction)
     bank = db.exec(
@@ -93,6 +161,7 @@ def import_bank_file(
         )
 
     outline_json = bank_format.outline_to_json(parsed.outline)
+    enemies_json = [g.as_json() for g in parsed.enemy_groups]
     bank_created = bank is None
     if bank is None:
         bank = QuestionBank(
@@ -102,6 +171,7 @@ def import_bank_file(
             occupation_id=occupation.id,
             level_codes=header.level_codes,
             outline=outline_json,
+            enemy_groups=enemies_json,
             source_name=filename,
             content_digest=parsed.digest,
         )
@@ -109,15 +179,17 @@ def import_bank_file(
         db.flush()
         bank_changed = True
     else:
-        bank_changed = (bank.name, bank.level_codes, bank.outline) != (
+        bank_changed = (bank.name, bank.level_codes, bank.outline, bank.enemy_groups) != (
             header.name,
             header.level_codes,
             outline_json,
+            enemies_json,
         )
         if bank_changed:
             bank.name = header.name
             bank.level_codes = header.level_codes
             bank.outline = outline_json
+            bank.enemy_groups = enemies_json
             bank.updated_at = utcnow()
         bank.source_name = filename
         bank.content_digest = parsed.digest
@@ -149,10 +221,16 @@ def import_bank_file(
             item.status = ItemStatus.RETIRED
             db.add(item)
             retired += 1
-    if created or new_versions or retired:
+    # Enemy groups are part of the pool exams draw from (bank_changed covers them).
+    if created or new_versions or retired or bank_changed:
         items_changed(bank)
     db.flush()
-    task_counts = bank_tasks.import_tasks(db, bank_id=bank.id, tasks=parsed.tasks)
+    # An Excel workbook holds theory items only: it leaves the bank's practical tasks alone.
+    task_counts = (
+        bank_tasks.import_tasks(db, bank_id=bank.id, tasks=parsed.tasks)
+        if parsed.holds_tasks
+        else bank_tasks.TaskImportCounts()
+    )
 
     summary = _summary(
         header.code, len(created), len(new_versions), unchanged, retired, bank_created, bank_changed
@@ -281,6 +359,20 @@ def drawable_items(db: Session, *, bank_id: int, level_code: str) -> list[ItemVe
     ).all()
     # Level lists are JSON: filtered here the same way on SQLite and PostgreSQL.
     return [v for v in rows if level_code in v.level_codes]
+
+
+def enemy_groups_by_item(db: Session, *, bank_id: int) -> dict[int, tuple[str, ...]]:
+    """Item id → the bank's enemy groups (互斥题, numbered "1", "2", ...) it belongs to."""
+    bank = db.get(QuestionBank, bank_id)
+    if bank is None or not bank.enemy_groups:
+        return {}
+    ids = dict(db.exec(select(Item.external_id, Item.id).where(Item.bank_id == bank_id)).all())
+    out: dict[int, tuple[str, ...]] = {}
+    for number, group in enumerate(bank.enemy_groups, start=1):
+        for external_id in group["items"]:
+            if (item_id := ids.get(external_id)) is not None:
+                out[item_id] = (*out.get(item_id, ()), str(number))
+    return out
 
 
 # --- browsing ------------------------------------------------------------------------
@@ -482,6 +574,23 @@ def list_items(
     bank = get_bank(db, actor=actor, bank_id=bank_id)
     per_page = min(max(per_page, 1), MAX_PER_PAGE)
     page = max(page, 1)
+    base = (
+        select(Item, ItemVersion)
+        .join(ItemVersion, col(ItemVersion.item_id) == Item.id)
+        .where(*_item_conditions(bank, filters))
+    )
+    total = db.exec(select(func.count()).select_from(base.subquery())).one()
+    rows = db.exec(
+        base.order_by(
+            col(ItemVersion.area_code), col(ItemVersion.point_code), col(Item.external_id)
+        )
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    ).all()
+    return ItemPage([ItemRow(i, v) for i, v in rows], total, page, per_page)
+
+
+def _item_conditions(bank: QuestionBank, filters: ItemFilter) -> list[Any]:
     conditions: list[Any] = [Item.bank_id == bank.id, ItemVersion.version == Item.current_version]
     if filters.area:
         conditions.append(ItemVersion.area_code == filters.area)
@@ -500,20 +609,39 @@ def list_items(
                 col(Item.external_id).icontains(filters.q, autoescape=True),
             )
         )
-    base = (
-        select(Item, ItemVersion)
-        .join(ItemVersion, col(ItemVersion.item_id) == Item.id)
-        .where(*conditions)
-    )
-    total = db.exec(select(func.count()).select_from(base.subquery())).one()
+    return conditions
+
+
+def export_bank_workbook(
+    db: Session, *, actor: Staff, bank_id: int, filters: ItemFilter
+) -> tuple[str, bytes]:
+    """The bank (or the items the filter shows; active ones unless it asks for retired)
+    in the Excel template's layout: (file name, workbook). Enemy groups keep the members
+    exported; a group left with one item is dropped."""
+    bank = get_bank(db, actor=actor, bank_id=bank_id)
+    if filters.status is None:
+        filters = replace(filters, status=ItemStatus.ACTIVE.value)
     rows = db.exec(
-        base.order_by(
-            col(ItemVersion.area_code), col(ItemVersion.point_code), col(Item.external_id)
-        )
-        .offset((page - 1) * per_page)
-        .limit(per_page)
+        select(Item.external_id, ItemVersion)
+        .join(ItemVersion, col(ItemVersion.item_id) == Item.id)
+        .where(*_item_conditions(bank, filters))
+        .order_by(col(Item.id))
     ).all()
-    return ItemPage([ItemRow(i, v) for i, v in rows], total, page, per_page)
+    exported = {external_id for external_id, _ in rows}
+    groups = []
+    for group in bank_format.enemy_groups_from_json(bank.enemy_groups):
+        kept = tuple(i for i in group.items if i in exported)
+        if len(kept) >= 2:
+            groups.append(bank_format.EnemyGroup(kept, group.reason))
+    occupation = db.get(Occupation, bank.occupation_id)
+    assert occupation is not None
+    header = bank_format.BankHeader(
+        bank.code, bank.name, occupation.code, occupation.direction, list(bank.level_codes)
+    )
+    content = bank_excel.write_workbook(
+        header, bank_format.outline_from_json(bank.outline), list(rows), groups
+    )
+    return f"{bank.code}.xlsx", content
 
 
 @dataclass(frozen=True)
@@ -588,6 +716,9 @@ def edit_item(
     previous = item.current_version
     _add_version(db, item, content)
     items_changed(bank)
+    # The bank no longer is what its last file made: a re-import of that file must be
+    # read again (it reverts this edit).
+    bank.content_digest = ""
     db.add(bank)
     audit.record(
         db,

@@ -4,10 +4,16 @@ Pure functions over plain data. A blueprint has sections (item type, count, poin
 and assessment-area weights from the 鉴定要素细目表 (DOMAIN.md §2): each section's count is
 split across areas by weight (largest remainder), and the blueprint is valid only if the
 resulting points per area equal the weights exactly. An optional difficulty mix splits each
-(section, area) quota again by difficulty band. The draw is reproducible from its seed."""
+(section, area) quota again by difficulty band. The draw is reproducible from its seed.
+
+Points belong to the paper: a section gives every item it draws its points, whatever the
+item's own (default) points in the bank. On top of the quotas a paper never holds two items
+of one enemy group (互斥题), holds at least one item of every mandatory assessment point,
+and, where the blueprint asks for it, at least a share of each area's points from core (X)
+assessment points."""
 
 import random
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +32,10 @@ CHOICE_TYPES = {t for t, s in STRATEGIES.items() if s.option_counts is not None}
 class SectionSpec:
     item_type: str
     count: int
-    points: float
+    points: float  # what each drawn item is worth on this paper
+    # Blueprints made before points belonged to the paper drew only items whose own
+    # points equalled the section's; the migration keeps that meaning for them here.
+    only_item_points: float | None = None
 
 
 @dataclass(frozen=True)
@@ -35,6 +44,10 @@ class BlueprintSpec:
     area_weights: Mapping[str, float]  # {"A": 30, ...} percent of points
     difficulty_mix: Mapping[str, float] = field(default_factory=dict)  # {"easy": 30, ...}
     area_names: Mapping[str, str] = field(default_factory=dict)
+    # {"A": 60}: at least 60% of area A's points come from X (core) assessment points.
+    core_min_share: Mapping[str, float] = field(default_factory=dict)
+    # ("A", "001"): every paper holds at least one item of this assessment point.
+    mandatory_points: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def from_json(
@@ -43,20 +56,47 @@ class BlueprintSpec:
         area_weights: Mapping[str, float],
         difficulty_mix: Mapping[str, float] | None = None,
         area_names: Mapping[str, str] | None = None,
+        *,
+        core_min_share: Mapping[str, float] | None = None,
+        mandatory_points: Sequence[str] = (),
     ) -> "BlueprintSpec":
         return cls(
             sections=tuple(
-                SectionSpec(str(s["item_type"]), int(s["count"]), float(s["points"]))
+                SectionSpec(
+                    str(s["item_type"]),
+                    int(s["count"]),
+                    float(s["points"]),
+                    None if s.get("only_item_points") is None else float(s["only_item_points"]),
+                )
                 for s in sections
             ),
             area_weights=dict(area_weights),
             difficulty_mix=dict(difficulty_mix or {}),
             area_names=dict(area_names or {}),
+            core_min_share=dict(core_min_share or {}),
+            mandatory_points=tuple(split_point_ref(ref) for ref in mandatory_points),
+        )
+
+    def area_points(self, area: str) -> float:
+        """The points the quotas give an area (its weight's share of the paper)."""
+        return sum(
+            q.get(area, 0) * s.points
+            for q, s in zip(section_area_quotas(self), self.sections, strict=True)
         )
 
     @property
     def total_points(self) -> float:
         return sum(s.count * s.points for s in self.sections)
+
+
+def point_ref(area: str, code: str) -> str:
+    """An assessment point as blueprints store it: "A-001"."""
+    return f"{area}-{code}"
+
+
+def split_point_ref(ref: str) -> tuple[str, str]:
+    area, _, code = ref.partition("-")
+    return area, code
 
 
 @dataclass(frozen=True)
@@ -65,10 +105,13 @@ class PoolItem:
 
     version_id: int
     item_type: str
-    points: float
+    points: float | None  # the item's own default points; the section decides
     area: str
     difficulty: int
     option_labels: tuple[str, ...] = ()
+    point: str = ""  # 鉴定点 code inside the area
+    core: bool = False  # the point is rated X (核心)
+    enemy_groups: tuple[str, ...] = ()  # 互斥题 groups the item belongs to
 
 
 @dataclass(frozen=True)
@@ -83,27 +126,43 @@ class DrawnItem:
 class Shortfall:
     section: int
     item_type: str
-    points: float
+    only_item_points: float | None
     area: str
     band: str | None
     needed: int
     available: int
+    enemies: bool = False  # the pool has more items, but some are enemies of each other
 
     def message(self, area_names: Mapping[str, str] | None = None) -> str:
-        name = (area_names or {}).get(self.area)
-        area = f"{self.area} 区（{name}）" if name else f"{self.area} 区"
+        area = _area_label(self.area, area_names)
         band = f"、难度{BAND_NAMES[self.band]}" if self.band else ""
-        return (
-            f"{area}需要 {self.needed} 道 {self.points:g} 分的"
-            f"{ITEM_TYPE_NAMES.get(ItemType(self.item_type), self.item_type)}{band}，"
-            f"题库只有 {self.available} 道"
+        own = (
+            f"自身分值为 {self.only_item_points:g} 分的"
+            if self.only_item_points is not None
+            else ""
         )
+        enemies = "（同一互斥组的题每卷只能选一道）" if self.enemies else ""
+        return (
+            f"{area}需要 {self.needed} 道{own}"
+            f"{ITEM_TYPE_NAMES.get(ItemType(self.item_type), self.item_type)}{band}，"
+            f"题库只有 {self.available} 道可用{enemies}"
+        )
+
+
+def _area_label(area: str, area_names: Mapping[str, str] | None) -> str:
+    name = (area_names or {}).get(area)
+    return f"{area} 区（{name}）" if name else f"{area} 区"
 
 
 class BlueprintShortfall(ValidationFailed):
     code = "blueprint_unsatisfiable"
 
-    def __init__(self, shortfalls: list[Shortfall], area_names: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        shortfalls: list[Shortfall],
+        area_names: Mapping[str, str],
+        others: Sequence[Mapping[str, Any]] = (),
+    ) -> None:
         self.shortfalls = shortfalls
         super().__init__(
             "题库无法满足组卷方案",
@@ -116,7 +175,8 @@ class BlueprintShortfall(ValidationFailed):
                     "problem": s.message(area_names),
                 }
                 for s in shortfalls
-            ],
+            ]
+            + [dict(o) for o in others],
         )
 
 
@@ -186,6 +246,24 @@ def blueprint_problems(spec: BlueprintSpec) -> list[dict[str, str]]:
             )
         elif abs(sum(spec.difficulty_mix.values()) - 100) > 1e-9:
             problems.append({"field": "difficulty_mix", "problem": "难度比例合计应为 100%"})
+    for area, share in sorted(spec.core_min_share.items()):
+        if area not in spec.area_weights:
+            problems.append({"field": f"core_min_share.{area}", "problem": f"方案中没有 {area} 区"})
+        elif not 0 <= share <= 100:
+            problems.append(
+                {
+                    "field": f"core_min_share.{area}",
+                    "problem": f"核心鉴定点最低比例应在 0–100% 之间，实际为 {share:g}%",
+                }
+            )
+    for area, code in spec.mandatory_points:
+        if area not in spec.area_weights or not spec.area_weights[area]:
+            problems.append(
+                {
+                    "field": "mandatory_points",
+                    "problem": f"必考鉴定点 {area}-{code} 所在的 {area} 区在方案中没有比重",
+                }
+            )
     if problems:
         return problems
     # Each area's share of points must match its weight exactly.
@@ -221,19 +299,18 @@ def _cells(spec: BlueprintSpec) -> list[tuple[int, str, str | None, int]]:
 
 
 class Pool:
-    """Drawable items indexed the way a draw asks for them: by (item type, points, area,
-    band), each list in version order. Built once per bank version and reused for every
+    """Drawable items indexed the way a draw asks for them: by (item type, area, band),
+    each list in version order. Built once per bank version and reused for every
     candidate (exams.blueprints caches it), so a draw looks up its cells instead of scanning
-    the whole bank: a 10,000-item bank draws as fast as a 500-item one."""
+    the whole bank: a 10,000-item bank draws as fast as a 500-item one. Item points are
+    not part of the key: the section sets them (only migrated blueprints filter on them)."""
 
     def __init__(self, items: Iterable[PoolItem]) -> None:
         self.items: tuple[PoolItem, ...] = tuple(sorted(items, key=lambda it: it.version_id))
-        cells: dict[tuple[str, float, str, str | None], list[PoolItem]] = {}
+        cells: dict[tuple[str, str, str | None], list[PoolItem]] = {}
         for it in self.items:
             for band in (band_of(it.difficulty), None):
-                cells.setdefault((it.item_type, _points_key(it.points), it.area, band), []).append(
-                    it
-                )
+                cells.setdefault((it.item_type, it.area, band), []).append(it)
         self._cells = {key: tuple(found) for key, found in cells.items()}
 
     def __iter__(self) -> Iterator[PoolItem]:
@@ -243,13 +320,14 @@ class Pool:
         return len(self.items)
 
     def candidates(
-        self, item_type: str, points: float, area: str, band: str | None
+        self, item_type: str, area: str, band: str | None, only_item_points: float | None = None
     ) -> tuple[PoolItem, ...]:
-        return self._cells.get((item_type, _points_key(points), area, band), ())
-
-
-def _points_key(points: float) -> float:
-    return round(points, 6)
+        found = self._cells.get((item_type, area, band), ())
+        if only_item_points is None:
+            return found
+        return tuple(
+            it for it in found if it.points is not None and abs(it.points - only_item_points) < 1e-9
+        )
 
 
 def as_pool(pool: "Pool | Iterable[PoolItem]") -> Pool:
@@ -260,25 +338,166 @@ def _candidates(
     spec: BlueprintSpec, pool: Pool, section: int, area: str, band: str | None
 ) -> tuple[PoolItem, ...]:
     s = spec.sections[section]
-    return pool.candidates(s.item_type, s.points, area, band)
+    return pool.candidates(s.item_type, area, band, s.only_item_points)
+
+
+def _distinct_available(items: Sequence[PoolItem]) -> int:
+    """How many of these can share one paper: items outside any enemy group, plus one per
+    group (an upper bound when groups overlap, exact otherwise)."""
+    free = sum(1 for it in items if not it.enemy_groups)
+    groups: set[str] = set()
+    for it in items:
+        if it.enemy_groups and not groups.intersection(it.enemy_groups):
+            groups.add(it.enemy_groups[0])
+    return free + len(groups)
 
 
 def shortfalls(spec: BlueprintSpec, pool: Pool | Iterable[PoolItem]) -> list[Shortfall]:
-    """What the pool lacks. Sections of the same item type and points draw from the same
-    items, so their needs are added up (reported on the first such section)."""
+    """What the pool lacks. Sections of the same item type draw from the same items, so
+    their needs are added up (reported on the first such section)."""
     pool = as_pool(pool)
-    needs: dict[tuple[str, float, str, str | None], tuple[int, int]] = {}
+    needs: dict[tuple[str, float | None, str, str | None], tuple[int, int]] = {}
     for section, area, band, need in _cells(spec):
         s = spec.sections[section]
-        key = (s.item_type, s.points, area, band)
+        key = (s.item_type, s.only_item_points, area, band)
         first, total = needs.get(key, (section, 0))
         needs[key] = (first, total + need)
     found = []
-    for (item_type, points, area, band), (section, need) in needs.items():
-        have = len(_candidates(spec, pool, section, area, band))
+    for (item_type, only, area, band), (section, need) in needs.items():
+        candidates = _candidates(spec, pool, section, area, band)
+        have = _distinct_available(candidates)
         if have < need:
-            found.append(Shortfall(section, item_type, points, area, band, need, have))
+            found.append(
+                Shortfall(section, item_type, only, area, band, need, have, have < len(candidates))
+            )
     return found
+
+
+def rule_shortfalls(spec: BlueprintSpec, pool: Pool | Iterable[PoolItem]) -> list[dict[str, Any]]:
+    """What the pool lacks for the mandatory points and the core (X) minimums."""
+    pool = as_pool(pool)
+    cells = _cells(spec)
+    found: list[dict[str, Any]] = []
+    in_cells = {
+        it.version_id: it
+        for section, area, band, _ in cells
+        for it in _candidates(spec, pool, section, area, band)
+    }.values()
+    for area, code in spec.mandatory_points:
+        if not any(it.area == area and it.point == code for it in in_cells):
+            found.append(
+                {
+                    "field": "mandatory_points",
+                    "area": area,
+                    "problem": f"必考鉴定点 {area}-{code} 在题库中没有可用于本方案各题型的题目",
+                }
+            )
+    for area, share in sorted(spec.core_min_share.items()):
+        target = spec.area_points(area) * share / 100
+        reachable = 0.0
+        for section, cell_area, band, need in cells:
+            if cell_area != area:
+                continue
+            core = [it for it in _candidates(spec, pool, section, area, band) if it.core]
+            reachable += min(need, _distinct_available(core)) * spec.sections[section].points
+        if reachable + 1e-9 < target:
+            found.append(
+                {
+                    "field": f"core_min_share.{area}",
+                    "area": area,
+                    "problem": f"{_area_label(area, spec.area_names)}要求核心（X）鉴定点至少占 "
+                    f"{share:g}%（{target:g} 分），题库中的核心题最多只能组成 {reachable:g} 分",
+                }
+            )
+    return found
+
+
+# A draw that meets the quotas can still paint itself into a corner (enemy groups spanning
+# cells, core items needed where they are scarce); it is then retried with the same rng.
+DRAW_TRIES = 50
+
+
+class _Draw:
+    """One attempt at filling every cell, with the paper-wide rules kept as it goes."""
+
+    def __init__(self, spec: BlueprintSpec, pool: Pool, rng: random.Random):
+        self.spec, self.rng = spec, rng
+        self.cells = _cells(spec)
+        self.candidates = [_candidates(spec, pool, s, a, b) for s, a, b, _ in self.cells]
+        self.remaining = [need for *_, need in self.cells]
+        self.chosen: list[list[PoolItem]] = [[] for _ in self.cells]
+        self.used: set[int] = set()  # no question twice on one paper
+        self.groups: set[str] = set()  # no two of one enemy group
+
+    def fits(self, it: PoolItem) -> bool:
+        return it.version_id not in self.used and not self.groups.intersection(it.enemy_groups)
+
+    def take(self, cell: int, it: PoolItem) -> None:
+        self.chosen[cell].append(it)
+        self.remaining[cell] -= 1
+        self.used.add(it.version_id)
+        self.groups.update(it.enemy_groups)
+
+    def open_choices(
+        self, cells: Sequence[int], wanted: Callable[[PoolItem], bool]
+    ) -> list[tuple[int, PoolItem]]:
+        return [
+            (c, it)
+            for c in cells
+            if self.remaining[c] > 0
+            for it in self.candidates[c]
+            if wanted(it) and self.fits(it)
+        ]
+
+    def run(self) -> list[list[PoolItem]] | None:
+        every = range(len(self.cells))
+        for area, code in self.spec.mandatory_points:
+            if any(it.area == area and it.point == code for c in self.chosen for it in c):
+                continue
+            choices = self.open_choices(every, _of_point(area, code))
+            if not choices:
+                return None
+            self.take(*self.rng.choice(choices))
+        for area, share in sorted(self.spec.core_min_share.items()):
+            target = self.spec.area_points(area) * share / 100
+            cells = [c for c in every if self.cells[c][1] == area]
+            have = sum(
+                self.spec.sections[self.cells[c][0]].points
+                for c in cells
+                for it in self.chosen[c]
+                if it.core
+            )
+            choices = self.open_choices(cells, lambda it: it.core)
+            self.rng.shuffle(choices)
+            for cell, it in choices:
+                if have + 1e-9 >= target:
+                    break
+                if self.remaining[cell] and self.fits(it):
+                    self.take(cell, it)
+                    have += self.spec.sections[self.cells[cell][0]].points
+            if have + 1e-9 < target:
+                return None
+        for c in every:
+            if not self.remaining[c]:
+                continue
+            free = [it for it in self.candidates[c] if self.fits(it)]
+            self.rng.shuffle(free)
+            for it in free:
+                if not self.remaining[c]:
+                    break
+                if self.fits(it):
+                    self.take(c, it)
+            if self.remaining[c]:
+                return None
+        return self.chosen
+
+
+def _of_point(area: str, code: str) -> Callable[[PoolItem], bool]:
+    return lambda it: it.area == area and it.point == code
+
+
+class DrawFailed(ValidationFailed):
+    code = "blueprint_unsatisfiable"
 
 
 def draw_form(
@@ -290,25 +509,29 @@ def draw_form(
     problems = blueprint_problems(spec)
     if problems:
         raise ValidationFailed("组卷方案不合理", code="blueprint_invalid", details=problems)
-    missing = shortfalls(spec, pool)
-    if missing:
-        raise BlueprintShortfall(missing, spec.area_names)
+    missing, others = shortfalls(spec, pool), rule_shortfalls(spec, pool)
+    if missing or others:
+        raise BlueprintShortfall(missing, spec.area_names, others)
     rng = random.Random(seed)
+    for _ in range(DRAW_TRIES):
+        draw = _Draw(spec, pool, rng)
+        chosen = draw.run()
+        if chosen is not None:
+            break
+    else:
+        raise DrawFailed(
+            "题库中的互斥题、必考鉴定点和核心题比例要求互相冲突，多次尝试仍无法组出试卷；"
+            "请补充题目或放宽要求"
+        )
     by_section: dict[int, list[PoolItem]] = {i: [] for i in range(len(spec.sections))}
-    used: set[int] = set()  # no question twice on one paper
-    for section, area, band, need in _cells(spec):
-        free = [
-            it for it in _candidates(spec, pool, section, area, band) if it.version_id not in used
-        ]
-        picked = rng.sample(free, need)
-        used.update(it.version_id for it in picked)
-        by_section[section].extend(picked)
+    for (section, *_), items in zip(draw.cells, chosen, strict=True):
+        by_section[section].extend(items)
     form: list[DrawnItem] = []
     for section in range(len(spec.sections)):
-        chosen = by_section[section]
+        in_section = by_section[section]
         if shuffle:
-            rng.shuffle(chosen)
-        for it in chosen:
+            rng.shuffle(in_section)
+        for it in in_section:
             labels = list(it.option_labels)
             if shuffle and it.item_type in CHOICE_TYPES:
                 rng.shuffle(labels)

@@ -47,7 +47,7 @@ def outline_weights(bank: QuestionBank) -> dict[str, float]:
     return {a.code: a.weight for a in bank_format.outline_from_json(bank.outline)}
 
 
-def pool_item(version: ItemVersion) -> PoolItem:
+def pool_item(version: ItemVersion, enemy_groups: tuple[str, ...] = ()) -> PoolItem:
     assert version.id is not None
     return PoolItem(
         version_id=version.id,
@@ -56,6 +56,9 @@ def pool_item(version: ItemVersion) -> PoolItem:
         area=version.area_code,
         difficulty=version.difficulty,
         option_labels=tuple(str(o["label"]) for o in version.options),
+        point=version.point_code,
+        core=version.importance == "X",
+        enemy_groups=enemy_groups,
     )
 
 
@@ -78,8 +81,9 @@ def drawable_pool(db: Session, bank: QuestionBank, level_code: str) -> assembly.
         if pool is not None:
             _POOLS.move_to_end(key)
             return pool
+    groups = banks_service.enemy_groups_by_item(db, bank_id=bank.id)
     pool = assembly.Pool(
-        pool_item(v)
+        pool_item(v, groups.get(v.item_id, ()))
         for v in banks_service.drawable_items(db, bank_id=bank.id, level_code=level_code)
     )
     # On PostgreSQL each statement sees the latest commit: keep the pool only if no change
@@ -99,7 +103,19 @@ def blueprint_spec(blueprint: Blueprint, bank: QuestionBank) -> BlueprintSpec:
         blueprint.area_weights,
         blueprint.difficulty_mix,
         outline_names(bank),
+        core_min_share=blueprint.core_min_share,
+        mandatory_points=blueprint.mandatory_points,
     )
+
+
+def outline_mandatory_points(bank: QuestionBank) -> list[str]:
+    """The points the bank's 鉴定要素细目表 marks 必考: a blueprint's default."""
+    return [
+        assembly.point_ref(a.code, p.code)
+        for a in bank_format.outline_from_json(bank.outline)
+        for p in a.points
+        if p.mandatory
+    ]
 
 
 def known_level_code(code: str) -> str | None:
@@ -165,8 +181,19 @@ def _check_blueprint(db: Session, actor: Staff, data: BlueprintCreate) -> _Check
     for area, weight in sorted(weights.items()):
         if weight < 0:
             problems.append({"field": f"area_weights.{area}", "problem": "比重不能为负数"})
+    mandatory = (
+        outline_mandatory_points(bank)
+        if data.mandatory_points is None
+        else list(dict.fromkeys(data.mandatory_points))
+    )
+    problems.extend(_unknown_points(bank, mandatory))
     spec = BlueprintSpec.from_json(
-        [s.model_dump() for s in data.sections], weights, data.difficulty_mix, names
+        [s.model_dump() for s in data.sections],
+        weights,
+        data.difficulty_mix,
+        names,
+        core_min_share=data.core_min_share,
+        mandatory_points=mandatory,
     )
     problems.extend(assembly.blueprint_problems(spec))
     problems.extend(_repeated_sections(spec))
@@ -174,19 +201,35 @@ def _check_blueprint(db: Session, actor: Staff, data: BlueprintCreate) -> _Check
         raise invalid("组卷方案有误", "blueprint_invalid", problems)
     assert level_code is not None
     pool = drawable_pool(db, bank, level_code)
-    missing = assembly.shortfalls(spec, pool)
-    if missing:
-        raise assembly.BlueprintShortfall(missing, names)
+    missing, others = assembly.shortfalls(spec, pool), assembly.rule_shortfalls(spec, pool)
+    if missing or others:
+        raise assembly.BlueprintShortfall(missing, names, others)
     return _CheckedBlueprint(bank, level_code, spec, pool)
+
+
+def _unknown_points(bank: QuestionBank, refs: list[str]) -> list[dict[str, Any]]:
+    known = {
+        assembly.point_ref(a.code, p.code)
+        for a in bank_format.outline_from_json(bank.outline)
+        for p in a.points
+    }
+    return [
+        {
+            "field": "mandatory_points",
+            "problem": f"必考鉴定点 {ref} 不在题库的鉴定要素细目表中（写法如 A-001）",
+        }
+        for ref in refs
+        if ref not in known
+    ]
 
 
 def _repeated_sections(spec: BlueprintSpec) -> list[dict[str, Any]]:
     """Two sections of the same type and points would draw from the same items, each
     unaware of the other (the same question twice on a paper): ask for one section."""
-    first: dict[tuple[str, float], int] = {}
+    first: dict[tuple[str, float, float | None], int] = {}
     problems = []
     for i, s in enumerate(spec.sections):
-        key = (s.item_type, s.points)
+        key = (s.item_type, s.points, s.only_item_points)
         if key in first:
             problems.append(
                 {
@@ -205,15 +248,21 @@ def _apply(bp: Blueprint, data: BlueprintCreate, checked: _CheckedBlueprint) -> 
     bp.occupation_id = checked.bank.occupation_id
     bp.level_code = checked.level_code
     bp.component = data.component
-    bp.sections = [
-        {"item_type": s.item_type, "count": s.count, "points": s.points}
-        for s in checked.spec.sections
-    ]
+    bp.sections = [_section_json(s) for s in checked.spec.sections]
     bp.area_weights = dict(checked.spec.area_weights)
     bp.difficulty_mix = dict(checked.spec.difficulty_mix)
+    bp.core_min_share = dict(checked.spec.core_min_share)
+    bp.mandatory_points = [assembly.point_ref(a, p) for a, p in checked.spec.mandatory_points]
     bp.multiple_choice_rule = data.multiple_choice_rule
     bp.time_limit_minutes = data.time_limit_minutes
     bp.pass_mark = data.pass_mark
+
+
+def _section_json(s: assembly.SectionSpec) -> dict[str, Any]:
+    out: dict[str, Any] = {"item_type": s.item_type, "count": s.count, "points": s.points}
+    if s.only_item_points is not None:
+        out["only_item_points"] = s.only_item_points
+    return out
 
 
 def create_blueprint(db: Session, *, actor: Staff, data: BlueprintCreate) -> Blueprint:
@@ -251,6 +300,8 @@ def blueprint_as_input(bp: Blueprint) -> BlueprintCreate:
             "sections": bp.sections,
             "area_weights": bp.area_weights,
             "difficulty_mix": bp.difficulty_mix,
+            "core_min_share": bp.core_min_share,
+            "mandatory_points": bp.mandatory_points,
             "multiple_choice_rule": bp.multiple_choice_rule,
             "time_limit_minutes": bp.time_limit_minutes,
             # A stored short paper was allowed when it was made.

@@ -43,13 +43,19 @@ class Blueprint(SQLModel, table=True):
     occupation_id: int = Field(foreign_key="occupation.id")
     level_code: str = Field(max_length=32)
     component: str = Field(default="theory", max_length=16)  # theory (computer-based)
-    # [{"item_type": "single_choice", "count": 40, "points": 1.5}, ...] in paper order
+    # [{"item_type": "single_choice", "count": 40, "points": 1.5}, ...] in paper order; the
+    # section's points are what each item is worth on the paper. Blueprints made before
+    # that carry "only_item_points" (draw only items whose own points are these).
     sections: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
     # {"A": 30, "B": 50, "C": 20}: percent of the paper's points per assessment area
     area_weights: dict[str, float] = Field(default_factory=dict, sa_type=JSON)
     # Optional {"easy": 30, "medium": 50, "hard": 20}: percent of each section's items by
     # difficulty band (easy 1–2, medium 3, hard 4–5); {} means any difficulty.
     difficulty_mix: dict[str, float] = Field(default_factory=dict, sa_type=JSON)
+    # {"A": 60}: at least 60% of area A's points from X (core) assessment points.
+    core_min_share: dict[str, float] = Field(default_factory=dict, sa_type=JSON)
+    # ["A-001", ...]: assessment points every paper holds at least one item of (必考).
+    mandatory_points: list[str] = Field(default_factory=list, sa_type=JSON)
     multiple_choice_rule: str = Field(default=MultipleChoiceRule.PARTIAL, max_length=20)
     time_limit_minutes: int = 90
     pass_mark: float = 60

@@ -13,7 +13,10 @@ from app.itemtypes import MultipleChoiceRule
 class SectionIn(BaseModel):
     item_type: str  # banks.models.ItemType
     count: int
-    points: float
+    points: float  # each drawn item's points on this paper, whatever its own default
+    # Draw only items whose own points are these (what blueprints made before section
+    # points meant; kept for them by the migration). None: any item of the type.
+    only_item_points: float | None = None
 
 
 class BlueprintCreate(BaseModel):
@@ -25,6 +28,11 @@ class BlueprintCreate(BaseModel):
     # None: the bank outline's weights (鉴定比重).
     area_weights: dict[str, float] | None = None
     difficulty_mix: dict[str, float] = Field(default_factory=dict)
+    # {"A": 60}: at least 60% of area A's points from X (core) assessment points.
+    core_min_share: dict[str, float] = Field(default_factory=dict)
+    # ["A-001", ...] assessment points on every paper; None: those the bank's outline
+    # marks mandatory (必考).
+    mandatory_points: list[str] | None = None
     multiple_choice_rule: MultipleChoiceRule = MultipleChoiceRule.PARTIAL
     time_limit_minutes: int = 90
     # Theory papers run at least 90 minutes (DOMAIN.md §2); set this only when the
@@ -42,6 +50,8 @@ class BlueprintUpdate(BaseModel):
     sections: list[SectionIn] | None = None
     area_weights: dict[str, float] | None = None
     difficulty_mix: dict[str, float] | None = None
+    core_min_share: dict[str, float] | None = None
+    mandatory_points: list[str] | None = None
     multiple_choice_rule: MultipleChoiceRule | None = None
     time_limit_minutes: int | None = None
     allow_short_time: bool = False

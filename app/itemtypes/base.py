@@ -148,9 +148,24 @@ class ItemTypeStrategy(ABC):
         """The key as written in a bank file → its stored form, or None after reporting
         every problem. `labels`: the item's option labels (None when they are wrong)."""
 
+    def check_key_against_stem(self, stem: str, key: dict[str, Any], report: Report) -> bool:
+        """Problems between a checked stem and key (a fill-in stem's "保留 1 位小数" and
+        its key); may complete the key from the stem. False after reporting."""
+        return True
+
     @abstractmethod
     def key_to_source(self, key: Mapping[str, Any]) -> Any:
         """A stored key as a bank file (and the edit form / API) writes it."""
+
+    @abstractmethod
+    def key_from_cell(self, text: str) -> Any:
+        """The key as one spreadsheet cell writes it (the Excel template's 答案 column: "B",
+        "ACD", "对", "传输层|传输", "数值 220±0.5 V") in the shape a bank file writes it;
+        `check_key` then checks it. `text` is the cell's text, stripped."""
+
+    @abstractmethod
+    def key_to_cell(self, key: Mapping[str, Any]) -> str:
+        """A stored key as the 答案 cell writes it (what `key_from_cell` reads back)."""
 
     def view(self, key: Mapping[str, Any]) -> dict[str, Any]:
         """What the candidate's page needs beyond stem and options; never the key itself."""

@@ -1,5 +1,7 @@
 """单项选择题 and 多项选择题: options labelled A, B, ...; the key is one label or a set."""
 
+import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -19,6 +21,13 @@ from app.itemtypes.base import (
     shown,
     shown_labels,
 )
+
+# "A,C" "A、C" "A C" or "AC" in a cell.
+_LABEL_SPLIT = re.compile(r"[,，、;；\s]+")
+
+
+def _folded(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).strip().upper()
 
 
 def _label_problem(label: Any, labels: list[str] | None) -> str | None:
@@ -47,6 +56,12 @@ class SingleChoice(ItemTypeStrategy):
 
     def key_to_source(self, key: Mapping[str, Any]) -> Any:
         return key.get("answer")
+
+    def key_from_cell(self, text: str) -> Any:
+        return _folded(text) or None
+
+    def key_to_cell(self, key: Mapping[str, Any]) -> str:
+        return str(key["answer"])
 
     def normalise_response(self, labels: Sequence[str], response: dict[str, Any]) -> dict[str, Any]:
         only_keys(response, "choice")
@@ -108,6 +123,13 @@ class MultipleChoice(ItemTypeStrategy):
 
     def key_to_source(self, key: Mapping[str, Any]) -> Any:
         return key.get("answer")
+
+    def key_from_cell(self, text: str) -> Any:
+        parts = [p for p in _LABEL_SPLIT.split(_folded(text)) if p]
+        return list(parts[0]) if len(parts) == 1 and len(parts[0]) > 1 else parts
+
+    def key_to_cell(self, key: Mapping[str, Any]) -> str:
+        return "".join(key["answer"])
 
     def normalise_response(self, labels: Sequence[str], response: dict[str, Any]) -> dict[str, Any]:
         only_keys(response, "choices")

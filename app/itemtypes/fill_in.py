@@ -1,11 +1,15 @@
 """填空题: one blank (____ in the stem); the key is accepted texts, or a number with a
-tolerance, with an optional unit."""
+tolerance, with an optional unit. A numeric key may also accept other ways of writing the
+unit (unit_words: "秒" for s), Chinese numerals ("十五"), and fix the decimals an answer is
+written with (decimals, taken from the stem's "保留 N 位小数")."""
 
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+import cn2an
 
 from app.itemtypes.base import (
     ItemOutcome,
@@ -63,6 +67,65 @@ def parse_number(text: str, unit: str = "") -> Decimal | None:
     return value if value.is_finite() else None
 
 
+def numeric_answer_right(key: Mapping[str, Any], text: str) -> bool:
+    """A numeric fill-in answer against its key: within the tolerance, written with the
+    key's unit or one of its unit words, in Chinese numerals when the key allows them, and
+    with exactly the decimals the stem asks for ("保留 1 位小数": 3.14 is not an answer
+    even when the tolerance would take it)."""
+    numeric = key["numeric"]
+    units = [str(u) for u in [key.get("unit"), *key.get("unit_words", [])] if u]
+    read = read_number(text, units, chinese=bool(key.get("chinese_numerals")))
+    if read is None:
+        return False
+    given, decimals = read
+    wanted = numeric.get("decimals")
+    if wanted is not None and decimals != int(wanted):
+        return False
+    target, tolerance = dec(numeric["value"]), abs(dec(numeric.get("tolerance") or 0))
+    return abs(given - target) <= tolerance
+
+
+_CHINESE_NUMERAL = re.compile(
+    r"[负]?[零〇一二两三四五六七八九十百千万亿]+(?:点[零〇一二三四五六七八九]+)?"
+)
+
+
+def read_number(
+    text: str, units: Iterable[str] = (), *, chinese: bool = False
+) -> tuple[Decimal, int] | None:
+    """(value, decimals written) of a numeric answer, or None when it is not a number.
+    A trailing unit from `units` is dropped (the longest that matches); with `chinese`,
+    "十五", "三点一四", "两" are numbers too."""
+    s = "".join(ch for ch in unicodedata.normalize("NFKC", text) if not ch.isspace())
+    for unit in sorted(
+        ("".join(ch for ch in unicodedata.normalize("NFKC", u) if not ch.isspace()) for u in units),
+        key=len,
+        reverse=True,
+    ):
+        if unit and s.endswith(unit) and len(s) > len(unit):
+            s = s[: -len(unit)]
+            break
+    if chinese and _CHINESE_NUMERAL.fullmatch(s):
+        try:
+            value = cn2an.cn2an(s, "normal")
+        except ValueError:
+            return None
+        return dec(value), len(s.partition("点")[2])
+    number = parse_number(s)
+    if number is None:
+        return None
+    digits = s.lower().split("e")[0].partition(".")[2] if "." in s else ""
+    return number, len(digits)
+
+
+# The 答案 cell of a numeric key: "数值 220±0.5 V" (a leading "=" would make Excel read a
+# formula).
+_NUMERIC_CELL = re.compile(r"数值[:：]?\s*([-+]?\d+(?:\.\d+)?)\s*(?:±\s*(\d+(?:\.\d+)?))?\s*(.*)")
+KEY_FIELDS = ("accepted", "numeric", "unit", "unit_words", "chinese_numerals")
+_STEM_DECIMALS = re.compile(r"保留\s*([0-9一二三四五六])\s*位小数")
+_DIGIT_WORDS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6}
+
+
 def _plain_number(value: float) -> float | int:
     return int(value) if float(value).is_integer() else float(value)
 
@@ -89,8 +152,8 @@ class FillIn(ItemTypeStrategy):
             return None
         ok = True
         for k in value:
-            if k not in ("accepted", "numeric", "unit"):
-                report(f"key.{k}", f"填空题答案中的未知字段“{k}”（可用：accepted、numeric、unit）")
+            if k not in KEY_FIELDS:
+                report(f"key.{k}", f"填空题答案中的未知字段“{k}”（可用：{'、'.join(KEY_FIELDS)}）")
                 ok = False
         has_accepted, has_numeric = "accepted" in value, "numeric" in value
         if has_accepted == has_numeric:
@@ -114,9 +177,10 @@ class FillIn(ItemTypeStrategy):
                 report("key.numeric", "numeric 应写成 {value: 数值, tolerance: 允差}")
                 return None
             for k in numeric:
-                if k not in ("value", "tolerance"):
+                if k not in ("value", "tolerance", "decimals"):
                     report(
-                        f"key.numeric.{k}", f"numeric 中的未知字段“{k}”（可用：value、tolerance）"
+                        f"key.numeric.{k}",
+                        f"numeric 中的未知字段“{k}”（可用：value、tolerance、decimals）",
                     )
                     ok = False
             number = number_of(numeric.get("value"))
@@ -137,13 +201,53 @@ class FillIn(ItemTypeStrategy):
                 )
                 ok = False
             key["numeric"] = {"value": number, "tolerance": tolerance}
+            if "decimals" in numeric:
+                decimals = numeric["decimals"]
+                if (
+                    isinstance(decimals, bool)
+                    or not isinstance(decimals, int)
+                    or not 0 <= decimals <= 6
+                ):
+                    report(
+                        "key.numeric.decimals",
+                        f"小数位数 decimals 应为 0 至 6 的整数，实际为{shown(decimals)}",
+                    )
+                    ok = False
+                else:
+                    key["numeric"]["decimals"] = int(decimals)
         if "unit" in value:
             unit = text_of(value["unit"])
             if unit is None:
                 report("key.unit", "单位 unit 应为非空文本，如 V")
                 ok = False
             key["unit"] = unit
+        ok = _check_numeric_extras(value, key, report) and ok
         return key if ok else None
+
+    def check_key_against_stem(self, stem: str, key: dict[str, Any], report: Report) -> bool:
+        """A stem that says "保留 N 位小数" fixes the decimals an answer is written with: the
+        key takes them (or must agree), and its value must be written that way itself."""
+        numeric = key.get("numeric")
+        if numeric is None or numeric.get("value") is None:
+            return True
+        found = _STEM_DECIMALS.search(stem)
+        if found is not None:
+            said = found[1]
+            stem_decimals = int(said) if said.isdigit() else _DIGIT_WORDS[said]
+            if numeric.setdefault("decimals", stem_decimals) != stem_decimals:
+                report(
+                    "key.numeric.decimals",
+                    f"题干要求保留 {stem_decimals} 位小数，答案却写 decimals: {numeric['decimals']}",
+                )
+                return False
+        decimals = numeric.get("decimals")
+        if decimals is not None and round(numeric["value"], decimals) != numeric["value"]:
+            report(
+                "key.numeric.value",
+                f"答案 {numeric['value']:g} 不是保留 {decimals} 位小数的写法",
+            )
+            return False
+        return True
 
     def key_to_source(self, key: Mapping[str, Any]) -> Any:
         out: dict[str, Any] = {}
@@ -155,9 +259,59 @@ class FillIn(ItemTypeStrategy):
                 "value": _plain_number(numeric["value"]),
                 "tolerance": _plain_number(numeric["tolerance"]),
             }
+            if "decimals" in numeric:
+                out["numeric"]["decimals"] = numeric["decimals"]
         if key.get("unit"):
             out["unit"] = key["unit"]
+        if key.get("unit_words"):
+            out["unit_words"] = list(key["unit_words"])
+        if key.get("chinese_numerals"):
+            out["chinese_numerals"] = True
         return out
+
+    def key_from_cell(self, text: str) -> Any:
+        """ "传输层|传输" (text alternatives) or "数值 220±0.5 V；小数位 1；单位也可写 伏；可用中文数字"."""
+        folded = unicodedata.normalize("NFKC", text).strip()
+        parts = [p.strip() for p in folded.split(";")]
+        m = _NUMERIC_CELL.fullmatch(parts[0]) if folded.startswith("数值") else None
+        if m is None:
+            return {"accepted": [a.strip() for a in re.split(r"[|｜]", text) if a.strip()] or [""]}
+        numeric: dict[str, Any] = {"value": float(m[1]), "tolerance": float(m[2] or 0)}
+        key: dict[str, Any] = {"numeric": numeric}
+        if m[3].strip():
+            key["unit"] = m[3].strip()
+        for part in parts[1:]:
+            if part.startswith("小数位"):
+                digits = part.removeprefix("小数位").strip()
+                numeric["decimals"] = int(digits) if digits.isdigit() else digits
+            elif part.startswith("单位也可写"):
+                words = re.split(r"[/、,]", part.removeprefix("单位也可写"))
+                key["unit_words"] = [w.strip() for w in words if w.strip()]
+            elif part == "可用中文数字":
+                key["chinese_numerals"] = True
+            elif part:
+                key[part] = True  # an unknown word: check_key names it
+        return key
+
+    def key_to_cell(self, key: Mapping[str, Any]) -> str:
+        if "accepted" in key:
+            return "|".join(key["accepted"])
+        numeric = key["numeric"]
+        decimals = numeric.get("decimals")
+        value = float(numeric["value"])
+        text = f"数值 {value:.{decimals}f}" if decimals is not None else f"数值 {value:g}"
+        if numeric.get("tolerance"):
+            text += f"±{float(numeric['tolerance']):g}"
+        if key.get("unit"):
+            text += f" {key['unit']}"
+        parts = [text]
+        if decimals is not None:
+            parts.append(f"小数位 {decimals}")
+        if key.get("unit_words"):
+            parts.append("单位也可写 " + "/".join(key["unit_words"]))
+        if key.get("chinese_numerals"):
+            parts.append("可用中文数字")
+        return "；".join(parts)
 
     def view(self, key: Mapping[str, Any]) -> dict[str, Any]:
         return {"unit": key.get("unit", "")}
@@ -193,11 +347,7 @@ class FillIn(ItemTypeStrategy):
                 raise ValueError(
                     "numeric fill_in key needs {'numeric': {'value': v, 'tolerance': t}}"
                 )
-            given = parse_number(text, str(key.get("unit") or ""))
-            if given is None:
-                return right_or_wrong(False, full)
-            target, tolerance = dec(numeric["value"]), abs(dec(numeric.get("tolerance") or 0))
-            return right_or_wrong(abs(given - target) <= tolerance, full)
+            return right_or_wrong(numeric_answer_right(key, text), full)
         accepted = key.get("accepted")
         if not isinstance(accepted, list) or not accepted:
             raise ValueError("fill_in key needs {'accepted': [...]} or {'numeric': {...}}")
@@ -205,13 +355,22 @@ class FillIn(ItemTypeStrategy):
         return right_or_wrong(any(answer == normalise_text(str(a)) for a in accepted), full)
 
     def key_text(self, key: Mapping[str, Any], letters: Mapping[str, str] | None = None) -> str:
-        """传输层 / 传输; 220 V（允许误差 ±0.5）."""
+        """传输层 / 传输; 220 V（允许误差 ±0.5）; 0.5 s（保留 1 位小数；单位也可写 秒）."""
         unit = f" {key['unit']}" if key.get("unit") else ""
         numeric = key.get("numeric")
         if isinstance(numeric, Mapping):
             tolerance = float(numeric.get("tolerance") or 0)
-            margin = f"（允许误差 ±{tolerance:g}）" if tolerance else ""
-            return f"{float(numeric['value']):g}{unit}{margin}"
+            decimals = numeric.get("decimals")
+            value = float(numeric["value"])
+            notes = [f"允许误差 ±{tolerance:g}"] if tolerance else []
+            if decimals is not None:
+                notes.append(f"保留 {decimals} 位小数")
+            if key.get("unit_words"):
+                notes.append(f"单位也可写 {'、'.join(key['unit_words'])}")
+            if key.get("chinese_numerals"):
+                notes.append("可用中文数字")
+            written = f"{value:.{decimals}f}" if decimals is not None else f"{value:g}"
+            return f"{written}{unit}{'（' + '；'.join(notes) + '）' if notes else ''}"
         return " / ".join(str(a) for a in key.get("accepted") or []) + unit
 
     def response_text(
@@ -219,3 +378,34 @@ class FillIn(ItemTypeStrategy):
     ) -> str:
         text = response.get("text")
         return text if isinstance(text, str) else ""
+
+
+def _check_numeric_extras(value: Mapping[str, Any], key: dict[str, Any], report: Report) -> bool:
+    """unit_words: other ways to write the unit after the number ("秒" for s);
+    chinese_numerals: true when "十五" may stand for 15. Numeric answers only."""
+    ok = True
+    numeric = "numeric" in key
+    if "unit_words" in value:
+        words = value["unit_words"]
+        texts = [text_of(w) for w in words] if isinstance(words, list) else None
+        if not numeric:
+            report("key.unit_words", "unit_words 只用于数值答案（numeric）")
+            ok = False
+        elif not texts or any(t is None for t in texts):
+            report("key.unit_words", "unit_words 应为非空的单位写法列表，如 [秒, 秒钟]")
+            ok = False
+        else:
+            key["unit_words"] = texts
+    if "chinese_numerals" in value:
+        flag = value["chinese_numerals"]
+        if not numeric:
+            report("key.chinese_numerals", "chinese_numerals 只用于数值答案（numeric）")
+            ok = False
+        elif not isinstance(flag, bool):
+            report(
+                "key.chinese_numerals", f"chinese_numerals 应为 true 或 false，实际为{shown(flag)}"
+            )
+            ok = False
+        elif flag:
+            key["chinese_numerals"] = True
+    return ok

@@ -1,5 +1,6 @@
 """判断题: the key is true or false."""
 
+import unicodedata
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -16,6 +17,16 @@ from app.itemtypes.base import (
     right_or_wrong,
     shown,
 )
+
+# How a spreadsheet cell (or a form's column) says true and false.
+TRUE_WORDS = {"对", "正确", "√", "✓", "是", "t", "true", "y", "yes"}
+FALSE_WORDS = {"错", "错误", "×", "✗", "x", "否", "f", "false", "n", "no"}
+
+
+def word_truth(text: str) -> bool | None:
+    """对/错, √/×, true/false, ... as a truth value; None for any other text."""
+    word = unicodedata.normalize("NFKC", text).strip().lower()
+    return True if word in TRUE_WORDS else False if word in FALSE_WORDS else None
 
 
 def as_bool(value: Any) -> bool | None:
@@ -48,6 +59,13 @@ class TrueFalse(ItemTypeStrategy):
 
     def key_to_source(self, key: Mapping[str, Any]) -> Any:
         return key.get("answer")
+
+    def key_from_cell(self, text: str) -> Any:
+        truth = word_truth(text)
+        return text if truth is None else truth
+
+    def key_to_cell(self, key: Mapping[str, Any]) -> str:
+        return "对" if key["answer"] else "错"
 
     def normalise_response(self, labels: Sequence[str], response: dict[str, Any]) -> dict[str, Any]:
         only_keys(response, "value")

@@ -12,10 +12,12 @@ from starlette.responses import Response
 from app.accounts import policy
 from app.accounts.policy import Action, Resource
 from app.auth.deps import CentreAdmin
+from app.banks import excel as bank_excel
 from app.banks import format as bank_format
 from app.banks import service as banks
 from app.banks.models import ItemVersion
 from app.core.db import SessionDep
+from app.core.downloads import attachment
 from app.core.errors import ValidationFailed
 from app.delivery.questions import question_view
 from app.itemtypes import ITEM_TYPE_NAMES, STRATEGIES, ItemType
@@ -72,7 +74,7 @@ def import_upload(
     file: Annotated[UploadFile, File()],
 ) -> Response:
     filename = PurePath(file.filename or "upload.yaml").name
-    content = file.file.read(bank_format.MAX_FILE_BYTES + 1)
+    content = file.file.read(bank_excel.MAX_WORKBOOK_BYTES + 1)
     ctx: dict[str, Any] = {"max_mb": bank_format.MAX_FILE_BYTES // 2**20, "filename": filename}
     try:
         result = banks.import_bank_file(
@@ -92,6 +94,27 @@ def import_upload(
             status_code=exc.status_code,
         )
     return render(request, "banks/import.html", {**ctx, "result": result})
+
+
+@router.get("/banks/template.xlsx")
+def bank_template(staff: CentreAdmin) -> Response:
+    """The Excel bank template (说明 sheet and one worked example of each item type)."""
+    return attachment(
+        bank_excel.TEMPLATE_FILENAME,
+        bank_excel.template_workbook(),
+        ascii_name="bank-template.xlsx",
+    )
+
+
+@router.get("/banks/{bank_id}/export.xlsx")
+def bank_export(
+    bank_id: int, db: SessionDep, staff: CentreAdmin, filters: ItemFilterDep
+) -> Response:
+    """The bank, or the items the page's filter shows, in the template's layout."""
+    filename, content = banks.export_bank_workbook(
+        db, actor=staff, bank_id=bank_id, filters=filters
+    )
+    return attachment(filename, content, ascii_name="bank.xlsx")
 
 
 @router.get("/banks/{bank_id}")

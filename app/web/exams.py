@@ -47,6 +47,7 @@ FIELD_LABELS = {
     "sections": "题型部分",
     "area_weights": "鉴定范围比重",
     "difficulty_mix": "难度比例",
+    "mandatory_points": "必考鉴定点",
     "multiple_choice_rule": "多选题评分",
     "time_limit_minutes": "考试时长",
     "pass_mark": "合格分数线",
@@ -74,6 +75,8 @@ def field_label(field: str) -> str:
         return f"第 {int(m[1]) + 1} 部分{SECTION_PARTS.get(m[2] or '', '')}"
     if field.startswith("area_weights."):
         return f"{field.split('.', 1)[1]} 区比重"
+    if field.startswith("core_min_share."):
+        return f"{field.split('.', 1)[1]} 区核心鉴定点占比"
     return FIELD_LABELS.get(field, field)
 
 
@@ -154,6 +157,7 @@ def _blueprint_values(form: FormData) -> dict[str, Any]:
         "weights": {
             k.removeprefix("weight_"): _text(form, k) for k in form if k.startswith("weight_")
         },
+        "core": {k.removeprefix("core_"): _text(form, k) for k in form if k.startswith("core_")},
         "mix": {band: _text(form, f"mix_{band}") for band in BAND_FIELDS},
         "multiple_choice_rule": _text(form, "multiple_choice_rule") or MultipleChoiceRule.PARTIAL,
         "time_limit_minutes": _text(form, "time_limit_minutes"),
@@ -184,6 +188,10 @@ def _blueprint_input(
     for area, raw in v["weights"].items():
         w = _number(raw or "0", float, f"area_weights.{area}", errors)
         weights[area] = w or 0
+    core: dict[str, float] = {}
+    for area, raw in v["core"].items():
+        if raw:
+            core[area] = _number(raw, float, f"core_min_share.{area}", errors) or 0
     mix: dict[str, float] = {}
     if any(v["mix"].values()):
         for band, raw in v["mix"].items():
@@ -203,6 +211,7 @@ def _blueprint_input(
             sections=sections,
             area_weights=weights or None,
             difficulty_mix=mix,
+            core_min_share=core,
             multiple_choice_rule=MultipleChoiceRule(v["multiple_choice_rule"]),
             time_limit_minutes=time_limit,
             allow_short_time=v["allow_short_time"],
@@ -232,6 +241,7 @@ def _blank_blueprint(bank_id: str = "") -> dict[str, Any]:
         "level_code": "",
         "sections": [{"item_type": "", "count": "", "points": ""} for _ in range(SECTION_ROWS)],
         "weights": {},
+        "core": {},
         "mix": dict.fromkeys(BAND_FIELDS, ""),
         "multiple_choice_rule": MultipleChoiceRule.PARTIAL,
         "time_limit_minutes": str(blueprints.MIN_THEORY_MINUTES),
@@ -246,6 +256,7 @@ def _stored_values(bp_in: BlueprintCreate) -> dict[str, Any]:
         name=bp_in.name,
         level_code=bp_in.level_code,
         weights={a: f"{w:g}" for a, w in (bp_in.area_weights or {}).items()},
+        core={a: f"{w:g}" for a, w in bp_in.core_min_share.items()},
         mix={b: f"{bp_in.difficulty_mix.get(b, 0):g}" for b in BAND_FIELDS}
         if bp_in.difficulty_mix
         else dict.fromkeys(BAND_FIELDS, ""),

@@ -7,7 +7,7 @@ from starlette.responses import Response
 
 from app.auth.deps import ResultReader
 from app.core.db import SessionDep
-from app.core.downloads import xlsx_response
+from app.core.downloads import attachment
 from app.results import service as results_service
 from app.results.schemas import RESULT_FILTER_NAMES, ResultFilter
 from app.web.templating import is_htmx, render
@@ -41,7 +41,7 @@ def session_page(
 
 @router.get("/results/sessions/{session_id}/export.xlsx")
 def session_export(session_id: int, db: SessionDep, staff: ResultReader) -> Response:
-    return xlsx_response(
+    return attachment(
         *results_service.export_session_results(db, staff=staff, session_id=session_id),
         ascii_name="results.xlsx",
     )

@@ -409,7 +409,6 @@ ITEM_CASES = [
     # fields
     ("TF-1", "key: true", "key: true\n    answer: true", "answer", "answer: true", "未知字段"),
     ("TF-1", "    difficulty: 1\n", "", "difficulty", "- id: TF-1", "缺少难度"),
-    ("TF-1", "    points: 1\n", "", "points", "- id: TF-1", "缺少分值"),
     ("TF-1", "    type: true_false\n", "", "type", "- id: TF-1", "缺少题型"),
     ("TF-1", "    stem: 熔断器主要用于短路保护。\n", "", "stem", "- id: TF-1", "缺少题干"),
     (
@@ -654,3 +653,170 @@ def test_stored_content_round_trips_through_the_file_shape() -> None:
 )
 def test_key_text(item_type: str, key: dict, text: str) -> None:
     assert bank_format.key_text(item_type, key) == text
+
+
+# --- points, enemy items, mandatory points -----------------------------------------------
+
+
+def test_item_points_are_optional() -> None:
+    text = with_item(BANK, "TF-1", "    points: 1\n", "")
+    tf = next(it for it in parse_bank_file(text.encode(), FILE).items if it.external_id == "TF-1")
+    assert tf.points is None
+    assert "points" not in bank_format.source_of(tf, external_id="TF-1")
+
+
+ENEMIES = """\
+enemies:
+  - [SC-1, FT-1]
+  - items: [MC-1, TF-1, FN-1]
+    reason: 题干互相提示
+"""
+
+
+def test_enemy_groups_are_read_with_their_reason() -> None:
+    bank = parse_bank_file((BANK + ENEMIES).encode(), FILE)
+    # In one canonical order (members sorted, groups by members), whatever the source.
+    assert [(g.items, g.reason) for g in bank.enemy_groups] == [
+        (("FN-1", "MC-1", "TF-1"), "题干互相提示"),
+        (("FT-1", "SC-1"), ""),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("group", "says"),
+    [
+        ("[SC-1]", "至少两道题"),
+        ("[SC-1, XX-9]", "题目 XX-9 不在本题库中"),
+        ("[SC-1, SC-1]", "题目 SC-1 重复"),
+        ("{items: [SC-1, MC-1], why: x}", "未知字段“why”"),
+    ],
+)
+def test_bad_enemy_group_names_the_line_and_the_problem(group: str, says: str) -> None:
+    text = BANK + f"enemies:\n  - [MC-1, TF-1]\n  - {group}\n"
+    problem = only(problems_of(text))
+    assert problem.field == "enemies[2]"
+    assert problem.line == len(text.splitlines())
+    assert says in problem.problem
+
+
+def test_mandatory_point_is_kept_in_the_outline() -> None:
+    text = edit(
+        BANK, "        name: 交流电路\n", "        name: 交流电路\n        mandatory: true\n"
+    )
+    bank = parse_bank_file(text.encode(), FILE)
+    assert [p.mandatory for p in bank.outline[0].points] == [False, True]
+    stored = bank_format.outline_to_json(bank.outline)
+    assert stored[0]["points"][1]["mandatory"] is True
+    assert "mandatory" not in stored[0]["points"][0]  # outlines stored before compare equal
+    assert bank_format.outline_from_json(stored) == bank.outline
+
+
+# --- YAML slips, in Chinese, on the true line -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "says"),
+    [
+        ("    difficulty: 1\n", "    difficulty：1\n", "全角“：”"),
+        ("    difficulty: 1\n", "    difficulty:1\n", "冒号“:”后缺少空格"),
+        ("    difficulty: 1\n", "\tdifficulty: 1\n", "制表符（Tab）"),
+        ("  - id: TF-1\n", "  - id：TF-1\n", "全角“：”"),
+    ],
+)
+def test_common_slips_are_named_on_their_own_line(old: str, new: str, says: str) -> None:
+    text = with_item(BANK, "TF-1", old, new)
+    problem = only(problems_of(text))
+    assert problem.line == line_of(text, new.strip())
+    assert problem.problem.startswith("不是有效的 YAML：")
+    assert says in problem.problem
+
+
+def test_an_unclosed_quote_is_reported_in_chinese() -> None:
+    text = with_item(
+        BANK, "TF-1", "stem: 熔断器主要用于短路保护。", 'stem: "熔断器主要用于短路保护。'
+    )
+    problem = only(problems_of(text))
+    assert problem.problem.startswith("不是有效的 YAML：")
+    assert not any("a" <= ch <= "z" for ch in problem.problem), problem.problem
+    assert problem.line is not None and problem.line >= line_of(text, 'stem: "熔断器')
+
+
+def test_scalars_follow_yaml_1_2() -> None:
+    # "yes" is text in YAML 1.2 (it was true in 1.1): an option may say it.
+    text = with_item(BANK, "SC-1", "C: 平方关系", "C: yes")
+    sc = parse_bank_file(text.encode(), FILE).items[0]
+    assert sc.options[2] == {"label": "C", "text": "yes"}
+
+
+def test_fill_in_key_takes_its_decimals_from_the_stem() -> None:
+    text = with_item(
+        BANK,
+        "FN-1",
+        "stem: 我国工频交流电的频率为 ____。",
+        "stem: 我国工频交流电的频率为 ____（保留 1 位小数）。",
+    )
+    text = with_item(
+        text, "FN-1", "numeric: {value: 50, tolerance: 0}", "numeric: {value: 50, tolerance: 0.05}"
+    )
+    fn = next(i for i in parse_bank_file(text.encode(), FILE).items if i.external_id == "FN-1")
+    assert fn.key["numeric"] == {"value": 50.0, "tolerance": 0.05, "decimals": 1}
+    assert bank_format.key_text(fn.item_type, fn.key) == "50.0 Hz（允许误差 ±0.05；保留 1 位小数）"
+
+
+@pytest.mark.parametrize(
+    ("stem", "numeric", "field", "says"),
+    [
+        ("频率为 ____（保留两位小数）。", "{value: 50, tolerance: 0, decimals: 2}", None, None),
+        (
+            "频率为 ____（保留 1 位小数）。",
+            "{value: 50, tolerance: 0, decimals: 2}",
+            "key.numeric.decimals",
+            "题干要求保留 1 位小数",
+        ),
+        (
+            "频率为 ____（保留 1 位小数）。",
+            "{value: 50.25, tolerance: 0}",
+            "key.numeric.value",
+            "不是保留 1 位小数的写法",
+        ),
+        (
+            "频率为 ____。",
+            "{value: 50, tolerance: 0, decimals: 9}",
+            "key.numeric.decimals",
+            "0 至 6 的整数",
+        ),
+    ],
+)
+def test_stem_precision_problems(
+    stem: str, numeric: str, field: str | None, says: str | None
+) -> None:
+    text = with_item(
+        BANK, "FN-1", "stem: 我国工频交流电的频率为 ____。", f"stem: 我国工频交流电的{stem}"
+    )
+    text = with_item(text, "FN-1", "numeric: {value: 50, tolerance: 0}", f"numeric: {numeric}")
+    if field is None:
+        parse_bank_file(text.encode(), FILE)
+        return
+    problem = only(problems_of(text))
+    assert problem.field == field and says is not None and says in problem.problem
+
+
+def test_unit_words_and_chinese_numerals_round_trip_through_the_source_shape() -> None:
+    text = with_item(
+        BANK,
+        "FN-1",
+        "      unit: Hz\n",
+        "      unit: Hz\n      unit_words: [赫兹, 赫]\n      chinese_numerals: true\n",
+    )
+    fn = next(i for i in parse_bank_file(text.encode(), FILE).items if i.external_id == "FN-1")
+    assert fn.key["unit_words"] == ["赫兹", "赫"] and fn.key["chinese_numerals"] is True
+    src = bank_format.source_of(fn, external_id="FN-1")
+    assert src["key"]["unit_words"] == ["赫兹", "赫"] and src["key"]["chinese_numerals"] is True
+    again, problems = validate_item(
+        src, outline=parse_bank_file(text.encode(), FILE).outline, bank_levels=["intermediate"]
+    )
+    assert problems == [] and again is not None and again.digest == fn.digest
+    wrong = with_item(
+        BANK, "FT-1", "accepted: [安培, A]", "accepted: [安培, A]\n      chinese_numerals: true"
+    )
+    assert "只用于数值答案" in only(problems_of(wrong)).problem

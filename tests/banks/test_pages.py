@@ -10,7 +10,7 @@ from sqlmodel import Session, func, select
 
 from app.banks.models import Item, ItemVersion, QuestionBank
 from tests.banks.samples import BANK, ITEM_COUNT, item_line, with_item
-from tests.helpers import page_login
+from tests.helpers import csrf_of, page_login
 
 
 def upload(client: TestClient, csrf: str, text: str, name: str = "t.yaml") -> Any:
@@ -249,3 +249,41 @@ def test_proctor_may_not_open_or_upload(
     assert client.get("/banks").status_code == 403
     assert upload(client, csrf, BANK).status_code == 403
     assert count(db, QuestionBank) == 0
+
+
+def test_excel_template_download_fill_upload_and_export(
+    client: TestClient, world: dict[str, str], db: Session
+) -> None:
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    page_login(client, world["admin"])
+    r = client.get("/banks/template.xlsx")
+    assert r.status_code == 200 and r.content[:2] == b"PK"
+    book = load_workbook(BytesIO(r.content))
+    book["试题"]["L2"] = "Q"  # the first example's 答案: not an option label
+    bad = BytesIO()
+    book.save(bad)
+    csrf = csrf_of(client, "/banks/import")
+    r = client.post(
+        "/banks/import",
+        data={"csrf_token": csrf},
+        files={"file": ("题库.xlsx", bad.getvalue())},
+    )
+    assert r.status_code == 422
+    assert "工作表“试题” 第 2 行" in r.text and "“答案”列" in r.text
+    book["试题"]["L2"] = "B"
+    good = BytesIO()
+    book.save(good)
+    r = client.post(
+        "/banks/import", data={"csrf_token": csrf}, files={"file": ("题库.xlsx", good.getvalue())}
+    )
+    assert r.status_code == 200 and "新增 5 题" in r.text
+    bank_id = int(re.search(r'href="/banks/(\d+)"', r.text)[1])  # type: ignore[index]
+    r = client.get(f"/banks/{bank_id}/export.xlsx?type=true_false")
+    assert r.status_code == 200
+    rows = list(
+        load_workbook(BytesIO(r.content), read_only=True)["试题"].iter_rows(values_only=True)
+    )
+    assert [row[1] for row in rows[1:]] == ["判断题"]

@@ -101,6 +101,46 @@ def test_reimporting_the_same_file_changes_nothing(db: Session, centre: Evaluati
     assert audits == before[3] + 1  # the import itself is still recorded
 
 
+def test_unchanged_reimport_is_not_parsed_again(
+    db: Session, centre: EvaluationCentre, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    do_import(db, centre, BANK)
+
+    def no_parse(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("an unchanged file must short-circuit on its digest")
+
+    monkeypatch.setattr(banks.bank_format, "parse_bank_file", no_parse)
+    result = do_import(db, centre, BANK)
+    assert (result.created, result.new_versions, result.unchanged) == (0, 0, ITEM_COUNT)
+    assert "未变化" in result.summary
+
+
+def test_after_an_edit_reimporting_the_file_restores_its_content(
+    db: Session, admin: banks.Staff, centre: EvaluationCentre
+) -> None:
+    bank = do_import(db, centre, BANK).bank
+    item_id, src = source(db, admin, bank, "FN-1")
+    src["key"] = {"numeric": {"value": 60, "tolerance": 0}, "unit": "Hz"}
+    banks.edit_item(db, actor=admin, bank_id=bank.id or 0, item_id=item_id, data=src)
+    result = do_import(db, centre, BANK)
+    assert (result.new_versions, result.unchanged) == (1, ITEM_COUNT - 1)
+    item = db.get(Item, item_id)
+    assert item is not None and item.current_version == 3
+
+
+def test_enemy_groups_are_stored_and_kept_apart_in_every_draw(
+    db: Session, centre: EvaluationCentre
+) -> None:
+    text = BANK + "enemies:\n  - items: [SC-1, FT-1]\n    reason: 同一知识点\n"
+    bank = do_import(db, centre, text).bank
+    assert bank.enemy_groups == [{"items": ["FT-1", "SC-1"], "reason": "同一知识点"}]
+    groups = banks.enemy_groups_by_item(db, bank_id=bank.id or 0)
+    ids = dict(db.exec(select(Item.external_id, Item.id)).all())
+    assert groups == {ids["SC-1"]: ("1",), ids["FT-1"]: ("1",)}
+    result = do_import(db, centre, BANK)  # the group removed: a bank change
+    assert "细目表有修改" in result.summary and result.bank.enemy_groups == []
+
+
 def test_reimport_with_changes_versions_adds_and_retires(
     db: Session, centre: EvaluationCentre
 ) -> None:
@@ -481,3 +521,63 @@ def test_proctors_and_examiners_do_not_manage_banks(
         banks.list_banks(db, actor=actor)
     with pytest.raises(PermissionDenied):
         banks.get_bank(db, actor=actor, bank_id=bank.id or 0)
+
+
+def test_excel_export_imports_into_an_empty_centre_with_the_same_items_and_versions(
+    db: Session, admin: banks.Staff, centre: EvaluationCentre
+) -> None:
+    text = BANK + "enemies:\n  - [SC-1, FT-1]\n"
+    bank = do_import(db, centre, text).bank
+    filename, content = banks.export_bank_workbook(
+        db, actor=admin, bank_id=bank.id or 0, filters=banks.ItemFilter()
+    )
+    assert filename == "T-1.xlsx"
+    other = make_centre(db)
+    result = banks.import_bank_file(
+        db, centre_id=other.id or 0, filename=filename, content=content, actor=None
+    )
+    assert (result.created, result.bank.enemy_groups) == (ITEM_COUNT, bank.enemy_groups)
+
+    def items_of(bank_id: int) -> list[tuple[str, int, str]]:
+        rows = db.exec(
+            select(Item.external_id, Item.current_version, ItemVersion.content_digest)
+            .join(ItemVersion, col(ItemVersion.item_id) == Item.id)
+            .where(Item.bank_id == bank_id)
+            .order_by(col(Item.external_id))
+        ).all()
+        return [tuple(r) for r in rows]  # type: ignore[misc]
+
+    assert items_of(result.bank.id or 0) == items_of(bank.id or 0)
+    # Importing the export back into its own centre changes nothing.
+    again = banks.import_bank_file(
+        db, centre_id=centre.id or 0, filename=filename, content=content, actor=None
+    )
+    assert (again.created, again.new_versions, again.unchanged) == (0, 0, ITEM_COUNT)
+
+
+def test_an_excel_import_leaves_the_banks_practical_tasks_alone(
+    db: Session, admin: banks.Staff, centre: EvaluationCentre
+) -> None:
+    from pathlib import Path
+
+    from app.banks.models import PracticalTask
+
+    path = Path(__file__).resolve().parents[2] / "question_banks" / "electrician_intermediate.yaml"
+    bank = banks.import_bank_file(
+        db, centre_id=centre.id or 0, filename=path.name, content=path.read_bytes(), actor=None
+    ).bank
+    before = db.exec(
+        select(func.count()).select_from(PracticalTask).where(PracticalTask.status == "active")
+    ).one()
+    assert before == 4
+    filename, content = banks.export_bank_workbook(
+        db, actor=admin, bank_id=bank.id or 0, filters=banks.ItemFilter()
+    )
+    result = banks.import_bank_file(
+        db, centre_id=centre.id or 0, filename=filename, content=content, actor=None
+    )
+    assert result.unchanged == 279 and result.retired == 0
+    after = db.exec(
+        select(func.count()).select_from(PracticalTask).where(PracticalTask.status == "active")
+    ).one()
+    assert after == before

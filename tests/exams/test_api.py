@@ -84,8 +84,8 @@ def test_blueprint_shortfall_answers_422_with_each_shortfall(
     error = r.json()["error"]
     assert error["code"] == "blueprint_unsatisfiable"
     assert [d["problem"] for d in error["details"]] == [
-        "A 区（测试范围A）需要 10 道 5 分的单项选择题，题库只有 8 道",
-        "B 区（测试范围B）需要 10 道 5 分的单项选择题，题库只有 8 道",
+        "A 区（测试范围A）需要 10 道单项选择题，题库只有 8 道可用",
+        "B 区（测试范围B）需要 10 道单项选择题，题库只有 8 道可用",
     ]
     assert client.post("/api/v1/blueprints", json=body, headers=admin).status_code == 422
 

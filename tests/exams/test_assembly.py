@@ -245,9 +245,6 @@ def test_shortfall_names_area_type_points_needed_and_available() -> None:
     items = pool(short={("single_choice", "B"): 17})
     with pytest.raises(BlueprintShortfall) as caught:
         draw_form(spec(), items, seed=1, shuffle=False)
-    assert [d["problem"] for d in caught.value.details] == [
-        "B 区（专业知识）需要 20 道 1.5 分的单项选择题，题库只有 17 道"
-    ]
     assert caught.value.message == "题库无法满足组卷方案"
     assert caught.value.details == [
         {
@@ -255,7 +252,7 @@ def test_shortfall_names_area_type_points_needed_and_available() -> None:
             "area": "B",
             "needed": 20,
             "available": 17,
-            "problem": "B 区（专业知识）需要 20 道 1.5 分的单项选择题，题库只有 17 道",
+            "problem": "B 区（专业知识）需要 20 道单项选择题，题库只有 17 道可用",
         }
     ]
     assert caught.value.shortfalls == shortfalls(spec(), items)
@@ -264,7 +261,7 @@ def test_shortfall_names_area_type_points_needed_and_available() -> None:
     unnamed = BlueprintSpec.from_json(DEMO_SECTIONS, WEIGHTS)
     with pytest.raises(BlueprintShortfall) as caught:
         draw_form(unnamed, items, seed=1, shuffle=False)
-    assert caught.value.details[0]["problem"] == "B 区需要 20 道 1.5 分的单项选择题，题库只有 17 道"
+    assert caught.value.details[0]["problem"] == "B 区需要 20 道单项选择题，题库只有 17 道可用"
 
 
 def test_shortfalls_list_every_cell_that_is_short() -> None:
@@ -273,17 +270,50 @@ def test_shortfalls_list_every_cell_that_is_short() -> None:
     assert found == {(0, "A", 12, 0), (3, "C", 2, 1)}
 
 
-def test_items_of_other_points_do_not_count_toward_a_section() -> None:
-    items = [
-        PoolItem(i, "single_choice", 1.0, "A", 3, ("A", "B")) for i in range(1, 101)
-    ]  # 1-point items cannot fill a 1.5-point section
-    one = BlueprintSpec.from_json(
-        [{"item_type": "single_choice", "count": 50, "points": 2}], {"A": 100}
+def test_section_points_are_the_papers_whatever_the_items_own_points() -> None:
+    # A bank of "1.5-point" single-choice items serves a 0.5-point section.
+    items = [PoolItem(i, "single_choice", 1.5, "A", 3, ("A", "B")) for i in range(1, 301)]
+    half = BlueprintSpec.from_json(
+        [{"item_type": "single_choice", "count": 200, "points": 0.5}], {"A": 100}
     )
-    assert [(s.needed, s.available) for s in shortfalls(one, items)] == [(50, 0)]
-    # Nor 1.5-point items a 2-point one (both would round to 2 as whole numbers).
+    form = draw_form(half, items, seed=3, shuffle=True)
+    assert len(form) == 200
+    assert {d.points for d in form} == {0.5}
+    assert sum(d.points for d in form) == 100
+
+
+def test_items_without_own_points_are_drawn_too() -> None:
+    items = [PoolItem(i, "true_false", None, "A", 3) for i in range(1, 101)]
+    one = BlueprintSpec.from_json(
+        [{"item_type": "true_false", "count": 100, "points": 1}], {"A": 100}
+    )
+    assert len(draw_form(one, items, seed=1, shuffle=False)) == 100
+
+
+def test_migrated_blueprint_keeps_drawing_only_items_of_its_old_points() -> None:
+    items = [PoolItem(i, "single_choice", 1.0, "A", 3, ("A", "B")) for i in range(1, 101)]
+    items += [PoolItem(i, "single_choice", 2.0, "A", 3, ("A", "B")) for i in range(101, 151)]
+    old = BlueprintSpec.from_json(
+        [{"item_type": "single_choice", "count": 50, "points": 2, "only_item_points": 2}],
+        {"A": 100},
+    )
+    form = draw_form(old, items, seed=1, shuffle=False)
+    assert {d.item_version_id for d in form} == set(range(101, 151))
+    short = BlueprintSpec.from_json(
+        [{"item_type": "single_choice", "count": 50, "points": 2, "only_item_points": 1.5}],
+        {"A": 100},
+    )
+    assert [s.message() for s in shortfalls(short, items)] == [
+        "A 区需要 50 道自身分值为 1.5 分的单项选择题，题库只有 0 道可用"
+    ]
+    # Nor do 1.5-point items count for a migrated 2-point section, or 2-point items for a
+    # 1.5-point one (both would round to 2 as whole numbers).
     halves = [PoolItem(i, "single_choice", 1.5, "A", 3, ("A", "B")) for i in range(1, 101)]
-    assert [(s.needed, s.available) for s in shortfalls(one, halves)] == [(50, 0)]
+    assert [(s.needed, s.available) for s in shortfalls(old, halves)] == [(50, 0)]
+    assert [(s.needed, s.available) for s in shortfalls(short, items[100:])] == [(50, 0)]
+    # Items without own points never match a migrated section.
+    unpointed = [PoolItem(i, "single_choice", None, "A", 3, ("A", "B")) for i in range(1, 101)]
+    assert [(s.needed, s.available) for s in shortfalls(old, unpointed)] == [(50, 0)]
 
 
 def test_a_pool_lists_its_items_in_version_order() -> None:
@@ -410,7 +440,7 @@ def test_difficulty_shortfall_names_the_band() -> None:
     with pytest.raises(BlueprintShortfall) as caught:
         draw_form(one, items, 1, shuffle=False)
     assert [d["problem"] for d in caught.value.details] == [
-        "A 区（基础知识）需要 50 道 1 分的判断题、难度容易，题库只有 0 道"
+        "A 区（基础知识）需要 50 道判断题、难度容易，题库只有 0 道可用"
     ]
 
 
@@ -430,3 +460,102 @@ def test_two_sections_of_the_same_type_and_points_never_repeat_an_item() -> None
     form = draw_form(twice, enough, seed=1, shuffle=True)
     assert len(form) == 100
     assert len({d.item_version_id for d in form}) == 100
+
+
+# -- enemy items, mandatory points, core share ----------------------------------------
+
+
+def classic_pool() -> list[PoolItem]:
+    """Half the items core (X), points 001..010, enemy pairs among the first 20 of each cell."""
+    ids = count(1)
+    items = []
+    for item_type in ("single_choice", "true_false"):
+        for area, n in (("A", 70), ("B", 110), ("C", 45)):
+            for k in range(n if item_type == "single_choice" else n // 3):
+                vid = next(ids)
+                items.append(
+                    PoolItem(
+                        vid,
+                        item_type,
+                        1.0,
+                        area,
+                        k % 5 + 1,
+                        ("A", "B", "C", "D") if item_type == "single_choice" else (),
+                        point=f"{k % 10 + 1:03d}",
+                        core=k % 10 < 5,
+                        # The first 20 items of each (type, area) are enemy pairs.
+                        enemy_groups=(f"{area}{item_type}{k // 2}",) if k < 20 else (),
+                    )
+                )
+    return items
+
+
+CLASSIC = [
+    {"item_type": "single_choice", "count": 160, "points": 0.5},
+    {"item_type": "true_false", "count": 40, "points": 0.5},
+]
+
+
+def test_no_paper_holds_two_enemies_and_core_share_and_mandatory_points_hold() -> None:
+    items = classic_pool()
+    by_id = {it.version_id: it for it in items}
+    rules = BlueprintSpec.from_json(
+        CLASSIC,
+        WEIGHTS,
+        core_min_share={"A": 60, "B": 60, "C": 50},
+        mandatory_points=["A-010", "C-009"],
+    )
+    for seed in range(1000):
+        form = draw_form(rules, items, candidate_seed(seed, 1), shuffle=True)
+        drawn = [by_id[d.item_version_id] for d in form]
+        groups = [g for it in drawn for g in it.enemy_groups]
+        assert len(groups) == len(set(groups)), seed
+        assert any(it.area == "A" and it.point == "010" for it in drawn)
+        assert any(it.area == "C" and it.point == "009" for it in drawn)
+        for area, share in {"A": 60, "B": 60, "C": 50}.items():
+            core = sum(
+                d.points for d, it in zip(form, drawn, strict=True) if it.area == area and it.core
+            )
+            assert core >= WEIGHTS[area] * share / 100, (seed, area)
+        assert sum(d.points for d in form) == 100
+
+
+def test_enemy_groups_reduce_what_a_cell_can_take() -> None:
+    # 12 items in 3 groups of 4: at most 3 can share a paper.
+    items = [
+        PoolItem(i, "true_false", 1, "A", 3, enemy_groups=(f"g{(i - 1) // 4}",))
+        for i in range(1, 13)
+    ]
+    five = BlueprintSpec.from_json(
+        [{"item_type": "true_false", "count": 5, "points": 20}], {"A": 100}
+    )
+    with pytest.raises(BlueprintShortfall) as caught:
+        draw_form(five, items, 1, shuffle=False)
+    assert [d["problem"] for d in caught.value.details] == [
+        "A 区需要 5 道判断题，题库只有 3 道可用（同一互斥组的题每卷只能选一道）"
+    ]
+
+
+def test_unreachable_core_share_and_missing_mandatory_point_are_named() -> None:
+    items = [PoolItem(i, "true_false", 1, "A", 3, point="001", core=i <= 10) for i in range(1, 60)]
+    one = BlueprintSpec.from_json(
+        [{"item_type": "true_false", "count": 50, "points": 2}],
+        {"A": 100},
+        area_names={"A": "基础知识"},
+        core_min_share={"A": 40},
+        mandatory_points=["A-002"],
+    )
+    with pytest.raises(BlueprintShortfall) as caught:
+        draw_form(one, items, 1, shuffle=False)
+    assert {d["field"]: d["problem"] for d in caught.value.details} == {
+        "mandatory_points": "必考鉴定点 A-002 在题库中没有可用于本方案各题型的题目",
+        "core_min_share.A": "A 区（基础知识）要求核心（X）鉴定点至少占 40%（40 分），"
+        "题库中的核心题最多只能组成 20 分",
+    }
+
+
+def test_core_share_outside_0_to_100_is_a_blueprint_problem() -> None:
+    problems = blueprint_problems(
+        BlueprintSpec.from_json(DEMO_SECTIONS, WEIGHTS, core_min_share={"A": 120, "D": 10})
+    )
+    assert {p["field"] for p in problems} == {"core_min_share.A", "core_min_share.D"}

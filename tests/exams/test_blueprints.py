@@ -40,8 +40,8 @@ def test_blueprint_the_bank_cannot_fill_is_refused_with_what_is_short(
     with pytest.raises(BlueprintShortfall) as caught:
         blueprints.create_blueprint(db, actor=staff_actor(fx.admin), data=data)
     assert [d["problem"] for d in caught.value.details] == [
-        "A 区（测试范围A）需要 10 道 5 分的单项选择题，题库只有 8 道",
-        "B 区（测试范围B）需要 10 道 5 分的单项选择题，题库只有 8 道",
+        "A 区（测试范围A）需要 10 道单项选择题，题库只有 8 道可用",
+        "B 区（测试范围B）需要 10 道单项选择题，题库只有 8 道可用",
     ]
     assert len(blueprints.list_blueprints(db, actor=staff_actor(fx.admin))) == 1  # only fx's own
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import Workbook
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.accounts.models import Role
 from app.exams.models import Blueprint, ExamPlan, ExamSession
@@ -85,7 +85,7 @@ def test_blueprint_shortfall_shows_what_is_short_and_keeps_the_form(
     r = client.post("/blueprints", data=form, follow_redirects=False)
     assert r.status_code == 422
     assert "题库无法满足组卷方案" in r.text
-    assert "A 区（测试范围A）需要 10 道 5 分的单项选择题，题库只有 8 道" in r.text
+    assert "A 区（测试范围A）需要 10 道单项选择题，题库只有 8 道可用" in r.text
     assert 'value="网页组卷方案"' in r.text and 'name="section_count_0" value="20"' in r.text
     assert len(db.exec(select(Blueprint)).all()) == 1
 
@@ -336,3 +336,19 @@ def test_understaffed_session_shows_a_warning(
     assert 'id="staffing"' in page.text
     assert "每个考场至少需要 2 名监考员，目前只有 1 名" in page.text
     assert db.get(ExamSession, thin.id) is not None
+
+
+def test_core_share_is_typed_per_area_and_shown_on_the_blueprint(
+    client: TestClient, db: Session, fx: ExamFixture, csrf: str
+) -> None:
+    form = blueprint_form(fx, csrf, core_A="150")
+    r = client.post("/blueprints", data=form)
+    assert r.status_code == 422
+    assert "A 区核心鉴定点占比" in r.text and "0–100%" in r.text
+    form = blueprint_form(fx, csrf, core_A="10", action="save")
+    r = client.post("/blueprints", data=form, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    page = client.get(r.headers["location"])
+    assert "A 区至少 10%" in page.text
+    saved = db.exec(select(Blueprint).order_by(col(Blueprint.id).desc())).first()
+    assert saved is not None and saved.core_min_share == {"A": 10}

@@ -373,3 +373,61 @@ def test_passed() -> None:
     assert passed(59.99, 60) is False
     assert passed(59.5, 59.5) is True
     assert passed(None, 60) is None
+
+
+# -- fill-in: unit words, Chinese numerals, the stem's precision -------------------------------
+
+
+SECONDS = {
+    "numeric": {"value": 15, "tolerance": 0},
+    "unit": "s",
+    "unit_words": ["秒", "秒钟"],
+    "chinese_numerals": True,
+}
+
+
+@pytest.mark.parametrize("text", ["15", "15 s", "15秒", "15 秒钟", "十五", "十五秒", "１５秒"])
+def test_unit_words_and_chinese_numerals_the_key_allows(text: str) -> None:
+    outcome = score_response(item_type="fill_in", key=SECONDS, points=1, response={"text": text})
+    assert outcome.outcome == Outcome.CORRECT, text
+
+
+@pytest.mark.parametrize("text", ["十六秒", "15分", "15 min", "十五分钟"])
+def test_other_numbers_and_units_are_wrong(text: str) -> None:
+    outcome = score_response(item_type="fill_in", key=SECONDS, points=1, response={"text": text})
+    assert outcome.outcome == Outcome.WRONG, text
+
+
+def test_chinese_numerals_only_where_the_key_allows_them() -> None:
+    key = {"numeric": {"value": 3, "tolerance": 0}}
+    assert (
+        score_response(item_type="fill_in", key=key, points=1, response={"text": "三"}).outcome
+        == Outcome.WRONG
+    )
+    allowed = {**key, "chinese_numerals": True}
+    for text in ("三", "3"):
+        outcome = score_response(
+            item_type="fill_in", key=allowed, points=1, response={"text": text}
+        )
+        assert outcome.outcome == Outcome.CORRECT
+
+
+@pytest.mark.parametrize(
+    ("text", "outcome"),
+    [
+        ("3.1", Outcome.CORRECT),
+        ("3.14", Outcome.WRONG),
+        ("3", Outcome.WRONG),
+        ("3.2", Outcome.CORRECT),
+        ("三点一", Outcome.CORRECT),
+    ],
+)
+def test_the_stems_decimals_rule_out_what_the_tolerance_would_take(
+    text: str, outcome: Outcome
+) -> None:
+    # "保留 1 位小数": 3.14 is within the tolerance but not an answer to this question.
+    key = {"numeric": {"value": 3.1, "tolerance": 0.1, "decimals": 1}, "chinese_numerals": True}
+    assert (
+        score_response(item_type="fill_in", key=key, points=1, response={"text": text}).outcome
+        == outcome
+    )

@@ -13,7 +13,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "e908fa0abd71"
-down_revision: str | Sequence[str] | None = 'd788fe0b35bf'
+down_revision: str | Sequence[str] | None = 'ffd793e70a1c'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
