@@ -36,6 +36,14 @@ class Settings(BaseSettings):
     # Password hashing (argon2) runs one hash at a time on a thread this much "nicer" than
     # the rest of the process (0-19; see core.security).
     password_hash_niceness: int = 10
+    # Staff passwords are hashed with argon2id (RFC 9106); the cost is the point: it is
+    # what a stolen table of hashes costs to attack. The defaults are argon2-cffi's
+    # (3 passes over 64 MiB in 4 lanes, ~0.3 s of CPU per login on the development
+    # machine). A hash keeps the parameters it was made with, so changing these never
+    # locks anyone out; new and changed passwords get the new ones.
+    password_time_cost: int = 3
+    password_memory_kib: int = 65536
+    password_parallelism: int = 4
     # Answer saves are grouped into one transaction per batch (SQLite takes one writer).
     save_batch_max: int = 200
 

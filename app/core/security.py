@@ -6,13 +6,31 @@ import os
 import secrets
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-_hasher = PasswordHasher()
-# Compared against when the username is unknown, so timing does not reveal which names exist.
-_DUMMY_HASH = _hasher.hash("jiping-no-such-user")
+from app.core.config import get_settings
+
+
+@lru_cache
+def _hasher() -> PasswordHasher:
+    """argon2id with the parameters of the settings (JIPING_PASSWORD_*)."""
+    settings = get_settings()
+    return PasswordHasher(
+        time_cost=settings.password_time_cost,
+        memory_cost=settings.password_memory_kib,
+        parallelism=settings.password_parallelism,
+    )
+
+
+@lru_cache
+def _dummy_hash() -> str:
+    # Compared against when the username is unknown, so timing does not reveal which
+    # names exist: made with the same parameters as real hashes.
+    return _hasher().hash("jiping-no-such-user")
+
 
 # argon2 is slow on purpose (~0.25 s of CPU on four threads per hash). Hashes run one at a
 # time on one thread at low CPU priority, so a storm of logins (or of guesses) queues behind
@@ -21,8 +39,6 @@ _DUMMY_HASH = _hasher.hash("jiping-no-such-user")
 
 
 def _lower_priority() -> None:
-    from app.core.config import get_settings
-
     niceness = get_settings().password_hash_niceness
     with contextlib.suppress(OSError, AttributeError):
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
@@ -34,12 +50,12 @@ _hashing = ThreadPoolExecutor(
 
 
 def hash_password(password: str) -> str:
-    return _hashing.submit(_hasher.hash, password).result()
+    return _hashing.submit(_hasher().hash, password).result()
 
 
 def _verify(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+        return _hasher().verify(password_hash or _dummy_hash(), password) and bool(password_hash)
     except (VerificationError, InvalidHashError):
         return False
 

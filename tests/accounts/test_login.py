@@ -1,5 +1,6 @@
 """Logging in: staff by password, candidates by ticket + ID, throttling, CSRF, bearer tokens."""
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
@@ -135,3 +136,26 @@ def test_login_forms_refuse_a_post_without_their_token(client: TestClient, db: S
         follow_redirects=False,
     )
     assert r.status_code == 303
+
+
+def test_password_hash_parameters_are_a_setting_and_old_hashes_still_verify(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from app.core import security
+
+    made_before = security.hash_password("旧密码-old-pass")
+    monkeypatch.setenv("JIPING_PASSWORD_TIME_COST", "1")
+    monkeypatch.setenv("JIPING_PASSWORD_MEMORY_KIB", "8192")
+    monkeypatch.setenv("JIPING_PASSWORD_PARALLELISM", "1")
+    get_settings.cache_clear()
+    security._hasher.cache_clear()
+    try:
+        made_now = security.hash_password("新密码-new-pass")
+        assert made_now.startswith("$argon2id$") and "$m=8192,t=1,p=1$" in made_now
+        assert security.verify_password(made_before, "旧密码-old-pass")
+        assert security.verify_password(made_now, "新密码-new-pass")
+        assert not security.verify_password(made_now, "旧密码-old-pass")
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+        security._hasher.cache_clear()
