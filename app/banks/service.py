@@ -10,8 +10,10 @@ import logging
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any, Literal, NoReturn
 
+from sqlalchemy import insert
 from sqlmodel import Session, col, func, or_, select
 
 from app.accounts import policy
@@ -206,14 +208,7 @@ def import_parsed_bank(
             new_versions.append((found[0], content_))
         else:
             unchanged += 1
-    new_items = [Item(bank_id=bank.id, external_id=c.external_id) for c in created]
-    db.add_all(new_items)
-    db.flush()
-    for item, content_ in zip(new_items, created, strict=True):
-        assert item.id is not None
-        db.add(_version_row(item.id, 1, content_))
-    for item, content_ in new_versions:
-        _add_version(db, item, content_)
+    _insert_versions(db, bank.id, created, new_versions)
     in_file = {c.external_id for c in parsed.items}
     retired = 0
     for external_id, (item, _) in current.items():
@@ -316,6 +311,54 @@ def _version_row(item_id: int, version: int, content: ItemContent) -> ItemVersio
         content_digest=content.digest,
         **bank_format.content_of(content),
     )
+
+
+def _insert_versions(
+    db: Session,
+    bank_id: int,
+    created: list[ItemContent],
+    new_versions: list[tuple[Item, ItemContent]],
+) -> None:
+    """New items, their first versions and the changed items' next versions, in bulk
+    INSERTs rather than one ORM object each: an import's writes hold the database's write
+    lock (SQLite has one), so the candidates' answer saves wait for as long as they take.
+    Measured with scripts/bench_contention.py (README, "Saves beside slow requests")."""
+    now = utcnow()
+    rows: list[dict[str, Any]] = []
+    if created:
+        ids = db.execute(
+            insert(Item).returning(col(Item.id), col(Item.external_id)),
+            [
+                {
+                    "bank_id": bank_id,
+                    "external_id": c.external_id,
+                    "status": ItemStatus.ACTIVE,
+                    "current_version": 1,
+                }
+                for c in created
+            ],
+        ).all()
+        item_ids = {external_id: item_id for item_id, external_id in ids}
+        rows += [_version_values(item_ids[c.external_id], 1, c, now) for c in created]
+    for item, content_ in new_versions:
+        assert item.id is not None
+        item.current_version += 1
+        db.add(item)
+        rows.append(_version_values(item.id, item.current_version, content_, now))
+    if rows:
+        db.execute(insert(ItemVersion), rows)
+
+
+def _version_values(
+    item_id: int, version: int, content: ItemContent, now: datetime
+) -> dict[str, Any]:
+    return {
+        "item_id": item_id,
+        "version": version,
+        "content_digest": content.digest,
+        "created_at": now,
+        **bank_format.content_of(content),
+    }
 
 
 def _add_version(db: Session, item: Item, content: ItemContent) -> ItemVersion:
