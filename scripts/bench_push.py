@@ -50,7 +50,7 @@ def seed(
     set_engine(engine)
     from sqlmodel import Session
 
-    from app.accounts.service import CandidateLogin
+    from app.accounts.principals import CandidateLogin
     from app.delivery import service as delivery
     from tests.factories import (
         Seat,

@@ -53,7 +53,7 @@ def seed(database_url: str, room: int) -> dict[str, Any]:
 
     from sqlmodel import Session
 
-    from app.accounts.service import CandidateLogin
+    from app.accounts.principals import CandidateLogin
     from app.delivery import service as delivery
     from tests.factories import MIXED_SECTIONS, make_exam
 

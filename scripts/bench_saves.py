@@ -62,7 +62,7 @@ def seed_exam(database_url: str, candidates: int) -> tuple[list[tuple[str, str]]
 
     from sqlmodel import Session
 
-    from app.accounts.service import CandidateLogin
+    from app.accounts.principals import CandidateLogin
     from app.delivery import service as delivery
 
     # The test factories build an exam through the services (bank import, blueprint,

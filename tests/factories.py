@@ -74,7 +74,7 @@ from dataclasses import dataclass, field  # noqa: E402
 from datetime import UTC, datetime  # noqa: E402
 from typing import Any, NamedTuple  # noqa: E402
 
-from app.accounts.service import Staff  # noqa: E402
+from app.accounts.principals import Staff  # noqa: E402
 from app.banks.models import QuestionBank  # noqa: E402
 from app.core import clock  # noqa: E402
 from app.exams import blueprints, candidates, plans, registrations, sessions  # noqa: E402
