@@ -52,12 +52,6 @@ class QuestionOut(BaseModel):
     seq: int
 
 
-class MessageOut(BaseModel):
-    id: int
-    at: datetime
-    text: str
-
-
 class ExamStateOut(BaseModel):
     phase: str = Field(
         description="waiting_start | waiting_checkin | ready | late | ended | "
@@ -93,7 +87,9 @@ class ExamStateOut(BaseModel):
     unanswered: list[int]
     flagged: list[int]
     questions: list[QuestionOut] = Field(description="only from GET /exam and POST /exam/start")
-    messages: list[MessageOut] = Field(description="the proctor's latest messages, oldest first")
+    messages: list[service.ProctorMessage] = Field(
+        description="the proctor's latest messages, oldest first"
+    )
 
     @classmethod
     def of(cls, state: ExamState) -> "ExamStateOut":
@@ -147,7 +143,7 @@ class ExamStateOut(BaseModel):
             unanswered=state.unanswered,
             flagged=state.flagged,
             questions=questions,
-            messages=[MessageOut(id=m.id, at=m.at, text=m.text) for m in state.messages],
+            messages=state.messages,
         )
 
 

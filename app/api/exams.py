@@ -3,7 +3,6 @@
 Times go out as UTC with an offset; `starts_at` coming in is China wall-clock time when it
 has no offset (what staff type), otherwise converted."""
 
-from dataclasses import asdict
 from datetime import UTC, date, datetime
 from typing import Annotated
 
@@ -12,6 +11,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from app.accounts.models import StaffUser
+from app.api.shapes import Shape, UtcDatetime
 from app.auth.deps import CentreAdmin, CentreStaff, IdentityReader, RosterReader
 from app.core.db import SessionDep
 from app.core.downloads import XLSX_MEDIA_TYPE
@@ -36,7 +36,10 @@ def _utc(dt: datetime | None) -> datetime | None:
     return dt.replace(tzinfo=UTC) if dt else None
 
 
-class BlueprintOut(BaseModel):
+class BlueprintOut(Shape):
+    """The Blueprint row, with its level's printed form and its sections as typed
+    sections; the centre is left out (it is the caller's)."""
+
     id: int
     bank_id: int
     name: str
@@ -52,31 +55,16 @@ class BlueprintOut(BaseModel):
     multiple_choice_rule: str
     time_limit_minutes: int
     pass_mark: float
-    created_at: datetime
+    created_at: UtcDatetime
 
     @classmethod
     def of(cls, bp: Blueprint) -> "BlueprintOut":
-        return cls(
-            id=bp.id or 0,
-            bank_id=bp.bank_id,
-            name=bp.name,
-            occupation_id=bp.occupation_id,
-            level_code=bp.level_code,
-            level_display=get_level(bp.level_code).display,
-            component=bp.component,
-            sections=[SectionIn.model_validate(s) for s in bp.sections],
-            area_weights=bp.area_weights,
-            difficulty_mix=bp.difficulty_mix,
-            core_min_share=bp.core_min_share,
-            mandatory_points=bp.mandatory_points,
-            multiple_choice_rule=bp.multiple_choice_rule,
-            time_limit_minutes=bp.time_limit_minutes,
-            pass_mark=bp.pass_mark,
-            created_at=bp.created_at.replace(tzinfo=UTC),
+        return cls.model_validate(
+            {**bp.model_dump(), "level_display": get_level(bp.level_code).display}
         )
 
 
-class PreviewOut(BaseModel):
+class PreviewOut(Shape):
     """blueprints.BlueprintPreview; its sections and areas are the service's own shapes.
     Declared difference: `meets_blueprint`, a property there, is a field here."""
 
@@ -87,18 +75,6 @@ class PreviewOut(BaseModel):
     sections: list[blueprints.PreviewSection]
     areas: list[blueprints.PreviewArea]
     bands: dict[str, int]
-
-    @classmethod
-    def of(cls, p: blueprints.BlueprintPreview) -> "PreviewOut":
-        return cls(
-            seed=p.seed,
-            item_count=p.item_count,
-            total_points=p.total_points,
-            meets_blueprint=p.meets_blueprint,
-            sections=p.sections,
-            areas=p.areas,
-            bands=p.bands,
-        )
 
 
 class PlanOut(BaseModel):
@@ -193,7 +169,11 @@ class SessionOut(BaseModel):
         )
 
 
-class CandidateOut(BaseModel):
+class CandidateOut(Shape):
+    """A candidate as the reader may see them (exams.sessions.CandidateShown: ID number
+    masked, birth date and phone left out for those without IDENTITY), without the
+    photo's digest."""
+
     id: int
     name: str
     id_number: str
@@ -201,20 +181,7 @@ class CandidateOut(BaseModel):
     birth_date: date | None
     phone: str
     employer: str
-    created_at: datetime
-
-    @classmethod
-    def of(cls, c: Candidate | CandidateShown) -> "CandidateOut":
-        return cls(
-            id=c.id or 0,
-            name=c.name,
-            id_number=c.id_number,
-            gender=c.gender,
-            birth_date=c.birth_date,
-            phone=c.phone,
-            employer=c.employer,
-            created_at=c.created_at.replace(tzinfo=UTC),
-        )
+    created_at: UtcDatetime
 
 
 class RegistrationOut(BaseModel):
@@ -233,7 +200,7 @@ class RegistrationOut(BaseModel):
             seat_number=reg.seat_number,
             ticket_number=reg.ticket_number,
             checked_in_at=_utc(reg.checked_in_at),
-            candidate=CandidateOut.of(cand),
+            candidate=CandidateOut.model_validate(cand),
         )
 
 
@@ -248,7 +215,10 @@ class ProctorsIn(BaseModel):
     proctor_ids: list[int]
 
 
-class TicketOut(BaseModel):
+class TicketOut(Shape):
+    """registrations.AdmissionTicket with where to log in, without its component list and
+    photo flag (the printed ticket's layout)."""
+
     registration_id: int
     ticket_number: str
     name: str
@@ -261,7 +231,7 @@ class TicketOut(BaseModel):
     session_name: str
     room: str
     seat_number: int
-    starts_at: datetime
+    starts_at: UtcDatetime
     duration_minutes: int
     late_entry_minutes: int
     login_path: str = "/exam/login"
@@ -285,7 +255,9 @@ def check_blueprint(
     body: BlueprintCreate, db: SessionDep, staff: CentreAdmin, seed: int | None = None
 ) -> PreviewOut:
     """Validate a blueprint without saving it and draw a sample form."""
-    return PreviewOut.of(blueprints.check_blueprint(db, actor=staff, data=body, seed=seed))
+    return PreviewOut.model_validate(
+        blueprints.check_blueprint(db, actor=staff, data=body, seed=seed)
+    )
 
 
 @router.get("/blueprints/{blueprint_id}", response_model=BlueprintOut)
@@ -306,7 +278,7 @@ def update_blueprint(
 def preview_blueprint(
     blueprint_id: int, db: SessionDep, staff: CentreAdmin, seed: int | None = None
 ) -> PreviewOut:
-    return PreviewOut.of(
+    return PreviewOut.model_validate(
         blueprints.preview_blueprint(db, actor=staff, blueprint_id=blueprint_id, seed=seed)
     )
 
@@ -421,7 +393,7 @@ def registration_template(session_id: int, db: SessionDep, staff: CentreAdmin) -
 @router.get("/sessions/{session_id}/tickets", response_model=list[TicketOut])
 def admission_tickets(session_id: int, db: SessionDep, staff: IdentityReader) -> list[TicketOut]:
     return [
-        TicketOut.model_validate({**asdict(t), "starts_at": t.starts_at.replace(tzinfo=UTC)})
+        TicketOut.model_validate(t)
         for t in registrations.admission_tickets(db, actor=staff, session_id=session_id)
     ]
 
@@ -431,15 +403,19 @@ def admission_tickets(session_id: int, db: SessionDep, staff: IdentityReader) ->
 
 @router.get("/candidates", response_model=list[CandidateOut])
 def list_candidates(db: SessionDep, staff: CentreAdmin, q: str = "") -> list[CandidateOut]:
-    return [CandidateOut.of(c) for c in candidates.list_candidates(db, actor=staff, q=q)]
+    return [
+        CandidateOut.model_validate(c) for c in candidates.list_candidates(db, actor=staff, q=q)
+    ]
 
 
 @router.post("/candidates", response_model=CandidateOut, status_code=201)
 def create_candidate(body: CandidateIn, db: SessionDep, staff: CentreAdmin) -> CandidateOut:
     """The same ID number again returns the existing candidate."""
-    return CandidateOut.of(candidates.create_candidate(db, actor=staff, data=body))
+    return CandidateOut.model_validate(candidates.create_candidate(db, actor=staff, data=body))
 
 
 @router.get("/candidates/{candidate_id}", response_model=CandidateOut)
 def get_candidate(candidate_id: int, db: SessionDep, staff: CentreAdmin) -> CandidateOut:
-    return CandidateOut.of(candidates.get_candidate(db, actor=staff, candidate_id=candidate_id))
+    return CandidateOut.model_validate(
+        candidates.get_candidate(db, actor=staff, candidate_id=candidate_id)
+    )

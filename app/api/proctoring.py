@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
+from app.api.shapes import Shape
 from app.auth.deps import Proctor
 from app.core.clock import utcnow
 from app.core.db import SessionDep
@@ -58,7 +59,9 @@ class ProctoredSessionOut(BaseModel):
         )
 
 
-class RosterRowOut(BaseModel):
+class RosterRowOut(Shape):
+    """proctoring.RosterRow with its names and reopenability (properties) spelled out."""
+
     registration_id: int
     seat_number: int
     name: str
@@ -82,16 +85,6 @@ class RosterRowOut(BaseModel):
     login_failures: int
 
 
-class AlertOut(BaseModel):
-    kind: str
-    level: str
-    registration_id: int
-    seat_number: int
-    name: str
-    message: str
-    at: datetime | None
-
-
 class RosterOut(BaseModel):
     session_id: int
     session_name: str
@@ -102,7 +95,7 @@ class RosterOut(BaseModel):
     now: datetime
     counts: dict[str, int]
     rows: list[RosterRowOut]
-    alerts: list[AlertOut]
+    alerts: list[proctoring.Alert]
 
 
 class AttemptOut(BaseModel):
@@ -218,7 +211,9 @@ class IncidentOut(BaseModel):
         )
 
 
-class LogEntryOut(BaseModel):
+class LogEntryOut(Shape):
+    """logbook.LogEntry with the action's name (`what`) spelled out."""
+
     at: datetime
     who: str
     who_kind: str
@@ -229,7 +224,9 @@ class LogEntryOut(BaseModel):
     detail: dict[str, Any]
 
 
-class LogOut(BaseModel):
+class LogOut(Shape):
+    """logbook.LogPage with its page count."""
+
     entries: list[LogEntryOut]
     page: int
     per_page: int
@@ -254,16 +251,8 @@ def roster(session_id: int, db: SessionDep, staff: Proctor) -> RosterOut:
         ends_at=r.ends_at,
         now=r.now,
         counts=r.counts,
-        rows=[
-            RosterRowOut(
-                **row.__dict__,
-                state_name=row.state_name,
-                submit_reason_name=row.submit_reason_name,
-                reopenable=row.reopenable,
-            )
-            for row in r.rows
-        ],
-        alerts=[AlertOut(**a.__dict__) for a in r.alerts],
+        rows=[RosterRowOut.model_validate(row) for row in r.rows],
+        alerts=r.alerts,
     )
 
 
@@ -407,10 +396,4 @@ def session_log(
         per_page=per_page,
         include_answers=include_answers,
     )
-    return LogOut(
-        entries=[LogEntryOut(**e.__dict__, what=e.what) for e in found.entries],
-        page=found.page,
-        per_page=found.per_page,
-        total=found.total,
-        pages=found.pages,
-    )
+    return LogOut.model_validate(found)
