@@ -8,11 +8,15 @@ Adding a type (e.g. ordering, 排序题):
 1. add its member to `ItemType` in base.py;
 2. write app/itemtypes/ordering.py with `class Ordering(ItemTypeStrategy)`: set
    `item_type`, `name` and `option_counts` (None without options), implement
-   `check_key`, `key_to_source`, `normalise_response`, `score`, `key_text` and
-   `response_text` (and `check_stem` / `view` where the type needs them);
+   `check_key`, `key_to_source`, `key_from_cell` / `key_to_cell` (the Excel template's
+   答案 column), `key_from_form` (the bank's edit form), `normalise_response`, `score`,
+   `key_text` and `response_text` (and `check_stem` / `view` where the type needs them);
 3. register an instance in `STRATEGIES` below;
-4. give the candidate's page its input: a branch in web/templates/items/_question.html
-   and the matching reader in the exam page script (static/exam.js);
+4. give the pages their markup, the only place a type is named outside its strategy: the
+   candidate's input (a branch of the one macro in web/templates/items/_question.html,
+   kept one macro because the exam page renders it for every question) with its reader
+   in the exam page script (static/exam.js), and the edit form's key fields (a block of
+   web/templates/banks/item_edit.html, read back by `key_from_form`);
 5. test it in tests/itemtypes/ like the others.
 The bank format, the blueprint form, papers, saving, scoring and the results breakdown
 then take the new type without further change."""

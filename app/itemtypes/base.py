@@ -53,6 +53,26 @@ Report = Callable[[str | None, str], None]
 
 
 @dataclass(frozen=True)
+class KeyForm:
+    """The key fields of a submitted edit form, as plain functions (no web types here):
+    `text(name)` a field's stripped text ("" when absent), `values(name)` every value of a
+    repeated field (checkboxes)."""
+
+    text: Callable[[str], str]
+    values: Callable[[str], list[str]]
+
+
+def typed_number(text: str) -> Any:
+    """A typed number as a number; anything else as typed, for `check_key` to name."""
+    for parse in (int, float):
+        try:
+            return parse(text)
+        except ValueError:
+            continue
+    return text
+
+
+@dataclass(frozen=True)
 class ItemOutcome:
     awarded: float
     max_points: float
@@ -166,6 +186,12 @@ class ItemTypeStrategy(ABC):
     @abstractmethod
     def key_to_cell(self, key: Mapping[str, Any]) -> str:
         """A stored key as the 答案 cell writes it (what `key_from_cell` reads back)."""
+
+    @abstractmethod
+    def key_from_form(self, form: "KeyForm") -> Any:
+        """The key as the bank's edit form sends it (its fields for this type: see
+        web/templates/banks/item_edit.html), in the shape a bank file writes it;
+        `check_key` then checks it."""
 
     def view(self, key: Mapping[str, Any]) -> dict[str, Any]:
         """What the candidate's page needs beyond stem and options; never the key itself."""

@@ -11,6 +11,7 @@ from app.itemtypes.base import (
     ItemOutcome,
     ItemType,
     ItemTypeStrategy,
+    KeyForm,
     MultipleChoiceRule,
     Report,
     ResponseRejected,
@@ -42,6 +43,9 @@ class SingleChoice(ItemTypeStrategy):
     item_type = ItemType.SINGLE_CHOICE
     name = "单项选择题"
     option_counts = (2, 8)
+
+    def key_from_form(self, form: KeyForm) -> Any:
+        return form.text("key")  # the one option ticked
 
     def check_key(
         self, value: Any, labels: list[str] | None, report: Report
@@ -101,6 +105,9 @@ class MultipleChoice(ItemTypeStrategy):
     item_type = ItemType.MULTIPLE_CHOICE
     name = "多项选择题"
     option_counts = (3, 8)
+
+    def key_from_form(self, form: KeyForm) -> Any:
+        return form.values("key")  # every option ticked
 
     def check_key(
         self, value: Any, labels: list[str] | None, report: Report

@@ -15,6 +15,7 @@ from app.itemtypes.base import (
     ItemOutcome,
     ItemType,
     ItemTypeStrategy,
+    KeyForm,
     MultipleChoiceRule,
     Report,
     ResponseRejected,
@@ -25,6 +26,7 @@ from app.itemtypes.base import (
     right_or_wrong,
     shown,
     text_of,
+    typed_number,
 )
 
 BLANK = re.compile(r"_{4,}")
@@ -133,6 +135,22 @@ def _plain_number(value: float) -> float | int:
 class FillIn(ItemTypeStrategy):
     item_type = ItemType.FILL_IN
     name = "填空题"
+
+    def key_from_form(self, form: KeyForm) -> Any:
+        """Text alternatives, one a line, or a number with its tolerance; a unit either way."""
+        key: dict[str, Any] = {}
+        if form.text("key_mode") == "numeric":
+            key["numeric"] = {
+                "value": typed_number(form.text("numeric_value")),
+                "tolerance": typed_number(form.text("numeric_tolerance")),
+            }
+        else:
+            key["accepted"] = [
+                line.strip() for line in form.text("accepted").splitlines() if line.strip()
+            ]
+        if form.text("unit"):
+            key["unit"] = form.text("unit")
+        return key
 
     def check_stem(self, stem: str, report: Report) -> None:
         blanks = len(BLANK.findall(stem))

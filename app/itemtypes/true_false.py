@@ -9,6 +9,7 @@ from app.itemtypes.base import (
     ItemOutcome,
     ItemType,
     ItemTypeStrategy,
+    KeyForm,
     MultipleChoiceRule,
     Report,
     ResponseRejected,
@@ -48,6 +49,10 @@ def _truth_text(value: Any) -> str:
 class TrueFalse(ItemTypeStrategy):
     item_type = ItemType.TRUE_FALSE
     name = "判断题"
+
+    def key_from_form(self, form: KeyForm) -> Any:
+        typed = form.text("key")
+        return {"true": True, "false": False}.get(typed, typed)
 
     def check_key(
         self, value: Any, labels: list[str] | None, report: Report

@@ -21,6 +21,7 @@ from app.core.downloads import attachment
 from app.core.errors import ValidationFailed
 from app.delivery.questions import question_view
 from app.itemtypes import ITEM_TYPE_NAMES, STRATEGIES, ItemType
+from app.itemtypes.base import KeyForm, typed_number
 from app.reference.levels import get_level, is_level
 from app.web.templating import is_htmx, render
 
@@ -253,13 +254,7 @@ def item_status(
 
 def _number_or_text(value: Any) -> Any:
     """A typed number as a number; anything else as typed, for the validator to name."""
-    text = str(value or "").strip()
-    for parse in (int, float):
-        try:
-            return parse(text)
-        except ValueError:
-            continue
-    return text
+    return typed_number(str(value or "").strip())
 
 
 def item_from_form(form: FormData, *, item_type: str) -> dict[str, Any]:
@@ -269,6 +264,9 @@ def item_from_form(form: FormData, *, item_type: str) -> dict[str, Any]:
         value = form.get(name)
         return value.strip() if isinstance(value, str) else ""
 
+    def values(name: str) -> list[str]:
+        return [v for v in form.getlist(name) if isinstance(v, str)]
+
     area, _, point = text("area_point").partition("|")
     src: dict[str, Any] = {
         "type": item_type,
@@ -277,33 +275,17 @@ def item_from_form(form: FormData, *, item_type: str) -> dict[str, Any]:
         "difficulty": _number_or_text(text("difficulty")),
         "points": _number_or_text(text("points")),
         "stem": text("stem"),
-        "levels": [v for v in form.getlist("levels") if isinstance(v, str)],
+        "levels": values("levels"),
         "explanation": text("explanation"),
     }
-    if item_type in STRATEGIES and STRATEGIES[item_type].option_counts is not None:
-        src["options"] = {
-            label: text(f"option_{label}")
-            for label in bank_format.OPTION_LABELS
-            if text(f"option_{label}")
-        }
-        if item_type == ItemType.SINGLE_CHOICE:
-            src["key"] = text("key")
-        else:
-            src["key"] = [v for v in form.getlist("key") if isinstance(v, str)]
-    elif item_type == ItemType.TRUE_FALSE:
-        src["key"] = {"true": True, "false": False}.get(text("key"), text("key"))
-    else:
-        key: dict[str, Any] = {}
-        if text("key_mode") == "numeric":
-            key["numeric"] = {
-                "value": _number_or_text(text("numeric_value")),
-                "tolerance": _number_or_text(text("numeric_tolerance")),
+    strategy = STRATEGIES.get(item_type)
+    if strategy is not None:
+        if strategy.option_counts is not None:
+            src["options"] = {
+                label: text(f"option_{label}")
+                for label in bank_format.OPTION_LABELS
+                if text(f"option_{label}")
             }
-        else:
-            key["accepted"] = [
-                line.strip() for line in text("accepted").splitlines() if line.strip()
-            ]
-        if text("unit"):
-            key["unit"] = text("unit")
-        src["key"] = key
+        # The key's fields are the type's own (its block of the edit form).
+        src["key"] = strategy.key_from_form(KeyForm(text=text, values=values))
     return src
