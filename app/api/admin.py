@@ -28,6 +28,8 @@ class CentreIn(BaseModel):
 
 
 class CentreOut(CentreIn):
+    """An EvaluationCentre row as the API shows it (its columns, read from the row)."""
+
     id: int
     created_at: datetime
 
@@ -42,6 +44,8 @@ class StaffIn(BaseModel):
 
 
 class StaffOut(BaseModel):
+    """A StaffUser row without its password hash, lock state or login key."""
+
     id: int
     username: str
     display_name: str
@@ -94,11 +98,15 @@ class ReasonIn(BaseModel):
 
 
 class PasswordResetOut(BaseModel):
+    """The temporary password of a reset, shown once (it is never stored in clear)."""
+
     user_id: int
     temporary_password: str = Field(description="shown once; changed at the next login")
 
 
 class UnlockOut(BaseModel):
+    """What an unlock cleared (credentials.unlock returns the count)."""
+
     user_id: int
     failures_cleared: int
 

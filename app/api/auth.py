@@ -28,12 +28,18 @@ class CandidateLoginIn(BaseModel):
 
 
 class TokenOut(BaseModel):
+    """accounts.IssuedSession as an API client needs it: the bearer token and its expiry
+    (the page login's CSRF token and the ended-login count stay server-side)."""
+
     token: str
     token_type: Literal["bearer"] = "bearer"
     expires_at: str
 
 
 class MeOut(BaseModel):
+    """The request's principal (accounts.principals.Staff or CandidateLogin) in one shape
+    for both kinds."""
+
     kind: str
     id: int
     name: str

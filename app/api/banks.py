@@ -22,6 +22,9 @@ ItemFilterDep = Annotated[banks.ItemFilter, Depends(banks.parse_item_filter)]
 
 
 class BankOut(BaseModel):
+    """A QuestionBank row with its occupation's code and name and its item counts
+    (banks.BankOverview, flattened)."""
+
     id: int
     code: str
     name: str
@@ -37,6 +40,8 @@ class BankOut(BaseModel):
 
 
 class PointOut(BaseModel):
+    """An outline point (鉴定点) with how many active items it has."""
+
     code: str
     name: str
     importance: str
@@ -44,6 +49,8 @@ class PointOut(BaseModel):
 
 
 class AreaOut(BaseModel):
+    """banks.service.OutlineRow: an area (鉴定范围) with its weight, points and item counts."""
+
     area: str
     name: str
     weight: float
@@ -53,10 +60,15 @@ class AreaOut(BaseModel):
 
 
 class BankDetailOut(BankOut):
+    """BankOut with the bank's outline."""
+
     outline: list[AreaOut]
 
 
 class ImportOut(BaseModel):
+    """banks.service.ImportResult with the bank's id and code instead of the bank row (and
+    without the practical tasks' counts, which the summary states)."""
+
     bank_id: int
     code: str
     bank_created: bool
@@ -68,6 +80,9 @@ class ImportOut(BaseModel):
 
 
 class ItemRowOut(BaseModel):
+    """An Item row with its current version's type, outline place, difficulty, points and
+    stem (one row of the item list)."""
+
     id: int
     external_id: str
     status: str
@@ -82,6 +97,8 @@ class ItemRowOut(BaseModel):
 
 
 class ItemPageOut(BaseModel):
+    """One page of banks.list_items, with the page count."""
+
     items: list[ItemRowOut]
     total: int
     page: int
@@ -90,6 +107,9 @@ class ItemPageOut(BaseModel):
 
 
 class VersionOut(BaseModel):
+    """An ItemVersion row with the bank file's field names (type, area, point, levels)
+    instead of the columns' (item_type, area_code, ...)."""
+
     version: int
     created_at: datetime
     content_digest: str
@@ -107,6 +127,9 @@ class VersionOut(BaseModel):
 
 
 class ItemDetailOut(BaseModel):
+    """An Item row with its current version as a bank file writes it (`source`) and every
+    version."""
+
     id: int
     bank_id: int
     external_id: str

@@ -34,11 +34,16 @@ hot_router = APIRouter(prefix="/exam", tags=["exam"])
 
 
 class OptionOut(BaseModel):
+    """An option as the candidate sees it: the bank label it is saved under and its text,
+    in the candidate's order (delivery.questions.question_view)."""
+
     value: str  # the bank's label: what a response names
     text: str
 
 
 class QuestionOut(BaseModel):
+    """delivery.questions.question_view for the API: never the key."""
+
     position: int
     section: int
     type: str
@@ -53,6 +58,10 @@ class QuestionOut(BaseModel):
 
 
 class ExamStateOut(BaseModel):
+    """delivery.ExamState for the candidate's own client, leaving out the ID number (the
+    API never sends it back: with the ticket it is the login) and the tools' flags; the
+    saved answers go with their questions, the answered/flagged positions as lists."""
+
     phase: str = Field(
         description="waiting_start | waiting_checkin | ready | late | ended | "
         "in_progress | paused | submitted"
@@ -160,6 +169,9 @@ class AnswerIn(BaseModel):
 
 
 class AnswerSavedOut(BaseModel):
+    """delivery.saves.SaveResult without the attempt id and the applied flag: a save that a
+    newer one had overtaken shows in `seq`."""
+
     position: int
     seq: int = Field(description="the stored seq (higher than sent when a newer save won)")
     saved_at: datetime
@@ -172,6 +184,8 @@ class EventIn(BaseModel):
 
 
 class EventOut(BaseModel):
+    """delivery.EventOutcome for the client (`submitted`: the attempt is now closed)."""
+
     kind: str
     status: str | None
     leave_count: int

@@ -78,6 +78,9 @@ class PreviewOut(Shape):
 
 
 class PlanOut(BaseModel):
+    """An ExamPlan row with its blueprint's name, occupation and level in words and its
+    counts; its form seed is left out."""
+
     id: int
     name: str
     scheme: str
@@ -127,6 +130,8 @@ class PlanOut(BaseModel):
 
 
 class ProctorOut(BaseModel):
+    """A proctor as a session lists them: id, username, name."""
+
     id: int
     display_name: str
     role: str
@@ -137,6 +142,9 @@ class ProctorOut(BaseModel):
 
 
 class SessionOut(BaseModel):
+    """An ExamSession row with its plan's name, end time, proctors, candidate count and the
+    staffing problems (DOMAIN.md §2) it has."""
+
     id: int
     plan_id: int
     plan_name: str
@@ -185,6 +193,8 @@ class CandidateOut(Shape):
 
 
 class RegistrationOut(BaseModel):
+    """A Registration row with its candidate as the reader may see them (CandidateOut)."""
+
     id: int
     session_id: int
     seat_number: int
@@ -205,6 +215,9 @@ class RegistrationOut(BaseModel):
 
 
 class RosterImportOut(BaseModel):
+    """registrations.RosterImport as counts, its summary and the new tickets (not every
+    registration row)."""
+
     registered: int
     new_candidates: int
     summary: str

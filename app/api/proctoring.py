@@ -21,6 +21,8 @@ router = APIRouter(prefix="/proctor", tags=["proctoring"])
 
 
 class ProctoredSessionOut(BaseModel):
+    """proctoring.ProctoredSession with the session's own columns flattened into it."""
+
     id: int
     name: str
     room: str
@@ -86,6 +88,9 @@ class RosterRowOut(Shape):
 
 
 class RosterOut(BaseModel):
+    """proctoring.Roster with the session's columns flattened in, without the plan and the
+    roster's version."""
+
     session_id: int
     session_name: str
     room: str
@@ -99,6 +104,9 @@ class RosterOut(BaseModel):
 
 
 class AttemptOut(BaseModel):
+    """An Attempt row after a proctor's action, with the time left now (computed by
+    delivery.timer), without its counters."""
+
     id: int
     registration_id: int
     status: str
@@ -131,6 +139,8 @@ class CheckinIn(BaseModel):
 
 
 class CheckinOut(BaseModel):
+    """What a check-in recorded on the Registration row."""
+
     registration_id: int
     checked_in_at: datetime | None
     checked_in_by: int | None
@@ -158,6 +168,8 @@ class ReopenIn(ReasonIn):
 
 
 class RoomActionOut(BaseModel):
+    """proctoring.RoomAction with how many attempts it moved."""
+
     session_id: int
     count: int
     attempt_ids: list[int]
@@ -171,6 +183,8 @@ class MessageIn(BaseModel):
 
 
 class MessageSentOut(BaseModel):
+    """Whom a proctor's message reached."""
+
     session_id: int
     registration_ids: list[int]
 
@@ -181,6 +195,9 @@ class IncidentIn(BaseModel):
 
 
 class IncidentOut(BaseModel):
+    """An Incident row with its reason's name and, when listed, who recorded it and whom it
+    concerns (proctoring.IncidentView)."""
+
     id: int
     session_id: int
     registration_id: int
@@ -351,6 +368,8 @@ def send_message(
 
 
 class LoginUnlockedOut(BaseModel):
+    """What lifting a ticket's login lock cleared."""
+
     registration_id: int
     ticket_number: str
     failures_cleared: int

@@ -12,11 +12,15 @@ router = APIRouter(prefix="/banks", tags=["banks"])
 
 
 class DeductionOut(BaseModel):
+    """A rubric criterion's deduction rule (practical.Deduction)."""
+
     text: str
     points: float
 
 
 class CriterionOut(BaseModel):
+    """A rubric criterion (评分要素) as the bank file writes it."""
+
     code: str
     name: str
     points: float  # 0 for a veto
@@ -27,6 +31,9 @@ class CriterionOut(BaseModel):
 
 
 class TaskOut(BaseModel):
+    """A PracticalTask row with its current version's title, levels, minutes and points
+    (one row of the list)."""
+
     id: int
     external_id: str
     status: str
@@ -38,6 +45,8 @@ class TaskOut(BaseModel):
 
 
 class TaskDetailOut(TaskOut):
+    """TaskOut with the current version's instructions, materials and rubric."""
+
     instructions: str
     materials: list[str]
     rubric: list[CriterionOut]
