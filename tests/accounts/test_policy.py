@@ -141,3 +141,101 @@ def test_route_guards_come_from_the_table() -> None:
 def test_full_id_numbers_go_to_centre_admins_only() -> None:
     readers = {role for (role, resource, _), _ in RULES.items() if resource is Resource.IDENTITY}
     assert readers == {Role.CENTRE_ADMIN}
+
+
+def test_facts_keep_what_they_are_given() -> None:
+    facts = Facts.of(3, proctors=[7, 8], examiners=[9], region_code="341002", registration_id=5)
+    assert facts == Facts(
+        centre_id=3,
+        region_code="341002",
+        proctor_ids=frozenset({7, 8}),
+        examiner_ids=frozenset({9}),
+        registration_id=5,
+    )
+
+
+def test_may_asks_the_table_for_the_role_alone() -> None:
+    assert policy.may(staff(Role.PROCTOR), Action.PROCTOR, Resource.ATTEMPT)
+    assert not policy.may(staff(Role.PROCTOR), Action.READ, Resource.IDENTITY)
+    assert policy.may(CANDIDATE, Action.TAKE, Resource.ATTEMPT)
+    assert not policy.may(CANDIDATE, Action.READ, Resource.ROSTER)
+
+
+def test_a_role_refused_by_the_table_is_told_so_in_words() -> None:
+    with pytest.raises(PermissionDenied) as refused:
+        policy.require(staff(Role.EXAMINER), Action.PROCTOR, Resource.ATTEMPT)
+    assert (refused.value.message, refused.value.code) == (
+        "您的角色无权进行此操作",
+        "role_forbidden",
+    )
+
+
+def test_an_unassigned_proctor_and_an_unassigned_examiner_are_told_why(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    missing = NotFound("考场不存在", code="session_not_found")
+    with pytest.raises(PermissionDenied) as proctor:
+        policy.check(
+            staff(Role.PROCTOR), Action.PROCTOR, Resource.ATTEMPT, OTHER_SESSION, missing=missing
+        )
+    assert (proctor.value.message, proctor.value.code) == (
+        "您未被安排监考此场次",
+        "not_session_proctor",
+    )
+    # Marking assignments (the marking issue's table rows): the same answer for markers.
+    monkeypatch.setitem(RULES, (Role.EXAMINER, Resource.RESULT, Action.MANAGE), Scope.MARKING)
+    with pytest.raises(PermissionDenied) as marker:
+        policy.check(
+            staff(Role.EXAMINER),
+            Action.MANAGE,
+            Resource.RESULT,
+            Facts.of(1, examiners=[8]),
+            missing=missing,
+        )
+    assert (marker.value.message, marker.value.code) == (
+        "您未被安排评阅此场次",
+        "not_session_marker",
+    )
+
+
+def test_a_regulator_outside_the_region_finds_nothing_even_without_a_centre() -> None:
+    # Neither the regulator nor the resource has a centre (None == None): still missing,
+    # never "not assigned".
+    regulator = staff(Role.REGULATOR, region="340000")
+    missing = NotFound("评价机构不存在", code="centre_not_found")
+    with pytest.raises(NotFound):
+        policy.check(
+            regulator,
+            Action.READ,
+            Resource.CENTRE,
+            Facts.of(None, region_code="110000"),
+            missing=missing,
+        )
+
+
+def test_a_scope_the_table_gives_no_meaning_for_staff_admits_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # OWN is the candidate's scope; a staff row given it by mistake must not open anything.
+    monkeypatch.setitem(RULES, (Role.PROCTOR, Resource.RESULT, Action.READ), Scope.OWN)
+    assert not policy.allows(
+        staff(Role.PROCTOR), Action.READ, Resource.RESULT, Facts.of(1, registration_id=5)
+    )
+
+
+@pytest.mark.parametrize(
+    "who",
+    [
+        staff(Role.PLATFORM_ADMIN),  # ANY
+        Staff(7, "pa", "平台", Role.PLATFORM_ADMIN, centre_id=1, region_code=None),  # ANY
+        staff(Role.REGULATOR, region="340000"),  # REGION
+        Staff(7, "rg", "监管", Role.REGULATOR, centre_id=1, region_code="340000"),  # REGION
+    ],
+)
+def test_only_centre_scoped_staff_have_one_centre_to_list(who: Staff) -> None:
+    with pytest.raises(PermissionDenied) as refused:
+        policy.centre_scope(who, Action.READ, Resource.CENTRE)
+    assert (refused.value.message, refused.value.code) == (
+        "此操作仅限评价机构人员",
+        "centre_staff_only",
+    )
