@@ -24,8 +24,10 @@ SHORT: dict[str, Any] = {"time_limit_minutes": 30, "allow_short_time": True}
 
 
 def about(seconds: int | None, expected: int) -> bool:
-    """Remaining time as the test computes it, allowing for the seconds the test itself takes."""
-    return seconds is not None and expected - 3 <= seconds <= expected
+    """Remaining time as the test computes it, allowing for the seconds the test itself
+    takes: the clock runs while it does, and on a loaded CI machine a test has taken 5 s
+    (30 s of slack still tells every whole minute the rules add or take apart)."""
+    return seconds is not None and expected - 30 <= seconds <= expected
 
 
 def expect_refusal(code: str, fn, *args, **kwargs) -> DomainError:
