@@ -246,4 +246,10 @@ def test_the_province_part_of_the_region_code_is_checked() -> None:
     assert problem is not None and "前 2 位 99 不是有效的省级行政区划代码" in problem
     body = "91990100799655058"  # a right check character, a region no province has
     problem = credit_code_problem(body + credit_code_check_char(body))
-    assert problem is not None and "第 3–8 位 990100" in problem
+    assert problem == "统一社会信用代码第 3–8 位 990100 不是有效的行政区划代码"
+
+
+def test_national_bodies_register_under_region_10() -> None:
+    # Central organs and national bodies carry "10" where a province would be (GB 32100).
+    body = "11100000MB0123456"
+    assert credit_code_problem(body + credit_code_check_char(body)) is None
