@@ -268,10 +268,12 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/results/sessions"): rule(ADMIN, EXAM),
     ("GET", "/api/v1/results/sessions/{session_id}"): rule(ADMIN, EXAM),
     ("GET", "/api/v1/results/sessions/{session_id}/export.xlsx"): rule(ADMIN, EXAM),
+    ("GET", "/api/v1/results/sessions/{session_id}/statistics"): rule(ADMIN, EXAM),
     ("GET", "/api/v1/results/attempts/{attempt_id}"): rule(ADMIN, EXAM),
     ("GET", "/results"): rule(ADMIN, EXAM),
     ("GET", "/results/sessions/{session_id}"): rule(ADMIN, EXAM),
     ("GET", "/results/sessions/{session_id}/export.xlsx"): rule(ADMIN, EXAM),
+    ("GET", "/results/sessions/{session_id}/statistics"): rule(ADMIN, EXAM),
     ("GET", "/results/attempts/{attempt_id}"): rule(ADMIN, EXAM),
 }
 

@@ -4,7 +4,7 @@ Times go out as UTC with an offset; `starts_at` coming in is China wall-clock ti
 has no offset (what staff type), otherwise converted."""
 
 from datetime import UTC, date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, UploadFile
 from fastapi.responses import Response
@@ -98,6 +98,12 @@ class PlanOut(BaseModel):
     late_entry_minutes: int
     allow_calculator: bool
     allow_scratchpad: bool
+    # [{"component", "pass_mark", "minutes", "minutes_reason", "weight"}] in order
+    component_rules: list[dict[str, Any]]
+    composite_pass_mark: float | None
+    panel_tolerance: float
+    rounding_step: float
+    recheck_days: int
     session_count: int
     candidate_count: int
     created_at: datetime
@@ -123,6 +129,11 @@ class PlanOut(BaseModel):
             late_entry_minutes=p.late_entry_minutes,
             allow_calculator=p.allow_calculator,
             allow_scratchpad=p.allow_scratchpad,
+            component_rules=p.component_rules,
+            composite_pass_mark=p.composite_pass_mark,
+            panel_tolerance=p.panel_tolerance,
+            rounding_step=p.rounding_step,
+            recheck_days=p.recheck_days,
             session_count=s.session_count,
             candidate_count=s.candidate_count,
             created_at=p.created_at.replace(tzinfo=UTC),

@@ -2,12 +2,14 @@
 The response shapes are app.results.schemas, the same the pages render."""
 
 from fastapi import APIRouter
+from pydantic import BaseModel
 from starlette.responses import Response
 
 from app.auth.deps import CurrentCandidate, ResultReader
 from app.core.db import SessionDep
 from app.core.downloads import XLSX_MEDIA_TYPE, attachment
 from app.results import service as results_service
+from app.results import statistics
 from app.results.schemas import (
     AttemptBreakdown,
     CandidateResult,
@@ -51,3 +53,54 @@ def attempt_breakdown(attempt_id: int, db: SessionDep, staff: ResultReader) -> A
 @router.get("/exam/result", response_model=CandidateResult)
 def my_result(db: SessionDep, login: CurrentCandidate) -> CandidateResult:
     return results_service.candidate_result(db, login=login)
+
+
+class ItemStatisticsOut(BaseModel):
+    number: int
+    item_id: int
+    external_id: str
+    item_type: str
+    candidates: int
+    facility: float  # p
+    discrimination: float | None  # upper − lower 27 %
+    point_biserial: float | None
+    distractors: dict[str, int]  # option label ("" blank) → count, choice items only
+    flags: list[str]  # negative_discrimination | too_hard | too_easy
+
+
+class SessionStatisticsOut(BaseModel):
+    session_id: int
+    candidates: int
+    fixed_form: bool
+    kr20: float | None  # fixed forms only
+    faulty: int
+    items: list[ItemStatisticsOut]
+
+
+@router.get("/results/sessions/{session_id}/statistics", response_model=SessionStatisticsOut)
+def session_statistics(
+    session_id: int, db: SessionDep, staff: ResultReader
+) -> SessionStatisticsOut:
+    st = statistics.session_statistics(db, staff=staff, session_id=session_id)
+    return SessionStatisticsOut(
+        session_id=session_id,
+        candidates=st.candidates,
+        fixed_form=st.fixed_form,
+        kr20=st.kr20,
+        faulty=st.faulty,
+        items=[
+            ItemStatisticsOut(
+                number=r.number,
+                item_id=r.item_id,
+                external_id=r.external_id,
+                item_type=r.item_type,
+                candidates=r.candidates,
+                facility=r.stats.facility,
+                discrimination=r.stats.discrimination,
+                point_biserial=r.stats.point_biserial,
+                distractors=dict(r.stats.distractors),
+                flags=[str(f) for f in r.stats.flags],
+            )
+            for r in st.items
+        ],
+    )

@@ -47,6 +47,7 @@ from app.delivery.models import (
 from app.delivery.questions import question_view
 from app.exams import assembly, forms, sessions
 from app.exams.models import (
+    Blueprint,
     Candidate,
     ExamPlan,
     ExamSession,
@@ -152,6 +153,7 @@ class ExamState:
     submitted_at: datetime | None = None
     submit_reason: str | None = None
     submit_message: str = ""
+    multiple_choice_rule: str = ""  # MultipleChoiceRule, for the instructions (before the start)
     score: float | None = None  # only when the plan shows scores to candidates
     show_score: bool = False
     allow_calculator: bool = False
@@ -260,6 +262,9 @@ def exam_state(
     )
     state.messages = proctor_messages(db, registration_id=reg.id or 0)
     if attempt is None:
+        blueprint = db.get(Blueprint, plan.blueprint_id)  # the paper's rules, for the instructions
+        if blueprint is not None:
+            state.multiple_choice_rule = blueprint.multiple_choice_rule
         return state
     assert attempt.id is not None
     state.attempt_id = attempt.id

@@ -56,7 +56,9 @@ class Blueprint(SQLModel, table=True):
     core_min_share: dict[str, float] = Field(default_factory=dict, sa_type=JSON)
     # ["A-001", ...]: assessment points every paper holds at least one item of (必考).
     mandatory_points: list[str] = Field(default_factory=list, sa_type=JSON)
-    multiple_choice_rule: str = Field(default=MultipleChoiceRule.PARTIAL, max_length=20)
+    # 全对得分 is the common national practice; partial credit is the blueprint's option and
+    # is stated in the candidate's exam instructions.
+    multiple_choice_rule: str = Field(default=MultipleChoiceRule.ALL_OR_NOTHING, max_length=20)
     time_limit_minutes: int = 90
     pass_mark: float = 60
     created_at: NaiveDatetime = Field(default_factory=utcnow)
@@ -90,6 +92,15 @@ class ExamPlan(SQLModel, table=True):
     # Tools on the candidate's screen (electrician papers need a scientific calculator).
     allow_calculator: bool = False
     allow_scratchpad: bool = False
+    # Each component's rule (app/exams/components.py), in order: [{"component": "practical",
+    # "pass_mark": 60, "minutes": 60, "minutes_reason": "", "weight": null}, ...]. The
+    # theory paper's pass mark and time are its blueprint's.
+    component_rules: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    composite_pass_mark: float | None = None  # 1+X: the weighted composite decides
+    # Examiners' totals for a task further apart than this go to the chief examiner.
+    panel_tolerance: float = 10
+    rounding_step: float = 0.5  # component scores from several examiners are rounded to this
+    recheck_days: int = 15  # 复核 may be requested this many days after publication
     created_at: NaiveDatetime = Field(default_factory=utcnow)
 
 

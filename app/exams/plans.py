@@ -15,8 +15,20 @@ from app.audit import service as audit
 from app.core.text import name_problem
 from app.exams.blueprints import known_level_code
 from app.exams.common import MAX_MINUTES, centre_for, invalid, of_centre
+from app.exams.components import (
+    COMPONENT_NAMES,
+    AssessmentRule,
+    Component,
+    ComponentRule,
+    RuleError,
+    assessment_rule,
+    check_duration,
+    components_for,
+    dec,
+)
 from app.exams.models import Blueprint, ExamPlan, ExamSession, FormMode, Registration
 from app.exams.schemas import (
+    PlanComponentIn,
     PlanCreate,
 )
 from app.reference.levels import Level, Scheme, examinable_levels, get_level
@@ -24,13 +36,107 @@ from app.reference.models import Occupation
 
 log = logging.getLogger(__name__)
 
-COMPONENT_NAMES = {"theory": "理论知识考试", "practical": "操作技能考核", "review": "综合评审"}
+ROUNDING_STEPS = (0.01, 0.1, 0.5, 1.0)
+MAX_RECHECK_DAYS = 90
+MAX_REASON_CHARS = 200
 
 
-def components_for(level: Level) -> list[str]:
-    """Components the level is assessed by (DOMAIN.md §2). Only the theory paper is
-    delivered on the platform for now; the others are recorded on the plan."""
-    return ["theory", "review"] if level.needs_review else ["theory"]
+def _component_rules(
+    level: Level, data: PlanCreate, blueprint: Blueprint | None
+) -> tuple[list[dict[str, Any]], float | None, list[dict[str, Any]]]:
+    """The plan's component rules as stored, its composite pass mark (1+X), and the
+    problems, each with its field (DOMAIN.md §2: components per level, pass marks,
+    durations with a recorded reason when shorter than usual, 1+X weights)."""
+    problems: list[dict[str, Any]] = []
+    comps = components_for(level)
+    given = data.component_rules
+    for name, r in given.items():
+        if name not in comps:
+            problem = f"{level.display}没有考核项目 {name}"
+        elif name == Component.THEORY and (r.pass_mark, r.minutes) != (None, None):
+            problem = "理论知识考试的合格线和时长由组卷方案确定"
+        else:
+            continue
+        problems.append({"field": f"component_rules.{name}", "problem": problem})
+    if problems:
+        return [], None, problems
+    pass_marks = {c: r.pass_mark for c, r in given.items() if r.pass_mark is not None}
+    if blueprint is not None and Component.THEORY in comps:
+        pass_marks[Component.THEORY] = blueprint.pass_mark
+    weights = {c: r.weight for c, r in given.items() if r.weight is not None}
+    try:
+        rule = assessment_rule(
+            level,
+            pass_marks=pass_marks,
+            weights=weights or None,
+            composite_pass_mark=data.composite_pass_mark,
+        )
+    except RuleError as exc:
+        return [], None, [{"field": "component_rules", "problem": exc.message}]
+    stored: list[dict[str, Any]] = []
+    for c in rule.components:
+        r = given.get(c.component) or PlanComponentIn()
+        if c.component == Component.THEORY:
+            minutes: int | None = blueprint.time_limit_minutes if blueprint else None
+            reason = ""
+        else:
+            minutes = r.minutes if r.minutes is not None else c.min_minutes
+            reason = r.minutes_reason.strip()
+            if len(reason) > MAX_REASON_CHARS:
+                problems.append(
+                    {
+                        "field": f"component_rules.{c.component}.minutes_reason",
+                        "problem": f"时长依据不超过 {MAX_REASON_CHARS} 个字",
+                    }
+                )
+            if minutes is not None:
+                try:
+                    check_duration(c.component, minutes, reason)
+                except RuleError as exc:
+                    problems.append(
+                        {"field": f"component_rules.{c.component}.minutes", "problem": exc.message}
+                    )
+        stored.append(
+            {
+                "component": c.component.value,
+                "pass_mark": float(c.pass_mark),
+                "minutes": minutes,
+                "minutes_reason": reason,
+                "weight": float(c.weight) if c.weight is not None else None,
+            }
+        )
+    if not 0 < data.panel_tolerance <= 100:
+        problems.append(
+            {"field": "panel_tolerance", "problem": "考评员评分差异容许值应在 0–100 分之间"}
+        )
+    if data.rounding_step not in ROUNDING_STEPS:
+        problems.append(
+            {"field": "rounding_step", "problem": "成绩取整单位应为 0.01、0.1、0.5 或 1 分"}
+        )
+    if not 0 <= data.recheck_days <= MAX_RECHECK_DAYS:
+        problems.append(
+            {"field": "recheck_days", "problem": f"复核申请期限应在 0–{MAX_RECHECK_DAYS} 天之间"}
+        )
+    composite = float(rule.composite_pass_mark) if rule.composite_pass_mark is not None else None
+    return stored, composite, problems
+
+
+def plan_rule(plan: ExamPlan) -> AssessmentRule:
+    """The assessment rule a plan stored when it was created."""
+    return AssessmentRule(
+        components=tuple(
+            ComponentRule(
+                component=Component(r["component"]),
+                pass_mark=dec(r["pass_mark"]),
+                weight=dec(r["weight"]) if r.get("weight") is not None else None,
+                min_minutes=r.get("minutes"),
+            )
+            for r in plan.component_rules
+        ),
+        composite_pass_mark=(
+            dec(plan.composite_pass_mark) if plan.composite_pass_mark is not None else None
+        ),
+    )
 
 
 def create_plan(db: Session, *, actor: Staff, data: PlanCreate) -> ExamPlan:
@@ -81,6 +187,13 @@ def create_plan(db: Session, *, actor: Staff, data: PlanCreate) -> ExamPlan:
         problems.append(
             {"field": "late_entry_minutes", "problem": f"迟到限制应在 0–{MAX_MINUTES} 分钟之间"}
         )
+    rules: list[dict[str, Any]] = []
+    composite: float | None = None
+    if level is not None:
+        rules, composite, rule_problems = _component_rules(
+            level, data, bp if bp is not None and bp.centre_id == centre_id else None
+        )
+        problems.extend(rule_problems)
     if problems:
         raise invalid("考试计划有误", "plan_invalid", problems)
     assert level is not None and scheme is not None and occupation is not None
@@ -90,7 +203,12 @@ def create_plan(db: Session, *, actor: Staff, data: PlanCreate) -> ExamPlan:
         scheme=scheme,
         occupation_id=occupation.id or 0,
         level_code=level.code,
-        components=components_for(level),
+        components=[r["component"] for r in rules],
+        component_rules=rules,
+        composite_pass_mark=composite,
+        panel_tolerance=data.panel_tolerance,
+        rounding_step=data.rounding_step,
+        recheck_days=data.recheck_days,
         blueprint_id=data.blueprint_id,
         form_mode=data.form_mode,
         form_seed=secrets.randbelow(2**31 - 1),
@@ -109,7 +227,12 @@ def create_plan(db: Session, *, actor: Staff, data: PlanCreate) -> ExamPlan:
         action="plan.create",
         object_type="exam_plan",
         object_id=plan.id,
-        detail={"name": plan.name, "blueprint_id": plan.blueprint_id, "form_mode": plan.form_mode},
+        detail={
+            "name": plan.name,
+            "blueprint_id": plan.blueprint_id,
+            "form_mode": plan.form_mode,
+            "components": plan.component_rules,
+        },
     )
     return plan
 
@@ -137,6 +260,10 @@ class PlanSummary:
     @property
     def component_names(self) -> list[str]:
         return [COMPONENT_NAMES.get(c, c) for c in self.plan.components]
+
+    @property
+    def rule(self) -> AssessmentRule:
+        return plan_rule(self.plan)
 
 
 def plan_summaries(db: Session, plans: list[ExamPlan]) -> list[PlanSummary]:

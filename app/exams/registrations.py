@@ -17,8 +17,9 @@ from app.core.errors import Conflict, NotFound
 from app.exams import roster
 from app.exams.candidates import get_candidate, upsert_candidate
 from app.exams.common import invalid, of_centre
+from app.exams.components import COMPONENT_NAMES
 from app.exams.models import Candidate, ExamPlan, ExamSession, Registration, SessionStatus
-from app.exams.plans import COMPONENT_NAMES, occupation_label
+from app.exams.plans import occupation_label
 from app.exams.schemas import (
     CandidateIn,
     RegistrationCreate,

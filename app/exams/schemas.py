@@ -33,7 +33,7 @@ class BlueprintCreate(BaseModel):
     # ["A-001", ...] assessment points on every paper; None: those the bank's outline
     # marks mandatory (必考).
     mandatory_points: list[str] | None = None
-    multiple_choice_rule: MultipleChoiceRule = MultipleChoiceRule.PARTIAL
+    multiple_choice_rule: MultipleChoiceRule = MultipleChoiceRule.ALL_OR_NOTHING
     time_limit_minutes: int = 90
     # Theory papers run at least 90 minutes (DOMAIN.md §2); set this only when the
     # occupation standard allows a shorter paper.
@@ -58,6 +58,15 @@ class BlueprintUpdate(BaseModel):
     pass_mark: float | None = None
 
 
+class PlanComponentIn(BaseModel):
+    """A component's rule on a plan; anything left out takes the domain default."""
+
+    pass_mark: float | None = None  # default 60
+    minutes: int | None = None  # default the minimum: practical 60, review 15
+    minutes_reason: str = ""  # required when minutes is below the minimum
+    weight: float | None = None  # 1+X only: percent of the composite (default 40/60)
+
+
 class PlanCreate(BaseModel):
     name: str
     scheme: str = "skill_level"  # reference.levels.Scheme
@@ -71,6 +80,13 @@ class PlanCreate(BaseModel):
     late_entry_minutes: int = 30
     allow_calculator: bool = False  # the on-screen calculator (basic and scientific)
     allow_scratchpad: bool = False  # the on-screen scratch pad
+    # Rules of the components other than the theory paper (whose pass mark and time are
+    # its blueprint's), by component: {"practical": {"minutes": 90}}.
+    component_rules: dict[str, PlanComponentIn] = {}
+    composite_pass_mark: float = 60  # 1+X only
+    panel_tolerance: float = 10
+    rounding_step: float = 0.5
+    recheck_days: int = 15
 
 
 class SessionCreate(BaseModel):

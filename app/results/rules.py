@@ -1,6 +1,6 @@
 """Result rules (成绩评定): pure functions over plain data, no database.
 
-What an assessment is made of for each scheme and level, how examiners' marks become a
+Built on the components of an assessment (app/exams/components.py): how examiners' marks become a
 component score, when a panel's spread goes to the chief examiner (考评组长), how a
 candidate's components become a result with its reasons, when a re-check (复核) may
 still be asked for, and the item statistics of a theory form. DOMAIN.md §1–2.
@@ -18,156 +18,15 @@ from math import sqrt
 from typing import Any
 
 from app.core.clock import CHINA_TZ
-from app.reference.levels import Award, Level, Scheme
-
-FULL_MARKS = Decimal(100)  # every component is scored out of 100 (DOMAIN.md §2)
-DEFAULT_PASS_MARK = Decimal(60)
-# 1+X: composite = 40% theory + 60% practical, pass at 60 (DOMAIN.md §1); the weights
-# vary by certificate and are part of the plan's configuration.
-ONE_PLUS_X_WEIGHTS: Mapping[str, Decimal] = {"theory": Decimal(40), "practical": Decimal(60)}
-DEFAULT_RECHECK_DAYS = 15  # 复核 window after publication (configurable per plan)
-
-
-def dec(value: Any) -> Decimal:
-    # str() first: Decimal(0.1) would carry the float's binary error into the comparison.
-    return value if isinstance(value, Decimal) else Decimal(str(value))
-
-
-class RuleError(ValueError):
-    """Input that breaks a marking or result rule; `code` is stable for the API and the
-    message is the Chinese sentence a page shows."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
-# -- components per scheme and level ----------------------------------------------------
-
-
-class Component(StrEnum):
-    THEORY = "theory"  # 理论知识考试
-    PRACTICAL = "practical"  # 技能考核 (操作技能考核)
-    REVIEW = "review"  # 综合评审 (技师, 高级技师)
-    ENTERPRISE = "enterprise"  # 企业评聘 (特级技师, 首席技师)
-
-
-COMPONENT_NAMES = {
-    Component.THEORY: "理论知识考试",
-    Component.PRACTICAL: "技能考核",
-    Component.REVIEW: "综合评审",
-    Component.ENTERPRISE: "企业评价",
-}
-
-# DOMAIN.md §2: theory ≥ 90 minutes, practical ≥ 60, review ≥ 15 (occupation standards
-# vary, so a plan may go lower with a recorded reason). Enterprise evaluation is not timed.
-MIN_MINUTES: Mapping[Component, int | None] = {
-    Component.THEORY: 90,
-    Component.PRACTICAL: 60,
-    Component.REVIEW: 15,
-    Component.ENTERPRISE: None,
-}
-
-
-@dataclass(frozen=True)
-class ComponentRule:
-    """One component of a plan: its pass mark and, for a weighted scheme, its weight (%)."""
-
-    component: Component
-    pass_mark: Decimal = DEFAULT_PASS_MARK
-    weight: Decimal | None = None  # percent of the composite (1+X); None: no composite
-    min_minutes: int | None = None
-
-    @property
-    def name(self) -> str:
-        return COMPONENT_NAMES[self.component]
-
-
-@dataclass(frozen=True)
-class AssessmentRule:
-    """How a level is assessed: its components, and whether a weighted composite decides."""
-
-    components: tuple[ComponentRule, ...]
-    composite_pass_mark: Decimal | None = None  # set for 1+X: the composite decides
-
-    @property
-    def has_composite(self) -> bool:
-        return self.composite_pass_mark is not None
-
-    def get(self, component: Component | str) -> ComponentRule | None:
-        return next((c for c in self.components if c.component == component), None)
-
-
-def components_for(level: Level) -> tuple[Component, ...]:
-    """The components a level is assessed by (DOMAIN.md §1–2): 五级–三级 theory and
-    practical; 技师 and 高级技师 add 综合评审; 特级/首席技师 are an enterprise evaluation;
-    1+X a theory and a practical paper. 学徒工 is not assessed here."""
-    if level.award == Award.APPRENTICESHIP:
-        raise RuleError("level_not_assessed", f"{level.display}由企业学徒培训认定，不在平台考核")
-    if level.award == Award.ENTERPRISE_APPOINTMENT:
-        return (Component.ENTERPRISE,)
-    if level.award == Award.EXAM_AND_REVIEW:
-        return (Component.THEORY, Component.PRACTICAL, Component.REVIEW)
-    return (Component.THEORY, Component.PRACTICAL)
-
-
-def assessment_rule(
-    level: Level,
-    *,
-    pass_marks: Mapping[str, Any] | None = None,
-    weights: Mapping[str, Any] | None = None,
-    composite_pass_mark: Any = DEFAULT_PASS_MARK,
-) -> AssessmentRule:
-    """The rule a plan applies. `pass_marks` overrides a component's 60; `weights` (1+X
-    only) must name exactly the plan's components and add up to 100."""
-    comps = components_for(level)
-    marks = {k: dec(v) for k, v in (pass_marks or {}).items()}
-    for name, mark in marks.items():
-        if name not in comps:
-            raise RuleError("unknown_component", f"{level.display}没有考核项目 {name}")
-        if not Decimal(0) < mark <= FULL_MARKS:
-            raise RuleError("pass_mark_out_of_range", f"合格分数线应在 0–100 之间（{mark}）")
-    if level.scheme == Scheme.ONE_PLUS_X:
-        w = {k: dec(v) for k, v in (weights or ONE_PLUS_X_WEIGHTS).items()}
-        if set(w) != set(comps):
-            raise RuleError("weights_invalid", "1+X 成绩权重须且只须包括理论知识考试和技能考核")
-        if any(v < 0 for v in w.values()) or sum(w.values()) != FULL_MARKS:
-            raise RuleError("weights_invalid", "1+X 成绩权重之和须为 100%")
-        composite = dec(composite_pass_mark)
-        if not Decimal(0) < composite <= FULL_MARKS:
-            raise RuleError("pass_mark_out_of_range", f"合格分数线应在 0–100 之间（{composite}）")
-    else:
-        if weights:
-            raise RuleError("weights_not_allowed", "只有 1+X 证书按权重计算综合成绩")
-        w, composite = {}, None
-    return AssessmentRule(
-        components=tuple(
-            ComponentRule(
-                component=c,
-                pass_mark=marks.get(c, DEFAULT_PASS_MARK),
-                weight=w.get(c),
-                min_minutes=MIN_MINUTES[c],
-            )
-            for c in comps
-        ),
-        composite_pass_mark=composite,
-    )
-
-
-def check_duration(component: Component | str, minutes: int, reason: str = "") -> None:
-    """A component's session may be shorter than the usual minimum only with a reason
-    (the occupation standard that allows it), which the plan records."""
-    if minutes <= 0:
-        raise RuleError("duration_invalid", "时长须为正整数分钟")
-    minimum = MIN_MINUTES[Component(component)]
-    if minimum is not None and minutes < minimum and not reason.strip():
-        raise RuleError(
-            "duration_below_minimum",
-            f"{COMPONENT_NAMES[Component(component)]}时长一般不少于 {minimum} 分钟；"
-            f"短于此须注明依据（如职业标准的规定）",
-        )
-
+from app.exams.components import (
+    COMPONENT_NAMES,
+    DEFAULT_RECHECK_DAYS,
+    FULL_MARKS,
+    AssessmentRule,
+    Component,
+    RuleError,
+    dec,
+)
 
 # -- rounding and examiner panels -------------------------------------------------------
 
@@ -573,76 +432,95 @@ def _correlation(xs: Sequence[float], ys: Sequence[float]) -> float | None:
     return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sqrt(sxx * syy)
 
 
+def item_stats(
+    position: int,
+    shares: Sequence[float],
+    totals: Sequence[float],
+    choices: Sequence[Any] | None = None,
+) -> ItemStats:
+    """One item over the candidates who had it: `shares[c]` is candidate c's score on it as
+    a share of its points, `totals[c]` their paper total, `choices[c]` what they chose (a
+    label, a list of labels, or None for blank; `choices` None for a non-choice item).
+
+    - facility p: mean share;
+    - discrimination D: p in the upper 27 % by total minus p in the lower 27 % (groups of
+      round(0.27 N), at least 1; ties at the cut broken by the order given);
+    - point-biserial: Pearson correlation of the share with the total (uncorrected; None
+      when either does not vary);
+    - flags: D or point-biserial below 0, p < 0.1, p > 0.95."""
+    n = len(shares)
+    if n == 0:
+        return ItemStats(position, 0.0, None, None, {}, ())
+    order = sorted(range(n), key=lambda c: -totals[c])  # stable: ties keep the order given
+    g = max(1, round(GROUP_SHARE * n))
+    upper, lower = order[:g], order[-g:]
+    p = _mean(shares)
+    d = _mean([shares[c] for c in upper]) - _mean([shares[c] for c in lower]) if n >= 2 else None
+    rpb = _correlation(shares, totals)
+    counts: Counter[str] = Counter()
+    for picked in choices or ():
+        if isinstance(picked, list | tuple) and picked:
+            counts.update(str(label) for label in picked)  # each chosen option
+        elif picked in (None, "", [], ()):
+            counts[""] += 1  # blank
+        else:
+            counts[str(picked)] += 1
+    flags: list[ItemFlag] = []
+    if (d is not None and d < 0) or (rpb is not None and rpb < 0):
+        flags.append(ItemFlag.NEGATIVE_DISCRIMINATION)
+    if p < LOW_FACILITY:
+        flags.append(ItemFlag.TOO_HARD)
+    if p > HIGH_FACILITY:
+        flags.append(ItemFlag.TOO_EASY)
+    return ItemStats(
+        position=position,
+        facility=p,
+        discrimination=d,
+        point_biserial=rpb,
+        distractors=dict(sorted(counts.items())),
+        flags=tuple(flags),
+    )
+
+
+def kr20(points: Sequence[Sequence[float]]) -> float | None:
+    """KR-20 of a form every candidate took whole: k/(k−1) · (1 − Σ var(item) / var(total))
+    with population variances (for 0/1 items Σ var is Σ pq; with partial credit this is
+    Cronbach's α). None for fewer than 2 items or totals that do not vary."""
+    if not points:
+        return None
+    k = len(points[0])
+    totals = [sum(row) for row in points]
+    var_total = _pvariance(totals)
+    if k < 2 or var_total == 0:
+        return None
+    item_var = sum(_pvariance([row[i] for row in points]) for i in range(k))
+    return k / (k - 1) * (1 - item_var / var_total)
+
+
 def item_statistics(
     scores: Sequence[Sequence[Any]],
     max_points: Sequence[Any],
     choices: Sequence[Sequence[Any]] | None = None,
 ) -> FormStats:
-    """Classical item analysis of one form. `scores[c][i]` is candidate c's awarded
-    points on item i, out of `max_points[i]`; `choices[c][i]` is what they chose on a
-    choice item (a label, a list of labels, or None for blank; None for the whole item
-    when it is not a choice item).
-
-    - facility p: mean share of the item's points;
-    - discrimination D: p in the upper 27 % by total minus p in the lower 27 % (groups of
-      round(0.27 N), at least 1; ties at the cut broken by the order given);
-    - point-biserial: Pearson correlation of the item's share with the total score
-      (uncorrected; None when either does not vary);
-    - KR-20 = k/(k−1) · (1 − Σ var(item) / var(total)) with population variances (for
-      0/1 items Σ var is Σ pq; with partial credit this is Cronbach's α);
-    - flags: D or point-biserial below 0, p < 0.1, p > 0.95."""
-    n = len(scores)
-    k = len(max_points)
+    """Classical item analysis of one form every candidate took whole (see item_stats and
+    kr20). `scores[c][i]` is candidate c's awarded points on item i, out of
+    `max_points[i]`; `choices[c][i]` what they chose on a choice item, None throughout
+    for a non-choice item."""
+    n, k = len(scores), len(max_points)
     if n == 0 or k == 0:
         return FormStats(candidates=n, kr20=None, items=())
     tops = [float(dec(m)) for m in max_points]
-    share = [[float(dec(row[i])) / tops[i] for i in range(k)] for row in scores]
     points = [[float(dec(row[i])) for i in range(k)] for row in scores]
     totals = [sum(row) for row in points]
-    order = sorted(range(n), key=lambda c: -totals[c])  # stable: ties keep the order given
-    g = max(1, round(GROUP_SHARE * n))
-    upper, lower = order[:g], order[-g:]
-    items: list[ItemStats] = []
+    items = []
     for i in range(k):
-        column = [share[c][i] for c in range(n)]
-        p = _mean(column)
-        d = (
-            _mean([share[c][i] for c in upper]) - _mean([share[c][i] for c in lower])
-            if n >= 2
-            else None
-        )
-        rpb = _correlation(column, totals)
-        counts: Counter[str] = Counter()
-        if choices is not None:
-            for c in range(n):
-                picked = choices[c][i]
-                if isinstance(picked, list | tuple) and picked:
-                    counts.update(str(label) for label in picked)  # each chosen option
-                elif picked in (None, "", [], ()):
-                    counts[""] += 1  # blank
-                else:
-                    counts[str(picked)] += 1
-        flags: list[ItemFlag] = []
-        if (d is not None and d < 0) or (rpb is not None and rpb < 0):
-            flags.append(ItemFlag.NEGATIVE_DISCRIMINATION)
-        if p < LOW_FACILITY:
-            flags.append(ItemFlag.TOO_HARD)
-        if p > HIGH_FACILITY:
-            flags.append(ItemFlag.TOO_EASY)
-        has_choices = choices is not None and any(choices[c][i] is not None for c in range(n))
+        column = [choices[c][i] for c in range(n)] if choices is not None else []
         items.append(
-            ItemStats(
-                position=i,
-                facility=p,
-                discrimination=d,
-                point_biserial=rpb,
-                distractors=dict(sorted(counts.items())) if has_choices else {},
-                flags=tuple(flags),
+            item_stats(
+                i,
+                [points[c][i] / tops[i] for c in range(n)],
+                totals,
+                column if any(x is not None for x in column) else None,
             )
         )
-    var_total = _pvariance(totals)
-    kr20: float | None = None
-    if k >= 2 and var_total > 0:
-        item_var = sum(_pvariance([points[c][i] for c in range(n)]) for i in range(k))
-        kr20 = k / (k - 1) * (1 - item_var / var_total)
-    return FormStats(candidates=n, kr20=kr20, items=tuple(items))
+    return FormStats(candidates=n, kr20=kr20(points), items=tuple(items))

@@ -21,10 +21,12 @@ from app.core.downloads import XLSX_MEDIA_TYPE
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.text import typed_int
 from app.exams import blueprints, candidates, photos, plans, registrations, sessions
+from app.exams.components import COMPONENT_NAMES
 from app.exams.models import FormMode
 from app.exams.schemas import (
     BlueprintCreate,
     BlueprintUpdate,
+    PlanComponentIn,
     PlanCreate,
     RegistrationCreate,
     SessionCreate,
@@ -159,7 +161,8 @@ def _blueprint_values(form: FormData) -> dict[str, Any]:
         },
         "core": {k.removeprefix("core_"): _text(form, k) for k in form if k.startswith("core_")},
         "mix": {band: _text(form, f"mix_{band}") for band in BAND_FIELDS},
-        "multiple_choice_rule": _text(form, "multiple_choice_rule") or MultipleChoiceRule.PARTIAL,
+        "multiple_choice_rule": _text(form, "multiple_choice_rule")
+        or MultipleChoiceRule.ALL_OR_NOTHING,
         "time_limit_minutes": _text(form, "time_limit_minutes"),
         "allow_short_time": bool(form.get("allow_short_time")),
         "pass_mark": _text(form, "pass_mark"),
@@ -230,6 +233,11 @@ def _service_errors(exc: ValidationFailed | Conflict, rows: list[int] | None = N
         m = re.match(r"sections\[(\d+)\]", field)
         if m and rows is not None and int(m[1]) < len(rows):
             d["field"] = f"sections[{rows[int(m[1])]}]" + field[m.end() :]
+        rule = re.fullmatch(r"component_rules\.(\w+)\.(\w+)", field)
+        if rule:  # the plan form's <component>_<field> input
+            d["field"] = f"{rule[1]}_{rule[2]}"
+        elif field.startswith("component_rules"):
+            d["field"] = "component_rules"
         details.append(d)
     return FormErrors(exc.message, details)
 
@@ -243,7 +251,7 @@ def _blank_blueprint(bank_id: str = "") -> dict[str, Any]:
         "weights": {},
         "core": {},
         "mix": dict.fromkeys(BAND_FIELDS, ""),
-        "multiple_choice_rule": MultipleChoiceRule.PARTIAL,
+        "multiple_choice_rule": MultipleChoiceRule.ALL_OR_NOTHING,
         "time_limit_minutes": str(blueprints.MIN_THEORY_MINUTES),
         "allow_short_time": False,
         "pass_mark": "60",
@@ -461,6 +469,36 @@ def update_blueprint(
 # --- plans ------------------------------------------------------------------------------
 
 
+# Per-component inputs of the plan form: <component>_<field>, e.g. practical_minutes.
+_RULE_INPUTS = {
+    "practical": ("pass_mark", "minutes", "minutes_reason"),
+    "review": ("pass_mark", "minutes", "minutes_reason"),
+    "theory": ("weight",),
+}
+_RULE_FIELDS = tuple(f"{c}_{f}" for c, fields in _RULE_INPUTS.items() for f in fields)
+# 1+X: the practical paper's weight is entered beside the theory paper's.
+_RULE_FIELDS += ("practical_weight",)
+
+
+def _component_rules_input(v: dict[str, Any], errors: FormErrors) -> dict[str, PlanComponentIn]:
+    """Only what the admin filled in: the rest takes the domain defaults."""
+    rules: dict[str, PlanComponentIn] = {}
+    for component in ("theory", "practical", "review"):
+        given: dict[str, Any] = {}
+        for name in ("pass_mark", "weight"):
+            key = f"{component}_{name}"
+            if v.get(key):
+                given[name] = _number(v[key], float, key, errors)
+        if v.get(f"{component}_minutes"):
+            key = f"{component}_minutes"
+            given["minutes"] = _number(v[key], int, key, errors)
+        if v.get(f"{component}_minutes_reason"):
+            given["minutes_reason"] = v[f"{component}_minutes_reason"]
+        if given:
+            rules[component] = PlanComponentIn(**given)
+    return rules
+
+
 def _plan_values(form: FormData | None = None) -> dict[str, Any]:
     if form is None:
         return {
@@ -476,8 +514,18 @@ def _plan_values(form: FormData | None = None) -> dict[str, Any]:
             "late_entry_minutes": "30",
             "allow_calculator": False,
             "allow_scratchpad": False,
+            **{name: "" for name in _RULE_FIELDS},
+            "composite_pass_mark": "60",
+            "panel_tolerance": "10",
+            "rounding_step": "0.5",
+            "recheck_days": "15",
         }
     return {
+        **{name: _text(form, name) for name in _RULE_FIELDS},
+        "composite_pass_mark": _text(form, "composite_pass_mark"),
+        "panel_tolerance": _text(form, "panel_tolerance"),
+        "rounding_step": _text(form, "rounding_step"),
+        "recheck_days": _text(form, "recheck_days"),
         "name": _text(form, "name"),
         "scheme": _text(form, "scheme"),
         "occupation_id": _text(form, "occupation_id"),
@@ -500,6 +548,14 @@ def _plan_input(v: dict[str, Any], errors: FormErrors) -> PlanCreate | None:
     late = _number(v["late_entry_minutes"], int, "late_entry_minutes", errors)
     if v["form_mode"] not in {m.value for m in FormMode}:
         errors.add("form_mode", "请选择组卷方式")
+    rules = _component_rules_input(v, errors)
+    defaults = PlanCreate.model_fields
+    composite = _number(
+        v["composite_pass_mark"], float, "composite_pass_mark", errors, required=False
+    )
+    tolerance = _number(v["panel_tolerance"], float, "panel_tolerance", errors, required=False)
+    step = _number(v["rounding_step"], float, "rounding_step", errors, required=False)
+    recheck = _number(v["recheck_days"], int, "recheck_days", errors, required=False)
     if errors:
         return None
     assert occupation_id is not None and blueprint_id is not None and late is not None
@@ -516,6 +572,14 @@ def _plan_input(v: dict[str, Any], errors: FormErrors) -> PlanCreate | None:
         late_entry_minutes=late,
         allow_calculator=v["allow_calculator"],
         allow_scratchpad=v["allow_scratchpad"],
+        component_rules=rules,
+        # Left empty: the defaults the form shows.
+        composite_pass_mark=defaults["composite_pass_mark"].default
+        if composite is None
+        else composite,
+        panel_tolerance=defaults["panel_tolerance"].default if tolerance is None else tolerance,
+        rounding_step=defaults["rounding_step"].default if step is None else step,
+        recheck_days=defaults["recheck_days"].default if recheck is None else recheck,
     )
 
 
@@ -600,6 +664,7 @@ def _plan_page(
             "sessions": sessions.list_sessions(db, actor=staff, plan_id=plan_id),
             "proctors": sessions.eligible_proctors(db, actor=staff),
             "form_modes": plans.FORM_MODE_NAMES,
+            "component_names": COMPONENT_NAMES,
             "v": values,
             "errors": errors or FormErrors(),
         },

@@ -9,6 +9,7 @@ from app.auth.deps import ResultReader
 from app.core.db import SessionDep
 from app.core.downloads import attachment
 from app.results import service as results_service
+from app.results import statistics
 from app.results.schemas import RESULT_FILTER_NAMES, ResultFilter
 from app.web.templating import is_htmx, render
 
@@ -55,3 +56,11 @@ def attempt_page(
     return render(
         request, "results/attempt.html", {"b": breakdown, "outcome_badges": OUTCOME_BADGES}
     )
+
+
+@router.get("/results/sessions/{session_id}/statistics")
+def statistics_page(
+    request: Request, session_id: int, db: SessionDep, staff: ResultReader
+) -> Response:
+    stats = statistics.session_statistics(db, staff=staff, session_id=session_id)
+    return render(request, "results/statistics.html", {"st": stats})

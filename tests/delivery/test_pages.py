@@ -231,3 +231,13 @@ def test_late_arrivals_are_told_they_cannot_enter(db: Session, client: TestClien
     clock.travel(timedelta(minutes=31))
     html = client.get("/exam").text
     assert "不能再进入考试" in html and 'action="/exam/start"' not in html
+
+
+def test_the_rules_state_how_multiple_choice_is_scored(db: Session, client: TestClient) -> None:
+    default = make_exam(db, candidates=1)
+    page_login(client, default.seats[0])
+    assert "多项选择题：全部选对才得分（全对得分）" in client.get("/exam").text
+    partial = make_exam(db, candidates=1, multiple_choice_rule="partial")
+    page_login(client, partial.seats[0])
+    text = client.get("/exam").text
+    assert "按所选正确选项的比例得分" in text and "全对得分" not in text

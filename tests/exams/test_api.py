@@ -102,7 +102,11 @@ def test_plans_and_roles(client: TestClient, fx: ExamFixture, admin: dict[str, s
     r = client.post("/api/v1/plans", json=body, headers=admin)
     assert r.status_code == 201, r.text
     plan = r.json()
-    assert (plan["form_mode"], plan["leave_limit"], plan["components"]) == ("fixed", 3, ["theory"])
+    assert (plan["form_mode"], plan["leave_limit"], plan["components"]) == (
+        "fixed",
+        3,
+        ["theory", "practical"],
+    )
     assert "form_seed" not in plan
     assert client.get(f"/api/v1/plans/{plan['id']}", headers=admin).json()["occupation"] == "电工"
     proctor = staff_token(client, fx.proctor.username)

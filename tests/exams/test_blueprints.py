@@ -27,7 +27,7 @@ def test_blueprint_takes_occupation_and_default_weights_from_the_bank(
     assert bp.area_weights == {"A": 50, "B": 50}
     assert bp.occupation_id == fx.bank.occupation_id
     assert bp.time_limit_minutes == 90 and bp.pass_mark == 60
-    assert bp.multiple_choice_rule == "partial"
+    assert bp.multiple_choice_rule == "all_or_nothing"  # 全对得分, the national practice
 
 
 def test_blueprint_the_bank_cannot_fill_is_refused_with_what_is_short(

@@ -26,7 +26,7 @@ def test_plan_records_components_and_a_random_seed(db: Session, fx: ExamFixture)
     b = plans.create_plan(
         db, actor=staff_actor(fx.admin), data=plan_in(fx, level_code="四级/中级工")
     )
-    assert a.components == ["theory"] and b.level_code == "intermediate"
+    assert a.components == ["theory", "practical"] and b.level_code == "intermediate"
     assert a.form_seed != b.form_seed
     assert a.form_mode == FormMode.SHUFFLED and a.require_checkin and a.leave_limit is None
 
@@ -37,7 +37,7 @@ def test_technician_plan_records_the_review_component(db: Session) -> None:
     bank = make_bank(db, centre, levels=("technician",))
     bp = make_blueprint(db, bank, admin=admin, level_code="technician")
     plan = make_plan(db, bp, admin=admin)
-    assert plan.components == ["theory", "review"]
+    assert plan.components == ["theory", "practical", "review"]
 
 
 @pytest.mark.parametrize(

@@ -7,10 +7,16 @@ from math import sqrt
 
 import pytest
 
-from app.reference.levels import LEVELS, get_level
-from app.results.rules import (
+from app.exams.components import (
     AssessmentRule,
     Component,
+    RuleError,
+    assessment_rule,
+    check_duration,
+    components_for,
+)
+from app.reference.levels import LEVELS, get_level
+from app.results.rules import (
     ComponentMark,
     Criterion,
     DoubleMarkStatus,
@@ -19,14 +25,10 @@ from app.results.rules import (
     Outcome,
     Rounding,
     RoundingMode,
-    RuleError,
     TaskScore,
-    assessment_rule,
     check_arbitration,
-    check_duration,
     check_mark,
     check_panel_size,
-    components_for,
     decide,
     double_marked_score,
     item_statistics,
