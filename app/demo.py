@@ -4,7 +4,7 @@ blueprint per bank, and an electrician exam session open now with registered can
 Idempotent: run again, it reuses what is there and, when no demo session is open for
 entry, opens a new one starting now with the same candidates."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -18,7 +18,14 @@ from app.banks import service as banks
 from app.banks.models import QuestionBank
 from app.core.clock import CHINA_TZ, to_china, utcnow
 from app.exams import blueprints, candidates, plans, registrations, sessions
-from app.exams.models import Blueprint, ExamPlan, ExamSession, FormMode, Registration
+from app.exams.models import (
+    Blueprint,
+    Candidate,
+    ExamPlan,
+    ExamSession,
+    FormMode,
+    Registration,
+)
 from app.exams.schemas import (
     BlueprintCreate,
     PlanCreate,
@@ -42,6 +49,8 @@ DEMO_STAFF = (
     ("proctor1", "王监考", Role.PROCTOR, "jiping-proctor"),
     ("proctor2", "赵监考", Role.PROCTOR, "jiping-proctor"),
     ("examiner", "陈考评", Role.EXAMINER, "jiping-examiner"),
+    ("examiner2", "周考评", Role.EXAMINER, "jiping-examiner"),
+    ("examiner3", "吴考评", Role.EXAMINER, "jiping-examiner"),
     ("regulator", "淮南市人社局", Role.REGULATOR, "jiping-regulator"),
 )
 
@@ -84,6 +93,8 @@ class DemoData:
     staff: list[DemoLogin]
     session_label: str
     tickets: list[DemoTicket]
+    finished_label: str = ""
+    finished_tickets: list[DemoTicket] = field(default_factory=list)
 
 
 def _resident_id(birth: str, seq: int) -> str:
@@ -256,6 +267,7 @@ def seed(db: Session) -> DemoData:
         "2026年工业互联网运维员三级/高级工认定（理论知识）",
         FormMode.FIXED,
     )
+    _finished_assessment(db, staff, blueprints["DG-6-31-01-03-L4"])
     session = _open_session(db, electrician, admin, [staff["proctor1"], staff["proctor2"]])
     rows = db.exec(
         select(Registration)
@@ -270,7 +282,20 @@ def seed(db: Session) -> DemoData:
             DemoTicket(ids.get(cand.id_number, cand.name), reg.ticket_number, cand.id_number)
         )
     starts = to_china(session.starts_at)
+    finished = db.exec(select(ExamPlan).where(ExamPlan.name == FINISHED_PLAN)).one()
+    finished_tickets = [
+        DemoTicket(ids.get(cand.id_number, cand.name), reg.ticket_number, cand.id_number)
+        for reg, cand in db.exec(
+            select(Registration, Candidate)
+            .join(Candidate, col(Candidate.id) == Registration.candidate_id)
+            .join(ExamSession, col(ExamSession.id) == Registration.session_id)
+            .where(ExamSession.plan_id == finished.id)
+            .order_by(col(Registration.seat_number))
+        ).all()
+    ]
     return DemoData(
+        finished_label=f"{finished.name}（成绩已确认并公布；考评组长 examiner 仲裁过一次）",
+        finished_tickets=finished_tickets,
         staff=[
             DemoLogin(f"{ROLE_NAMES[role]} {name}", username, password)
             for username, name, role, password in DEMO_STAFF
@@ -289,3 +314,183 @@ def print_accounts(data: DemoData, base_url: str = "http://127.0.0.1:8000") -> N
     print(f"考生登录 {base_url}/exam/login（监考员签到后可开考）：")
     for t in data.tickets:
         print(f"  {t.name:<4} 准考证号 {t.ticket_number}  身份证号 {t.id_number}")
+    if data.finished_tickets:
+        print(f"\n已完成的认定：{data.finished_label}")
+        print(f"考生登录 {base_url}/exam/login 后在“成绩查询”查看成绩、申请复核：")
+        for t in data.finished_tickets:
+            print(f"  {t.name:<4} 准考证号 {t.ticket_number}  身份证号 {t.id_number}")
+
+
+# -- a finished 电工四级 assessment (issue 5): theory sat, practical marked by a panel of
+# three with one arbitration, results confirmed and published --------------------------
+
+FINISHED_PLAN = "2026年电工四级/中级工职业技能等级认定（演示：已完成）"
+FINISHED_CANDIDATES = DEMO_CANDIDATES[:6]
+# Per candidate: share of theory choice items answered right, and each examiner's share of
+# every criterion's points on the practical tasks. The fourth candidate's examiners differ
+# by more than the tolerance on every task: the chief examiner arbitrates the first.
+THEORY_RIGHT = (0.9, 0.8, 0.7, 0.85, 0.45, 0.75)
+PRACTICAL_SHARES = (
+    (0.9, 0.9, 0.85),
+    (0.8, 0.85, 0.8),
+    (0.7, 0.75, 0.7),
+    (0.5, 0.8, 0.95),
+    (0.8, 0.8, 0.75),
+    (0.55, 0.5, 0.55),
+)
+
+
+def _points_of(share: float, points: float, step: float) -> float:
+    return min(points, round(points * share / step) * step)
+
+
+def _finished_assessment(db: Session, staff: dict[str, Staff], blueprint: Blueprint) -> None:
+    from app.accounts.principals import CandidateLogin
+    from app.banks.models import ItemVersion
+    from app.delivery import service as delivery
+    from app.delivery.models import AttemptItem
+    from app.proctoring import service as proctoring
+    from app.results import practical, records
+    from app.results.models import PaperTask, Result
+    from app.results.schemas import (
+        PracticalPaperIn,
+        PracticalSectionIn,
+        PracticalSessionCreate,
+        SheetIn,
+    )
+
+    admin = staff["centre"]
+    plan = db.exec(select(ExamPlan).where(ExamPlan.name == FINISHED_PLAN)).first()
+    if plan is not None and db.exec(select(Result.id).where(Result.plan_id == plan.id)).first():
+        return  # seeded before
+    assert blueprint.id is not None
+    plan = plan or plans.create_plan(
+        db,
+        actor=admin,
+        data=PlanCreate(
+            name=FINISHED_PLAN,
+            occupation_id=blueprint.occupation_id,
+            level_code=blueprint.level_code,
+            blueprint_id=blueprint.id,
+            form_mode=FormMode.SHUFFLED,
+            require_checkin=True,
+        ),
+    )
+    assert plan.id is not None
+    start = to_china(utcnow())
+    assert start is not None
+    session = sessions.create_session(
+        db,
+        actor=admin,
+        data=SessionCreate(
+            plan_id=plan.id,
+            name="第1场",
+            room="302 机房",
+            starts_at=start.replace(second=0, microsecond=0, tzinfo=CHINA_TZ),
+            proctor_ids=[staff["proctor1"].id, staff["proctor2"].id],
+        ),
+    )
+    assert session.id is not None
+    regs = [
+        registrations.register_candidate(
+            db,
+            actor=admin,
+            session_id=session.id,
+            data=RegistrationCreate(name=name, id_number=_resident_id(birth, seq)),
+        )
+        for name, birth, seq in FINISHED_CANDIDATES
+    ]
+    # Theory: checked in, started, answered through the delivery service, submitted.
+    for reg, right in zip(regs, THEORY_RIGHT, strict=True):
+        assert reg.id is not None
+        proctoring.check_in(db, staff=staff["proctor1"], registration_id=reg.id)
+        cand = candidates.get_candidate(db, actor=admin, candidate_id=reg.candidate_id)
+        login = CandidateLogin(
+            registration_id=reg.id,
+            candidate_id=reg.candidate_id,
+            centre_id=reg.centre_id,
+            session_id=session.id,
+            name=cand.name,
+        )
+        attempt = delivery.start_attempt(db, login=login)
+        items = db.exec(
+            select(AttemptItem, ItemVersion)
+            .join(ItemVersion, col(ItemVersion.id) == AttemptItem.item_version_id)
+            .where(AttemptItem.attempt_id == attempt.id)
+            .order_by(col(AttemptItem.position))
+        ).all()
+        choice_items = [(i, v) for i, v in items if v.item_type in ("single_choice", "true_false")]
+        for n, (item, version) in enumerate(choice_items):
+            correct = n < right * len(choice_items)
+            if version.item_type == "single_choice":
+                answer = version.key["answer"]
+                wrong = next(o["label"] for o in version.options if o["label"] != answer)
+                response: dict[str, object] = {"choice": answer if correct else wrong}
+            else:
+                value = bool(version.key["answer"])
+                response = {"value": value if correct else not value}
+            delivery.save_answer(
+                db,
+                login=login,
+                position=item.position,
+                response=response,
+                flagged=False,
+                client_seq=n + 1,
+            )
+        delivery.submit_own_attempt(db, login=login)
+    # Practical: all four tasks (weights = their points), a panel of three.
+    choices = practical.task_choices(db, actor=admin, plan_id=plan.id)
+    practical.set_practical_paper(
+        db,
+        actor=admin,
+        plan_id=plan.id,
+        data=PracticalPaperIn(
+            sections=[PracticalSectionIn(task_ids=[c.task_id], weight=c.points) for c in choices]
+        ),
+    )
+    panel = [staff["examiner"], staff["examiner2"], staff["examiner3"]]
+    ps = practical.create_practical_session(
+        db,
+        actor=admin,
+        plan_id=plan.id,
+        data=PracticalSessionCreate(
+            exam_session_id=session.id,
+            name="技能考核第1场",
+            site="电工实训室 A",
+            starts_at=start.replace(second=0, microsecond=0, tzinfo=CHINA_TZ),
+            duration_minutes=240,
+            examiner_ids=[p.id for p in panel],
+            chief_examiner_id=panel[0].id,
+        ),
+    )
+    for reg, shares in zip(regs, PRACTICAL_SHARES, strict=True):
+        paper = db.exec(
+            select(PaperTask)
+            .where(PaperTask.registration_id == reg.id)
+            .order_by(col(PaperTask.position))
+        ).all()
+        for task in paper:
+            rubric = practical.task_rubric(db, paper_task_id=task.id or 0)
+            for examiner, share in zip(panel, shares, strict=True):
+                marks = {
+                    c["code"]: _points_of(share, c["points"], c["step"])
+                    for c in rubric
+                    if not c["veto"]
+                }
+                practical.submit_sheet(
+                    db, actor=examiner, paper_task_id=task.id or 0, data=SheetIn(marks=marks)
+                )
+    # The chief examiner arbitrates what the panel could not agree on.
+    for row in practical.practical_session(db, actor=admin, practical_session_id=ps.id or 0).rows:
+        for t in row.tasks:
+            if t.status == "arbitration":
+                practical.arbitrate(
+                    db,
+                    actor=panel[0],
+                    paper_task_id=t.paper_task_id,
+                    score=sorted(t.totals)[1],
+                    reason="复看考核录像，按中间评分裁定",
+                )
+    records.refresh_results(db, actor=admin, plan_id=plan.id)
+    records.confirm_results(db, actor=admin, plan_id=plan.id)
+    records.publish_results(db, actor=admin, plan_id=plan.id)

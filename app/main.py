@@ -21,6 +21,7 @@ from app.api import auth as api_auth
 from app.api import banks as api_banks
 from app.api import delivery as api_delivery
 from app.api import exams as api_exams
+from app.api import marking as api_marking
 from app.api import proctoring as api_proctoring
 from app.api import reference as api_reference
 from app.api import results as api_results
@@ -36,6 +37,7 @@ from app.web import banks as web_banks
 from app.web import candidate as web_candidate
 from app.web import exams as web_exams
 from app.web import home as web_home
+from app.web import marking as web_marking
 from app.web import proctor as web_proctor
 from app.web import results as web_results
 from app.web import tasks as web_tasks
@@ -102,6 +104,7 @@ def create_app() -> FastAPI:
         api_delivery,
         api_proctoring,
         api_results,
+        api_marking,
     ):
         app.include_router(api.router, prefix=API_PREFIX)
     for web in (
@@ -114,6 +117,7 @@ def create_app() -> FastAPI:
         web_candidate,
         web_proctor,
         web_results,
+        web_marking,
     ):
         app.include_router(web.router, include_in_schema=False)
 

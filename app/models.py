@@ -14,10 +14,21 @@ from app.exams.models import (
 )
 from app.proctoring.models import Incident
 from app.reference.models import EvaluationCentre, Occupation
+from app.results.models import (
+    Arbitration,
+    ComponentStanding,
+    MarkSheet,
+    PanelMember,
+    PaperTask,
+    PracticalSession,
+    RecheckRequest,
+    Result,
+)
 from app.scoring.models import ItemScore
 
 __all__ = [
     "Answer",
+    "Arbitration",
     "Attempt",
     "AttemptEvent",
     "AttemptItem",
@@ -25,6 +36,7 @@ __all__ = [
     "AuthSession",
     "Blueprint",
     "Candidate",
+    "ComponentStanding",
     "EvaluationCentre",
     "ExamPlan",
     "ExamSession",
@@ -33,11 +45,17 @@ __all__ = [
     "ItemScore",
     "ItemVersion",
     "LoginFailure",
+    "MarkSheet",
     "Occupation",
+    "PanelMember",
+    "PaperTask",
+    "PracticalSession",
     "PracticalTask",
     "PracticalTaskVersion",
     "QuestionBank",
+    "RecheckRequest",
     "Registration",
+    "Result",
     "SessionProctor",
     "StaffUser",
 ]

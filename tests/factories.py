@@ -124,6 +124,7 @@ def bank_yaml(
     per_cell: int = 8,
     points: float = 5,
     occupation: str = "6-31-01-03",
+    tasks: bool = False,
 ) -> str:
     """A generated bank file: for each area, `per_cell` items of every type at `points`,
     difficulties cycling 1,2,3,3,4,5,2,3. Item ids are <area>-<type initial>-<nn>, e.g.
@@ -178,7 +179,62 @@ def bank_yaml(
                     out.append("    key: B" if item_type == "single_choice" else "    key: [A, C]")
                 elif item_type == "true_false":
                     out.append(f"    key: {'true' if n % 2 else 'false'}")
-    return "\n".join(out) + "\n"
+    text = "\n".join(out) + "\n"
+    if tasks:
+        levels_line = f"    levels: [{', '.join(levels)}]\n"
+        text = text.replace(
+            "items:\n", PRACTICAL_TASKS.replace("LEVELS\n", levels_line) + "items:\n", 1
+        )
+    return text
+
+
+# Two practical tasks (60 + 40 points = a whole practical paper), each with a safety veto.
+PRACTICAL_TASKS = """\
+tasks:
+  - id: P-01
+    title: 三相异步电动机正反转控制线路安装与调试
+LEVELS
+    minutes: 90
+    points: 60
+    task: 按图安装接触器联锁正反转控制线路并通电试车。
+    materials: [三相异步电动机 1 台, 交流接触器 2 只]
+    rubric:
+      - code: A1
+        name: 布线工艺
+        points: 20
+        earns: 按图接线，走线入槽，接点牢固。
+        deductions:
+          - {text: 接点松动，每处, points: 1}
+      - code: A2
+        name: 通电试车
+        points: 40
+        step: 1
+        earns: 一次试车成功，联锁有效。
+        deductions:
+          - {text: 第一次试车不成功, points: 10}
+      - code: V1
+        name: 未经允许擅自通电或带电接线
+        veto: true
+  - id: P-02
+    title: 照明线路安装
+LEVELS
+    minutes: 60
+    points: 40
+    task: 安装双控照明线路。
+    materials: [双控开关 2 只, 灯座 1 只]
+    rubric:
+      - code: A1
+        name: 安装工艺
+        points: 20
+        earns: 安装牢固，布线规范。
+      - code: A2
+        name: 功能
+        points: 20
+        earns: 两地控制正常。
+      - code: V1
+        name: 通电造成短路
+        veto: true
+"""
 
 
 def make_bank(
@@ -190,13 +246,16 @@ def make_bank(
     areas: dict[str, float] | None = None,
     per_cell: int = 8,
     points: float = 5,
+    tasks: bool = False,
 ) -> QuestionBank:
     """A bank imported through banks.service.import_bank_file (see bank_yaml)."""
     from app.banks import service as banks_service
 
     make_occupations(db)
     code = code or f"T-BANK-{next(_seq)}"
-    content = bank_yaml(code=code, levels=levels, areas=areas, per_cell=per_cell, points=points)
+    content = bank_yaml(
+        code=code, levels=levels, areas=areas, per_cell=per_cell, points=points, tasks=tasks
+    )
     result = banks_service.import_bank_file(
         db, centre_id=centre.id or 0, filename=f"{code}.yaml", content=content.encode(), actor=None
     )
@@ -378,6 +437,7 @@ def make_exam(
     starts_at: datetime | None = None,
     duration_minutes: int | None = None,
     centre: EvaluationCentre | None = None,
+    tasks: bool = False,
     **blueprint_options: Any,
 ) -> ExamFixture:
     """A whole exam, COMMITTED: centre, admin, two proctors on the session, an examiner, a
@@ -388,7 +448,8 @@ def make_exam(
     admin = make_staff(db, Role.CENTRE_ADMIN, centre)
     proctors = [make_staff(db, Role.PROCTOR, centre) for _ in range(2)]
     examiner = make_staff(db, Role.EXAMINER, centre)
-    bank = make_bank(db, centre)
+    level = blueprint_options.get("level_code", "intermediate")
+    bank = make_bank(db, centre, tasks=tasks, levels=(level,))
     blueprint = make_blueprint(db, bank, admin=admin, sections=sections, **blueprint_options)
     plan = make_plan(
         db,
@@ -425,3 +486,88 @@ def make_exam(
         session=session,
         seats=seats,
     )
+
+
+# --- the practical component (results.practical) -----------------------------------------
+
+from app.results import practical as practical_service  # noqa: E402
+from app.results.models import PaperTask, PracticalSession  # noqa: E402
+from app.results.schemas import (  # noqa: E402
+    PracticalPaperIn,
+    PracticalSectionIn,
+    PracticalSessionCreate,
+)
+
+
+@dataclass
+class PracticalFixture:
+    exam: ExamFixture
+    session: PracticalSession
+    examiners: list[StaffUser]  # examiners[0] is the chief examiner (考评组长)
+
+    @property
+    def chief(self) -> StaffUser:
+        return self.examiners[0]
+
+    def paper(self, db: Session, seat: int = 0) -> list[PaperTask]:
+        """The practical paper of the exam's seat-th registration, in order."""
+        from sqlmodel import col, select
+
+        reg = self.exam.seats[seat].registration
+        return list(
+            db.exec(
+                select(PaperTask)
+                .where(PaperTask.registration_id == reg.id)
+                .order_by(col(PaperTask.position))
+            )
+        )
+
+
+def make_practical(
+    db: Session,
+    *,
+    exam: ExamFixture | None = None,
+    candidates: int = 2,
+    examiners: int = 3,
+    sections: list[dict[str, Any]] | None = None,
+    one_task: bool = False,
+) -> PracticalFixture:
+    """An exam (make_exam with the two PRACTICAL_TASKS) whose plan has a practical paper
+    (default: both tasks, weights 60 and 40) and a practical session for its candidates
+    with a panel of `examiners`, the first of them chief. COMMITTED."""
+    exam = exam or make_exam(db, candidates=candidates, tasks=True)
+    actor = staff_actor(exam.admin)
+    choices = {
+        c.external_id: c.task_id
+        for c in practical_service.task_choices(db, actor=actor, plan_id=exam.plan.id or 0)
+    }
+    if one_task:  # a paper of P-01 alone, counting for the whole practical
+        sections = [{"task_ids": [choices["P-01"]], "weight": 100}]
+    sections = sections or [
+        {"task_ids": [choices["P-01"]], "weight": 60},
+        {"task_ids": [choices["P-02"]], "weight": 40},
+    ]
+    practical_service.set_practical_paper(
+        db,
+        actor=actor,
+        plan_id=exam.plan.id or 0,
+        data=PracticalPaperIn(sections=[PracticalSectionIn(**s) for s in sections]),
+    )
+    panel = [exam.examiner] + [
+        make_staff(db, Role.EXAMINER, exam.centre) for _ in range(examiners - 1)
+    ]
+    ps = practical_service.create_practical_session(
+        db,
+        actor=actor,
+        plan_id=exam.plan.id or 0,
+        data=PracticalSessionCreate(
+            exam_session_id=exam.session.id or 0,
+            name="技能考核第1场",
+            site="电工实训室 A",
+            starts_at=clock.utcnow().replace(tzinfo=UTC),
+            examiner_ids=[u.id or 0 for u in panel],
+            chief_examiner_id=panel[0].id or 0,
+        ),
+    )
+    db.commit()
+    return PracticalFixture(exam=exam, session=ps, examiners=panel)

@@ -16,7 +16,9 @@ def test_demo_seed_is_usable_and_idempotent(client: TestClient, db: Session) -> 
     db.commit()
     assert [t.ticket_number for t in again.tickets] == [t.ticket_number for t in first.tickets]
     assert len(first.tickets) == len(demo.DEMO_CANDIDATES)
-    assert len(db.exec(select(Registration)).all()) == len(demo.DEMO_CANDIDATES)
+    assert len(db.exec(select(Registration)).all()) == len(demo.DEMO_CANDIDATES) + len(
+        demo.FINISHED_CANDIDATES
+    )
     assert {b.code for b in db.exec(select(QuestionBank))} == {
         "DG-6-31-01-03-L4",
         "DG-6-31-01-03-L3",
@@ -31,3 +33,25 @@ def test_demo_seed_is_usable_and_idempotent(client: TestClient, db: Session) -> 
     headers = candidate_token(client, ticket.ticket_number, ticket.id_number)
     me = client.get("/api/v1/auth/me", headers=headers).json()
     assert me["kind"] == "candidate" and me["name"] == ticket.name
+
+
+def test_demo_has_a_finished_assessment_with_published_results(
+    client: TestClient, db: Session
+) -> None:
+    from app.results.models import Arbitration, Result
+
+    data = demo.seed(db)
+    db.commit()
+    results = db.exec(select(Result)).all()
+    assert len(results) == len(demo.FINISHED_CANDIDATES)
+    assert {r.state for r in results} == {"published"}
+    assert {r.outcome for r in results} == {"passed", "failed"}
+    assert len(db.exec(select(Arbitration)).all()) >= 1
+    db.rollback()
+    ticket = data.finished_tickets[0]
+    headers = candidate_token(client, ticket.ticket_number, ticket.id_number)
+    mine = client.get("/api/v1/exam/assessment-result", headers=headers)
+    assert mine.status_code == 200, mine.text
+    body = mine.json()
+    assert [c["component"] for c in body["components"]] == ["theory", "practical"]
+    assert all(c["score"] is not None for c in body["components"])

@@ -274,6 +274,74 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/results/sessions/{session_id}"): rule(ADMIN, EXAM),
     ("GET", "/results/sessions/{session_id}/export.xlsx"): rule(ADMIN, EXAM),
     ("GET", "/results/sessions/{session_id}/statistics"): rule(ADMIN, EXAM),
+    # Result records (issue 5): the centre admin sums up, confirms, publishes, decides 复核;
+    # the candidate reads their own published result and asks for a 复核.
+    ("GET", "/api/v1/plans/{plan_id}/results"): rule(ADMIN),
+    ("GET", "/api/v1/plans/{plan_id}/results/export.xlsx"): rule(ADMIN),
+    ("POST", "/api/v1/plans/{plan_id}/results/refresh"): rule(ADMIN),
+    ("POST", "/api/v1/plans/{plan_id}/results/confirm"): rule(ADMIN),
+    ("POST", "/api/v1/plans/{plan_id}/results/publish"): rule(ADMIN),
+    ("POST", "/api/v1/registrations/{registration_id}/standings"): rule(
+        ADMIN, body={"component": "theory", "status": "absent", "reason": "未到场"}
+    ),
+    ("GET", "/api/v1/exam/assessment-result"): rule(CAND),
+    ("POST", "/api/v1/exam/rechecks"): rule(CAND, body={"component": "theory", "reason": "复核"}),
+    ("GET", "/api/v1/plans/{plan_id}/rechecks"): rule(ADMIN),
+    ("POST", "/api/v1/rechecks/{request_id}/decision"): rule(
+        ADMIN, body={"method": "readd", "new_score": 60, "decision": "维持"}
+    ),
+    ("GET", "/plans/{plan_id}/results"): rule(ADMIN),
+    ("GET", "/plans/{plan_id}/results/export.xlsx"): rule(ADMIN),
+    ("GET", "/plans/{plan_id}/results/{result_id}/slip"): rule(ADMIN),
+    ("POST", "/plans/{plan_id}/results/refresh"): rule(ADMIN),
+    ("POST", "/plans/{plan_id}/results/confirm"): rule(ADMIN),
+    ("POST", "/plans/{plan_id}/results/publish"): rule(ADMIN),
+    ("POST", "/plans/{plan_id}/results/standings/{registration_id}"): rule(ADMIN),
+    ("POST", "/plans/{plan_id}/rechecks/{request_id}"): rule(ADMIN),
+    ("GET", "/exam/assessment"): rule(CAND),
+    ("POST", "/exam/assessment/recheck"): rule(CAND),
+    # The practical (issue 5): the admin sets the paper, sessions and panels; examiners
+    # mark on the panels they sit on (a practical session of the walk's world: none, so
+    # the ids name nothing: refused by role first, then as not found).
+    ("GET", "/api/v1/plans/{plan_id}/practical-tasks"): rule(ADMIN),
+    ("PUT", "/api/v1/plans/{plan_id}/practical-paper"): rule(ADMIN, body={"sections": []}),
+    ("POST", "/api/v1/plans/{plan_id}/practical-sessions"): rule(
+        ADMIN,
+        body={
+            "exam_session_id": 0,
+            "name": "技能考核",
+            "site": "实训室",
+            "starts_at": "2026-12-03T09:00:00",
+            "examiner_ids": [],
+            "chief_examiner_id": 0,
+        },
+    ),
+    ("GET", "/api/v1/practical-sessions/{practical_session_id}"): rule(ADMIN),
+    ("POST", "/api/v1/practical-sessions/{practical_session_id}/draw"): rule(ADMIN),
+    ("GET", "/api/v1/marking/practical-sessions"): rule(EXAM),
+    ("GET", "/api/v1/marking/practical-sessions/{practical_session_id}"): rule(EXAM),
+    (
+        "GET",
+        "/api/v1/marking/practical-sessions/{practical_session_id}/candidates/{registration_id}",
+    ): rule(EXAM),
+    ("PUT", "/api/v1/marking/sheets/{paper_task_id}"): rule(EXAM, body={"marks": {}}),
+    ("POST", "/api/v1/marking/sheets/{paper_task_id}/submit"): rule(EXAM, body={"marks": {}}),
+    ("GET", "/api/v1/marking/tasks/{paper_task_id}/arbitration"): rule(EXAM),
+    ("POST", "/api/v1/marking/tasks/{paper_task_id}/arbitration"): rule(
+        EXAM, body={"score": 1, "reason": "仲裁"}
+    ),
+    ("GET", "/plans/{plan_id}/practical"): rule(ADMIN),
+    ("POST", "/plans/{plan_id}/practical/paper"): rule(ADMIN),
+    ("POST", "/plans/{plan_id}/practical/sessions"): rule(ADMIN),
+    ("GET", "/practical/{practical_session_id}"): rule(ADMIN),
+    ("POST", "/practical/{practical_session_id}/draw"): rule(ADMIN),
+    ("GET", "/marking"): rule(EXAM),
+    ("GET", "/marking/{practical_session_id}"): rule(EXAM),
+    ("GET", "/marking/{practical_session_id}/candidates/{registration_id}"): rule(EXAM),
+    ("POST", "/marking/sheets/{paper_task_id}/save"): rule(EXAM),
+    ("POST", "/marking/sheets/{paper_task_id}/submit"): rule(EXAM),
+    ("GET", "/marking/tasks/{paper_task_id}/arbitration"): rule(EXAM),
+    ("POST", "/marking/tasks/{paper_task_id}/arbitration"): rule(EXAM),
     ("GET", "/results/attempts/{attempt_id}"): rule(ADMIN, EXAM),
 }
 
@@ -340,6 +408,11 @@ def _place(
             "task_id": task.id if task is not None else 0,
             "position": 1,
             "action": "retire",
+            # No practical session, result or 复核 in the walk's world: ids that name none.
+            "practical_session_id": 0,
+            "paper_task_id": 0,
+            "result_id": 0,
+            "request_id": 0,
         },
         secrets=[
             text

@@ -38,7 +38,9 @@ class Resource(StrEnum):
     ROSTER = "roster"  # a session's registrations, ID numbers masked
     IDENTITY = "identity"  # full ID numbers: candidates, registrations, 准考证
     ATTEMPT = "attempt"  # a candidate's exam: timer actions, check-in, incidents, log
-    RESULT = "result"  # scores and per-item breakdowns
+    RESULT = "result"  # scores and per-item breakdowns; result records (manage: sum up,
+    # 缺考/违纪, confirm, publish, 复核 decisions)
+    SHEET = "sheet"  # 评分表: practical mark sheets of a practical session, arbitration
 
 
 class Action(StrEnum):
@@ -78,6 +80,9 @@ RULES: dict[tuple[Role | str, Resource, Action], Scope] = {
     (Role.CENTRE_ADMIN, R.ATTEMPT, A.READ): Scope.CENTRE,
     (Role.CENTRE_ADMIN, R.ATTEMPT, A.PROCTOR): Scope.CENTRE,
     (Role.CENTRE_ADMIN, R.RESULT, A.READ): Scope.CENTRE,
+    (Role.CENTRE_ADMIN, R.RESULT, A.MANAGE): Scope.CENTRE,
+    # Admins see every sheet's total (with names); they never mark.
+    (Role.CENTRE_ADMIN, R.SHEET, A.READ): Scope.CENTRE,
     # 监考员: the sessions they are assigned to, the roster with ID numbers masked (the
     # ID card in the candidate's hand is checked against name, photo and the masked
     # number); never banks, blueprints, plans, tickets or full ID numbers: ticket + ID
@@ -92,6 +97,10 @@ RULES: dict[tuple[Role | str, Resource, Action], Scope] = {
     (Role.EXAMINER, R.CENTRE, A.READ): Scope.CENTRE,
     (Role.EXAMINER, R.SESSION, A.READ): Scope.CENTRE,
     (Role.EXAMINER, R.RESULT, A.READ): Scope.CENTRE,
+    # Their own sheets of the practical sessions whose panel they sit on (blind: ticket and
+    # seat only); the chief examiner's arbitration is decided within the panel.
+    (Role.EXAMINER, R.SHEET, A.READ): Scope.MARKING,
+    (Role.EXAMINER, R.SHEET, A.MANAGE): Scope.MARKING,
     # 监管人员: the centres of their region (verification and subsidies build on this).
     (Role.REGULATOR, R.CENTRE, A.READ): Scope.REGION,
     # 考生: their own exam.

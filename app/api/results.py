@@ -5,17 +5,25 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 from starlette.responses import Response
 
-from app.auth.deps import CurrentCandidate, ResultReader
+from app.auth.deps import CurrentCandidate, ResultManager, ResultReader
 from app.core.db import SessionDep
 from app.core.downloads import XLSX_MEDIA_TYPE, attachment
+from app.results import rechecks, records, statistics
 from app.results import service as results_service
-from app.results import statistics
 from app.results.schemas import (
+    AssessmentResult,
     AttemptBreakdown,
     CandidateResult,
+    PlanResultFilter,
+    PlanResults,
+    RecheckDecisionIn,
+    RecheckIn,
+    RecheckOut,
+    RefreshOut,
     ResultFilter,
     SessionResults,
     SessionResultSummary,
+    StandingIn,
 )
 
 router = APIRouter(tags=["results"])
@@ -104,3 +112,86 @@ def session_statistics(
             for r in st.items
         ],
     )
+
+
+# -- result records: review, confirm, publish; the candidate's published result --------------
+
+
+@router.get("/plans/{plan_id}/results", response_model=PlanResults)
+def plan_results(
+    plan_id: int,
+    db: SessionDep,
+    staff: ResultManager,
+    only: PlanResultFilter = PlanResultFilter.ALL,
+) -> PlanResults:
+    return records.plan_results(db, actor=staff, plan_id=plan_id, only=only)
+
+
+@router.get(
+    "/plans/{plan_id}/results/export.xlsx",
+    response_class=Response,
+    responses={200: {"content": {XLSX_MEDIA_TYPE: {}}}},
+)
+def export_plan_results(
+    plan_id: int, db: SessionDep, staff: ResultManager, session_id: int | None = None
+) -> Response:
+    """The 成绩单 workbook: the plan's results, or one session's candidates."""
+    name, content = records.export_plan_results(
+        db, actor=staff, plan_id=plan_id, session_id=session_id
+    )
+    return attachment(name, content, ascii_name="results.xlsx")
+
+
+@router.post("/plans/{plan_id}/results/refresh", response_model=RefreshOut)
+def refresh_results(plan_id: int, db: SessionDep, staff: ResultManager) -> RefreshOut:
+    """汇总成绩: draft results follow their sources; confirmed ones are locked."""
+    return records.refresh_results(db, actor=staff, plan_id=plan_id)
+
+
+class CountOut(BaseModel):
+    count: int
+
+
+@router.post("/plans/{plan_id}/results/confirm", response_model=CountOut)
+def confirm_results(plan_id: int, db: SessionDep, staff: ResultManager) -> CountOut:
+    return CountOut(count=records.confirm_results(db, actor=staff, plan_id=plan_id))
+
+
+@router.post("/plans/{plan_id}/results/publish", response_model=CountOut)
+def publish_results(plan_id: int, db: SessionDep, staff: ResultManager) -> CountOut:
+    return CountOut(count=records.publish_results(db, actor=staff, plan_id=plan_id))
+
+
+@router.post("/registrations/{registration_id}/standings", status_code=201, response_model=CountOut)
+def record_standing(
+    registration_id: int, body: StandingIn, db: SessionDep, staff: ResultManager
+) -> CountOut:
+    """缺考 or 违纪 (with the incident) in one component; recompute to see it in the result."""
+    records.record_standing(db, actor=staff, registration_id=registration_id, data=body)
+    return CountOut(count=1)
+
+
+@router.get("/exam/assessment-result", response_model=AssessmentResult)
+def my_assessment_result(db: SessionDep, login: CurrentCandidate) -> AssessmentResult:
+    """The candidate's own result in the plan, once the centre has published it, with
+    their 复核 requests."""
+    return rechecks.candidate_view(db, login=login)
+
+
+@router.post("/exam/rechecks", response_model=RecheckOut, status_code=201)
+def request_recheck(body: RecheckIn, db: SessionDep, login: CurrentCandidate) -> RecheckOut:
+    """复核 of one component, within the plan's window after publication."""
+    return rechecks.request_recheck(db, login=login, data=body)
+
+
+@router.get("/plans/{plan_id}/rechecks", response_model=list[RecheckOut])
+def plan_rechecks(plan_id: int, db: SessionDep, staff: ResultManager) -> list[RecheckOut]:
+    return rechecks.plan_rechecks(db, actor=staff, plan_id=plan_id)
+
+
+@router.post("/rechecks/{request_id}/decision", response_model=RecheckOut)
+def decide_recheck(
+    request_id: int, body: RecheckDecisionIn, db: SessionDep, staff: ResultManager
+) -> RecheckOut:
+    """The decision: a changed score puts the result back to be confirmed and published."""
+    return rechecks.decide_recheck(db, actor=staff, request_id=request_id, data=body)

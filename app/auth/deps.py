@@ -136,6 +136,8 @@ Proctor = Annotated[Staff, Depends(staff_may(Action.PROCTOR, Resource.ATTEMPT))]
 RosterReader = Annotated[Staff, Depends(staff_may(Action.READ, Resource.ROSTER))]
 IdentityReader = Annotated[Staff, Depends(staff_may(Action.READ, Resource.IDENTITY))]
 ResultReader = Annotated[Staff, Depends(staff_may(Action.READ, Resource.RESULT))]
+ResultManager = Annotated[Staff, Depends(staff_may(Action.MANAGE, Resource.RESULT))]
+Marker = Annotated[Staff, Depends(staff_may(Action.MANAGE, Resource.SHEET))]
 PlatformAdmin = Annotated[Staff, Depends(staff_may(Action.MANAGE, Resource.CENTRE))]
 StaffManager = Annotated[Staff, Depends(staff_may(Action.MANAGE, Resource.STAFF))]
 

@@ -542,3 +542,58 @@ def draw_form(
 def candidate_seed(form_seed: int, registration_id: int) -> int:
     """Per-candidate seed for shuffled forms: stable, distinct per registration."""
     return (form_seed * 1_000_003 + registration_id * 7_919) % (2**31 - 1)
+
+
+# -- practical papers (技能考核试卷) ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TaskSection:
+    """One section of a practical paper: one of its tasks is drawn per candidate (or one
+    for all on a fixed paper), and counts for `weight` of the practical's 100 points."""
+
+    task_ids: tuple[int, ...]
+    weight: float
+
+
+def practical_paper_problems(
+    sections: Sequence[TaskSection], available: Iterable[int]
+) -> list[dict[str, str]]:
+    """What is wrong with a plan's practical sections: every section has tasks of the plan's
+    occupation and level, no task in two sections, weights adding up to 100."""
+    usable = set(available)
+    problems: list[dict[str, str]] = []
+    if not sections:
+        return [{"field": "sections", "problem": "技能考核试卷至少要有一组试题"}]
+    seen: set[int] = set()
+    for i, s in enumerate(sections):
+        where = f"sections[{i}]"
+        if not s.task_ids:
+            problems.append({"field": where, "problem": f"第 {i + 1} 组没有选择试题"})
+        for task_id in s.task_ids:
+            if task_id not in usable:
+                problems.append(
+                    {
+                        "field": where,
+                        "problem": f"试题 #{task_id} 不是本计划职业和等级可用的操作技能试题",
+                    }
+                )
+            elif task_id in seen:
+                problems.append(
+                    {"field": where, "problem": f"试题 #{task_id} 不能同时出现在两组中"}
+                )
+            seen.add(task_id)
+        if not 0 < s.weight <= TOTAL_POINTS:
+            problems.append({"field": where, "problem": f"第 {i + 1} 组的配分应在 0–100 之间"})
+    total = sum(s.weight for s in sections)
+    if abs(total - TOTAL_POINTS) > 1e-9:
+        problems.append(
+            {"field": "sections", "problem": f"各组配分之和为 {total:g}，应为 {TOTAL_POINTS:g}"}
+        )
+    return problems
+
+
+def draw_practical(sections: Sequence[TaskSection], seed: int) -> list[tuple[int, float]]:
+    """(task id, weight) per section, in section order; reproducible from the seed."""
+    rng = random.Random(seed)
+    return [(rng.choice(sorted(s.task_ids)), s.weight) for s in sections]

@@ -101,6 +101,9 @@ class ExamPlan(SQLModel, table=True):
     panel_tolerance: float = 10
     rounding_step: float = 0.5  # component scores from several examiners are rounded to this
     recheck_days: int = 15  # 复核 may be requested this many days after publication
+    # The practical paper (技能考核试卷): sections of practical tasks, one drawn per
+    # candidate from each, weights adding up to 100: [{"task_ids": [3, 4], "weight": 40}].
+    practical_sections: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
     created_at: NaiveDatetime = Field(default_factory=utcnow)
 
 

@@ -9,7 +9,7 @@ from openpyxl.utils import get_column_letter
 
 from app.core.clock import to_china
 from app.core.xlsx import append_row
-from app.results.schemas import SessionResults
+from app.results.schemas import PlanResults, SessionResults
 
 HEADERS = ("座位号", "姓名", "准考证号", "状态", "理论成绩", "是否合格", "交卷时间", "交卷方式")
 WIDTHS = (8, 12, 16, 10, 10, 10, 18, 16)
@@ -70,3 +70,36 @@ def session_results_xlsx(results: SessionResults) -> bytes:
 def export_filename(results: SessionResults) -> str:
     s = results.session
     return f"成绩单-{s.plan_name}-{s.name}.xlsx"
+
+
+def plan_results_xlsx(results: PlanResults, session_label: str = "") -> bytes:
+    """The plan's result records (成绩单 a centre files): every component, the composite
+    where the scheme has one, the outcome with its reasons and the record's state."""
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "成绩单"
+    append_row(ws, [f"{results.plan_name}{session_label} 成绩单（{results.level}）"])
+    ws["A1"].font = Font(bold=True, size=14)
+    names = [c.name for c in results.rows[0].components] if results.rows else []
+    headers = ["准考证号", "姓名", *names]
+    if results.composite_pass_mark is not None:
+        headers.append("综合成绩")
+    headers += ["评定结果", "原因", "状态"]
+    append_row(ws, headers)
+    for cell in ws[2]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(horizontal="center")
+    for r in results.rows:
+        row: list[object] = [r.ticket_number, r.candidate_name]
+        row += [c.score if c.status == "scored" else c.status_name for c in r.components]
+        if results.composite_pass_mark is not None:
+            row.append(r.composite)
+        row += [r.outcome_name, "；".join(r.reasons), r.state_name]
+        append_row(ws, row)
+    for i, width in enumerate([16, 12, *[12] * len(names), 10, 10, 40, 10], 1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    ws.freeze_panes = "A3"
+    buf = BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

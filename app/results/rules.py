@@ -524,3 +524,71 @@ def item_statistics(
             )
         )
     return FormStats(candidates=n, kr20=kr20(points), items=tuple(items))
+
+
+# -- a practical task's state -------------------------------------------------------------
+
+
+class TaskStatus(StrEnum):
+    MARKING = "marking"  # 评分中: not every examiner has submitted
+    ARBITRATION = "arbitration"  # 待仲裁: the totals differ by more than the tolerance
+    FINAL = "final"  # 已定分
+
+
+TASK_STATUS_NAMES = {
+    TaskStatus.MARKING: "评分中",
+    TaskStatus.ARBITRATION: "待仲裁",
+    TaskStatus.FINAL: "已定分",
+}
+
+
+@dataclass(frozen=True)
+class TaskState:
+    status: TaskStatus
+    submitted: int  # sheets submitted so far
+    score: Decimal | None = None  # the task's score once final
+    spread: Decimal | None = None  # once every examiner has submitted
+    arbitrated: bool = False
+
+
+def task_state(
+    totals: Sequence[Any],
+    *,
+    panel_size: int,
+    tolerance: Any,
+    rounding: Rounding | None = None,
+    arbitrated_score: Any = None,
+) -> TaskState:
+    """Where a task of a candidate stands: marking until every examiner of the panel has
+    submitted; then the rounded mean of their totals, unless the totals differ by more than
+    the tolerance, when the chief examiner's arbitration decides (and, once recorded, is the
+    score)."""
+    n = len(totals)
+    if n < panel_size:
+        return TaskState(TaskStatus.MARKING, n)
+    result = panel_result(totals, tolerance=tolerance, rounding=rounding)
+    if arbitrated_score is not None:
+        return TaskState(TaskStatus.FINAL, n, dec(arbitrated_score), result.spread, arbitrated=True)
+    if result.needs_arbitration:
+        return TaskState(TaskStatus.ARBITRATION, n, None, result.spread)
+    return TaskState(TaskStatus.FINAL, n, result.mean, result.spread)
+
+
+def draft_marks(
+    criteria: Sequence[Criterion], marks: Mapping[str, Any], vetoes: Sequence[str] = ()
+) -> dict[str, Decimal]:
+    """The marks of a sheet being filled in: each given mark within its criterion's
+    0..points and step; blanks are left out (not yet marked), unknown codes refused."""
+    by_code = {c.code: c for c in criteria}
+    for code in vetoes:
+        if code not in by_code or not by_code[code].veto:
+            raise RuleError("not_a_veto", f"评分要素 {code} 不是否决项")
+    out: dict[str, Decimal] = {}
+    for code, value in marks.items():
+        c = by_code.get(code)
+        if c is None or c.veto:
+            raise RuleError("unknown_criterion", f"没有评分要素 {code}")
+        if value in (None, ""):
+            continue
+        out[code] = check_mark(value, max_points=c.points, step=c.step, what=code)
+    return out

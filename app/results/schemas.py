@@ -2,7 +2,9 @@
 the pages (app/web/results.py) and returned as is by the JSON API (app/api/results.py).
 Times are naive UTC."""
 
+from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, NaiveDatetime
 
@@ -160,3 +162,346 @@ class CandidateResult(BaseModel):
     pass_mark: float | None
     passed: bool | None
     message: str
+
+
+# -- practical marking (技能考核评分) ---------------------------------------------------------
+
+
+class PracticalSectionIn(BaseModel):
+    task_ids: list[int]  # PracticalTask ids: one is drawn per candidate
+    weight: float  # share of the practical's 100 points
+
+
+class PracticalPaperIn(BaseModel):
+    sections: list[PracticalSectionIn]
+
+
+class PracticalSessionCreate(BaseModel):
+    exam_session_id: int  # the theory session whose candidates sit this practical
+    name: str
+    site: str  # 考核地点
+    starts_at: datetime  # China time when naive
+    duration_minutes: int | None = None  # default: the plan's practical minutes
+    examiner_ids: list[int]  # the panel: odd, three or more
+    chief_examiner_id: int  # 考评组长, one of the panel
+
+
+class SheetIn(BaseModel):
+    marks: dict[str, float | str | None] = {}  # {"A1": 4.5}; blank: not yet marked
+    vetoes: list[str] = []  # veto criteria ticked
+    comment: str = ""
+
+
+class ArbitrationIn(BaseModel):
+    score: float
+    reason: str
+
+
+class CriterionOut(BaseModel):
+    code: str
+    name: str
+    points: float
+    step: float
+    earns: str
+    deductions: list[dict[str, Any]]
+    veto: bool
+
+
+class SheetOut(BaseModel):
+    """One examiner's sheet as that examiner sees it."""
+
+    paper_task_id: int
+    status: str  # draft | submitted | "" (not started)
+    marks: dict[str, float]
+    vetoes: list[str]
+    comment: str
+    total: float | None
+    updated_at: NaiveDatetime | None
+    submitted_at: NaiveDatetime | None
+
+
+class TaskOnPaper(BaseModel):
+    """A task of a candidate's paper with its rubric, for marking."""
+
+    paper_task_id: int
+    position: int
+    title: str
+    minutes: int
+    points: float
+    weight: float
+    instructions: str
+    materials: list[str]
+    criteria: list[CriterionOut]
+    sheet: SheetOut
+    submitted_count: int  # examiners who have submitted (never their marks)
+    panel_size: int
+    status: str  # TaskStatus
+    status_name: str
+
+
+class MarkingPage(BaseModel):
+    """What an examiner marks for one candidate: ticket and seat, never name or ID (blind)."""
+
+    practical_session_id: int
+    session_name: str
+    site: str
+    registration_id: int
+    ticket_number: str
+    seat_number: int
+    is_chief: bool
+    tasks: list[TaskOnPaper]
+
+
+class RosterTask(BaseModel):
+    paper_task_id: int
+    position: int
+    title: str
+    my_status: str  # draft | submitted | ""
+    status: str  # TaskStatus
+    status_name: str
+
+
+class RosterRow(BaseModel):
+    registration_id: int
+    ticket_number: str
+    seat_number: int
+    tasks: list[RosterTask]
+
+
+class MarkingRoster(BaseModel):
+    practical_session_id: int
+    session_name: str
+    site: str
+    starts_at: NaiveDatetime
+    is_chief: bool
+    panel_size: int
+    rows: list[RosterRow]
+
+
+class ExaminerSessionOut(BaseModel):
+    practical_session_id: int
+    name: str
+    site: str
+    plan_name: str
+    starts_at: NaiveDatetime
+    is_chief: bool
+    candidates: int
+    my_submitted: int  # sheets this examiner has submitted
+    sheets_to_mark: int  # tasks on the papers (each needs this examiner's sheet)
+
+
+class ArbitrationSheet(BaseModel):
+    examiner_name: str
+    marks: dict[str, float]
+    vetoes: list[str]
+    comment: str
+    total: float
+
+
+class ArbitrationPage(BaseModel):
+    """For the chief examiner: every examiner's submitted sheet of one task, and the decision."""
+
+    paper_task_id: int
+    practical_session_id: int
+    ticket_number: str
+    seat_number: int
+    title: str
+    points: float
+    criteria: list[CriterionOut]
+    sheets: list[ArbitrationSheet]
+    spread: float | None
+    tolerance: float
+    status: str
+    status_name: str
+    decided_score: float | None
+    decided_reason: str
+    decided_by: str
+    decided_at: NaiveDatetime | None
+
+
+class PanelMemberOut(BaseModel):
+    staff_user_id: int
+    name: str
+    is_chief: bool
+
+
+class TaskScoreOut(BaseModel):
+    paper_task_id: int
+    position: int
+    title: str
+    weight: float
+    points: float
+    totals: list[float]  # submitted totals (shown to centre admins)
+    status: str
+    status_name: str
+    score: float | None
+    arbitrated: bool
+
+
+class PracticalScoreRow(BaseModel):
+    registration_id: int
+    candidate_name: str
+    ticket_number: str
+    seat_number: int
+    tasks: list[TaskScoreOut]
+    score: float | None  # the practical component out of 100, once every task is final
+
+
+class PracticalSessionOut(BaseModel):
+    """A practical session for the centre admin: panel, papers and scores by candidate."""
+
+    id: int
+    plan_id: int
+    plan_name: str
+    exam_session_id: int
+    name: str
+    site: str
+    starts_at: NaiveDatetime
+    duration_minutes: int
+    tolerance: float
+    rounding_step: float
+    panel: list[PanelMemberOut]
+    without_paper: int  # registrations added after the draw
+    rows: list[PracticalScoreRow]
+
+
+# -- result records (成绩评定, 确认, 公布) -------------------------------------------------------
+
+
+class PlanResultFilter(StrEnum):
+    ALL = "all"
+    PENDING = "pending"  # marking not finished
+    ARBITRATION = "arbitration"  # a practical task waits for the chief examiner
+    PASSED = "passed"
+    FAILED = "failed"
+    ABSENT = "absent"
+    DISQUALIFIED = "disqualified"
+
+
+PLAN_RESULT_FILTER_NAMES = {
+    PlanResultFilter.ALL: "全部",
+    PlanResultFilter.PENDING: "待评分",
+    PlanResultFilter.ARBITRATION: "待仲裁",
+    PlanResultFilter.PASSED: "合格",
+    PlanResultFilter.FAILED: "不合格",
+    PlanResultFilter.ABSENT: "缺考",
+    PlanResultFilter.DISQUALIFIED: "违纪",
+}
+
+RESULT_STATE_NAMES = {"draft": "待确认", "confirmed": "已确认", "published": "已公布"}
+MARK_STATUS_NAMES = {"scored": "", "pending": "未出", "absent": "缺考", "disqualified": "违纪"}
+
+
+class ComponentOut(BaseModel):
+    component: str  # theory | practical | review | enterprise
+    name: str
+    status: str  # scored | pending | absent | disqualified
+    status_name: str
+    score: float | None
+    pass_mark: float
+    weight: float | None  # 1+X: percent of the composite
+    incident_id: int | None = None
+    note: str = ""
+
+
+class ResultOut(BaseModel):
+    id: int
+    registration_id: int
+    candidate_name: str
+    ticket_number: str
+    components: list[ComponentOut]
+    composite: float | None
+    outcome: str  # passed | failed | pending | absent | disqualified
+    outcome_name: str
+    reasons: list[str]
+    awaiting_arbitration: bool
+    state: str  # draft | confirmed | published
+    state_name: str
+    computed_at: NaiveDatetime
+    confirmed_at: NaiveDatetime | None
+    published_at: NaiveDatetime | None
+
+
+class PlanResults(BaseModel):
+    plan_id: int
+    plan_name: str
+    level: str
+    composite_pass_mark: float | None
+    only: PlanResultFilter
+    counts: dict[str, int]  # by filter, over the whole plan
+    states: dict[str, int]  # draft / confirmed / published
+    rows: list[ResultOut]
+
+
+class RefreshOut(BaseModel):
+    created: int
+    updated: int
+    locked: int  # confirmed or published: left as they are
+
+
+class StandingIn(BaseModel):
+    """缺考 or 违纪 in one component; 违纪 names the proctor's incident."""
+
+    component: str
+    status: str  # absent | disqualified
+    incident_id: int | None = None
+    reason: str
+
+
+class AssessmentResult(BaseModel):
+    """A candidate's own published result."""
+
+    plan_name: str
+    occupation: str
+    level: str
+    ticket_number: str
+    components: list[ComponentOut]
+    composite: float | None
+    composite_pass_mark: float | None
+    outcome: str
+    outcome_name: str
+    reasons: list[str]
+    published_at: NaiveDatetime
+    recheck_until: NaiveDatetime  # last moment (UTC) a 复核 may be requested
+    recheck_open: bool
+    rechecks: list["RecheckOut"] = []
+
+
+# -- 复核 (re-check) ------------------------------------------------------------------------------
+
+RECHECK_METHOD_NAMES = {
+    "remark": "复评（另一名考评员重新评分）",
+    "readd": "复核加分（核对评分与合分）",
+}
+
+
+class RecheckIn(BaseModel):
+    component: str
+    reason: str
+
+
+class RecheckDecisionIn(BaseModel):
+    method: str  # remark | readd
+    new_score: float  # the component's score after the re-check (the old one if unchanged)
+    decision: str  # what was found, shown to the candidate
+    examiner_id: int | None = None  # 复评: the examiner who re-marked
+
+
+class RecheckOut(BaseModel):
+    id: int
+    result_id: int
+    ticket_number: str
+    candidate_name: str
+    component: str
+    component_name: str
+    reason: str
+    requested_at: NaiveDatetime
+    decided: bool
+    method: str | None
+    method_name: str
+    remarked_by: str
+    old_score: float | None
+    new_score: float | None
+    decision: str
+    decided_by: str
+    decided_at: NaiveDatetime | None

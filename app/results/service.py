@@ -82,7 +82,7 @@ def _check_reader(staff: Staff, centre_id: int | None, missing: NotFound) -> Non
     policy.check(staff, Action.READ, Resource.RESULT, facts, missing=missing)
 
 
-def _status(attempt: Attempt | None, session: ExamSession) -> ResultStatus:
+def attempt_status(attempt: Attempt | None, session: ExamSession) -> ResultStatus:
     if attempt is not None:
         return ResultStatus(attempt.status)
     if session.status == SessionStatus.CLOSED or utcnow() >= session.ends_at:
@@ -207,7 +207,7 @@ def session_results(
     rows: list[ResultRow] = []
     for reg, cand, attempt in found:
         assert reg.id is not None
-        status = _status(attempt, session)
+        status = attempt_status(attempt, session)
         score = attempt.score if attempt else None
         rows.append(
             ResultRow(
@@ -425,7 +425,7 @@ def candidate_result(db: Session, *, login: CandidateLogin) -> CandidateResult:
         raise NotFound("报名记录不存在", code="registration_not_found")
     session, plan, blueprint = sessions.session_plan_blueprint(db, reg.session_id)
     attempt = db.exec(select(Attempt).where(Attempt.registration_id == reg.id)).first()
-    status = _status(attempt, session)
+    status = attempt_status(attempt, session)
     submitted = attempt is not None and attempt.status == AttemptStatus.SUBMITTED
     scored = submitted and attempt is not None and attempt.score is not None
     visible = scored and plan.show_score_to_candidate

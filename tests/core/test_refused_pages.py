@@ -42,7 +42,7 @@ class World:
 @dataclass(frozen=True)
 class Refusal:
     route: str
-    who: str  # admin | proctor | platform | candidate | anonymous
+    who: str  # admin | proctor | examiner | platform | candidate | anonymous
     path: Callable[[World], str]
     data: Callable[[World], dict[str, Any]] = lambda w: {}
     files: dict[str, Any] | None = None
@@ -276,6 +276,82 @@ REFUSALS = [
         lambda w: f"/registrations/{w.exam.seats[0].registration.id}/photo",
         files={"file": ("photo.jpg", b"not an image", "image/jpeg")},
     ),
+    # The practical, results and 复核 (issue 5).
+    Refusal(
+        "/plans/{plan_id}/practical/paper",
+        "admin",
+        lambda w: f"/plans/{w.exam.plan.id}/practical/paper",
+        lambda w: {"weight_0": "abc"},
+    ),
+    Refusal(
+        "/plans/{plan_id}/practical/sessions",
+        "admin",
+        lambda w: f"/plans/{w.exam.plan.id}/practical/sessions",
+        lambda w: {"exam_session_id": str(w.exam.session.id), "name": "技能考核"},
+    ),
+    Refusal(
+        "/practical/{practical_session_id}/draw",
+        "admin",
+        lambda w: "/practical/999999/draw",
+        status=404,
+    ),
+    Refusal(
+        "/marking/sheets/{paper_task_id}/save",
+        "examiner",
+        lambda w: "/marking/sheets/999999/save",
+        lambda w: {"mark_A1": "5"},
+        status=404,
+    ),
+    Refusal(
+        "/marking/sheets/{paper_task_id}/submit",
+        "proctor",
+        lambda w: "/marking/sheets/999999/submit",
+        status=403,
+    ),
+    Refusal(
+        "/marking/tasks/{paper_task_id}/arbitration",
+        "examiner",
+        lambda w: "/marking/tasks/999999/arbitration",
+        lambda w: {"score": "5", "reason": "仲裁"},
+        status=404,
+    ),
+    Refusal(
+        "/plans/{plan_id}/results/refresh",
+        "proctor",
+        lambda w: f"/plans/{w.exam.plan.id}/results/refresh",
+        status=403,
+    ),
+    Refusal(
+        "/plans/{plan_id}/results/confirm",
+        "admin",
+        lambda w: f"/plans/{w.exam.plan.id}/results/confirm",
+        status=409,  # nothing summed up yet: the review would not match the sources
+    ),
+    Refusal(
+        "/plans/{plan_id}/results/publish",
+        "admin",
+        lambda w: f"/plans/{w.exam.plan.id}/results/publish",
+        status=409,
+    ),
+    Refusal(
+        "/plans/{plan_id}/results/standings/{registration_id}",
+        "admin",
+        lambda w: f"/plans/{w.exam.plan.id}/results/standings/{w.exam.seats[0].registration.id}",
+        lambda w: {"component": "theory", "status": "disqualified", "reason": "作弊"},
+    ),
+    Refusal(
+        "/plans/{plan_id}/rechecks/{request_id}",
+        "admin",
+        lambda w: f"/plans/{w.exam.plan.id}/rechecks/999999",
+        lambda w: {"new_score": "", "method": "readd"},
+    ),
+    Refusal(
+        "/exam/assessment/recheck",
+        "candidate",
+        lambda w: "/exam/assessment/recheck",
+        lambda w: {"component": "theory", "reason": "复核"},
+        status=404,  # no published result
+    ),
 ]
 
 
@@ -327,6 +403,7 @@ def _log_in(client: TestClient, world: World, who: str) -> str:
     username = {
         "admin": world.exam.admin.username,
         "proctor": world.exam.proctor.username,
+        "examiner": world.exam.examiner.username,
         "platform": world.platform_admin,
     }[who]
     return page_login(client, username)

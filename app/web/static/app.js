@@ -58,7 +58,12 @@ window.Jiping = (function () {
 })();
 
 // Behaviour that pages declare with classes and data attributes (the Content-Security-Policy
-// allows no inline script or handler): print and back buttons, toast close buttons.
+// allows no inline script or handler): print and back buttons, toast close buttons, and
+// forms that ask before they submit (data-confirm).
+document.addEventListener("submit", function (evt) {
+  var form = evt.target.closest && evt.target.closest("form[data-confirm]");
+  if (form && !window.confirm(form.getAttribute("data-confirm"))) evt.preventDefault();
+});
 document.addEventListener("click", function (evt) {
   if (evt.target.closest("[data-print]")) { window.print(); return; }
   if (evt.target.closest("[data-back]")) { evt.preventDefault(); history.back(); return; }
