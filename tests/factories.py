@@ -517,7 +517,10 @@ class PracticalFixture:
         return list(
             db.exec(
                 select(PaperTask)
-                .where(PaperTask.registration_id == reg.id)
+                .where(
+                    PaperTask.registration_id == reg.id,
+                    PaperTask.practical_session_id == self.session.id,
+                )
                 .order_by(col(PaperTask.position))
             )
         )

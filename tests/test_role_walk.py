@@ -305,6 +305,8 @@ ROUTES: dict[tuple[str, str], Rule] = {
     # the ids name nothing: refused by role first, then as not found).
     ("GET", "/api/v1/plans/{plan_id}/practical-tasks"): rule(ADMIN),
     ("PUT", "/api/v1/plans/{plan_id}/practical-paper"): rule(ADMIN, body={"sections": []}),
+    ("GET", "/api/v1/plans/{plan_id}/review-sheet"): rule(ADMIN),
+    ("PUT", "/api/v1/plans/{plan_id}/review-sheet"): rule(ADMIN, body={"criteria": []}),
     ("POST", "/api/v1/plans/{plan_id}/practical-sessions"): rule(
         ADMIN,
         body={

@@ -7,6 +7,7 @@ from pydantic import BaseModel
 
 from app.auth.deps import CentreAdmin, Marker
 from app.core.db import SessionDep
+from app.exams import plans
 from app.results import practical
 from app.results.schemas import (
     ArbitrationIn,
@@ -17,6 +18,7 @@ from app.results.schemas import (
     PracticalPaperIn,
     PracticalSessionCreate,
     PracticalSessionOut,
+    ReviewSheetIn,
     SheetIn,
     SheetOut,
 )
@@ -51,6 +53,28 @@ def set_practical_paper(
 ) -> PracticalPaperOut:
     plan = practical.set_practical_paper(db, actor=staff, plan_id=plan_id, data=body)
     return PracticalPaperOut(plan_id=plan_id, sections=plan.practical_sections)
+
+
+class ReviewSheetOut(BaseModel):
+    plan_id: int
+    criteria: list[dict[str, object]]
+
+
+@router.get("/plans/{plan_id}/review-sheet", response_model=ReviewSheetOut)
+def review_sheet(plan_id: int, db: SessionDep, staff: CentreAdmin) -> ReviewSheetOut:
+    """The plan's 综合评审 sheet (the default one until the plan sets its own)."""
+    plan = plans.get_plan(db, actor=staff, plan_id=plan_id)
+    return ReviewSheetOut(
+        plan_id=plan_id, criteria=plan.review_sheet or practical.DEFAULT_REVIEW_SHEET
+    )
+
+
+@router.put("/plans/{plan_id}/review-sheet", response_model=ReviewSheetOut)
+def set_review_sheet(
+    plan_id: int, body: ReviewSheetIn, db: SessionDep, staff: CentreAdmin
+) -> ReviewSheetOut:
+    plan = practical.set_review_sheet(db, actor=staff, plan_id=plan_id, data=body)
+    return ReviewSheetOut(plan_id=plan_id, criteria=plan.review_sheet)
 
 
 @router.post(

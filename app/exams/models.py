@@ -104,6 +104,9 @@ class ExamPlan(SQLModel, table=True):
     # The practical paper (技能考核试卷): sections of practical tasks, one drawn per
     # candidate from each, weights adding up to 100: [{"task_ids": [3, 4], "weight": 40}].
     practical_sections: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    # The 综合评审 sheet (技师/高级技师): [{"code": "R1", "name": "工作业绩", "points": 40,
+    # "step": 1, ...}]; [] means results.practical.DEFAULT_REVIEW_SHEET.
+    review_sheet: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
     created_at: NaiveDatetime = Field(default_factory=utcnow)
 
 

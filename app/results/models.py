@@ -13,13 +13,18 @@ from app.core.clock import utcnow
 
 
 class PracticalSession(SQLModel, table=True):
-    """技能考核场次: the practical sitting of one theory session's candidates. A candidate
-    keeps their admission ticket and seat (工位号 = 座位号), as one 准考证 covers both."""
+    """技能考核场次 (or 综合评审 sitting): the panel-marked component of one theory session's
+    candidates. A candidate keeps their admission ticket and seat (工位号 = 座位号), as one
+    准考证 covers the whole assessment."""
+
+    __table_args__ = (UniqueConstraint("exam_session_id", "component"),)
 
     id: int | None = Field(default=None, primary_key=True)
     centre_id: int = Field(foreign_key="evaluationcentre.id", index=True)
     plan_id: int = Field(foreign_key="examplan.id", index=True)
-    exam_session_id: int = Field(foreign_key="examsession.id", unique=True)
+    exam_session_id: int = Field(foreign_key="examsession.id")
+    # practical (技能考核) or review (综合评审, 技师/高级技师): one of each per theory session
+    component: str = Field(default="practical", max_length=16)
     name: str = Field(max_length=100)
     site: str = Field(max_length=100)  # 考核地点 (实训室)
     starts_at: NaiveDatetime  # UTC
@@ -39,14 +44,16 @@ class PaperTask(SQLModel, table=True):
     """One task of a candidate's practical paper (技能考核试卷), drawn from the plan's
     sections; the version is the rubric the candidate is marked against."""
 
-    __table_args__ = (UniqueConstraint("registration_id", "position"),)
+    __table_args__ = (UniqueConstraint("practical_session_id", "registration_id", "position"),)
 
     id: int | None = Field(default=None, primary_key=True)
     practical_session_id: int = Field(foreign_key="practicalsession.id", index=True)
     registration_id: int = Field(foreign_key="registration.id", index=True)
     position: int  # 1-based, the section's order
-    task_version_id: int = Field(foreign_key="practicaltaskversion.id")
-    weight: float  # share of the practical's 100 points
+    # The practical task's version; None for a 综合评审 sheet, whose criteria are `rubric`.
+    task_version_id: int | None = Field(default=None, foreign_key="practicaltaskversion.id")
+    rubric: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    weight: float  # share of the component's 100 points
 
 
 class SheetStatus(StrEnum):

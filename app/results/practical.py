@@ -10,6 +10,7 @@ own sheets, and never changes a submitted one; the panel's chief examiner (考�
 arbitrates a task whose totals differ by more than the plan's tolerance."""
 
 import logging
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
@@ -25,11 +26,12 @@ from app.audit import service as audit
 from app.audit.reasons import clean_reason
 from app.banks import tasks as bank_tasks
 from app.banks.models import PracticalTask, PracticalTaskVersion
+from app.banks.practical import STEPS
 from app.core import clock
 from app.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.exams import assembly
 from app.exams.common import centre_for, invalid
-from app.exams.components import Component
+from app.exams.components import COMPONENT_NAMES, MIN_MINUTES, Component
 from app.exams.models import Blueprint, Candidate, ExamPlan, ExamSession, FormMode, Registration
 from app.exams.plans import get_plan
 from app.results import rules
@@ -53,6 +55,7 @@ from app.results.schemas import (
     PracticalScoreRow,
     PracticalSessionCreate,
     PracticalSessionOut,
+    ReviewSheetIn,
     RosterRow,
     RosterTask,
     SheetIn,
@@ -64,6 +67,39 @@ from app.results.schemas import (
 log = logging.getLogger(__name__)
 
 MAX_COMMENT = 1000
+# 综合评审 (技师, 高级技师; DOMAIN.md §2): a panel scores the candidate's materials and oral
+# defence on this sheet unless the plan sets its own (review_sheet); score = the mean.
+REVIEW_TITLE = "综合评审"
+REVIEW_INSTRUCTIONS = "评审考生提交的工作业绩材料、技术总结（论文），并进行答辩。"
+DEFAULT_REVIEW_SHEET: list[dict[str, Any]] = [
+    {
+        "code": "R1",
+        "name": "工作业绩",
+        "points": 40.0,
+        "step": 1.0,
+        "earns": "业绩材料真实完整，解决过本职业（工种）关键技术问题，有成果证明。",
+        "deductions": [],
+        "veto": False,
+    },
+    {
+        "code": "R2",
+        "name": "技术总结（论文）",
+        "points": 30.0,
+        "step": 1.0,
+        "earns": "选题切合本职业，论点明确，技术内容正确，有实用价值，行文规范。",
+        "deductions": [],
+        "veto": False,
+    },
+    {
+        "code": "R3",
+        "name": "答辩",
+        "points": 30.0,
+        "step": 1.0,
+        "earns": "陈述清楚，回答问题正确、有深度，体现相应等级的技术水平。",
+        "deductions": [],
+        "veto": False,
+    },
+]
 _NO_SESSION = NotFound("技能考核场次不存在", code="practical_session_not_found")
 MAX_DURATION = 600
 
@@ -152,11 +188,78 @@ def set_practical_paper(
     return plan
 
 
+def set_review_sheet(db: Session, *, actor: Staff, plan_id: int, data: ReviewSheetIn) -> ExamPlan:
+    """The plan's 综合评审 sheet: criteria (code, name, points, step) adding up to 100.
+    Refused once a review paper has been given out from it."""
+    centre_for(actor, Action.MANAGE, Resource.PLAN)
+    plan = get_plan(db, actor=actor, plan_id=plan_id)
+    if Component.REVIEW not in plan.components:
+        raise Conflict("该考试计划不含综合评审", code="plan_has_no_review")
+    given = db.exec(
+        select(PaperTask.id)
+        .join(PracticalSession, col(PracticalSession.id) == PaperTask.practical_session_id)
+        .where(PracticalSession.plan_id == plan_id, PracticalSession.component == "review")
+    ).first()
+    if given is not None:
+        raise Conflict("已有考生进入综合评审，不能再修改评审表", code="review_sheet_in_use")
+    problems: list[dict[str, Any]] = []
+    codes: set[str] = set()
+    sheet: list[dict[str, Any]] = []
+    for i, c in enumerate(data.criteria):
+        where = f"criteria[{i}]"
+        if not re.fullmatch(r"[A-Z][0-9]{1,2}", c.code) or c.code in codes:
+            problems.append({"field": where, "problem": f"评审要素编码 {c.code} 应如 R1，且不重复"})
+        codes.add(c.code)
+        if not c.name.strip():
+            problems.append({"field": where, "problem": "评审要素名称不能为空"})
+        if (
+            c.step not in STEPS
+            or c.points <= 0
+            or abs(c.points / c.step - round(c.points / c.step)) > 1e-9
+        ):
+            problems.append(
+                {"field": where, "problem": "配分应大于 0，且为步长（0.5、1、2 或 5）的整数倍"}
+            )
+        sheet.append(
+            {
+                "code": c.code,
+                "name": c.name.strip(),
+                "points": c.points,
+                "step": c.step,
+                "earns": c.earns.strip(),
+                "deductions": [],
+                "veto": False,
+            }
+        )
+    total = sum(c.points for c in data.criteria)
+    if not data.criteria or abs(total - 100) > 1e-9:
+        problems.append({"field": "criteria", "problem": f"评审要素配分之和为 {total:g}，应为 100"})
+    if problems:
+        raise invalid("综合评审表有误", "review_sheet_invalid", problems)
+    plan.review_sheet = sheet
+    db.add(plan)
+    db.flush()
+    audit.record(
+        db,
+        actor=actor,
+        action="plan.review_sheet",
+        object_type="exam_plan",
+        object_id=plan.id,
+        detail={"criteria": sheet},
+    )
+    return plan
+
+
 # -- practical sessions and their panels ------------------------------------------------------
 
 
 def _checked_panel(
-    db: Session, centre_id: int, examiner_ids: list[int], chief_id: int
+    db: Session,
+    centre_id: int,
+    examiner_ids: list[int],
+    chief_id: int,
+    *,
+    what: str = "技能考核考评组",
 ) -> list[StaffUser]:
     ids = list(dict.fromkeys(examiner_ids))
     problems: list[dict[str, Any]] = []
@@ -175,7 +278,7 @@ def _checked_panel(
         else:
             found.append(user)
     try:
-        rules.check_panel_size(len(ids), what="技能考核考评组")
+        rules.check_panel_size(len(ids), what=what)
     except rules.RuleError as exc:
         problems.append({"field": "examiner_ids", "problem": exc.message})
     if chief_id not in ids:
@@ -203,54 +306,79 @@ def eligible_examiners(db: Session, *, actor: Staff) -> list[StaffUser]:
     )
 
 
-def _practical_minutes(plan: ExamPlan) -> int:
+def _component_minutes(plan: ExamPlan, component: str) -> int:
     for r in plan.component_rules:
-        if r.get("component") == Component.PRACTICAL and r.get("minutes"):
+        if r.get("component") == component and r.get("minutes"):
             return int(r["minutes"])
-    return 60
+    return MIN_MINUTES[Component(component)] or 15
 
 
 def create_practical_session(
     db: Session, *, actor: Staff, plan_id: int, data: PracticalSessionCreate
 ) -> PracticalSession:
-    """A practical sitting for the candidates of one of the plan's theory sessions, with its
-    panel; every candidate registered then gets their practical paper drawn."""
+    """A panel-marked sitting (技能考核, or 综合评审 for 技师/高级技师) for the candidates of
+    one of the plan's theory sessions, with its panel; every candidate registered then gets
+    their paper (the drawn tasks, or the review sheet)."""
     centre_id = centre_for(actor, Action.MANAGE, Resource.PLAN)
     plan = get_plan(db, actor=actor, plan_id=plan_id)
-    if Component.PRACTICAL not in plan.components:
-        raise Conflict("该考试计划不含技能考核", code="plan_has_no_practical")
-    if not plan.practical_sections:
+    component = data.component
+    if component not in (Component.PRACTICAL, Component.REVIEW):
+        raise ValidationFailed(
+            "考核项目应为技能考核或综合评审",
+            code="component_invalid",
+            details=[{"field": "component", "problem": "practical 或 review"}],
+        )
+    if component not in plan.components:
+        raise Conflict(
+            f"该考试计划不含{COMPONENT_NAMES[component]}", code=f"plan_has_no_{component}"
+        )
+    if component == Component.PRACTICAL and not plan.practical_sections:
         raise Conflict("请先设置技能考核试卷（试题与配分）", code="practical_paper_missing")
     problems: list[dict[str, Any]] = []
     exam_session = db.get(ExamSession, data.exam_session_id)
     if exam_session is None or exam_session.plan_id != plan.id:
         problems.append({"field": "exam_session_id", "problem": "请选择本考试计划的理论考试场次"})
     elif db.exec(
-        select(PracticalSession.id).where(PracticalSession.exam_session_id == exam_session.id)
+        select(PracticalSession.id).where(
+            PracticalSession.exam_session_id == exam_session.id,
+            PracticalSession.component == component,
+        )
     ).first():
-        problems.append({"field": "exam_session_id", "problem": "该场次的考生已安排了技能考核"})
+        problems.append(
+            {
+                "field": "exam_session_id",
+                "problem": f"该场次的考生已安排了{COMPONENT_NAMES[component]}",
+            }
+        )
     if not data.name.strip():
         problems.append({"field": "name", "problem": "场次名称不能为空"})
     if not data.site.strip():
         problems.append({"field": "site", "problem": "考核地点不能为空"})
-    minimum = _practical_minutes(plan)
+    minimum = _component_minutes(plan, component)
     duration = minimum if data.duration_minutes is None else data.duration_minutes
     if not minimum <= duration <= MAX_DURATION:
         problems.append(
             {
                 "field": "duration_minutes",
-                "problem": f"技能考核时长应在 {minimum}–{MAX_DURATION} 分钟之间"
+                "problem": f"{COMPONENT_NAMES[component]}时长应在 {minimum}–{MAX_DURATION} 分钟之间"
                 f"（考试计划规定 {minimum} 分钟）",
             }
         )
     if problems:
-        raise invalid("技能考核场次有误", "practical_session_invalid", problems)
-    panel = _checked_panel(db, centre_id, data.examiner_ids, data.chief_examiner_id)
+        raise invalid("场次信息有误", "practical_session_invalid", problems)
+    panel = _checked_panel(
+        db,
+        centre_id,
+        data.examiner_ids,
+        data.chief_examiner_id,
+        what="综合评审专家组" if component == Component.REVIEW else "技能考核考评组",
+    )
     assert exam_session is not None
     ps = PracticalSession(
         centre_id=centre_id,
         plan_id=plan.id or 0,
         exam_session_id=exam_session.id or 0,
+        component=component,
         name=data.name.strip(),
         site=data.site.strip(),
         starts_at=clock.from_china(data.starts_at),
@@ -274,6 +402,7 @@ def create_practical_session(
         object_type="practical_session",
         object_id=ps.id,
         detail={
+            "component": component,
             "exam_session_id": ps.exam_session_id,
             "examiner_ids": [u.id for u in panel],
             "chief_examiner_id": data.chief_examiner_id,
@@ -301,6 +430,20 @@ def _draw_missing(db: Session, ps: PracticalSession, plan: ExamPlan) -> int:
     ]
     if not regs:
         return 0
+    if ps.component == Component.REVIEW:
+        sheet = plan.review_sheet or DEFAULT_REVIEW_SHEET
+        for reg in regs:
+            db.add(
+                PaperTask(
+                    practical_session_id=ps.id or 0,
+                    registration_id=reg.id or 0,
+                    position=1,
+                    rubric=sheet,
+                    weight=100,
+                )
+            )
+        db.flush()
+        return len(regs)
     current = {
         v.task_id: v
         for v in bank_tasks.drawable_tasks(
@@ -385,7 +528,44 @@ def plan_practical_sessions(db: Session, *, actor: Staff, plan_id: int) -> list[
 # -- reading sheets and task states -------------------------------------------------------------
 
 
-def _criteria(version: PracticalTaskVersion) -> list[rules.Criterion]:
+@dataclass(frozen=True)
+class TaskView:
+    """What an examiner marks: a practical task's version, or the plan's 综合评审 sheet."""
+
+    title: str
+    points: float
+    minutes: int
+    instructions: str
+    materials: list[str]
+    rubric: list[dict[str, Any]]
+
+
+def _view(task: PaperTask, version: PracticalTaskVersion | None) -> TaskView:
+    if version is None:  # 综合评审: the sheet the paper was given
+        return TaskView(
+            title=REVIEW_TITLE,
+            points=sum(float(c["points"]) for c in task.rubric if not c["veto"]),
+            minutes=0,
+            instructions=REVIEW_INSTRUCTIONS,
+            materials=[],
+            rubric=list(task.rubric),
+        )
+    return TaskView(
+        version.title,
+        version.points,
+        version.minutes,
+        version.instructions,
+        list(version.materials),
+        list(version.rubric),
+    )
+
+
+def _view_of(db: Session, task: PaperTask) -> TaskView:
+    version = db.get(PracticalTaskVersion, task.task_version_id) if task.task_version_id else None
+    return _view(task, version)
+
+
+def _criteria(version: TaskView) -> list[rules.Criterion]:
     return [
         rules.Criterion(
             code=c["code"],
@@ -397,7 +577,7 @@ def _criteria(version: PracticalTaskVersion) -> list[rules.Criterion]:
     ]
 
 
-def _criteria_out(version: PracticalTaskVersion) -> list[CriterionOut]:
+def _criteria_out(version: TaskView) -> list[CriterionOut]:
     return [
         CriterionOut(
             code=c["code"],
@@ -433,6 +613,9 @@ class _Loaded:
     def rounding(self) -> rules.Rounding:
         return rules.Rounding(step=rules.dec(self.plan.rounding_step))
 
+    def view(self, task: PaperTask) -> "TaskView":
+        return _view(task, self.versions.get(task.task_version_id or 0))
+
     def state(self, task: PaperTask) -> rules.TaskState:
         assert task.id is not None
         totals = [
@@ -459,7 +642,7 @@ class _Loaded:
             scores.append(
                 rules.TaskScore(
                     score=st.score,
-                    max_points=rules.dec(self.versions[t.task_version_id].points),
+                    max_points=rules.dec(self.view(t).points),
                     weight=rules.dec(t.weight),
                 )
             )
@@ -487,7 +670,9 @@ def _load(db: Session, ps: PracticalSession, registration_id: int | None = None)
         v.id or 0: v
         for v in db.exec(
             select(PracticalTaskVersion).where(
-                col(PracticalTaskVersion.id).in_({t.task_version_id for t in all_tasks})
+                col(PracticalTaskVersion.id).in_(
+                    {t.task_version_id for t in all_tasks if t.task_version_id}
+                )
             )
         )
     }
@@ -613,7 +798,7 @@ def marking_roster(db: Session, *, actor: Staff, practical_session_id: int) -> M
                 RosterTask(
                     paper_task_id=t.id or 0,
                     position=t.position,
-                    title=loaded.versions[t.task_version_id].title,
+                    title=loaded.view(t).title,
                     my_status=mine.status if mine else "",
                     status=st.status,
                     status_name=rules.TASK_STATUS_NAMES[st.status],
@@ -653,7 +838,7 @@ def marking_page(
         raise NotFound("本场技能考核没有这名考生", code="candidate_not_in_session")
     tasks = []
     for t in paper:
-        v = loaded.versions[t.task_version_id]
+        v = loaded.view(t)
         sheets = loaded.sheets.get(t.id or 0, [])
         mine = next((s for s in sheets if s.examiner_id == actor.id), None)
         st = loaded.state(t)
@@ -687,16 +872,12 @@ def marking_page(
     )
 
 
-def _task_for_examiner(
-    db: Session, actor: Staff, paper_task_id: int
-) -> tuple[PaperTask, PracticalTaskVersion]:
+def _task_for_examiner(db: Session, actor: Staff, paper_task_id: int) -> tuple[PaperTask, TaskView]:
     task = db.get(PaperTask, paper_task_id)
     ps = db.get(PracticalSession, task.practical_session_id) if task else None
     _member(db, actor, ps)
     assert task is not None
-    version = db.get(PracticalTaskVersion, task.task_version_id)
-    assert version is not None
-    return task, version
+    return task, _view_of(db, task)
 
 
 def task_rubric(db: Session, *, paper_task_id: int) -> list[dict[str, Any]]:
@@ -704,9 +885,7 @@ def task_rubric(db: Session, *, paper_task_id: int) -> list[dict[str, Any]]:
     task = db.get(PaperTask, paper_task_id)
     if task is None:
         raise NotFound("评分表不存在", code="sheet_not_found")
-    version = db.get(PracticalTaskVersion, task.task_version_id)
-    assert version is not None
-    return list(version.rubric)
+    return _view_of(db, task).rubric
 
 
 def _own_sheet(db: Session, task: PaperTask, actor: Staff, *, lock: bool) -> MarkSheet | None:
@@ -814,7 +993,7 @@ def arbitration_page(db: Session, *, actor: Staff, paper_task_id: int) -> Arbitr
     st = loaded.state(task)
     if st.status == rules.TaskStatus.MARKING:
         raise Conflict("考评员尚未全部提交评分表，还不能仲裁", code="marking_not_finished")
-    v = loaded.versions[task.task_version_id]
+    v = loaded.view(task)
     names = {
         u.id: u.display_name
         for u in db.exec(
@@ -867,7 +1046,7 @@ def arbitrate(
     if st.status != rules.TaskStatus.ARBITRATION:
         raise Conflict("各考评员评分差异在允许范围内，无需仲裁", code="arbitration_not_needed")
     text = clean_reason(reason)
-    v = loaded.versions[task.task_version_id]
+    v = loaded.view(task)
     try:
         decided = rules.check_arbitration(score, max_points=v.points, reason=text)
     except rules.RuleError as exc:
@@ -933,7 +1112,7 @@ def practical_session(
         tasks = []
         for t in paper:
             st = loaded.state(t)
-            v = loaded.versions[t.task_version_id]
+            v = loaded.view(t)
             tasks.append(
                 TaskScoreOut(
                     paper_task_id=t.id or 0,
@@ -994,14 +1173,14 @@ class PracticalStanding:
     awaiting_arbitration: bool  # a task waits for the chief examiner
 
 
-def practical_standings(db: Session, *, plan_id: int) -> dict[int, PracticalStanding]:
-    """Registration id → where the practical component stands, for every registration with
-    a practical paper in the plan. What results are computed from."""
-    out: dict[int, PracticalStanding] = {}
+def practical_standings(db: Session, *, plan_id: int) -> dict[tuple[int, str], PracticalStanding]:
+    """(registration id, component) → where a panel-marked component (技能考核, 综合评审)
+    stands, for every registration with a paper in the plan. What results are computed from."""
+    out: dict[tuple[int, str], PracticalStanding] = {}
     for ps in db.exec(select(PracticalSession).where(PracticalSession.plan_id == plan_id)):
         loaded = _load(db, ps)
         for reg_id, paper in loaded.tasks.items():
-            out[reg_id] = PracticalStanding(
+            out[(reg_id, ps.component)] = PracticalStanding(
                 score=loaded.component_score(reg_id),
                 awaiting_arbitration=any(
                     loaded.state(t).status == rules.TaskStatus.ARBITRATION for t in paper

@@ -163,15 +163,15 @@ def _compute(db: Session, plan: ExamPlan) -> list[_Computed]:
                     marks.append(rules.ComponentMark.scored(c.component, attempt.score))
                 else:
                     marks.append(rules.ComponentMark(c.component, rules.MarkStatus.PENDING))
-            elif c.component == Component.PRACTICAL:
-                standing_p = practicals.get(reg.id)
+            elif c.component in (Component.PRACTICAL, Component.REVIEW):
+                standing_p = practicals.get((reg.id, c.component.value))
                 if standing_p is not None and standing_p.score is not None:
                     marks.append(rules.ComponentMark.scored(c.component, standing_p.score))
                 else:
                     marks.append(rules.ComponentMark(c.component, rules.MarkStatus.PENDING))
                     if standing_p is not None and standing_p.awaiting_arbitration:
                         extra[c.component] = {"awaiting_arbitration": True}
-            else:  # 综合评审 / enterprise evaluation: no source on the platform yet
+            else:  # enterprise evaluation (特级/首席技师): no source on the platform yet
                 marks.append(rules.ComponentMark(c.component, rules.MarkStatus.PENDING))
         # Component scores arrive rounded by the plan's rule; the 1+X composite to 0.1.
         decision = rules.decide(rule, marks, COMPOSITE_ROUNDING)

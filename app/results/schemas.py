@@ -178,12 +178,25 @@ class PracticalPaperIn(BaseModel):
 
 class PracticalSessionCreate(BaseModel):
     exam_session_id: int  # the theory session whose candidates sit this practical
+    component: str = "practical"  # practical (技能考核) | review (综合评审)
     name: str
     site: str  # 考核地点
     starts_at: datetime  # China time when naive
     duration_minutes: int | None = None  # default: the plan's practical minutes
     examiner_ids: list[int]  # the panel: odd, three or more
     chief_examiner_id: int  # 考评组长, one of the panel
+
+
+class ReviewCriterionIn(BaseModel):
+    code: str  # R1
+    name: str  # 工作业绩
+    points: float
+    step: float = 1
+    earns: str = ""  # what earns the points
+
+
+class ReviewSheetIn(BaseModel):
+    criteria: list[ReviewCriterionIn]
 
 
 class SheetIn(BaseModel):

@@ -29,6 +29,7 @@ router = APIRouter()
 
 PAPER_SECTIONS = 6  # rows of the practical paper form
 _BLANK_SESSION: dict[str, Any] = {
+    "component": "practical",
     "exam_session_id": "",
     "name": "",
     "site": "",
@@ -164,6 +165,7 @@ def create_practical_session(
         errors.message = "技能考核场次有误"
         return _practical_page(request, db, staff, plan_id, v=v, errors=errors, status_code=422)
     data = PracticalSessionCreate(
+        component=v["component"] or "practical",
         exam_session_id=exam_session_id,
         name=v["name"],
         site=v["site"],
