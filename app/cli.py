@@ -85,12 +85,26 @@ def cmd_import_bank(args: argparse.Namespace) -> int:
         assert centre.id is not None
         reference.ensure_shipped_occupations(db)
         summaries = []
+        foreign = banks.ForeignBank(
+            code=args.code,
+            name=args.name,
+            occupation=args.occupation,
+            direction=args.direction,
+            levels=tuple(args.level),
+            skip_refused=args.skip_refused,
+        )
         for path in args.files:
             p = Path(path)
             result = banks.import_bank_file(
-                db, centre_id=centre.id, filename=p.name, content=p.read_bytes(), actor=None
+                db,
+                centre_id=centre.id,
+                filename=p.name,
+                content=p.read_bytes(),
+                actor=None,
+                foreign=foreign,
             )
             summaries.append(f"{p.name}：{result.summary}")
+            summaries += [f"  跳过 {s.place}：{s.problem}" for s in result.skipped]
     # Printed only once everything is committed: several files import all or nothing.
     print("\n".join(summaries))
     return 0
@@ -134,7 +148,18 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("import-bank")
     p.add_argument("--centre", required=True, help="统一社会信用代码 of the centre")
-    p.add_argument("files", nargs="+")
+    p.add_argument("files", nargs="+", help=".yaml, .xlsx, QTI .xml/.zip or Moodle .xml")
+    # QTI and Moodle XML files name no bank: these do (Jiping's own exports need none).
+    p.add_argument("--code", default="", help="QTI/Moodle: bank code")
+    p.add_argument("--name", default="", help="QTI/Moodle: bank name")
+    p.add_argument("--occupation", default="", help="QTI/Moodle: occupation code, e.g. 6-31-01-03")
+    p.add_argument("--direction", default="", help="QTI/Moodle: 工种/方向")
+    p.add_argument("--level", action="append", default=[], help="QTI/Moodle: level code (repeat)")
+    p.add_argument(
+        "--skip-refused",
+        action="store_true",
+        help="QTI/Moodle: import the deliverable items, list the others",
+    )
     p.set_defaults(func=cmd_import_bank)
 
     p = sub.add_parser("demo")

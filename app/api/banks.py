@@ -4,7 +4,7 @@ from datetime import datetime
 from pathlib import PurePath
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Response, UploadFile
 from pydantic import BaseModel, ConfigDict
 
 from app.accounts import policy
@@ -14,11 +14,33 @@ from app.banks import excel as bank_excel
 from app.banks import service as banks
 from app.banks.models import ItemVersion
 from app.core.db import SessionDep
-from app.core.downloads import attachment
+from app.core.downloads import ZIP_MEDIA_TYPE, attachment
 
 router = APIRouter(prefix="/banks", tags=["banks"])
 
 ItemFilterDep = Annotated[banks.ItemFilter, Depends(banks.parse_item_filter)]
+
+
+def _foreign_bank(
+    bank_code: Annotated[str, Form()] = "",
+    bank_name: Annotated[str, Form()] = "",
+    occupation: Annotated[str, Form()] = "",
+    direction: Annotated[str, Form()] = "",
+    level: Annotated[str, Form()] = "",
+    skip_refused: Annotated[bool, Form()] = False,
+) -> banks.ForeignBank:
+    """The bank a QTI or Moodle XML upload goes into (ignored for YAML and Excel)."""
+    return banks.ForeignBank(
+        code=bank_code,
+        name=bank_name,
+        occupation=occupation,
+        direction=direction,
+        levels=tuple(level.split()) if level.strip() else (),
+        skip_refused=skip_refused,
+    )
+
+
+ForeignBankDep = Annotated[banks.ForeignBank, Depends(_foreign_bank)]
 
 
 class BankOut(BaseModel):
@@ -77,6 +99,7 @@ class ImportOut(BaseModel):
     unchanged: int
     retired: int
     summary: str
+    skipped: list[dict[str, Any]] = []  # items left out at the importer's request, with why
 
 
 class ItemRowOut(BaseModel):
@@ -220,18 +243,26 @@ def list_banks(db: SessionDep, staff: CentreAdmin) -> list[BankOut]:
 
 @router.post("/import", response_model=ImportOut)
 def import_bank(
-    db: SessionDep, staff: CentreAdmin, file: Annotated[UploadFile, File()]
+    db: SessionDep,
+    staff: CentreAdmin,
+    file: Annotated[UploadFile, File()],
+    foreign: ForeignBankDep,
 ) -> ImportOut:
-    """Import a bank file (multipart field `file`). Any problem: 422 listing every one in
-    `error.details`, and nothing is imported."""
+    """Import a bank (multipart field `file`): the YAML bank file, the Excel template, QTI
+    2.1/3.0 (an item .xml or a .zip package) or Moodle XML. For QTI and Moodle XML the
+    fields bank_code, bank_name, occupation, direction and level (space-separated level
+    codes) name the bank (a package Jiping exported names its own), and skip_refused=true
+    imports the deliverable items, listing the others in `skipped`. Any problem: 422
+    listing every one in `error.details`, and nothing is imported."""
     filename = PurePath(file.filename or "upload.yaml").name
-    content = file.file.read(bank_excel.MAX_WORKBOOK_BYTES + 1)
+    content = file.file.read(banks.MAX_UPLOAD_BYTES + 1)
     result = banks.import_bank_file(
         db,
         centre_id=policy.centre_scope(staff, Action.MANAGE, Resource.BANK),
         filename=filename,
         content=content,
         actor=staff,
+        foreign=foreign,
     )
     assert result.bank.id is not None
     return ImportOut(
@@ -243,6 +274,7 @@ def import_bank(
         unchanged=result.unchanged,
         retired=result.retired,
         summary=result.summary,
+        skipped=[p.as_detail() for p in result.skipped],
     )
 
 
@@ -265,6 +297,32 @@ def export_bank(
         db, actor=staff, bank_id=bank_id, filters=filters
     )
     return attachment(filename, content, ascii_name="bank.xlsx")
+
+
+@router.get(
+    "/{bank_id}/export-qti3.zip",
+    response_class=Response,
+    responses={200: {"content": {ZIP_MEDIA_TYPE: {}}}},
+)
+def export_bank_qti(
+    bank_id: int, db: SessionDep, staff: CentreAdmin, filters: ItemFilterDep
+) -> Response:
+    """The bank (or a filtered view) as a QTI 3.0 content package; POST /import reads it back."""
+    filename, content = banks.export_bank_qti(db, actor=staff, bank_id=bank_id, filters=filters)
+    return attachment(filename, content, ascii_name="bank-qti3.zip", media_type=ZIP_MEDIA_TYPE)
+
+
+@router.get(
+    "/{bank_id}/export-moodle.xml",
+    response_class=Response,
+    responses={200: {"content": {"application/xml": {}}}},
+)
+def export_bank_moodle(
+    bank_id: int, db: SessionDep, staff: CentreAdmin, filters: ItemFilterDep
+) -> Response:
+    """The bank (or a filtered view) as Moodle question XML; POST /import reads it back."""
+    filename, content = banks.export_bank_moodle(db, actor=staff, bank_id=bank_id, filters=filters)
+    return attachment(filename, content, ascii_name="bank-moodle.xml", media_type="application/xml")
 
 
 @router.get("/{bank_id}", response_model=BankDetailOut)

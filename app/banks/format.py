@@ -6,6 +6,7 @@ fix them all in one pass. The file is hostile until proven otherwise: size-cappe
 only, and no YAML tags, anchors or aliases (alias bombs, constructor tricks) are accepted
 before anything is built from it."""
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -186,6 +187,12 @@ class BankFile:
     tasks: list["TaskContent"] = field(default_factory=list)  # 操作技能考核试题
     enemy_groups: list[EnemyGroup] = field(default_factory=list)
     holds_tasks: bool = True  # False for sources without practical tasks (Excel)
+    # Items of the source that were left out at the importer's request (QTI, Moodle XML:
+    # types Jiping does not deliver), each with its reason.
+    skipped: list[Problem] = field(default_factory=list)
+
+    def with_skipped(self, skipped: Sequence[Problem]) -> "BankFile":
+        return dataclasses.replace(self, skipped=list(skipped))
 
     def problem(self, field_name: str, message: str) -> Problem:
         """A problem with a bank header field found after parsing (e.g. by the service)."""
@@ -847,12 +854,194 @@ def parse_bank_file(content: bytes, filename: str) -> BankFile:
     """The bank in a file, or ValidationFailed listing every problem."""
     bank, problems = check_bank_file(content, filename)
     if bank is None:
-        raise ValidationFailed(
-            f"题库文件 {filename} 有 {len(problems)} 处问题，未导入任何内容",
-            code="invalid_bank_file",
-            details=[p.as_detail() for p in problems],
-        )
+        raise refused(filename, problems)
     return bank
+
+
+def refused(filename: str, problems: Sequence[Problem]) -> ValidationFailed:
+    """The error of a bank source with problems: nothing of it is imported."""
+    return ValidationFailed(
+        f"题库文件 {filename} 有 {len(problems)} 处问题，未导入任何内容",
+        code="invalid_bank_file",
+        details=[p.as_detail() for p in problems],
+    )
+
+
+_ID_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def item_id_from(identifier: str, taken: set[str], fallback: str = "item") -> str:
+    """Another system's identifier as an item ID (letters, digits, . - _, at most 64),
+    distinct from those `taken` (which it joins); `fallback` when nothing of it is left
+    (a name in Chinese)."""
+    base = _ID_CHARS.sub("-", identifier).strip("-._")[:64] or fallback
+    found, n = base, 1
+    while found in taken:
+        n += 1
+        found = f"{base[:58]}-{n}"
+    taken.add(found)
+    return found
+
+
+def points_from(value: float | None) -> float | None:
+    """Another system's item score as the item's default points, when a bank file can hold
+    it (0.5 steps, up to 100); the paper sets each item's points anyway."""
+    if value is None or not 0 < value <= 100 or value * 2 != int(value * 2):
+        return None
+    return value
+
+
+@dataclass(frozen=True)
+class SourceItem:
+    """An item read from another format (QTI, Moodle XML) in the bank file's item shape,
+    with the file and line it came from."""
+
+    raw: Mapping[str, Any]
+    file: str
+    line: int | None
+
+
+FOREIGN_HEADER_FIELDS = (
+    ("code", "题库代码"),
+    ("name", "题库名称"),
+    ("occupation", "职业编码"),
+    ("levels", "适用等级"),
+)
+
+
+def foreign_header_problem(header: Mapping[str, Any], filename: str) -> Problem | None:
+    """What an upload from another system lacks to become a bank (it names no bank)."""
+    missing = [label for k, label in FOREIGN_HEADER_FIELDS if not header.get(k)]
+    if not missing:
+        return None
+    return Problem(
+        filename,
+        None,
+        None,
+        "bank",
+        f"请填写要导入到的题库的{'、'.join(missing)}（其他系统的文件不含这些信息；"
+        "Jiping 导出的文件自带）",
+    )
+
+
+# A file from another system knows no 鉴定要素细目表: its items go into one area and point.
+FOREIGN_AREA, FOREIGN_POINT = "A", "001"
+
+
+def check_foreign_bank(
+    *,
+    filename: str,
+    digest: str,
+    given: Mapping[str, Any],
+    own: Mapping[str, Any],
+    title: str,
+    items: Sequence[SourceItem],
+    refused: Sequence[Problem],
+    skip_refused: bool,
+    problems: Sequence[Problem] = (),
+) -> tuple[BankFile | None, list[Problem]]:
+    """A bank read from QTI or Moodle XML. `given`: the bank the importer named (code,
+    name, occupation, direction, levels); `own`: the bank, outline and enemies a file Jiping
+    wrote carries. Refused items stop the import unless `skip_refused`: then the others are
+    imported and the refused ones are listed in the result."""
+    found = list(problems)
+    if refused and not skip_refused:
+        found.extend(refused)
+    header = {**own.get("bank", {}), **{k: v for k, v in given.items() if v}}
+    outline = own.get("outline") or [
+        {
+            "area": FOREIGN_AREA,
+            "name": "导入题目",
+            "weight": 100,
+            "points": [{"code": FOREIGN_POINT, "name": title[:100], "importance": "Y"}],
+        }
+    ]
+    parsed, checked = check_bank_parts(
+        filename=filename,
+        digest=digest,
+        bank=header,
+        outline=outline,
+        items=items,
+        enemies=own.get("enemies"),
+    )
+    found.extend(checked)
+    if found or parsed is None:
+        return None, found
+    return parsed.with_skipped(refused), []
+
+
+def header_source(header: BankHeader) -> dict[str, Any]:
+    """A header as a bank file's `bank:` writes it."""
+    return {
+        "code": header.code,
+        "name": header.name,
+        "occupation": header.occupation_code,
+        "direction": header.direction,
+        "levels": list(header.level_codes),
+    }
+
+
+def check_bank_parts(
+    *,
+    filename: str,
+    digest: str,
+    bank: Mapping[str, Any],
+    outline: Any,
+    items: Sequence[SourceItem],
+    enemies: Any = None,
+) -> tuple[BankFile | None, list[Problem]]:
+    """A bank assembled from another format, checked by exactly the rules of a bank file:
+    the header as `bank:`, the outline as `outline:`, each item as an `items:` entry."""
+    problems: list[Problem] = []
+    header, header_lines = _check_header({"bank": bank}, filename, problems)
+    if (missing := foreign_header_problem(bank, filename)) is not None:
+        problems = [missing]
+    outline_areas, outline_problems = _check_outline(outline, filename, None)
+    problems.extend(outline_problems)
+    levels = header.level_codes if header else [lv.code for lv in LEVELS]
+    checked: list[ItemContent] = []
+    seen: set[str] = set()
+    for source in items:
+        item, found = validate_item(
+            source.raw,
+            outline=outline_areas,
+            bank_levels=levels,
+            file=source.file,
+            line=source.line,
+        )
+        problems.extend(found)
+        if item is not None:
+            if item.external_id in seen:
+                problems.append(
+                    Problem(
+                        source.file,
+                        source.line,
+                        item.external_id,
+                        "id",
+                        f"题目编号 {item.external_id} 重复",
+                    )
+                )
+            seen.add(item.external_id)
+            checked.append(item)
+    if not items:
+        problems.append(Problem(filename, None, None, "items", "文件中没有可导入的题目"))
+    enemy_groups = _check_enemies({"enemies": enemies}, filename, checked, problems)
+    if problems:
+        return None, problems[:MAX_PROBLEMS]
+    assert header is not None
+    return (
+        BankFile(
+            filename=filename,
+            header=header,
+            outline=outline_areas,
+            items=checked,
+            digest=digest,
+            header_lines=header_lines,
+            enemy_groups=enemy_groups,
+            holds_tasks=False,
+        ),
+        [],
+    )
 
 
 def _check_header(

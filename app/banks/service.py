@@ -22,6 +22,8 @@ from app.accounts.principals import Staff
 from app.audit import service as audit
 from app.banks import excel as bank_excel
 from app.banks import format as bank_format
+from app.banks import moodle as bank_moodle
+from app.banks import qti as bank_qti
 from app.banks import tasks as bank_tasks
 from app.banks.format import ItemContent, OutlineArea
 from app.banks.models import (
@@ -65,10 +67,68 @@ class ImportResult:
     bank_created: bool
     summary: str  # in Chinese, for the page and the CLI
     tasks: bank_tasks.TaskImportCounts = field(default_factory=bank_tasks.TaskImportCounts)
+    skipped: list[bank_format.Problem] = field(default_factory=list)  # left out on request
+
+
+@dataclass(frozen=True)
+class ForeignBank:
+    """What a QTI or Moodle XML upload cannot say itself: the bank it goes into (the bank
+    file's `bank:` fields; empty ones are left to the file), and whether items of types
+    Jiping does not deliver are left out (listed in the result) instead of stopping it."""
+
+    code: str = ""
+    name: str = ""
+    occupation: str = ""
+    direction: str = ""
+    levels: tuple[str, ...] = ()
+    skip_refused: bool = False
+
+    def as_header(self) -> dict[str, Any]:
+        found: dict[str, Any] = {
+            "code": self.code.strip(),
+            "name": self.name.strip(),
+            "occupation": self.occupation.strip(),
+            "direction": self.direction.strip(),
+            "levels": list(self.levels),
+        }
+        return {k: v for k, v in found.items() if v}
+
+
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # the largest source (a QTI package); each checks its own
+
+
+# What an upload is, by its name: the bank file (YAML), the Excel template, QTI (an item
+# file or a ZIP package) or Moodle XML (an .xml whose root is <quiz>).
+SOURCE_SUFFIXES = (".yaml", ".yml", ".xlsx", ".zip", ".xml")
+
+
+def parse_bank_source(
+    content: bytes, filename: str, foreign: ForeignBank | None = None
+) -> bank_format.BankFile:
+    """Any bank source read and checked whole, or ValidationFailed with every problem."""
+    lower = filename.lower()
+    foreign = foreign or ForeignBank()
+    if lower.endswith(".xlsx"):
+        return bank_excel.parse_bank_workbook(content, filename)
+    if lower.endswith(".zip") or (lower.endswith(".xml") and not bank_moodle.is_moodle(content)):
+        return bank_qti.parse_qti(
+            content, filename, bank=foreign.as_header(), skip_refused=foreign.skip_refused
+        )
+    if lower.endswith(".xml"):
+        return bank_moodle.parse_moodle(
+            content, filename, bank=foreign.as_header(), skip_refused=foreign.skip_refused
+        )
+    return bank_format.parse_bank_file(content, filename)
 
 
 def import_bank_file(
-    db: Session, *, centre_id: int, filename: str, content: bytes, actor: Staff | None
+    db: Session,
+    *,
+    centre_id: int,
+    filename: str,
+    content: bytes,
+    actor: Staff | None,
+    foreign: ForeignBank | None = None,
 ) -> ImportResult:
     """Import (or re-import) a bank file for a centre: all of it, or nothing with every
     problem listed in the ValidationFailed details."""
@@ -79,10 +139,7 @@ def import_bank_file(
         raise PermissionDenied("只能向本机构导入题库", code="other_centre")
     if (same := _bank_with_digest(db, centre_id, content)) is not None:
         return _unchanged(db, same, filename=filename, actor=actor)
-    if filename.lower().endswith(".xlsx"):
-        parsed = bank_excel.parse_bank_workbook(content, filename)
-    else:
-        parsed = bank_format.parse_bank_file(content, filename)
+    parsed = parse_bank_source(content, filename, foreign)
     return import_parsed_bank(db, centre_id=centre_id, parsed=parsed, actor=actor)
 
 
@@ -236,6 +293,8 @@ def import_parsed_bank(
         )
     elif task_counts.summary():
         summary = f"{summary}；{task_counts.summary()}"
+    if parsed.skipped:
+        summary = f"{summary}；按要求跳过 {len(parsed.skipped)} 道不能导入的题目"
     audit.record(
         db,
         actor=actor,
@@ -250,6 +309,7 @@ def import_parsed_bank(
             "new_versions": len(new_versions),
             "unchanged": unchanged,
             "retired": retired,
+            "skipped": [p.item_id for p in parsed.skipped],
             "tasks": {
                 "created": task_counts.created,
                 "new_versions": task_counts.new_versions,
@@ -269,6 +329,7 @@ def import_parsed_bank(
         bank_created=bank_created,
         summary=summary,
         tasks=task_counts,
+        skipped=list(parsed.skipped),
     )
 
 
@@ -655,12 +716,17 @@ def _item_conditions(bank: QuestionBank, filters: ItemFilter) -> list[Any]:
     return conditions
 
 
-def export_bank_workbook(
-    db: Session, *, actor: Staff, bank_id: int, filters: ItemFilter
-) -> tuple[str, bytes]:
+@dataclass(frozen=True)
+class _Export:
+    bank: QuestionBank
+    header: bank_format.BankHeader
+    rows: list[tuple[str, ItemVersion]]
+    groups: list[bank_format.EnemyGroup]
+
+
+def _export(db: Session, *, actor: Staff, bank_id: int, filters: ItemFilter) -> _Export:
     """The bank (or the items the filter shows; active ones unless it asks for retired)
-    in the Excel template's layout: (file name, workbook). Enemy groups keep the members
-    exported; a group left with one item is dropped."""
+    to export. Enemy groups keep the members exported; a group left with one is dropped."""
     bank = get_bank(db, actor=actor, bank_id=bank_id)
     if filters.status is None:
         filters = replace(filters, status=ItemStatus.ACTIVE.value)
@@ -681,10 +747,48 @@ def export_bank_workbook(
     header = bank_format.BankHeader(
         bank.code, bank.name, occupation.code, occupation.direction, list(bank.level_codes)
     )
+    return _Export(bank, header, [(e, v) for e, v in rows], groups)
+
+
+def export_bank_workbook(
+    db: Session, *, actor: Staff, bank_id: int, filters: ItemFilter
+) -> tuple[str, bytes]:
+    """The bank (or a filtered view) in the Excel template's layout: (file name, workbook)."""
+    found = _export(db, actor=actor, bank_id=bank_id, filters=filters)
     content = bank_excel.write_workbook(
-        header, bank_format.outline_from_json(bank.outline), list(rows), groups
+        found.header, bank_format.outline_from_json(found.bank.outline), found.rows, found.groups
     )
-    return f"{bank.code}.xlsx", content
+    return f"{found.bank.code}.xlsx", content
+
+
+def export_bank_qti(
+    db: Session, *, actor: Staff, bank_id: int, filters: ItemFilter
+) -> tuple[str, bytes]:
+    """The bank (or a filtered view) as a QTI 3.0 content package: (file name, ZIP)."""
+    found = _export(db, actor=actor, bank_id=bank_id, filters=filters)
+    header = found.header
+    content = bank_qti.write_package(
+        bank=bank_format.header_source(header),
+        outline=found.bank.outline,
+        enemies=[g.as_json() for g in found.groups],
+        items=[bank_format.source_of(v, external_id=e) for e, v in found.rows],
+        title=header.name,
+    )
+    return f"{found.bank.code}-qti3.zip", content
+
+
+def export_bank_moodle(
+    db: Session, *, actor: Staff, bank_id: int, filters: ItemFilter
+) -> tuple[str, bytes]:
+    """The bank (or a filtered view) as Moodle question XML: (file name, XML)."""
+    found = _export(db, actor=actor, bank_id=bank_id, filters=filters)
+    content = bank_moodle.write_quiz(
+        bank=bank_format.header_source(found.header),
+        outline=found.bank.outline,
+        enemies=[g.as_json() for g in found.groups],
+        items=[bank_format.source_of(v, external_id=e) for e, v in found.rows],
+    )
+    return f"{found.bank.code}-moodle.xml", content
 
 
 @dataclass(frozen=True)

@@ -100,9 +100,20 @@ def blank(full: Decimal) -> ItemOutcome:
     return scored(Outcome.BLANK, Decimal(0), full)
 
 
-def partial(full: Decimal, got: int, of: int) -> ItemOutcome:
+def partial(full: Decimal, got: int | Decimal, of: int | Decimal) -> ItemOutcome:
     """`got` of `of` parts right: full × got / of, rounded half-up to 0.01."""
     return scored(Outcome.PARTIAL, (full * got / of).quantize(CENT, rounding=ROUND_HALF_UP), full)
+
+
+def credited(full: Decimal, got: Decimal, of: Decimal) -> ItemOutcome:
+    """A response earning `got` of `of` credit (a file's own partial credit: QTI
+    map_response, Moodle fractions), kept within 0..of: correct, partial or wrong."""
+    got = min(max(got, Decimal(0)), of)
+    if got == of:
+        return scored(Outcome.CORRECT, full, full)
+    if got == 0:
+        return scored(Outcome.WRONG, Decimal(0), full)
+    return partial(full, got, of)
 
 
 def shown(value: Any) -> str:

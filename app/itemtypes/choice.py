@@ -16,6 +16,9 @@ from app.itemtypes.base import (
     Report,
     ResponseRejected,
     blank,
+    credited,
+    dec,
+    number_of,
     only_keys,
     partial,
     right_or_wrong,
@@ -29,6 +32,17 @@ _LABEL_SPLIT = re.compile(r"[,，、;；\s]+")
 
 def _folded(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip().upper()
+
+
+def _plain(value: float) -> float | int:
+    return int(value) if float(value).is_integer() else float(value)
+
+
+def _cell_number(text: str) -> float | str:
+    try:
+        return float(text)
+    except ValueError:
+        return text
 
 
 def _label_problem(label: Any, labels: list[str] | None) -> str | None:
@@ -112,6 +126,8 @@ class MultipleChoice(ItemTypeStrategy):
     def check_key(
         self, value: Any, labels: list[str] | None, report: Report
     ) -> dict[str, Any] | None:
+        if isinstance(value, Mapping):
+            return self._check_credited_key(value, labels, report)
         if not isinstance(value, list):
             report("key", "多项选择题的答案应为标签列表，如 key: [A, C]")
             return None
@@ -128,15 +144,84 @@ class MultipleChoice(ItemTypeStrategy):
             return None
         return {"answer": sorted(chosen)}
 
+    def _check_credited_key(
+        self, value: Mapping[str, Any], labels: list[str] | None, report: Report
+    ) -> dict[str, Any] | None:
+        """{answer: [A, C], credit: {A: 1, C: 1, D: -1}, credit_max: 2}: the file's own
+        partial credit (QTI map_response, Moodle fractions)."""
+        for k in value:
+            if k not in ("answer", "credit", "credit_max"):
+                report(
+                    f"key.{k}", f"多选题答案中的未知字段“{k}”（可用：answer、credit、credit_max）"
+                )
+                return None
+        key = self.check_key(value.get("answer"), labels, report)
+        credit = value.get("credit")
+        if not isinstance(credit, Mapping) or not credit:
+            report("key.credit", "credit 应为各选项的得分，如 credit: {A: 1, C: 1, D: -1}")
+            return None
+        found: dict[str, float] = {}
+        for label, amount in credit.items():
+            problem = _label_problem(label, labels)
+            number = number_of(amount)
+            if problem:
+                report("key.credit", problem)
+            elif number is None:
+                report("key.credit", f"选项 {label} 的得分应为数，实际为{shown(amount)}")
+            else:
+                found[str(label)] = number
+        top = sum(v for v in found.values() if v > 0)
+        if "credit_max" in value:
+            given = number_of(value["credit_max"])
+            if given is None or given <= 0:
+                report(
+                    "key.credit_max",
+                    f"credit_max 应为大于 0 的数，实际为{shown(value['credit_max'])}",
+                )
+                return None
+            top = min(top, given)
+        if len(found) != len(credit) or key is None:
+            return None
+        if top <= 0:
+            report("key.credit", "credit 中至少应有一个选项得分大于 0")
+            return None
+        if sum(found.get(a, 0) for a in key["answer"]) < top:
+            report("key.credit", "按 credit 计分，正确答案得不到满分 credit_max")
+            return None
+        return {**key, "credit": dict(sorted(found.items())), "credit_max": top}
+
     def key_to_source(self, key: Mapping[str, Any]) -> Any:
-        return key.get("answer")
+        if "credit" not in key:
+            return key.get("answer")
+        return {
+            "answer": list(key["answer"]),
+            "credit": {k: _plain(v) for k, v in key["credit"].items()},
+            "credit_max": _plain(key["credit_max"]),
+        }
 
     def key_from_cell(self, text: str) -> Any:
-        parts = [p for p in _LABEL_SPLIT.split(_folded(text)) if p]
-        return list(parts[0]) if len(parts) == 1 and len(parts[0]) > 1 else parts
+        """ "ACD", "A,C,D", or with the file's credit "AC；A=1；C=1；D=-1；满分=2"."""
+        head, *parts = [p.strip() for p in _folded(text).split(";")]
+        found = [p for p in _LABEL_SPLIT.split(head) if p]
+        answer = list(found[0]) if len(found) == 1 and len(found[0]) > 1 else found
+        if not parts:
+            return answer
+        key: dict[str, Any] = {"answer": answer, "credit": {}}
+        for part in parts:
+            name, _, amount = part.partition("=")
+            number: Any = _cell_number(amount)
+            if name.strip() == "满分":
+                key["credit_max"] = number
+            else:
+                key["credit"][name.strip()] = number
+        return key
 
     def key_to_cell(self, key: Mapping[str, Any]) -> str:
-        return "".join(key["answer"])
+        cell = "".join(key["answer"])
+        if "credit" in key:
+            cell += "".join(f"；{k}={_plain(v)}" for k, v in key["credit"].items())
+            cell += f"；满分={_plain(key['credit_max'])}"
+        return cell
 
     def normalise_response(self, labels: Sequence[str], response: dict[str, Any]) -> dict[str, Any]:
         only_keys(response, "choices")
@@ -175,6 +260,11 @@ class MultipleChoice(ItemTypeStrategy):
         if not isinstance(raw, list) or not all(isinstance(c, str) and c for c in raw):
             return right_or_wrong(False, full)
         chosen = set(raw)  # a label sent twice is one choice
+        if "credit" in key:
+            # The file's own partial credit replaces the paper's multiple-choice rule.
+            credit = key["credit"]
+            got = sum((dec(credit.get(c, 0)) for c in chosen), Decimal(0))
+            return credited(full, got, dec(key["credit_max"]))
         if chosen == required:
             return right_or_wrong(True, full)
         if multiple_rule == MultipleChoiceRule.ALL_OR_NOTHING or not chosen <= required:
@@ -182,7 +272,13 @@ class MultipleChoice(ItemTypeStrategy):
         return partial(full, len(chosen), len(required))
 
     def key_text(self, key: Mapping[str, Any], letters: Mapping[str, str] | None = None) -> str:
-        return shown_labels(key.get("answer") or [], letters)
+        text = shown_labels(key.get("answer") or [], letters)
+        if "credit" not in key:
+            return text
+        each = "，".join(
+            f"{shown_labels([k], letters)} {_plain(v):+g}" for k, v in key["credit"].items()
+        )
+        return f"{text}（按选项计分：{each}，满分 {_plain(key['credit_max']):g}）"
 
     def response_text(
         self, response: Mapping[str, Any], letters: Mapping[str, str] | None = None

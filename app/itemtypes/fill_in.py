@@ -20,6 +20,7 @@ from app.itemtypes.base import (
     Report,
     ResponseRejected,
     blank,
+    credited,
     dec,
     number_of,
     only_keys,
@@ -32,6 +33,12 @@ from app.itemtypes.base import (
 BLANK = re.compile(r"_{4,}")
 MAX_ANSWER_CHARS = 200  # the page's input allows as much; longer text is not an answer
 _TRAILING_STOPS = "。.．｡"
+
+
+def _exact_text(text: str) -> str:
+    """normalise_text without folding letter case (a file that says case matters)."""
+    folded = unicodedata.normalize("NFKC", text)
+    return "".join(ch for ch in folded if not ch.isspace()).rstrip(_TRAILING_STOPS)
 
 
 def normalise_text(text: str) -> str:
@@ -123,7 +130,15 @@ def read_number(
 # The 答案 cell of a numeric key: "数值 220±0.5 V" (a leading "=" would make Excel read a
 # formula).
 _NUMERIC_CELL = re.compile(r"数值[:：]?\s*([-+]?\d+(?:\.\d+)?)\s*(?:±\s*(\d+(?:\.\d+)?))?\s*(.*)")
-KEY_FIELDS = ("accepted", "numeric", "unit", "unit_words", "chinese_numerals")
+KEY_FIELDS = (
+    "accepted",
+    "numeric",
+    "unit",
+    "unit_words",
+    "chinese_numerals",
+    "partial",
+    "case_sensitive",
+)
 _STEM_DECIMALS = re.compile(r"保留\s*([0-9一二三四五六])\s*位小数")
 _DIGIT_WORDS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6}
 
@@ -240,6 +255,7 @@ class FillIn(ItemTypeStrategy):
                 ok = False
             key["unit"] = unit
         ok = _check_numeric_extras(value, key, report) and ok
+        ok = _check_text_extras(value, key, report) and ok
         return key if ok else None
 
     def check_key_against_stem(self, stem: str, key: dict[str, Any], report: Report) -> bool:
@@ -285,6 +301,10 @@ class FillIn(ItemTypeStrategy):
             out["unit_words"] = list(key["unit_words"])
         if key.get("chinese_numerals"):
             out["chinese_numerals"] = True
+        if key.get("partial"):
+            out["partial"] = {t: _plain_number(v) for t, v in key["partial"].items()}
+        if key.get("case_sensitive"):
+            out["case_sensitive"] = True
         return out
 
     def key_from_cell(self, text: str) -> Any:
@@ -293,7 +313,7 @@ class FillIn(ItemTypeStrategy):
         parts = [p.strip() for p in folded.split(";")]
         m = _NUMERIC_CELL.fullmatch(parts[0]) if folded.startswith("数值") else None
         if m is None:
-            return {"accepted": [a.strip() for a in re.split(r"[|｜]", text) if a.strip()] or [""]}
+            return _text_key_from_cell(text)
         numeric: dict[str, Any] = {"value": float(m[1]), "tolerance": float(m[2] or 0)}
         key: dict[str, Any] = {"numeric": numeric}
         if m[3].strip():
@@ -313,7 +333,11 @@ class FillIn(ItemTypeStrategy):
 
     def key_to_cell(self, key: Mapping[str, Any]) -> str:
         if "accepted" in key:
-            return "|".join(key["accepted"])
+            parts = ["|".join(key["accepted"])]
+            parts += [f"部分 {t}={_plain_number(v)}" for t, v in (key.get("partial") or {}).items()]
+            if key.get("case_sensitive"):
+                parts.append("区分大小写")
+            return "；".join(parts)
         numeric = key["numeric"]
         decimals = numeric.get("decimals")
         value = float(numeric["value"])
@@ -369,8 +393,14 @@ class FillIn(ItemTypeStrategy):
         accepted = key.get("accepted")
         if not isinstance(accepted, list) or not accepted:
             raise ValueError("fill_in key needs {'accepted': [...]} or {'numeric': {...}}")
-        answer = normalise_text(text)
-        return right_or_wrong(any(answer == normalise_text(str(a)) for a in accepted), full)
+        fold = _exact_text if key.get("case_sensitive") else normalise_text
+        answer = fold(text)
+        if any(answer == fold(str(a)) for a in accepted):
+            return right_or_wrong(True, full)
+        for written, share in (key.get("partial") or {}).items():
+            if answer == fold(str(written)):
+                return credited(full, dec(share), Decimal(1))
+        return right_or_wrong(False, full)
 
     def key_text(self, key: Mapping[str, Any], letters: Mapping[str, str] | None = None) -> str:
         """传输层 / 传输; 220 V（允许误差 ±0.5）; 0.5 s（保留 1 位小数；单位也可写 秒）."""
@@ -389,13 +419,42 @@ class FillIn(ItemTypeStrategy):
                 notes.append("可用中文数字")
             written = f"{value:.{decimals}f}" if decimals is not None else f"{value:g}"
             return f"{written}{unit}{'（' + '；'.join(notes) + '）' if notes else ''}"
-        return " / ".join(str(a) for a in key.get("accepted") or []) + unit
+        text = " / ".join(str(a) for a in key.get("accepted") or []) + unit
+        notes = [f"{t} 得 {float(v):.0%}" for t, v in (key.get("partial") or {}).items()]
+        if key.get("case_sensitive"):
+            notes.append("区分大小写")
+        return f"{text}（{'；'.join(notes)}）" if notes else text
 
     def response_text(
         self, response: Mapping[str, Any], letters: Mapping[str, str] | None = None
     ) -> str:
         text = response.get("text")
         return text if isinstance(text, str) else ""
+
+
+def _text_key_from_cell(text: str) -> dict[str, Any]:
+    """ "传输层|传输", with a file's own extras: "York；部分 york=0.5；区分大小写"."""
+    head, *parts = [p.strip() for p in re.split(r"[;；]", text)]
+    key: dict[str, Any] = {
+        "accepted": [a.strip() for a in re.split(r"[|｜]", head) if a.strip()] or [""]
+    }
+    for part in parts:
+        if part.startswith("部分"):
+            written, _, share = part.removeprefix("部分").strip().rpartition("=")
+            number = number_of(_float_or_none(share))
+            key.setdefault("partial", {})[written.strip()] = number if number is not None else share
+        elif part == "区分大小写":
+            key["case_sensitive"] = True
+        elif part:
+            key[part] = True  # an unknown word: check_key names it
+    return key
+
+
+def _float_or_none(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
 
 
 def _check_numeric_extras(value: Mapping[str, Any], key: dict[str, Any], report: Report) -> bool:
@@ -426,4 +485,44 @@ def _check_numeric_extras(value: Mapping[str, Any], key: dict[str, Any], report:
             ok = False
         elif flag:
             key["chinese_numerals"] = True
+    return ok
+
+
+def _check_text_extras(value: Mapping[str, Any], key: dict[str, Any], report: Report) -> bool:
+    """partial: other answers worth a share of the points ({york: 0.5}, from a file's own
+    partial credit); case_sensitive: letter case counts. Text answers only."""
+    ok = True
+    text = "accepted" in key
+    if "partial" in value:
+        shares = value["partial"]
+        if not text:
+            report("key.partial", "partial 只用于文本答案（accepted）")
+            ok = False
+        elif not isinstance(shares, Mapping) or not shares:
+            report("key.partial", "partial 应写成 {答案: 得分比例}，如 {york: 0.5}")
+            ok = False
+        else:
+            found: dict[str, float] = {}
+            for written, share in shares.items():
+                number = number_of(share)
+                answer = text_of(written)
+                if answer is None or number is None or not 0 < number < 1:
+                    report(
+                        "key.partial",
+                        f"partial 中“{written}”的得分比例应为 0 与 1 之间的数，实际为{shown(share)}",
+                    )
+                    ok = False
+                else:
+                    found[answer] = number
+            key["partial"] = found
+    if "case_sensitive" in value:
+        flag = value["case_sensitive"]
+        if not text:
+            report("key.case_sensitive", "case_sensitive 只用于文本答案（accepted）")
+            ok = False
+        elif not isinstance(flag, bool):
+            report("key.case_sensitive", f"case_sensitive 应为 true 或 false，实际为{shown(flag)}")
+            ok = False
+        elif flag:
+            key["case_sensitive"] = True
     return ok

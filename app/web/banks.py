@@ -17,17 +17,39 @@ from app.banks import format as bank_format
 from app.banks import service as banks
 from app.banks.models import ItemVersion
 from app.core.db import SessionDep
-from app.core.downloads import attachment
+from app.core.downloads import ZIP_MEDIA_TYPE, attachment
 from app.core.errors import ValidationFailed
 from app.delivery.questions import question_view
 from app.itemtypes import ITEM_TYPE_NAMES, STRATEGIES, ItemType
 from app.itemtypes.base import KeyForm, typed_number
-from app.reference.levels import get_level, is_level
+from app.reference.levels import LEVELS, get_level, is_level
 from app.web.templating import is_htmx, render
 
 router = APIRouter()
 
 ItemFilterDep = Annotated[banks.ItemFilter, Depends(banks.parse_item_filter)]
+
+
+def _foreign_bank(
+    bank_code: Annotated[str, Form()] = "",
+    bank_name: Annotated[str, Form()] = "",
+    occupation: Annotated[str, Form()] = "",
+    direction: Annotated[str, Form()] = "",
+    level: Annotated[str, Form()] = "",
+    skip_refused: Annotated[bool, Form()] = False,
+) -> banks.ForeignBank:
+    """The bank a QTI or Moodle XML upload goes into (ignored for YAML and Excel)."""
+    return banks.ForeignBank(
+        code=bank_code,
+        name=bank_name,
+        occupation=occupation,
+        direction=direction,
+        levels=tuple(level.split()) if level.strip() else (),
+        skip_refused=skip_refused,
+    )
+
+
+ForeignBankDep = Annotated[banks.ForeignBank, Depends(_foreign_bank)]
 
 
 async def _form(request: Request) -> FormData:
@@ -62,9 +84,17 @@ def bank_list(request: Request, db: SessionDep, staff: CentreAdmin) -> Response:
     )
 
 
+def _import_context() -> dict[str, Any]:
+    return {
+        "max_mb": bank_format.MAX_FILE_BYTES // 2**20,
+        "levels": [(lv.code, lv.display) for lv in LEVELS],
+        "foreign": banks.ForeignBank(),
+    }
+
+
 @router.get("/banks/import")
 def import_form(request: Request, staff: CentreAdmin) -> Response:
-    return render(request, "banks/import.html", {"max_mb": bank_format.MAX_FILE_BYTES // 2**20})
+    return render(request, "banks/import.html", _import_context())
 
 
 @router.post("/banks/import")
@@ -73,10 +103,11 @@ def import_upload(
     db: SessionDep,
     staff: CentreAdmin,
     file: Annotated[UploadFile, File()],
+    foreign: ForeignBankDep,
 ) -> Response:
     filename = PurePath(file.filename or "upload.yaml").name
-    content = file.file.read(bank_excel.MAX_WORKBOOK_BYTES + 1)
-    ctx: dict[str, Any] = {"max_mb": bank_format.MAX_FILE_BYTES // 2**20, "filename": filename}
+    content = file.file.read(banks.MAX_UPLOAD_BYTES + 1)
+    ctx: dict[str, Any] = {**_import_context(), "filename": filename, "foreign": foreign}
     try:
         result = banks.import_bank_file(
             db,
@@ -84,6 +115,7 @@ def import_upload(
             filename=filename,
             content=content,
             actor=staff,
+            foreign=foreign,
         )
     except ValidationFailed as exc:
         # Shown on the form rather than as an error page: the author fixes the file and
@@ -116,6 +148,24 @@ def bank_export(
         db, actor=staff, bank_id=bank_id, filters=filters
     )
     return attachment(filename, content, ascii_name="bank.xlsx")
+
+
+@router.get("/banks/{bank_id}/export-qti3.zip")
+def bank_export_qti(
+    bank_id: int, db: SessionDep, staff: CentreAdmin, filters: ItemFilterDep
+) -> Response:
+    """The bank, or the items the page's filter shows, as a QTI 3.0 content package."""
+    filename, content = banks.export_bank_qti(db, actor=staff, bank_id=bank_id, filters=filters)
+    return attachment(filename, content, ascii_name="bank-qti3.zip", media_type=ZIP_MEDIA_TYPE)
+
+
+@router.get("/banks/{bank_id}/export-moodle.xml")
+def bank_export_moodle(
+    bank_id: int, db: SessionDep, staff: CentreAdmin, filters: ItemFilterDep
+) -> Response:
+    """The bank, or the items the page's filter shows, as Moodle question XML."""
+    filename, content = banks.export_bank_moodle(db, actor=staff, bank_id=bank_id, filters=filters)
+    return attachment(filename, content, ascii_name="bank-moodle.xml", media_type="application/xml")
 
 
 @router.get("/banks/{bank_id}")

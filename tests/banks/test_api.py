@@ -182,3 +182,38 @@ def test_proctor_gets_403_and_anonymous_401(
     assert client.get(f"/api/v1/banks/{bank_id}", headers=proctor).status_code == 403
     assert client.get("/api/v1/banks").status_code == 401
     assert db.exec(select(func.count()).select_from(QuestionBank)).one() == 1
+
+
+def test_moodle_xml_through_the_api_with_the_bank_named_in_the_form(
+    client: TestClient, admin: dict[str, str]
+) -> None:
+    from tests.banks.test_moodle import QUIZ
+
+    fields = {
+        "bank_code": "MOODLE-API",
+        "bank_name": "Moodle 导入",
+        "occupation": "6-31-01-03",
+        "level": "intermediate",
+    }
+    r = client.post(
+        "/api/v1/banks/import",
+        data=fields,
+        files={"file": ("quiz.xml", QUIZ.read_bytes(), "application/xml")},
+        headers=admin,
+    )
+    assert r.status_code == 422
+    assert [d["item_id"] for d in r.json()["error"]["details"]] == ["仪表用途", "触电急救"]
+    r = client.post(
+        "/api/v1/banks/import",
+        data={**fields, "skip_refused": "true"},
+        files={"file": ("quiz.xml", QUIZ.read_bytes(), "application/xml")},
+        headers=admin,
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert (body["code"], body["created"]) == ("MOODLE-API", 5)
+    assert [s["item_id"] for s in body["skipped"]] == ["仪表用途", "触电急救"]
+    exported = client.get(f"/api/v1/banks/{body['bank_id']}/export-qti3.zip", headers=admin)
+    assert exported.status_code == 200
+    moodle_out = client.get(f"/api/v1/banks/{body['bank_id']}/export-moodle.xml", headers=admin)
+    assert moodle_out.status_code == 200 and moodle_out.content.count(b"<question ") == 6

@@ -129,3 +129,27 @@ def test_text_that_looks_like_a_formula_stays_text() -> None:
     text = BANK.replace("C: 平方关系", "C: '=1+1'")
     bank = excel.parse_bank_workbook(workbook_of(text), "t.xlsx")
     assert bank.items[0].options[2] == {"label": "C", "text": "=1+1"}
+
+
+def test_a_file_s_own_partial_credit_survives_the_workbook() -> None:
+    # Keys brought from QTI or Moodle XML: option credit, partial answers, letter case.
+    text = BANK.replace(
+        "key: [A, C, D]", "key: {answer: [A, C, D], credit: {A: 1, C: 1, D: 1, B: -1}}"
+    )
+    text = text.replace(
+        "accepted: [安培, A]",
+        "accepted: [安培, A]\n      partial: {Amp: 0.5}\n      case_sensitive: true",
+    )
+    bank = bank_format.parse_bank_file(text.encode(), "t.yaml")
+    keys = {i.external_id: i.key for i in bank.items}
+    assert keys["MC-1"]["credit"] == {"A": 1, "B": -1, "C": 1, "D": 1}
+    assert keys["FT-1"]["partial"] == {"Amp": 0.5} and keys["FT-1"]["case_sensitive"] is True
+    content = excel.write_workbook(
+        bank.header, bank.outline, [(i.external_id, i) for i in bank.items], bank.enemy_groups
+    )
+    book = load_workbook(BytesIO(content), read_only=True)
+    cells = {row[0]: row[11] for row in book["试题"].iter_rows(min_row=2, values_only=True)}
+    assert cells["MC-1"] == "ACD；A=1；B=-1；C=1；D=1；满分=3"
+    assert cells["FT-1"] == "安培|A；部分 Amp=0.5；区分大小写"
+    again = excel.parse_bank_workbook(content, "t.xlsx")
+    assert {i.external_id: i.key for i in again.items} == keys

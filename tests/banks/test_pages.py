@@ -287,3 +287,42 @@ def test_excel_template_download_fill_upload_and_export(
         load_workbook(BytesIO(r.content), read_only=True)["试题"].iter_rows(values_only=True)
     )
     assert [row[1] for row in rows[1:]] == ["判断题"]
+
+
+def test_a_qti_package_with_refused_items_then_imported_deliverable_only_then_exported(
+    client: TestClient, csrf: str, db: Session
+) -> None:
+    from tests.banks.test_qti import CONFORMANCE, zipped
+
+    package = zipped(CONFORMANCE / "qti3/package_T4-T7")
+    fields = {
+        "csrf_token": csrf,
+        "bank_code": "QTI-T47",
+        "bank_name": "QTI 测试包",
+        "occupation": "6-31-01-03",
+        "level": "intermediate",
+    }
+    r = client.post("/banks/import", data=fields, files={"file": ("T4-T7.zip", package)})
+    assert r.status_code == 422
+    page = text_of(r.text)
+    assert "t1-test-entry-item4" in page
+    assert "不能导入：Jiping 的机考不能呈现和评分需人工评分的简答/论述题" in page
+    assert 'value="QTI-T47"' in r.text  # the form keeps what was typed
+    assert count(db, QuestionBank) == 0
+    r = client.post(
+        "/banks/import",
+        data={**fields, "skip_refused": "true"},
+        files={"file": ("T4-T7.zip", package)},
+    )
+    assert r.status_code == 200
+    page = text_of(r.text)
+    assert "新建题库 QTI-T47" in page and "按要求跳过 3 道不能导入的题目" in page
+    assert "没有声明正确答案（correctResponse）和评分" in page  # each skipped one, with why
+    bank_id = int(re.search(r'href="/banks/(\d+)"', r.text)[1])  # type: ignore[index]
+    bank_page = client.get(f"/banks/{bank_id}")
+    assert f"/banks/{bank_id}/export-qti3.zip" in bank_page.text
+    r = client.get(f"/banks/{bank_id}/export-qti3.zip")
+    assert r.status_code == 200 and r.headers["content-type"] == "application/zip"
+    assert "QTI-T47-qti3.zip" in r.headers["content-disposition"]
+    r = client.get(f"/banks/{bank_id}/export-moodle.xml")
+    assert r.status_code == 200 and b"<quiz>" in r.content

@@ -50,3 +50,64 @@ def test_a_response_of_another_shape_is_rejected_by_its_type() -> None:
     assert strategy_for(ItemType.MULTIPLE_CHOICE).normalise_response(
         ["A", "B", "C"], {"choices": ["C", "A", "C"]}
     ) == {"choices": ["A", "C"]}
+
+
+FILE_KEYS: dict[str, Any] = {
+    ItemType.MULTIPLE_CHOICE: {"answer": ["A", "C"], "credit": {"A": 1, "C": 2, "D": -1}},
+    ItemType.FILL_IN: {"accepted": ["York"], "partial": {"york": 0.5}, "case_sensitive": True},
+}
+
+
+@pytest.mark.parametrize("item_type", list(FILE_KEYS))
+def test_a_files_own_partial_credit_survives_the_file_the_cell_and_back(
+    item_type: ItemType,
+) -> None:
+    strategy = strategy_for(item_type)
+    labels = ["A", "B", "C", "D"]
+    key = strategy.check_key(FILE_KEYS[item_type], labels, print)
+    assert key is not None
+    assert strategy.check_key(strategy.key_to_source(key), labels, print) == key
+    cell = strategy.key_to_cell(key)
+    assert strategy.check_key(strategy.key_from_cell(cell), labels, print) == key
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        (
+            {"answer": ["A", "C"], "credit": {"A": 1, "E": 1}},
+            "答案 E 不在选项中（选项：A、B、C、D）",
+        ),
+        ({"answer": ["A", "C"], "credit": {"A": "x", "C": 1}}, "选项 A 的得分应为数，实际为“x”"),
+        (
+            {"answer": ["A", "C"], "credit": {"A": -1, "C": -1}},
+            "credit 中至少应有一个选项得分大于 0",
+        ),
+        (
+            {"answer": ["A", "C"], "credit": {"A": 1, "B": 5}},
+            "按 credit 计分，正确答案得不到满分 credit_max",
+        ),
+        (
+            {"answer": ["A", "C"], "credit": {}},
+            "credit 应为各选项的得分，如 credit: {A: 1, C: 1, D: -1}",
+        ),
+        (
+            {"answer": ["A", "C"], "credit": {"A": 1}, "max": 1},
+            "多选题答案中的未知字段“max”（可用：answer、credit、credit_max）",
+        ),
+    ],
+)
+def test_a_credited_key_that_cannot_score_is_refused_with_why(value: Any, problem: str) -> None:
+    problems: list[str] = []
+    key = strategy_for(ItemType.MULTIPLE_CHOICE).check_key(
+        value, ["A", "B", "C", "D"], lambda f, m: problems.append(m)
+    )
+    assert key is None and problems == [problem]
+
+
+def test_partial_shares_are_between_nothing_and_full_marks() -> None:
+    problems: list[str] = []
+    key = strategy_for(ItemType.FILL_IN).check_key(
+        {"accepted": ["York"], "partial": {"york": 1}}, None, lambda f, m: problems.append(m)
+    )
+    assert key is None and problems == ["partial 中“york”的得分比例应为 0 与 1 之间的数，实际为“1”"]
