@@ -52,3 +52,63 @@ def test_filter_swaps_only_the_table(db: Session, live_server: str, browser: Any
         assert page.evaluate("window.__notReloaded") is True
     finally:
         page.close()
+
+
+def test_excel_template_to_a_fixed_upload_to_a_qti_package(
+    db: Session, live_server: str, browser: Any, tmp_path: Any
+) -> None:
+    import io
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    make_occupations(db)
+    centre = make_centre(db)
+    admin = make_staff(db, Role.CENTRE_ADMIN, centre)
+    db.commit()
+
+    page = browser.new_page(accept_downloads=True)
+    try:
+        page.goto(f"{live_server}/login")
+        page.fill("input[name=username]", admin.username)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("form button")
+        page.goto(f"{live_server}/banks/import")
+        with page.expect_download() as got:
+            page.click("text=下载题库 Excel 模板")
+        template = tmp_path / "template.xlsx"
+        got.value.save_as(template)
+
+        book = load_workbook(template)
+        sheet = book["试题"]
+        heading = [c.value for c in sheet[1]]
+        answer_column = heading.index("答案") + 1
+        sheet.cell(row=3, column=answer_column).value = "Q"  # the second example: no such option
+        filled = tmp_path / "我的题库.xlsx"
+        book.save(filled)
+        page.set_input_files("input[name=file]", str(filled))
+        page.click("form[action='/banks/import'] button.primary")
+        problems = page.locator(".import-problems")
+        problems.wait_for()
+        text = problems.inner_text()
+        assert "工作表“试题” 第 3 行" in text and "“答案”列" in text
+
+        sheet.cell(row=3, column=answer_column).value = "ABD"
+        book.save(filled)
+        page.set_input_files("input[name=file]", str(filled))
+        page.click("form[action='/banks/import'] button.primary")
+        page.locator(".import-result").wait_for()
+        assert "新建题库" in page.locator(".import-result").inner_text()
+
+        page.click(".import-result a.button.primary")  # 查看题库
+        with page.expect_download() as got:
+            page.click("text=导出 QTI 3.0")
+        package = tmp_path / "package.zip"
+        got.value.save_as(package)
+        assert got.value.suggested_filename.endswith("-qti3.zip")
+        with zipfile.ZipFile(io.BytesIO(package.read_bytes())) as archive:
+            names = archive.namelist()
+        assert "imsmanifest.xml" in names and "assessment.xml" in names
+        assert sum(1 for n in names if n.startswith("items/")) == 5
+    finally:
+        page.close()
