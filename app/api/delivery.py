@@ -13,11 +13,9 @@ from pydantic import BaseModel, Field, ValidationError
 from sse_starlette import EventSourceResponse
 from starlette.responses import Response
 
-from app.auth.deps import CurrentCandidate, candidate_in_handler
-from app.core.config import get_settings
+from app.auth.deps import CurrentCandidate, candidate_in_handler, candidate_token_digest
 from app.core.db import SessionDep
-from app.core.errors import AuthRequired, ValidationFailed
-from app.core.security import token_digest
+from app.core.errors import ValidationFailed
 from app.delivery import service, writer
 from app.delivery.saves import SaveRequest
 from app.delivery.service import ExamState
@@ -202,10 +200,12 @@ def get_exam(db: SessionDep, login: CurrentCandidate) -> ExamStateOut:
 def get_status(request: Request, db: SessionDep) -> Response:
     """The same state without the questions: the exam page polls it for the clock and
     the status, and the proctor console sees the page is alive."""
-    # Polled by every page every few seconds: authenticated in the handler's thread, and
-    # serialised once (returning the model would validate it again).
-    login = candidate_in_handler(request, db)
-    state = service.exam_state(db, login=login, with_questions=False, seen=True)
+    # Polled by every page every few seconds: the login and the state in one query, in
+    # the handler's thread, serialised once (returning the model would validate it again).
+    digest, via_cookie = candidate_token_digest(request)
+    _, state = service.exam_state_for_token(
+        db, token_digest=digest, via_cookie=via_cookie, with_questions=False, seen=True
+    )
     return Response(ExamStateOut.of(state).model_dump_json(), media_type="application/json")
 
 
@@ -229,7 +229,7 @@ def start(db: SessionDep, login: CurrentCandidate) -> ExamStateOut:
 
 
 async def _save(position: int, body: AnswerIn, request: Request) -> AnswerSavedOut:
-    digest, via_cookie = _token_digest(request)
+    digest, via_cookie = candidate_token_digest(request)
     result = await writer.current().save(
         SaveRequest(
             position=position,
@@ -303,15 +303,3 @@ def post_event(body: EventIn, request: Request, db: SessionDep) -> EventOut:
 def submit(db: SessionDep, login: CurrentCandidate) -> ExamStateOut:
     service.submit_own_attempt(db, login=login)
     return ExamStateOut.of(service.exam_state(db, login=login, with_questions=False))
-
-
-def _token_digest(request: Request) -> tuple[str, bool]:
-    """The login's token digest and whether it came by cookie. The token itself is
-    checked in the writer's batch (see writer.py for why not here)."""
-    header = request.headers.get("authorization", "")
-    if header.lower().startswith("bearer "):
-        return token_digest(header[7:].strip()), False
-    cookie = request.cookies.get(get_settings().session_cookie)
-    if cookie:
-        return token_digest(cookie), True
-    raise AuthRequired("请先使用准考证号登录", code="candidate_auth_required")

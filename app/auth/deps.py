@@ -19,6 +19,7 @@ from app.auth.service import resolve_token
 from app.core.config import get_settings
 from app.core.db import SessionDep
 from app.core.errors import AuthRequired, PasswordChangeRequired, PermissionDenied
+from app.core.security import token_digest
 
 _SAFE = {"GET", "HEAD", "OPTIONS"}
 
@@ -100,12 +101,29 @@ async def require_candidate(auth: AuthDep) -> CandidateLogin:
     return _candidate_of(auth)
 
 
-def candidate_in_handler(request: Request, db: Session) -> CandidateLogin:
-    """CurrentCandidate for the routes every candidate calls every few seconds, called
-    from inside their (sync) handler: authentication then runs in the handler's worker
-    thread instead of a thread hop of its own per dependency. The same checks, CSRF
-    included (these routes take JSON or nothing, so the token comes in the header)."""
-    return _candidate_of(get_auth(request, db, request.headers.get("x-csrf-token")))
+def candidate_in_handler(
+    request: Request, db: Session, *, form_csrf: str | None = None
+) -> CandidateLogin:
+    """CurrentCandidate for the routes every candidate calls every few seconds (or all
+    at once, at the start), called from inside their (sync) handler: authentication then
+    runs in the handler's worker thread instead of a thread hop of its own per
+    dependency. The same checks, CSRF included: the header, or the form's `csrf_token`
+    field, which a form route reads with its other fields and passes as `form_csrf`."""
+    sent = request.headers.get("x-csrf-token") or form_csrf
+    return _candidate_of(get_auth(request, db, sent))
+
+
+def candidate_token_digest(request: Request) -> tuple[str, bool]:
+    """The digest of the token a candidate's request carries, and whether it came by
+    cookie, for the routes that check the token in their own query (the answer writer's
+    batch, the exam page and its status poll) instead of through get_auth."""
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return token_digest(header[7:].strip()), False
+    cookie = request.cookies.get(get_settings().session_cookie)
+    if cookie:
+        return token_digest(cookie), True
+    raise AuthRequired("请先使用准考证号登录", code="candidate_auth_required")
 
 
 CurrentStaff = Annotated[Staff, Depends(require_staff)]

@@ -204,6 +204,16 @@ def _end(session: Session, *, commit: bool) -> None:
             own.commit()
 
 
+def _end_and_close(session: Session, commit: bool) -> None:
+    try:
+        _end(session, commit=commit)
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
 class _Transaction:
     """The database session of one HTTP request, opened by the first dependency that needs
     it and ended by the middleware when the response starts (or when the request fails)."""
@@ -225,15 +235,12 @@ class _Transaction:
         if session is None:
             return
         # Shielded: a client going away must not leave a transaction (and on SQLite the
-        # write lock) open, nor a database slot taken.
+        # write lock) open, nor a database slot taken. One worker thread for the commit
+        # and the close: each hop to a thread and back costs about a trivial request.
         with anyio.CancelScope(shield=True):
             try:
-                await anyio.to_thread.run_sync(lambda: _end(session, commit=commit))
-            except BaseException:
-                await anyio.to_thread.run_sync(session.rollback)
-                raise
+                await anyio.to_thread.run_sync(_end_and_close, session, commit)
             finally:
-                await anyio.to_thread.run_sync(session.close)
                 if self._slots is not None:
                     self._slots.release()
                     self._slots = None

@@ -63,14 +63,15 @@ async def sweep_forever(interval_seconds: float) -> None:
 
 
 def mark_present_once() -> None:
+    """The open streams, and the pages heard from since the last time, are seen now."""
     with session_scope() as db:
-        service.mark_present(db, registration_ids=sorted(hub.present), now=utcnow())
+        service.mark_present(db, registration_ids=list(hub.present), now=utcnow())
 
 
 async def presence_forever(interval_seconds: float = service.PRESENCE_INTERVAL_SECONDS) -> None:
     while True:
         await asyncio.sleep(interval_seconds)
-        if not hub.present:
+        if not hub.present and not service.heard_from():
             continue
         try:
             await asyncio.to_thread(mark_present_once)

@@ -6,24 +6,29 @@ Flush-only: the caller owns the transaction. Every step is recorded as an Attemp
 and why. The timer arithmetic is in timer.py, the answer write path in saves.py."""
 
 import logging
+import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import insert, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, insert, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col, select
 
 from app.accounts import policy
+from app.accounts.models import AuthSession
 from app.accounts.policy import Action, Facts, Resource
-from app.accounts.principals import CandidateLogin, Staff
+from app.accounts.principals import AuthContext, CandidateLogin, Staff
 from app.audit import service as audit
 from app.audit.reasons import clean_reason
 from app.banks.models import ItemVersion
 from app.core.clock import to_china, utcnow
 from app.core.config import get_settings
-from app.core.errors import Conflict, NotFound, ValidationFailed
-from app.delivery import saves, timer
+from app.core.errors import AuthRequired, Conflict, NotFound, ValidationFailed
+from app.delivery import questions, saves, timer
 from app.delivery.errors import (
     AttemptClosed,
     AttemptNotFound,
@@ -44,7 +49,6 @@ from app.delivery.models import (
     AttemptStatus,
     SubmitReason,
 )
-from app.delivery.questions import question_view
 from app.exams import assembly, forms, sessions
 from app.exams.models import (
     Blueprint,
@@ -109,7 +113,7 @@ class SavedAnswer:
 class QuestionState:
     position: int
     section: int
-    question: dict[str, Any]  # delivery.questions.question_view: never the key
+    question: dict[str, Any]  # delivery.questions.question_view: never the key (shared: read only)
 
 
 @dataclass(frozen=True)
@@ -190,16 +194,32 @@ class _Context:
 
 
 def _context(db: Session, registration_id: int, *, lock: bool = False) -> _Context:
-    row = db.exec(
-        select(Registration, Candidate, ExamSession, ExamPlan)
+    if lock:
+        row = db.exec(_joined().where(Registration.id == registration_id)).first()
+        attempt = _attempt_of(db, registration_id, lock=True)
+    else:
+        row = db.exec(_joined(Attempt).where(Registration.id == registration_id)).first()
+        attempt = row[-1] if row is not None else None
+    if row is None:
+        raise NotFound("没有找到您的报名信息", code="registration_not_found")
+    registration, candidate, session, plan = row[:4]
+    return _Context(registration, candidate, session, plan, attempt)
+
+
+def _joined(*more: Any) -> Any:
+    """Registration, candidate, session and plan, and `more` (the attempt, the
+    occupation: outer joins) in one row."""
+    query = (
+        select(Registration, Candidate, ExamSession, ExamPlan, *more)
         .join(Candidate, col(Candidate.id) == Registration.candidate_id)
         .join(ExamSession, col(ExamSession.id) == Registration.session_id)
         .join(ExamPlan, col(ExamPlan.id) == ExamSession.plan_id)
-        .where(Registration.id == registration_id)
-    ).first()
-    if row is None:
-        raise NotFound("没有找到您的报名信息", code="registration_not_found")
-    return _Context(*row, attempt=_attempt_of(db, registration_id, lock=lock))
+    )
+    if Attempt in more:
+        query = query.outerjoin(Attempt, col(Attempt.registration_id) == Registration.id)
+    if Occupation in more:
+        query = query.outerjoin(Occupation, col(Occupation.id) == ExamPlan.occupation_id)
+    return query
 
 
 def _attempt_of(db: Session, registration_id: int, *, lock: bool = False) -> Attempt | None:
@@ -227,16 +247,100 @@ def exam_state(
 ) -> ExamState:
     """Everything the candidate's page shows, for this candidate only. An attempt found
     past its deadline is closed here (the sweeper would close it moments later). `seen`:
-    the page is open (its periodic poll), which the proctor console watches."""
-    now = utcnow()
+    the page is open (its load or periodic poll), which the proctor console watches; it
+    is written by the presence writer within PRESENCE_INTERVAL_SECONDS (note_seen)."""
     ctx = _context(db, login.registration_id)
+    occupation = db.get(Occupation, ctx.plan.occupation_id)
+    return _state(db, ctx, occupation, with_questions=with_questions, seen=seen)
+
+
+def exam_state_for_token(
+    db: Session,
+    *,
+    token_digest: str,
+    via_cookie: bool,
+    with_questions: bool = True,
+    seen: bool = False,
+) -> tuple[AuthContext, ExamState]:
+    """The candidate login of this token digest, checked as auth.resolve_token does (a
+    candidate's, not expired, not revoked), and its exam_state. For the requests every
+    open exam page makes (its load and its status poll; reads, so no CSRF token): the
+    login and everything the page shows come in one query instead of six
+    (scripts/bench_rush.py)."""
+    row = db.exec(_by_token(), params={"digest": token_digest, "now": utcnow()}).first()
+    if row is None:
+        raise AuthRequired("请先使用准考证号登录", code="candidate_auth_required")
+    registration, candidate, session, plan, attempt, occupation, login = row
+    assert registration.id is not None and candidate.id is not None and login.id is not None
+    principal = CandidateLogin(
+        registration_id=registration.id,
+        candidate_id=candidate.id,
+        centre_id=registration.centre_id,
+        session_id=registration.session_id,
+        name=candidate.name,
+    )
+    auth = AuthContext(
+        session_id=login.id, csrf_token=login.csrf_token, principal=principal, via_cookie=via_cookie
+    )
+    ctx = _Context(registration, candidate, session, plan, attempt)
+    return auth, _state(db, ctx, occupation, with_questions=with_questions, seen=seen)
+
+
+@lru_cache(maxsize=1)
+def _by_token() -> Any:
+    # Built once: constructing the statement cost as much as running it.
+    return (
+        _joined(Attempt, Occupation, AuthSession)
+        .join(AuthSession, col(AuthSession.registration_id) == Registration.id)
+        .where(
+            col(AuthSession.token_digest) == bindparam("digest"),
+            col(AuthSession.kind) == "candidate",
+            col(AuthSession.revoked_at).is_(None),
+            col(AuthSession.expires_at) > bindparam("now"),
+        )
+    )
+
+
+# Core statements over plain tables, built once, for the reads every page poll makes.
+_ANSWERS = select(
+    saves.ANSWER.c.position,
+    saves.ANSWER.c.response,
+    saves.ANSWER.c.flagged,
+    saves.ANSWER.c.client_seq,
+).where(saves.ANSWER.c.attempt_id == bindparam("attempt_id"))
+_MESSAGES = (
+    select(saves.EVENT.c.id, saves.EVENT.c.at, saves.EVENT.c.detail)
+    .where(saves.EVENT.c.registration_id == bindparam("registration_id"))
+    .where(saves.EVENT.c.kind == "message")
+    .order_by(saves.EVENT.c.id.desc())
+    .limit(MESSAGES_SHOWN)
+)
+_SLOTS = (
+    select(
+        saves.ITEM.c.position,
+        saves.ITEM.c.section,
+        saves.ITEM.c.item_version_id,
+        saves.ITEM.c.option_order,
+    )
+    .where(saves.ITEM.c.attempt_id == bindparam("attempt_id"))
+    .order_by(saves.ITEM.c.position)
+)
+
+
+def _state(
+    db: Session,
+    ctx: _Context,
+    occupation: Occupation | None,
+    *,
+    with_questions: bool,
+    seen: bool,
+) -> ExamState:
+    now = utcnow()
     if ctx.attempt is not None:
         _close_if_expired(db, ctx.attempt, now)
         if seen and ctx.attempt.status != AttemptStatus.SUBMITTED:
-            ctx.attempt.last_seen_at = now
-            db.add(ctx.attempt)
+            note_seen(ctx.attempt.registration_id)
     reg, session, plan, attempt = ctx.registration, ctx.session, ctx.plan, ctx.attempt
-    occupation = db.get(Occupation, plan.occupation_id)
     state = ExamState(
         phase=attempt.status if attempt else _entry_phase(ctx, now),
         candidate_name=ctx.candidate.name,
@@ -271,8 +375,9 @@ def exam_state(
     state.leave_count = attempt.leave_count
     state.answered_count = attempt.answered_count
     state.item_count = attempt.item_count
-    for a in db.exec(select(Answer).where(Answer.attempt_id == attempt.id)):
-        state.answers[a.position] = SavedAnswer(a.response, a.flagged, a.client_seq)
+    conn = db.connection()
+    for position, response, flagged, seq in conn.execute(_ANSWERS, {"attempt_id": attempt.id}):
+        state.answers[position] = SavedAnswer(response, flagged, seq)
     state.last_seq = max((a.seq for a in state.answers.values()), default=0)
     if attempt.status == AttemptStatus.SUBMITTED:
         state.remaining_seconds = 0
@@ -286,31 +391,20 @@ def exam_state(
         return state
     state.remaining_seconds = timer.remaining_seconds(attempt, now)
     if with_questions:
-        rows = db.exec(
-            select(AttemptItem, ItemVersion)
-            .join(ItemVersion, col(ItemVersion.id) == AttemptItem.item_version_id)
-            .where(AttemptItem.attempt_id == attempt.id)
-            .order_by(col(AttemptItem.position))
-        ).all()
+        slots = conn.execute(_SLOTS, {"attempt_id": attempt.id}).all()
+        views = questions.views_of(db, {version_id for _, _, version_id, _ in slots})
         state.questions = [
-            QuestionState(
-                position=slot.position,
-                section=slot.section,
-                question=question_view(version, slot.option_order or None),
-            )
-            for slot, version in rows
+            QuestionState(position, section, questions.in_order(views[version_id], order))
+            for position, section, version_id, order in slots
         ]
     return state
 
 
 def proctor_messages(db: Session, *, registration_id: int) -> list[ProctorMessage]:
-    rows = db.exec(
-        select(AttemptEvent)
-        .where(AttemptEvent.registration_id == registration_id, AttemptEvent.kind == "message")
-        .order_by(col(AttemptEvent.id).desc())
-        .limit(MESSAGES_SHOWN)
-    ).all()
-    return [ProctorMessage(e.id or 0, e.at, str(e.detail.get("text", ""))) for e in reversed(rows)]
+    rows = db.connection().execute(_MESSAGES, {"registration_id": registration_id}).all()
+    return [
+        ProctorMessage(id, at, str(detail.get("text", ""))) for id, at, detail in reversed(rows)
+    ]
 
 
 def _occupation_label(occupation: Occupation | None) -> str:
@@ -371,34 +465,36 @@ def start_attempt(db: Session, *, login: CandidateLogin) -> Attempt:
         if plan.form_mode == FormMode.FIXED
         else assembly.candidate_seed(plan.form_seed, reg.id)
     )
-    attempt = Attempt(
-        centre_id=reg.centre_id,
-        registration_id=reg.id,
-        session_id=session.id,
-        seed=seed,
-        started_at=now,
-        deadline_at=timer.initial_deadline(session.ends_at),
-        item_count=len(form),
-        last_seen_at=now,
-    )
-    try:
-        with db.begin_nested():
-            db.add(attempt)
-            db.flush()
-    except IntegrityError:
-        # The same candidate pressed start twice at once (PostgreSQL): the first one won.
+    values: dict[str, Any] = {
+        "centre_id": reg.centre_id,
+        "registration_id": reg.id,
+        "session_id": session.id,
+        "status": AttemptStatus.IN_PROGRESS.value,
+        "seed": seed,
+        "started_at": now,
+        "deadline_at": timer.initial_deadline(session.ends_at),
+        "extra_seconds": 0,
+        "leave_count": 0,
+        "answered_count": 0,
+        "item_count": len(form),
+        "max_score": float(FULL_MARKS),
+        "last_seen_at": now,
+    }
+    # Core statements, no savepoint: through the ORM, the attempt, its 100-200 AttemptItem
+    # rows and the start event cost most of a start (scripts/bench_rush.py). The same
+    # candidate pressing start twice at once (two tabs, PostgreSQL) is the unique
+    # registration: the second insert does nothing and gets the first one's attempt.
+    conn = db.connection()
+    attempt_id = conn.execute(_insert_attempt(conn.dialect.name), values).scalar()
+    if attempt_id is None:
         existing = _attempt_of(db, reg.id)
-        if existing is None:
-            raise
+        assert existing is not None
         return existing
-    assert attempt.id is not None
-    # One multi-row INSERT (Core): through the ORM, building and flushing a paper's
-    # 100-200 AttemptItem objects was ~40% of a start (scripts/bench_rush.py).
-    db.connection().execute(
+    conn.execute(
         insert(saves.ITEM),
         [
             {
-                "attempt_id": attempt.id,
+                "attempt_id": attempt_id,
                 "position": n,
                 "section": drawn.section,
                 "item_version_id": drawn.item_version_id,
@@ -408,16 +504,36 @@ def start_attempt(db: Session, *, login: CandidateLogin) -> Attempt:
             for n, drawn in enumerate(form, start=1)
         ],
     )
-    _event(
-        db,
-        attempt,
-        "start",
-        now,
-        detail={"items": len(form), "late_seconds": int((now - session.starts_at).total_seconds())},
+    late = int((now - session.starts_at).total_seconds())
+    conn.execute(
+        insert(saves.EVENT),
+        {
+            "attempt_id": attempt_id,
+            "registration_id": reg.id,
+            "kind": "start",
+            "at": now,
+            "actor_staff_id": None,
+            "detail": {"items": len(form), "late_seconds": late},
+        },
     )
-    db.flush()
+    # The attempt as the caller's session would have loaded it, without reading it back.
+    attempt = Attempt(id=attempt_id, **values)
+    make_transient_to_detached(attempt)
+    db.add(attempt)
+    announce_attempt(db, attempt, "start", now)
     log.info("attempt %s started (registration %s)", attempt.id, reg.id)
     return attempt
+
+
+@lru_cache(maxsize=4)
+def _insert_attempt(dialect: str) -> Any:
+    """INSERT of an attempt RETURNING its id, or nothing if its registration has one."""
+    insert_for: Any = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
+    return (
+        insert_for(saves.ATTEMPT)
+        .on_conflict_do_nothing(index_elements=[saves.ATTEMPT.c.registration_id])
+        .returning(saves.ATTEMPT.c.id)
+    )
 
 
 def _cst(dt: datetime) -> str:
@@ -1018,9 +1134,32 @@ def announce_attempt(db: Session, attempt: Attempt, kind: str, now: datetime, **
     live.announce(db, live.session_topic(attempt.session_id), {"kind": "roster"})
 
 
-def mark_present(db: Session, *, registration_ids: list[int], now: datetime) -> None:
-    """These registrations have an exam page open (a stream on this instance): one
-    statement for all of them, every PRESENCE_INTERVAL_SECONDS per instance."""
+# Pages heard from (a status poll, a page load) since the presence writer last ran. A
+# page's read marks its attempt seen here rather than in its own transaction: writing
+# would make every poll of every candidate wait for SQLite's write lock (and hold it
+# while the exam page renders), queueing the answer saves behind them.
+_heard: set[int] = set()
+_heard_lock = threading.Lock()
+
+
+def note_seen(registration_id: int) -> None:
+    """This registration's page is open: mark_present writes it with the next batch."""
+    with _heard_lock:
+        _heard.add(registration_id)
+
+
+def heard_from() -> bool:
+    return bool(_heard)
+
+
+def mark_present(db: Session, *, registration_ids: Iterable[int], now: datetime) -> None:
+    """These registrations have an exam page open (a stream on this instance), and so do
+    those heard from since the last call (note_seen): one statement for all of them,
+    every PRESENCE_INTERVAL_SECONDS per instance."""
+    global _heard
+    with _heard_lock:
+        heard, _heard = _heard, set()
+    registration_ids = sorted(heard.union(registration_ids))
     if not registration_ids:
         return
     db.execute(

@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from app.accounts.principals import CandidateLogin
 from app.auth import service as auth_service
-from app.auth.deps import AuthDep, CurrentCandidate, LoginClientDep, candidate_in_handler
+from app.auth.deps import AuthDep, LoginClientDep, candidate_in_handler, candidate_token_digest
 from app.core.db import SessionDep
 from app.core.errors import DomainError
 from app.delivery import service
@@ -27,8 +27,8 @@ from app.web.auth import (
 from app.web.templating import is_htmx, render
 
 router = APIRouter()
-# The exam page and the waiting room's poll: main.py includes these before the other page
-# routes (route matching is in order; see app/api/delivery.py `hot_router`).
+# The exam page, the waiting room's poll and the start: main.py includes these before the
+# other page routes (route matching is in order; see app/api/delivery.py `hot_router`).
 hot_router = APIRouter()
 
 
@@ -71,8 +71,11 @@ def login(
 @hot_router.get("/exam")
 def exam_page(request: Request, db: SessionDep) -> Response:
     """One URL for the whole exam: the waiting room, the paper, or the result."""
-    login = candidate_in_handler(request, db)  # in this thread, not a hop of its own
-    state = service.exam_state(db, login=login, seen=True)
+    # The login and the state in one query, in this thread (not a hop of its own).
+    digest, via_cookie = candidate_token_digest(request)
+    request.state.auth, state = service.exam_state_for_token(
+        db, token_digest=digest, via_cookie=via_cookie, seen=True
+    )
     if state.phase in (Phase.IN_PROGRESS, Phase.PAUSED):
         sheet = answer_sheet(
             (q.position, q.section, q.question["type_name"], q.question["points"])
@@ -98,13 +101,16 @@ def gate(request: Request, db: SessionDep) -> Response:
     return render(request, "exam/_gate.html", {"state": state})
 
 
-@router.post("/exam/start")
+@hot_router.post("/exam/start")
 def start(
     request: Request,
     db: SessionDep,
-    login: CurrentCandidate,
     agree: Annotated[str | None, Form()] = None,
+    csrf_token: Annotated[str | None, Form()] = None,
 ) -> Response:
+    # Every candidate of a room presses start within seconds: authenticated in this
+    # handler's thread (the form's CSRF token passed on), not a thread hop of its own.
+    login = candidate_in_handler(request, db, form_csrf=csrf_token)
     if not agree:
         return _before_with_error(request, db, login, "请先阅读考场规则并勾选“我已阅读并同意”")
     try:

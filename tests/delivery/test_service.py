@@ -1,9 +1,12 @@
 """Delivery services: starting, saving, the deadline, proctor timer actions, leaving."""
 
+import threading
+import time
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from app.accounts.models import Role
@@ -132,6 +135,50 @@ def test_start_freezes_the_paper_and_late_starters_end_with_everyone(db: Session
     assert [slot.position for slot, _ in items] == list(range(1, 21))
     assert {v.item_type for _, v in items} == {"single_choice", "true_false"}
     assert events(db, late.id or 0, "start")[0].detail["late_seconds"] >= 600
+
+
+def test_two_starts_at_once_seat_the_candidate_once(db: Session, engine: Engine) -> None:
+    # Two tabs pressing start together: the second start reads before the first commits,
+    # draws its own paper, and must still end up with the first one's attempt.
+    exam = make_exam(db, candidates=1)
+    check_in(db, exam, exam.seats[0])
+    login = login_of(exam.seats[0])
+    first_tab = Session(engine, expire_on_commit=False)
+    first = delivery.start_attempt(first_tab, login=login)  # flushed, not committed
+    second: list[int | None] = []
+
+    def second_tab() -> None:
+        with Session(engine, expire_on_commit=False) as other:
+            second.append(delivery.start_attempt(other, login=login).id)
+            other.commit()
+
+    thread = threading.Thread(target=second_tab)
+    thread.start()
+    time.sleep(0.5)  # the second start waits for the first one's write
+    first_tab.commit()
+    first_tab.close()
+    thread.join(timeout=30)
+    assert second == [first.id]
+    items = db.exec(select(AttemptItem).where(AttemptItem.attempt_id == first.id)).all()
+    assert len(items) == 20
+    assert len(events(db, first.id or 0, "start")) == 1
+
+
+def test_an_open_page_is_marked_seen_by_the_presence_writer_not_by_its_poll(
+    db: Session,
+) -> None:
+    exam = make_exam(db, candidates=1)
+    attempt = start(db, exam, exam.seats[0])
+    started_seen = reload(db, attempt).last_seen_at
+    clock.travel(timedelta(seconds=20))
+    delivery.exam_state(db, login=login_of(exam.seats[0]), with_questions=False, seen=True)
+    assert not db.dirty and not db.new  # the poll itself writes nothing
+    db.commit()
+    assert reload(db, attempt).last_seen_at == started_seen
+    now = clock.utcnow()
+    delivery.mark_present(db, registration_ids=[], now=now)  # every 3 s
+    db.commit()
+    assert reload(db, attempt).last_seen_at == now
 
 
 def test_starting_twice_returns_the_same_attempt(db: Session) -> None:

@@ -150,6 +150,7 @@ def test_alerts_name_leave_limit_submissions_recent_leaves_and_silent_pages(
     clock.travel(timedelta(seconds=50))
     delivery.record_event(db, login=login_of(left), kind="blur")
     delivery.exam_state(db, login=login_of(over), with_questions=False, seen=True)
+    delivery.mark_present(db, registration_ids=[], now=clock.utcnow())  # the presence writer
     db.commit()
     # quiet: last seen 57 s ago; left: 7 s ago (within NOT_SEEN_SECONDS)
     clock.travel(timedelta(seconds=proctoring.NOT_SEEN_SECONDS - 3))
@@ -167,10 +168,12 @@ def test_alerts_name_leave_limit_submissions_recent_leaves_and_silent_pages(
 
     # The page pings again: the candidate is no longer flagged; old leaves drop off.
     delivery.exam_state(db, login=login_of(quiet), with_questions=False, seen=True)
+    delivery.mark_present(db, registration_ids=[], now=clock.utcnow())
     db.commit()
     clock.travel(timedelta(minutes=proctoring.RECENT_LEAVE_MINUTES))
     delivery.exam_state(db, login=login_of(quiet), with_questions=False, seen=True)
     delivery.exam_state(db, login=login_of(left), with_questions=False, seen=True)
+    delivery.mark_present(db, registration_ids=[], now=clock.utcnow())
     db.commit()
     r = proctoring.roster(db, staff=proctor_of(exam), session_id=exam.session.id or 0)
     db.commit()
