@@ -20,15 +20,18 @@ def _fmt_time(dt: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return local.strftime(fmt) if local else ""
 
 
-def _fmt_points(value: float | None) -> str:
+def fmt_points(value: float | None) -> str:
     if value is None:
         return "—"
     return f"{value:g}"
 
 
 templates.env.filters["cst"] = _fmt_time
-templates.env.filters["pts"] = _fmt_points
+templates.env.filters["pts"] = fmt_points
 templates.env.globals["ROLE_NAMES"] = ROLE_NAMES
+# `tojson` writes Chinese as itself (still HTML-safe: <, >, & and ' are escaped): as \uXXXX
+# it would double the size of the exam paper's questions (templates/exam/exam.html).
+templates.env.policies["json.dumps_kwargs"] = {"ensure_ascii": False}
 
 
 def is_htmx(request: Request) -> bool:

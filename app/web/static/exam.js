@@ -65,6 +65,76 @@
     return seq;
   }
 
+  // --- the paper: rendered here from #exam-paper (web/candidate.py `_paper`), with the
+  // markup of templates/items/_question.html; the server sends data, a third the size ---
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs).forEach(function (name) { node.setAttribute(name, attrs[name]); });
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+  function append(parent) {
+    for (var i = 1; i < arguments.length; i++) {
+      var child = arguments[i];
+      parent.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
+    }
+    return parent;
+  }
+  function optionEl(kind, name, value, chosen, letter, text) {
+    var input = el("input", { type: kind, name: name, value: value });
+    if (chosen) input.setAttribute("checked", "");
+    var label = el("label", chosen ? { "class": "chosen" } : {});
+    append(label, input, " ");
+    if (letter) append(label, el("b", {}, letter), " ");
+    return append(el("li", {}), append(label, text));
+  }
+  function questionEl(q) {
+    var r = q.response || {};
+    var name = "q" + q.position;
+    var art = el("article", {
+      "class": "question", id: "q-" + q.position,
+      "data-position": q.position, "data-type": q.type,
+    });
+    append(art, append(el("header", { "class": "question-head" }),
+      el("span", { "class": "qno" }, "第 " + q.position + " 题"), " ",
+      el("span", { "class": "badge" }, q.type_name), " ",
+      el("span", { "class": "muted" }, q.points + " 分")));
+    append(art, el("div", { "class": "stem" }, q.stem));
+    if (q.type === "single_choice" || q.type === "multiple_choice") {
+      var single = q.type === "single_choice";
+      var picked = single ? [r.choice] : (r.choices || []);
+      var list = el("ul", { "class": "options", role: single ? "radiogroup" : "group" });
+      q.options.forEach(function (o, i) {
+        list.appendChild(optionEl(single ? "radio" : "checkbox", name, o.value,
+          picked.indexOf(o.value) >= 0, "ABCDEFGH".charAt(i) + ".", o.text));
+      });
+      append(art, list);
+      if (!single) append(art, el("p", { "class": "muted hint" }, "（多选题：选出所有正确答案）"));
+    } else if (q.type === "true_false") {
+      var tf = el("ul", { "class": "options tf", role: "radiogroup" });
+      [["true", "正确 √"], ["false", "错误 ×"]].forEach(function (v) {
+        tf.appendChild(optionEl("radio", name, v[0], "value" in r && String(r.value) === v[0],
+          null, v[1]));
+      });
+      append(art, tf);
+    } else if (q.type === "fill_in") {
+      var box = el("input", {
+        type: "text", name: name, value: r.text || "", maxlength: q.maxlength,
+        autocomplete: "off", spellcheck: "false",
+      });
+      var fill = append(el("label", { "class": "fill" }), "答案：", box);
+      if (q.unit) append(fill, el("span", { "class": "unit" }, q.unit));
+      append(art, fill);
+    }
+    return art;
+  }
+  var paperEl = document.getElementById("exam-paper");
+  if (paperEl) {
+    var sheet = document.createDocumentFragment();
+    JSON.parse(paperEl.textContent).forEach(function (q) { sheet.appendChild(questionEl(q)); });
+    document.getElementById("questions").appendChild(sheet);
+  }
+
   // --- elements ---
   function $(id) { return document.getElementById(id); }
   var questions = document.querySelectorAll("#questions .question");
