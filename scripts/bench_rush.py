@@ -145,18 +145,17 @@ class StepFailed(Exception):
     pass
 
 
-_QUESTION = re.compile(r'data-position="(\d+)" data-type="(\w+)"')
-_FIRST_VALUE = re.compile(r'name="q(\d+)" value="([^"]*)"')
+_PAPER = re.compile(r'<script type="application/json" id="exam-paper">(.*?)</script>', re.S)
 
 
 def first_save_body(page: bytes) -> tuple[int, bytes]:
-    """An answer to the first question on the exam page, from its HTML."""
-    html = page.decode()
-    found = _QUESTION.search(html)
-    if found is None:
+    """An answer to the first question on the exam page, from the paper it carries."""
+    found = _PAPER.search(page.decode())
+    if found is None or not json.loads(found.group(1)):
         raise StepFailed("page: no question on the exam page")
-    position, kind = int(found.group(1)), found.group(2)
-    value = next((v for p, v in _FIRST_VALUE.findall(html) if int(p) == position), "")
+    first = json.loads(found.group(1))[0]
+    position, kind = first["position"], first["type"]
+    value = first["options"][0]["value"] if first["options"] else ""
     response: dict[str, Any]
     if kind == "single_choice":
         response = {"choice": value}
