@@ -94,15 +94,16 @@ def seed(
     from sqlmodel import Session
 
     from app.accounts.models import Role
-    from app.exams.models import Candidate
     from tests.factories import (
         make_bank,
         make_blueprint,
+        make_candidate,
         make_centre,
         make_plan,
         make_registration,
         make_session,
         make_staff,
+        valid_resident_id,
     )
 
     logins = []
@@ -129,9 +130,11 @@ def seed(
                 duration_minutes=240,
                 room=f"第{first // SEATS_PER_SESSION + 1}考场",
             )
-            for _ in range(min(SEATS_PER_SESSION, candidates - first)):
-                reg = make_registration(db, session, admin=admin)
-                candidate = db.get_one(Candidate, reg.candidate_id)
+            for n in range(first, min(first + SEATS_PER_SESSION, candidates)):
+                # ID numbers differ by their sequence (3 digits) and birth day (per 1,000).
+                id_number = valid_resident_id(n % 1000, birth=f"199001{1 + n // 1000:02d}")
+                candidate = make_candidate(db, centre, admin=admin, id_number=id_number)
+                reg = make_registration(db, session, admin=admin, candidate=candidate)
                 logins.append((reg.ticket_number, candidate.id_number))
         db.commit()
     engine.dispose()
