@@ -312,6 +312,9 @@ class Pool:
             for band in (band_of(it.difficulty), None):
                 cells.setdefault((it.item_type, it.area, band), []).append(it)
         self._cells = {key: tuple(found) for key, found in cells.items()}
+        # Blueprints (as repr(spec)) checked against this pool without a problem: the checks
+        # read every candidate of every cell, and a pool serves a whole exam's draws.
+        self.fits_blueprints: set[str] = set()
 
     def __iter__(self) -> Iterator[PoolItem]:
         return iter(self.items)
@@ -506,12 +509,15 @@ def draw_form(
     """The paper for `seed`: sections in blueprint order; with `shuffle`, item order inside
     each section and option order of choice items are shuffled too (千人千卷)."""
     pool = as_pool(pool)
-    problems = blueprint_problems(spec)
-    if problems:
-        raise ValidationFailed("组卷方案不合理", code="blueprint_invalid", details=problems)
-    missing, others = shortfalls(spec, pool), rule_shortfalls(spec, pool)
-    if missing or others:
-        raise BlueprintShortfall(missing, spec.area_names, others)
+    checked = repr(spec)
+    if checked not in pool.fits_blueprints:
+        problems = blueprint_problems(spec)
+        if problems:
+            raise ValidationFailed("组卷方案不合理", code="blueprint_invalid", details=problems)
+        missing, others = shortfalls(spec, pool), rule_shortfalls(spec, pool)
+        if missing or others:
+            raise BlueprintShortfall(missing, spec.area_names, others)
+        pool.fits_blueprints.add(checked)
     rng = random.Random(seed)
     for _ in range(DRAW_TRIES):
         draw = _Draw(spec, pool, rng)

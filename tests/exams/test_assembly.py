@@ -237,6 +237,19 @@ def test_an_area_of_weight_zero_and_an_area_of_one_item() -> None:
     assert area_points(form, items) == {"B": 1, "C": 99}
 
 
+def test_a_pool_drawn_from_still_refuses_a_blueprint_it_cannot_fill() -> None:
+    # A cached pool remembers the blueprints it was checked against, not a pass for all.
+    shared = Pool(pool(per_cell=12))
+    fits = spec([{"item_type": "single_choice", "count": 20, "points": 5}])
+    too_many = spec([{"item_type": "single_choice", "count": 40, "points": 2.5}])
+    first = draw_form(fits, shared, seed=3, shuffle=True)
+    with pytest.raises(BlueprintShortfall):
+        draw_form(too_many, shared, seed=3, shuffle=True)
+    assert draw_form(fits, shared, seed=3, shuffle=True) == first
+    with pytest.raises(BlueprintShortfall):
+        draw_form(too_many, shared, seed=4, shuffle=True)
+
+
 def test_sound_blueprint_has_no_problems() -> None:
     assert blueprint_problems(spec()) == []
 
