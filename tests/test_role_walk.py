@@ -244,6 +244,12 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/proctor/sessions/{session_id}/log"): rule(ADMIN, PROC, assigned=True),
     ("GET", "/proctor/sessions/{session_id}/stream"): rule(ADMIN, PROC, assigned=True, stream=True),
     ("GET", "/proctor/registrations/{registration_id}/card"): rule(ADMIN, PROC, assigned=True),
+    # Batch check-in: the cards of the selection, and confirming them.
+    ("GET", "/proctor/sessions/{session_id}/cards"): rule(ADMIN, PROC, assigned=True),
+    ("POST", "/proctor/sessions/{session_id}/checkin"): rule(ADMIN, PROC, assigned=True),
+    ("POST", "/api/v1/proctor/sessions/{session_id}/checkin"): rule(
+        ADMIN, PROC, assigned=True, body={"registration_ids": []}
+    ),
     ("POST", "/api/v1/proctor/sessions/{session_id}/message"): rule(
         ADMIN, PROC, assigned=True, body=MESSAGE
     ),

@@ -165,6 +165,7 @@ class SessionOut(BaseModel):
     ends_at: datetime
     duration_minutes: int
     status: str
+    seats_per_row: int
     proctors: list[ProctorOut]
     candidate_count: int
     # DOMAIN.md §2 staffing rules this session breaks (a warning; nothing is refused).
@@ -182,6 +183,7 @@ class SessionOut(BaseModel):
             ends_at=s.ends_at.replace(tzinfo=UTC),
             duration_minutes=s.session.duration_minutes,
             status=s.session.status,
+            seats_per_row=s.session.seats_per_row,
             proctors=[ProctorOut.of(u) for u in s.proctors],
             candidate_count=s.candidate_count,
             staffing_problems=s.staffing_problems,

@@ -283,6 +283,36 @@ def check_in(
     return CheckinOut.of(reg)
 
 
+class BatchCheckinIn(BaseModel):
+    registration_ids: list[int] = Field(default_factory=list)
+    note: str = ""
+
+
+class BatchCheckinOut(BaseModel):
+    session_id: int
+    checked_in: list[CheckinOut]
+    already_checked_in: list[CheckinOut]
+
+
+@router.post("/sessions/{session_id}/checkin", response_model=BatchCheckinOut)
+def check_in_many(
+    session_id: int, body: BatchCheckinIn, db: SessionDep, staff: Proctor
+) -> BatchCheckinOut:
+    """Batch check-in: each selected candidate recorded as checked in; all or none."""
+    done = proctoring.check_in_many(
+        db,
+        staff=staff,
+        session_id=session_id,
+        registration_ids=body.registration_ids,
+        note=body.note,
+    )
+    return BatchCheckinOut(
+        session_id=session_id,
+        checked_in=[CheckinOut.of(r) for r in done.checked_in],
+        already_checked_in=[CheckinOut.of(r) for r in done.already],
+    )
+
+
 @router.post("/attempts/{attempt_id}/pause", response_model=AttemptOut)
 def pause(attempt_id: int, body: ReasonIn, db: SessionDep, staff: Proctor) -> AttemptOut:
     return AttemptOut.of(

@@ -126,6 +126,9 @@ class ExamSession(SQLModel, table=True):
     starts_at: NaiveDatetime  # UTC
     duration_minutes: int
     status: str = Field(default=SessionStatus.SCHEDULED, max_length=16)
+    # The seat map's rows: seats are numbered from the front left, this many to a row
+    # (exams.seating; the room's furniture is not otherwise known).
+    seats_per_row: int = 6
     created_at: NaiveDatetime = Field(default_factory=utcnow)
 
     @property

@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from app.exams.models import FormMode
+from app.exams.seating import DEFAULT_SEATS_PER_ROW
 from app.itemtypes import MultipleChoiceRule
 
 
@@ -97,6 +98,7 @@ class SessionCreate(BaseModel):
     starts_at: datetime
     duration_minutes: int | None = None  # None: the blueprint's time limit
     proctor_ids: list[int] = Field(default_factory=list)
+    seats_per_row: int = DEFAULT_SEATS_PER_ROW  # the seat map's rows (exams.seating)
 
 
 class CandidateIn(BaseModel):

@@ -18,6 +18,7 @@ from app.audit import service as audit
 from app.core import clock
 from app.core.errors import NotFound
 from app.core.text import name_problem
+from app.exams import seating
 from app.exams.common import MAX_MINUTES, centre_for, invalid
 from app.exams.models import (
     Blueprint,
@@ -120,6 +121,8 @@ def create_session(db: Session, *, actor: Staff, data: SessionCreate) -> ExamSes
                 f"（组卷方案规定 {bp.time_limit_minutes} 分钟）",
             }
         )
+    if problem := seating.seats_per_row_problem(data.seats_per_row):
+        problems.append({"field": "seats_per_row", "problem": problem})
     if problems:
         raise invalid("场次信息有误", "session_invalid", problems)
     proctors = _checked_proctors(db, centre_id, data.proctor_ids)
@@ -130,6 +133,7 @@ def create_session(db: Session, *, actor: Staff, data: SessionCreate) -> ExamSes
         room=data.room.strip(),
         starts_at=clock.from_china(data.starts_at),
         duration_minutes=duration,
+        seats_per_row=data.seats_per_row,
     )
     db.add(session)
     db.flush()

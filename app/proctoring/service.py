@@ -41,7 +41,7 @@ from app.delivery.models import (
     AttemptStatus,
     SubmitReason,
 )
-from app.exams import sessions
+from app.exams import seating, sessions
 from app.exams.models import (
     Candidate,
     ExamPlan,
@@ -302,6 +302,11 @@ class Roster:
     def ends_at(self) -> datetime:
         return self.session.ends_at
 
+    @property
+    def seat_map(self) -> list[list[tuple[int, RosterRow | None]]]:
+        """The room from the front, row by row (座位图, beside the list)."""
+        return seating.seat_rows({r.seat_number: r for r in self.rows}, self.session.seats_per_row)
+
 
 def _row_state(reg: Registration, attempt: Attempt | None) -> RosterState:
     if attempt is None:
@@ -405,6 +410,7 @@ def _roster_version(
         session.status,
         session.starts_at,
         session.duration_minutes,
+        session.seats_per_row,
         [(row.__dict__ | unshown, clock) for row, clock in zip(rows, clocks, strict=True)],
         alerts,
     )
@@ -527,12 +533,8 @@ class CheckinCard:
     checked_in: bool
 
 
-def checkin_card(db: Session, *, staff: Staff, registration_id: int) -> CheckinCard:
-    reg = _registration(db, staff, registration_id)
-    cand = db.get(Candidate, reg.candidate_id)
-    session = db.get(ExamSession, reg.session_id)
-    assert reg.id is not None and cand is not None and session is not None
-    full = policy.allows(staff, Action.READ, Resource.IDENTITY, sessions.session_facts(db, session))
+def _card(reg: Registration, cand: Candidate, *, full: bool) -> CheckinCard:
+    assert reg.id is not None
     return CheckinCard(
         registration_id=reg.id,
         seat_number=reg.seat_number,
@@ -545,16 +547,37 @@ def checkin_card(db: Session, *, staff: Staff, registration_id: int) -> CheckinC
     )
 
 
-def check_in(db: Session, *, staff: Staff, registration_id: int, note: str = "") -> Registration:
-    """The proctor has compared the person with the ID card and the ticket. Checking in
-    twice changes nothing and records nothing new."""
+def _shows_identity(db: Session, staff: Staff, session: ExamSession) -> bool:
+    return policy.allows(staff, Action.READ, Resource.IDENTITY, sessions.session_facts(db, session))
+
+
+def checkin_card(db: Session, *, staff: Staff, registration_id: int) -> CheckinCard:
     reg = _registration(db, staff, registration_id)
-    assert reg.id is not None
-    if reg.checked_in_at is not None:
-        return reg
+    cand = db.get(Candidate, reg.candidate_id)
     session = db.get(ExamSession, reg.session_id)
-    assert session is not None
-    _require_open(session)
+    assert cand is not None and session is not None
+    return _card(reg, cand, full=_shows_identity(db, staff, session))
+
+
+def checkin_cards(
+    db: Session, *, staff: Staff, session_id: int, registration_ids: Sequence[int]
+) -> list[CheckinCard]:
+    """The identity cards of the candidates selected for a batch check-in, by seat: each
+    photo beside its name and ID number, to compare with the people in front of the
+    proctor before confirming them together."""
+    session = _session(db, staff, session_id, Action.PROCTOR)
+    regs = _session_registrations(db, session_id, registration_ids)
+    people = {
+        c.id: c
+        for c in db.exec(
+            select(Candidate).where(col(Candidate.id).in_([r.candidate_id for r in regs]))
+        )
+    }
+    full = _shows_identity(db, staff, session)
+    return [_card(reg, people[reg.candidate_id], full=full) for reg in regs]
+
+
+def _checkin_note(note: str) -> str:
     note = (note or "").strip()
     if len(note) > REASON_MAX:
         raise ValidationFailed(
@@ -562,6 +585,11 @@ def check_in(db: Session, *, staff: Staff, registration_id: int, note: str = "")
             code="note_too_long",
             details=[{"field": "note", "problem": f"不能超过 {REASON_MAX} 字"}],
         )
+    return note
+
+
+def _record_checkin(db: Session, staff: Staff, reg: Registration, note: str) -> None:
+    assert reg.id is not None
     reg.checked_in_at = utcnow()
     reg.checked_in_by = staff.id
     db.add(reg)
@@ -575,8 +603,72 @@ def check_in(db: Session, *, staff: Staff, registration_id: int, note: str = "")
         reason=note,
         detail={"session_id": reg.session_id, "ticket_number": reg.ticket_number},
     )
+
+
+def check_in(db: Session, *, staff: Staff, registration_id: int, note: str = "") -> Registration:
+    """The proctor has compared the person with the ID card and the ticket. Checking in
+    twice changes nothing and records nothing new."""
+    reg = _registration(db, staff, registration_id)
+    if reg.checked_in_at is not None:
+        return reg
+    session = db.get(ExamSession, reg.session_id)
+    assert session is not None
+    _require_open(session)
+    _record_checkin(db, staff, reg, _checkin_note(note))
     db.flush()
     return reg
+
+
+@dataclass(frozen=True)
+class BatchCheckin:
+    checked_in: list[Registration]  # checked in now, by seat
+    already: list[Registration]  # checked in before: left as they were
+
+
+def _session_registrations(
+    db: Session, session_id: int, registration_ids: Sequence[int]
+) -> list[Registration]:
+    """These registrations of the session, by seat; any other id is NotFound."""
+    wanted = set(registration_ids)
+    regs = list(
+        db.exec(
+            select(Registration)
+            .where(Registration.session_id == session_id, col(Registration.id).in_(wanted))
+            .order_by(col(Registration.seat_number))
+        )
+    )
+    if len(regs) != len(wanted):
+        raise NotFound("所选考生不在本场次", code="registration_not_found")
+    return regs
+
+
+def check_in_many(
+    db: Session, *, staff: Staff, session_id: int, registration_ids: Sequence[int], note: str = ""
+) -> BatchCheckin:
+    """Batch check-in (批量签到): the proctor has compared each selected person with their
+    photo and ID card and confirms them at once. Each is recorded as its own check-in
+    (event and audit entry), exactly as one by one; all or none: an id outside the
+    session refuses the whole batch."""
+    session = _session(db, staff, session_id, Action.PROCTOR)
+    _require_open(session)
+    if not registration_ids:
+        raise ValidationFailed(
+            "请先勾选要签到的考生",
+            code="nothing_selected",
+            details=[{"field": "registration_ids", "problem": "至少选择 1 名考生"}],
+        )
+    text = _checkin_note(note)
+    regs = _session_registrations(db, session_id, registration_ids)
+    done: list[Registration] = []
+    already: list[Registration] = []
+    for reg in regs:
+        if reg.checked_in_at is not None:
+            already.append(reg)
+            continue
+        _record_checkin(db, staff, reg, text)
+        done.append(reg)
+    db.flush()
+    return BatchCheckin(checked_in=done, already=already)
 
 
 def unlock_login(

@@ -20,7 +20,7 @@ from app.core.db import SessionDep
 from app.core.downloads import XLSX_MEDIA_TYPE
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.text import typed_int
-from app.exams import blueprints, candidates, photos, plans, registrations, sessions
+from app.exams import blueprints, candidates, photos, plans, registrations, seating, sessions
 from app.exams.components import COMPONENT_NAMES
 from app.exams.models import FormMode
 from app.exams.schemas import (
@@ -63,6 +63,7 @@ FIELD_LABELS = {
     "starts_at": "开考时间",
     "duration_minutes": "考试时长",
     "proctor_ids": "监考员",
+    "seats_per_row": "每排座位数",
     "id_number": "身份证号",
     "phone": "联系电话",
     "employer": "工作单位",
@@ -633,8 +634,16 @@ def create_plan(request: Request, db: SessionDep, staff: CentreAdmin, form: Form
 
 def _session_values(form: FormData | None = None) -> dict[str, Any]:
     if form is None:
-        return {"name": "", "room": "", "starts_at": "", "duration_minutes": "", "proctor_ids": []}
+        return {
+            "name": "",
+            "room": "",
+            "starts_at": "",
+            "duration_minutes": "",
+            "proctor_ids": [],
+            "seats_per_row": "",
+        }
     return {
+        "seats_per_row": _text(form, "seats_per_row"),
         "name": _text(form, "name"),
         "room": _text(form, "room"),
         "starts_at": _text(form, "starts_at"),
@@ -692,6 +701,7 @@ def create_session(
         except ValueError:
             errors.add("starts_at", "时间格式应为 2026-06-01 09:00")
     duration = _number(values["duration_minutes"], int, "duration_minutes", errors, required=False)
+    per_row = _number(values["seats_per_row"], int, "seats_per_row", errors, required=False)
     if errors or starts_at is None:
         errors.message = "场次信息有误"
         return _plan_page(request, db, staff, plan_id, values, errors, 422)
@@ -702,6 +712,7 @@ def create_session(
         starts_at=starts_at,
         duration_minutes=duration,
         proctor_ids=values["proctor_ids"],
+        seats_per_row=seating.DEFAULT_SEATS_PER_ROW if per_row is None else per_row,
     )
     try:
         session = sessions.create_session(db, actor=staff, data=data)

@@ -7,7 +7,7 @@ and ask the roster to refresh (HX-Trigger), or redirect back without htmx."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse
 from sse_starlette import EventSourceResponse
 from starlette.responses import Response
@@ -119,6 +119,51 @@ def checkin_card(
     opens the check-in; the roster itself shows the number masked."""
     card = proctoring.checkin_card(db, staff=staff, registration_id=registration_id)
     return render(request, "proctor/_checkin_card.html", {"c": card})
+
+
+def _picked(values: list[str]) -> list[int]:
+    """The registrations ticked on the console; anything else (not a number) is left out
+    and the service then finds the selection incomplete or empty."""
+    return [n for v in values if (n := typed_int(v)) is not None]
+
+
+@router.get("/sessions/{session_id}/cards")
+def checkin_cards(
+    request: Request,
+    session_id: int,
+    db: SessionDep,
+    staff: Proctor,
+    registration_ids: Annotated[list[str], Query()] = [],  # noqa: B006 (FastAPI copies it)
+) -> Response:
+    """The batch check-in dialog: each selected candidate's card, photo beside name."""
+    cards = proctoring.checkin_cards(
+        db, staff=staff, session_id=session_id, registration_ids=_picked(registration_ids)
+    )
+    return render(request, "proctor/_checkin_cards.html", {"cards": cards})
+
+
+@router.post("/sessions/{session_id}/checkin")
+def check_in_many(
+    request: Request,
+    session_id: int,
+    db: SessionDep,
+    staff: Proctor,
+    registration_ids: Annotated[list[str], Form()] = [],  # noqa: B006 (FastAPI copies it)
+    note: FormStr = "",
+) -> Response:
+    done = proctoring.check_in_many(
+        db,
+        staff=staff,
+        session_id=session_id,
+        registration_ids=_picked(registration_ids),
+        note=note,
+    )
+    seats = "、".join(str(r.seat_number) for r in done.checked_in)
+    message = f"已签到 {len(done.checked_in)} 名（{seats} 号）" if done.checked_in else ""
+    if done.already:
+        before = "、".join(str(r.seat_number) for r in done.already)
+        message += ("；" if message else "") + f"{before} 号此前已签到"
+    return _done(request, session_id, message)
 
 
 @router.post("/registrations/{registration_id}/checkin")

@@ -175,6 +175,18 @@ REFUSALS = [
         status=404,
     ),
     Refusal(
+        "/proctor/sessions/{session_id}/checkin",
+        "proctor",
+        lambda w: f"/proctor/sessions/{w.exam.session.id}/checkin",
+        lambda w: {
+            "registration_ids": [
+                str(w.exam.seats[1].registration.id),
+                str(w.ids["foreign_registration"]),
+            ]
+        },
+        status=404,
+    ),
+    Refusal(
         "/proctor/attempts/{attempt_id}/pause",
         "proctor",
         lambda w: f"/proctor/attempts/{w.ids['attempt']}/pause",

@@ -6,6 +6,8 @@
   var ACTIONS = {
     checkin: { title: "签到（人证合一）", button: "确认签到",
       hint: "请核对身份证件照片、准考证与本人是否一致。" },
+    checkin_many: { title: "批量签到（人证合一）", button: "确认全部签到",
+      hint: "请逐一核对每位考生的证件照、身份证件与本人是否一致；确认后每人分别记入签到记录。" },
     pause: { title: "暂停考试", button: "暂停", hint: "暂停期间考生计时停止。" },
     resume: { title: "继续考试", button: "继续", hint: "计时从暂停处继续。" },
     extra: { title: "延长考试时间", button: "延长", hint: "每次 1～60 分钟。" },
@@ -55,10 +57,116 @@
         htmx.ajax("GET", btn.dataset.card, { target: "#pc-card", swap: "innerHTML" });
       }
     }
+    var cards = document.getElementById("pc-cards");
+    if (cards) {
+      cards.textContent = "";
+      if (act === "checkin_many" && btn.dataset.cards && window.htmx) {
+        var query = Array.from(picked).map(function (id) {
+          return "registration_ids=" + encodeURIComponent(id);
+        }).join("&");
+        htmx.ajax("GET", btn.dataset.cards + "?" + query, { target: "#pc-cards", swap: "innerHTML" });
+        document.getElementById("pc-dialog-who").textContent = "已选 " + picked.size + " 名考生";
+      }
+    }
     dialog.showModal();
     var first = form.querySelector("label:not([hidden]) input:not([type=hidden]), label:not([hidden]) select, label:not([hidden]) textarea");
     if (first) first.focus();
   }
+
+  // --- Selection for the batch check-in, kept across the roster's refreshes ----------
+  var picked = new Set();
+
+  function syncPicks() {
+    var boxes = document.querySelectorAll("#pc-live .pc-pick");
+    var present = new Set();
+    boxes.forEach(function (box) {
+      present.add(box.value);
+      box.checked = picked.has(box.value);
+    });
+    // Checked in meanwhile (by another proctor, or one by one): no longer selectable.
+    Array.from(picked).forEach(function (id) { if (!present.has(id)) picked.delete(id); });
+    var batch = document.getElementById("pc-batch");
+    if (batch) {
+      batch.disabled = picked.size === 0;
+      batch.textContent = picked.size ? "批量签到（已选 " + picked.size + " 人）" : "批量签到";
+    }
+    var all = document.getElementById("pc-pick-all");
+    if (all) {
+      var shown = Array.from(boxes).filter(function (b) { return !b.closest("tr").hidden; });
+      all.checked = shown.length > 0 && shown.every(function (b) { return b.checked; });
+      all.disabled = shown.length === 0;
+    }
+  }
+
+  document.addEventListener("change", function (evt) {
+    var box = evt.target;
+    if (box.classList && box.classList.contains("pc-pick")) {
+      if (box.checked) picked.add(box.value); else picked.delete(box.value);
+      syncPicks();
+    } else if (box.id === "pc-pick-all") {
+      document.querySelectorAll("#pc-live .pc-pick").forEach(function (b) {
+        if (b.closest("tr").hidden) return;
+        if (box.checked) picked.add(b.value); else picked.delete(b.value);
+      });
+      syncPicks();
+    }
+  });
+
+  // --- Search by name, ticket number or seat (in the page: instant, no request) -------
+  function folded(text) {
+    return (text || "").replace(/[\uff10-\uff19]/g, function (c) {
+      return String.fromCharCode(c.charCodeAt(0) - 0xfee0);
+    }).trim().toUpperCase();
+  }
+
+  function matches(el, term) {
+    if (!term) return true;
+    // Up to three digits is a seat (exactly); more is part of a ticket number.
+    if (/^\d{1,3}$/.test(term)) return String(Number(term)) === el.dataset.seat;
+    return (el.dataset.name || "").toUpperCase().indexOf(term) >= 0 ||
+      (el.dataset.ticket || "").indexOf(term) >= 0;
+  }
+
+  function applySearch() {
+    var input = document.getElementById("pc-search");
+    var term = folded(input ? input.value : "");
+    var shown = 0;
+    document.querySelectorAll("#pc-live tr.pc-row").forEach(function (row) {
+      row.hidden = !matches(row, term);
+      if (!row.hidden) shown += 1;
+    });
+    document.querySelectorAll("#pc-live .pc-seat[data-reg]").forEach(function (seat) {
+      seat.classList.toggle("pc-seat-dim", !matches(seat, term));
+      seat.classList.toggle("pc-seat-hit", !!term && matches(seat, term));
+    });
+    var none = document.querySelector("#pc-live .pc-no-match");
+    var rows = document.querySelectorAll("#pc-live tr.pc-row").length;
+    if (none) none.hidden = !(term && rows && shown === 0);
+  }
+
+  document.addEventListener("input", function (evt) {
+    if (evt.target.id === "pc-search") { applySearch(); syncPicks(); }
+  });
+
+  // A seat on the map finds its row in the list.
+  document.addEventListener("click", function (evt) {
+    var seat = evt.target.closest(".pc-seat[data-reg]");
+    if (!seat) return;
+    var row = document.getElementById("reg-" + seat.dataset.reg);
+    if (!row) return;
+    if (row.hidden) {
+      var input = document.getElementById("pc-search");
+      if (input) input.value = "";
+      applySearch();
+    }
+    row.scrollIntoView({ block: "center" });
+    row.classList.add("pc-row-found");
+    setTimeout(function () { row.classList.remove("pc-row-found"); }, 2500);
+  });
+
+  document.addEventListener("htmx:afterSwap", function (evt) {
+    if (evt.detail.target && evt.detail.target.id === "pc-live") { applySearch(); syncPicks(); }
+  });
 
   document.addEventListener("click", function (evt) {
     var btn = evt.target.closest(".pc-act");
@@ -96,6 +204,10 @@
     if (evt.target.id === "pc-form" && evt.detail.successful) {
       document.getElementById("pc-dialog").close();
       evt.target.reset();
+      if (evt.target.getAttribute("action") === (document.getElementById("pc-batch") || {}).dataset.url) {
+        picked.clear();
+        syncPicks();
+      }
     }
   });
 
