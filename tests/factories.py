@@ -331,12 +331,13 @@ def make_session(
     name: str | None = None,
     room: str = "第1考场",
 ) -> ExamSession:
-    """A session starting at `starts_at` (naive UTC; default: now by app.core.clock), with
-    `proctors` (default: one new proctor of the centre)."""
+    """A session starting at `starts_at` (naive UTC; default: now by app.core.clock; a
+    start in the past is confirmed), with `proctors` (default: two new proctors of the
+    centre, the DOMAIN.md §2 minimum for a room)."""
     centre = db.get(EvaluationCentre, plan.centre_id)
     actor = staff_actor(_admin_of(db, plan.centre_id, admin))
     if proctors is None:
-        proctors = [make_staff(db, Role.PROCTOR, centre)]
+        proctors = [make_staff(db, Role.PROCTOR, centre) for _ in range(2)]
     start = starts_at or clock.utcnow()
     data = _SessionCreate(
         plan_id=plan.id or 0,
@@ -345,6 +346,7 @@ def make_session(
         starts_at=start.replace(tzinfo=UTC),  # an aware time: the service converts it
         duration_minutes=duration_minutes,
         proctor_ids=[p.id or 0 for p in proctors],
+        confirm_past_start=True,
     )
     return sessions.create_session(db, actor=actor, data=data)
 
@@ -440,13 +442,16 @@ def make_exam(
     tasks: bool = False,
     **blueprint_options: Any,
 ) -> ExamFixture:
-    """A whole exam, COMMITTED: centre, admin, two proctors on the session, an examiner, a
+    """A whole exam, COMMITTED: centre, admin, proctors on the session (two, or one per 15
+    candidates), an examiner, a
     generated bank (bank_yaml), a blueprint (default DEFAULT_SECTIONS; MIXED_SECTIONS has
     every item type), a plan (product defaults: SHUFFLED, check-in required), a session
     starting now (clock.utcnow) and `candidates` registered candidates in seat order."""
     centre = centre or make_centre(db)
     admin = make_staff(db, Role.CENTRE_ADMIN, centre)
-    proctors = [make_staff(db, Role.PROCTOR, centre) for _ in range(2)]
+    # Staffed as DOMAIN.md §2 asks (≥ 2, ≥ 1 per 15 candidates), so the room may open.
+    staffed = max(2, -(-candidates // 15))
+    proctors = [make_staff(db, Role.PROCTOR, centre) for _ in range(staffed)]
     examiner = make_staff(db, Role.EXAMINER, centre)
     level = blueprint_options.get("level_code", "intermediate")
     bank = make_bank(db, centre, tasks=tasks, levels=(level,))

@@ -17,6 +17,7 @@ from app.accounts.models import Role, StaffUser
 from app.banks.models import Item, PracticalTask
 from app.delivery import service as delivery
 from app.delivery.models import Attempt
+from app.exams import sessions
 from app.exams.models import Candidate
 from app.main import app
 from app.proctoring import service as proctoring
@@ -192,6 +193,30 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/sessions/{session_id}/photos"): rule(ADMIN, files=True),
     ("POST", "/registrations/{registration_id}/photo"): rule(ADMIN, files=True),
     ("GET", "/registrations/{registration_id}/photo"): rule(ADMIN, PROC, assigned=True),
+    # Corrections (更正) and the staffing override: the centre admin's.
+    ("POST", "/sessions/{session_id}/staffing-override"): rule(ADMIN, body=REASON),
+    ("GET", "/sessions/{session_id}/edit"): rule(ADMIN),
+    ("POST", "/sessions/{session_id}/edit"): rule(ADMIN, body=REASON),
+    ("POST", "/sessions/{session_id}/cancel"): rule(ADMIN, body=REASON),
+    ("GET", "/registrations/{registration_id}"): rule(ADMIN),
+    ("POST", "/registrations/{registration_id}/candidate"): rule(ADMIN, body=REASON),
+    ("POST", "/registrations/{registration_id}/move"): rule(ADMIN, body=REASON),
+    ("POST", "/registrations/{registration_id}/withdraw"): rule(ADMIN, body=REASON),
+    ("GET", "/plans/{plan_id}/edit"): rule(ADMIN),
+    ("POST", "/plans/{plan_id}/edit"): rule(ADMIN, body=REASON),
+    ("POST", "/plans/{plan_id}/cancel"): rule(ADMIN, body=REASON),
+    ("POST", "/api/v1/sessions/{session_id}/staffing-override"): rule(ADMIN, body=REASON),
+    ("PATCH", "/api/v1/sessions/{session_id}"): rule(ADMIN, body=REASON),
+    ("POST", "/api/v1/sessions/{session_id}/cancel"): rule(ADMIN, body=REASON),
+    ("PATCH", "/api/v1/plans/{plan_id}"): rule(ADMIN, body=REASON),
+    ("POST", "/api/v1/plans/{plan_id}/cancel"): rule(ADMIN, body=REASON),
+    ("POST", "/api/v1/registrations/{registration_id}/withdraw"): rule(ADMIN, body=REASON),
+    ("POST", "/api/v1/registrations/{registration_id}/move"): rule(
+        ADMIN, body={"session_id": 1, **REASON}
+    ),
+    ("PATCH", "/api/v1/candidates/{candidate_id}"): rule(
+        ADMIN, body={"name": "外人", "id_number": "11010519491231002X", **REASON}
+    ),
     # The candidate's own exam.
     ("GET", "/api/v1/exam"): rule(CAND),
     ("GET", "/api/v1/exam/status"): rule(CAND),
@@ -446,6 +471,8 @@ def world(client: TestClient, db: Session) -> World:
     # A second session of centre A, proctored by the other proctor only.
     s2 = make_session(db, a.plan, admin=a.admin, proctors=[a.proctors[1]], name="第二考场")
     reg2 = make_registration(db, s2, admin=a.admin)
+    # One proctor: the room opens only on the centre admin's recorded word (DOMAIN.md §2).
+    sessions.override_staffing(db, actor=staff_actor(a.admin), session_id=s2.id or 0, reason="备用")
     db.commit()
     cand2 = db.get(Candidate, reg2.candidate_id)
     assert cand2 is not None and s2.id is not None

@@ -61,7 +61,7 @@ class ExamStateOut(BaseModel):
     saved answers go with their questions, the answered/flagged positions as lists."""
 
     phase: str = Field(
-        description="waiting_start | waiting_checkin | ready | late | ended | "
+        description="waiting_start | waiting_checkin | waiting_staff | ready | late | ended | "
         "in_progress | paused | submitted"
     )
     candidate_name: str

@@ -15,6 +15,7 @@ from app.api.shapes import Shape, UtcDatetime
 from app.auth.deps import CentreAdmin, CentreStaff, IdentityReader, RosterReader
 from app.core.db import SessionDep
 from app.core.downloads import XLSX_MEDIA_TYPE
+from app.corrections import service as corrections
 from app.exams import blueprints, candidates, plans, registrations, sessions
 from app.exams.models import Blueprint, Candidate, Registration
 from app.exams.schemas import (
@@ -22,9 +23,11 @@ from app.exams.schemas import (
     BlueprintUpdate,
     CandidateIn,
     PlanCreate,
+    PlanUpdate,
     RegistrationCreate,
     SectionIn,
     SessionCreate,
+    SessionUpdate,
 )
 from app.exams.sessions import CandidateShown
 from app.reference.levels import get_level
@@ -107,6 +110,7 @@ class PlanOut(BaseModel):
     session_count: int
     candidate_count: int
     created_at: datetime
+    cancelled_at: datetime | None = None
 
     @classmethod
     def of(cls, s: plans.PlanSummary) -> "PlanOut":
@@ -137,6 +141,7 @@ class PlanOut(BaseModel):
             session_count=s.session_count,
             candidate_count=s.candidate_count,
             created_at=p.created_at.replace(tzinfo=UTC),
+            cancelled_at=_utc(p.cancelled_at),
         )
 
 
@@ -168,8 +173,11 @@ class SessionOut(BaseModel):
     seats_per_row: int
     proctors: list[ProctorOut]
     candidate_count: int
-    # DOMAIN.md §2 staffing rules this session breaks (a warning; nothing is refused).
+    # DOMAIN.md §2 staffing rules this session breaks: no candidate may start while any
+    # remains, unless a centre admin overrode it (staffing_override_reason).
     staffing_problems: list[str]
+    staffing_override_reason: str | None = None
+    staffing_override_at: datetime | None = None
 
     @classmethod
     def of(cls, s: sessions.SessionSummary) -> "SessionOut":
@@ -187,6 +195,12 @@ class SessionOut(BaseModel):
             proctors=[ProctorOut.of(u) for u in s.proctors],
             candidate_count=s.candidate_count,
             staffing_problems=s.staffing_problems,
+            staffing_override_reason=s.session.staffing_override_reason,
+            staffing_override_at=(
+                s.session.staffing_override_at.replace(tzinfo=UTC)
+                if s.session.staffing_override_at
+                else None
+            ),
         )
 
 
@@ -227,6 +241,13 @@ class RegistrationOut(BaseModel):
         )
 
 
+class SkippedRowOut(BaseModel):
+    row: int
+    name: str
+    ticket_number: str
+    why: str
+
+
 class RosterImportOut(BaseModel):
     """registrations.RosterImport as counts, its summary and the new tickets (not every
     registration row)."""
@@ -235,6 +256,8 @@ class RosterImportOut(BaseModel):
     new_candidates: int
     summary: str
     ticket_numbers: list[str]
+    # Rows of candidates already in the session: left as they are (seat and ticket kept).
+    skipped: list[SkippedRowOut] = []
 
 
 class ProctorsIn(BaseModel):
@@ -360,6 +383,19 @@ def assign_proctors(
     return SessionOut.of(sessions.session_detail(db, actor=staff, session_id=session_id).summary)
 
 
+class ReasonIn(BaseModel):
+    reason: str = ""
+
+
+@router.post("/sessions/{session_id}/staffing-override", response_model=SessionOut)
+def override_staffing(
+    session_id: int, body: ReasonIn, db: SessionDep, staff: CentreAdmin
+) -> SessionOut:
+    """Let an understaffed room open (DOMAIN.md §2 is enforced at the opening)."""
+    sessions.override_staffing(db, actor=staff, session_id=session_id, reason=body.reason)
+    return SessionOut.of(sessions.session_detail(db, actor=staff, session_id=session_id).summary)
+
+
 @router.get("/sessions/{session_id}/registrations", response_model=list[RegistrationOut])
 def list_registrations(
     session_id: int, db: SessionDep, staff: RosterReader
@@ -389,12 +425,14 @@ def register_candidate(
 def import_roster(
     session_id: int,
     file: Annotated[
-        UploadFile, File(description="考生名单 .xlsx（姓名、身份证号、联系电话、工作单位）")
+        UploadFile,
+        File(description="考生名单 .xlsx 或 .csv（姓名、身份证号、联系电话、工作单位）"),
     ],
     db: SessionDep,
     staff: CentreAdmin,
 ) -> RosterImportOut:
-    """All or nothing: any problem in any row → 422 listing every row's problems."""
+    """All or nothing: any problem in any row → 422 listing every row's problems.
+    Candidates already registered in the session are skipped and listed."""
     result = registrations.import_roster(
         db, actor=staff, session_id=session_id, content=file.file.read()
     )
@@ -403,6 +441,7 @@ def import_roster(
         new_candidates=result.new_candidates,
         summary=result.summary,
         ticket_numbers=[r.ticket_number for r in result.registrations],
+        skipped=[SkippedRowOut(**s.__dict__) for s in result.skipped],
     )
 
 
@@ -444,4 +483,98 @@ def create_candidate(body: CandidateIn, db: SessionDep, staff: CentreAdmin) -> C
 def get_candidate(candidate_id: int, db: SessionDep, staff: CentreAdmin) -> CandidateOut:
     return CandidateOut.model_validate(
         candidates.get_candidate(db, actor=staff, candidate_id=candidate_id)
+    )
+
+
+# --- corrections (更正): each with a reason; refused (409 attempt_started) once the
+# candidates concerned started -----------------------------------------------------------
+
+
+class CandidateUpdateIn(CandidateIn):
+    reason: str = ""
+
+
+class MoveIn(BaseModel):
+    session_id: int
+    reason: str = ""
+
+
+class MoveOut(BaseModel):
+    withdrawn: RegistrationOut
+    registration: RegistrationOut
+    summary: str
+
+
+@router.patch("/plans/{plan_id}", response_model=PlanOut)
+def update_plan(plan_id: int, body: PlanUpdate, db: SessionDep, staff: CentreAdmin) -> PlanOut:
+    corrections.update_plan(db, actor=staff, plan_id=plan_id, data=body)
+    return PlanOut.of(plans.plan_summary(db, actor=staff, plan_id=plan_id))
+
+
+@router.post("/plans/{plan_id}/cancel", response_model=PlanOut)
+def cancel_plan(plan_id: int, body: ReasonIn, db: SessionDep, staff: CentreAdmin) -> PlanOut:
+    """The plan and its sessions still scheduled are cancelled."""
+    corrections.cancel_plan(db, actor=staff, plan_id=plan_id, reason=body.reason)
+    return PlanOut.of(plans.plan_summary(db, actor=staff, plan_id=plan_id))
+
+
+@router.patch("/sessions/{session_id}", response_model=SessionOut)
+def update_session(
+    session_id: int, body: SessionUpdate, db: SessionDep, staff: CentreAdmin
+) -> SessionOut:
+    """A start in the past needs `confirm_past_start`."""
+    corrections.update_session(db, actor=staff, session_id=session_id, data=body)
+    return SessionOut.of(sessions.session_detail(db, actor=staff, session_id=session_id).summary)
+
+
+@router.post("/sessions/{session_id}/cancel", response_model=SessionOut)
+def cancel_session(
+    session_id: int, body: ReasonIn, db: SessionDep, staff: CentreAdmin
+) -> SessionOut:
+    corrections.cancel_session(db, actor=staff, session_id=session_id, reason=body.reason)
+    return SessionOut.of(sessions.session_detail(db, actor=staff, session_id=session_id).summary)
+
+
+@router.post("/registrations/{registration_id}/withdraw", response_model=RegistrationOut)
+def withdraw_registration(
+    registration_id: int, body: ReasonIn, db: SessionDep, staff: CentreAdmin
+) -> RegistrationOut:
+    reg = corrections.withdraw_registration(
+        db, actor=staff, registration_id=registration_id, reason=body.reason
+    )
+    return RegistrationOut.of(
+        reg, candidates.get_candidate(db, actor=staff, candidate_id=reg.candidate_id)
+    )
+
+
+@router.post("/registrations/{registration_id}/move", response_model=MoveOut)
+def move_registration(
+    registration_id: int, body: MoveIn, db: SessionDep, staff: CentreAdmin
+) -> MoveOut:
+    """To another session of the same plan, open for entry: a new seat and ticket there."""
+    moved = corrections.move_registration(
+        db,
+        actor=staff,
+        registration_id=registration_id,
+        session_id=body.session_id,
+        reason=body.reason,
+    )
+    cand = candidates.get_candidate(db, actor=staff, candidate_id=moved.new.candidate_id)
+    return MoveOut(
+        withdrawn=RegistrationOut.of(moved.old, cand),
+        registration=RegistrationOut.of(moved.new, cand),
+        summary=moved.summary,
+    )
+
+
+@router.patch("/candidates/{candidate_id}", response_model=CandidateOut)
+def update_candidate(
+    candidate_id: int, body: CandidateUpdateIn, db: SessionDep, staff: CentreAdmin
+) -> CandidateOut:
+    """Name and ID number until the candidate's first start; contact details always."""
+    data = CandidateIn(**body.model_dump(exclude={"reason"}))
+    return CandidateOut.model_validate(
+        corrections.update_candidate(
+            db, actor=staff, candidate_id=candidate_id, data=data, reason=body.reason
+        )
     )

@@ -16,6 +16,7 @@ from app.accounts.service import IssuedSession
 from app.accounts.throttle import LoginClient
 from app.core.clock import utcnow
 from app.core.config import get_settings
+from app.core.errors import AuthRequired
 from app.core.security import token_digest
 from app.delivery import service as delivery
 from app.exams.models import Candidate, Registration
@@ -38,6 +39,12 @@ def login_candidate(
     ).first()
     if row is None or row[1].id_number != normalise_resident_id(id_number):
         accounts.refuse_login(db, subject, client, left, "准考证号或身份证号不正确")
+    if row[0].withdrawn_at is not None:
+        # The right person with a ticket no longer valid: say so, nothing is counted.
+        raise AuthRequired(
+            "该准考证已作废（报名已撤销或已调到其他场次），请向考点工作人员确认",
+            code="registration_withdrawn",
+        )
     throttle.forget(db, subject=subject, client=client)
     # One seat per ticket: a second login ends the first (its next save or page is refused
     # and sends it back to the login page). Ticket + ID number may have leaked, and two
@@ -90,7 +97,7 @@ def resolve_token(db: Session, token: str, *, via_cookie: bool) -> AuthContext |
             .join(Candidate, col(Candidate.id) == Registration.candidate_id)
             .where(Registration.id == found.registration_id)
         ).first()
-        if row is None:
+        if row is None or row[0].withdrawn_at is not None:
             return None
         reg, cand = row
         assert reg.id is not None and cand.id is not None

@@ -25,6 +25,15 @@ class CheckinRequired(Conflict):
         super().__init__(message)
 
 
+class RoomUnderstaffed(Conflict):
+    code = "room_understaffed"
+
+    def __init__(
+        self, message: str = "本考场监考人员配备不足，暂不能开考，请等待监考员处理"
+    ) -> None:
+        super().__init__(message)
+
+
 class AttemptNotStarted(Conflict):
     code = "attempt_not_started"
 

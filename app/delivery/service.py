@@ -38,6 +38,7 @@ from app.delivery.errors import (
     DeadlinePassed,
     ExamNotStarted,
     LateEntryClosed,
+    RoomUnderstaffed,
     SessionEnded,
 )
 from app.delivery.models import (
@@ -59,6 +60,7 @@ from app.exams.models import (
     Registration,
     SessionProctor,
     SessionStatus,
+    registered,
 )
 from app.live import service as live
 from app.reference.levels import get_level
@@ -94,6 +96,7 @@ class Phase:
 
     WAITING_START = "waiting_start"  # before the session start
     WAITING_CHECKIN = "waiting_checkin"  # started, identity not yet checked by a proctor
+    WAITING_STAFF = "waiting_staff"  # the room lacks proctors (DOMAIN.md §2), no override
     READY = "ready"  # may start now
     LATE = "late"  # the late-entry window has closed
     ENDED = "ended"  # the session is over or closed
@@ -162,6 +165,7 @@ class ExamState:
     show_score: bool = False
     allow_calculator: bool = False
     allow_scratchpad: bool = False
+    session_cancelled: bool = False
     last_seq: int = 0  # the page continues its save numbering from here
     answers: dict[int, SavedAnswer] = field(default_factory=dict)
     questions: list[QuestionState] = field(default_factory=list)  # only when asked for
@@ -229,16 +233,19 @@ def _attempt_of(db: Session, registration_id: int, *, lock: bool = False) -> Att
     return db.exec(query).first()
 
 
-def _entry_phase(ctx: _Context, now: datetime) -> str:
+def _entry_phase(db: Session, ctx: _Context, now: datetime) -> str:
     session, plan = ctx.session, ctx.plan
-    if session.status == SessionStatus.CLOSED or now >= session.ends_at:
-        return Phase.ENDED
+    if session.status != SessionStatus.SCHEDULED or now >= session.ends_at:
+        return Phase.ENDED  # closed, or cancelled (its page says which)
     if now < session.starts_at:
         return Phase.WAITING_START
     if (now - session.starts_at).total_seconds() > plan.late_entry_minutes * 60:
         return Phase.LATE
     if plan.require_checkin and ctx.registration.checked_in_at is None:
         return Phase.WAITING_CHECKIN
+    # DOMAIN.md §2 staffing, enforced as the room opens (asked only before the start).
+    if sessions.opening_refusal(db, session) is not None:
+        return Phase.WAITING_STAFF
     return Phase.READY
 
 
@@ -342,7 +349,7 @@ def _state(
             note_seen(ctx.attempt.registration_id)
     reg, session, plan, attempt = ctx.registration, ctx.session, ctx.plan, ctx.attempt
     state = ExamState(
-        phase=attempt.status if attempt else _entry_phase(ctx, now),
+        phase=attempt.status if attempt else _entry_phase(db, ctx, now),
         candidate_name=ctx.candidate.name,
         id_number=ctx.candidate.id_number,
         ticket_number=reg.ticket_number,
@@ -363,6 +370,7 @@ def _state(
         show_score=plan.show_score_to_candidate,
         allow_calculator=plan.allow_calculator,
         allow_scratchpad=plan.allow_scratchpad,
+        session_cancelled=session.status == SessionStatus.CANCELLED,
     )
     state.messages = proctor_messages(db, registration_id=reg.id or 0)
     if attempt is None:
@@ -435,10 +443,15 @@ def registrations_with_attempts(
             select(Registration, Candidate, Attempt)
             .join(Candidate, col(Candidate.id) == Registration.candidate_id)
             .outerjoin(Attempt, col(Attempt.registration_id) == Registration.id)
-            .where(Registration.session_id == session_id)
+            .where(Registration.session_id == session_id, registered())
             .order_by(col(Registration.seat_number), col(Registration.ticket_number))
         ).all()
     )
+
+
+def started_registrations(db: Session, *, session_id: int) -> set[int]:
+    """The registrations of a session whose candidate started (an attempt exists)."""
+    return set(db.exec(select(Attempt.registration_id).where(Attempt.session_id == session_id)))
 
 
 def start_attempt(db: Session, *, login: CandidateLogin) -> Attempt:
@@ -448,16 +461,19 @@ def start_attempt(db: Session, *, login: CandidateLogin) -> Attempt:
     if ctx.attempt is not None:
         return ctx.attempt
     now = utcnow()
-    phase = _entry_phase(ctx, now)
+    phase = _entry_phase(db, ctx, now)
     session, plan, reg = ctx.session, ctx.plan, ctx.registration
     if phase == Phase.WAITING_START:
         raise ExamNotStarted(f"考试尚未开始，开考时间 {_cst(session.starts_at)}")
     if phase == Phase.ENDED:
-        raise SessionEnded("本场考试已结束")
+        cancelled = session.status == SessionStatus.CANCELLED
+        raise SessionEnded("本场考试已取消" if cancelled else "本场考试已结束")
     if phase == Phase.LATE:
         raise LateEntryClosed(f"开考 {plan.late_entry_minutes} 分钟后不能再进入考试，请联系监考员")
     if phase == Phase.WAITING_CHECKIN:
         raise CheckinRequired()
+    if phase == Phase.WAITING_STAFF:
+        raise RoomUnderstaffed()
     assert reg.id is not None and session.id is not None
     form = forms.form_for_registration(db, registration=reg)
     seed = (

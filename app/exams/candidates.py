@@ -8,7 +8,9 @@ from sqlmodel import Session, col, or_, select
 from app.accounts.policy import Action, Resource
 from app.accounts.principals import Staff
 from app.audit import service as audit
-from app.core.text import name_problem
+from app.audit.reasons import clean_reason
+from app.core.errors import Conflict
+from app.core.text import clean_name, name_problem
 from app.exams import roster
 from app.exams.common import centre_for, invalid, of_centre
 from app.exams.models import Candidate
@@ -16,6 +18,7 @@ from app.exams.schemas import (
     CandidateIn,
 )
 from app.reference.identifiers import (
+    mask_resident_id,
     normalise_resident_id,
     resident_id_birth_date,
     resident_id_gender,
@@ -96,6 +99,70 @@ def get_candidate(db: Session, *, actor: Staff, candidate_id: int) -> Candidate:
     return of_centre(
         db, Candidate, candidate_id, actor, Action.READ, Resource.IDENTITY, "考生", "candidate"
     )
+
+
+IDENTITY_FIELDS = ("name", "id_number")  # printed on tickets, results and certificates
+
+
+def update_candidate(
+    db: Session, *, actor: Staff, candidate_id: int, data: CandidateIn, reason: str, started: bool
+) -> Candidate:
+    """Correct a candidate's details (a typo in the name or ID number, a new phone), with
+    the reason. `started`: the candidate has started an attempt; their name and ID number
+    are then on a paper and a result, and may no longer change (contact details may)."""
+    cand = of_centre(
+        db, Candidate, candidate_id, actor, Action.MANAGE, Resource.IDENTITY, "考生", "candidate"
+    )
+    text = clean_reason(reason)
+    problems = _candidate_problems(data)
+    if problems:
+        raise invalid("考生信息有误", "candidate_invalid", problems)
+    wanted = {
+        "name": clean_name(data.name),
+        "id_number": normalise_resident_id(data.id_number),
+        "phone": data.phone.strip(),
+        "employer": data.employer.strip(),
+    }
+    changed = [k for k, v in wanted.items() if getattr(cand, k) != v]
+    if not changed:
+        raise Conflict("没有需要保存的修改", code="nothing_changed")
+    if started and any(k in IDENTITY_FIELDS for k in changed):
+        raise Conflict(
+            "考生已开始作答，姓名和身份证号不能再修改（联系电话、工作单位仍可修改）",
+            code="attempt_started",
+        )
+    if "id_number" in changed:
+        other = _find_candidate(db, cand.centre_id, wanted["id_number"])
+        if other is not None and other.id != cand.id:
+            raise Conflict(
+                f"该身份证号已登记为考生「{other.name}」",
+                code="id_number_taken",
+                details=[{"field": "id_number", "problem": "该身份证号已属于另一名考生"}],
+            )
+    shown = {
+        k: [mask_resident_id(getattr(cand, k)), mask_resident_id(v)]
+        if k == "id_number"
+        else [getattr(cand, k), v]
+        for k, v in wanted.items()
+        if k in changed
+    }
+    for key in changed:
+        setattr(cand, key, wanted[key])
+    if "id_number" in changed:
+        cand.gender = resident_id_gender(cand.id_number)
+        cand.birth_date = resident_id_birth_date(cand.id_number)
+    db.add(cand)
+    audit.record(
+        db,
+        actor=actor,
+        action="candidate.update",
+        object_type="candidate",
+        object_id=cand.id,
+        reason=text,
+        detail={"changes": shown},
+    )
+    db.flush()
+    return cand
 
 
 def list_candidates(db: Session, *, actor: Staff, q: str = "", limit: int = 200) -> list[Candidate]:

@@ -6,8 +6,8 @@ from enum import StrEnum
 from typing import Any
 
 from pydantic import NaiveDatetime
-from sqlalchemy import JSON, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlalchemy import JSON, ColumnElement, UniqueConstraint
+from sqlmodel import Field, SQLModel, col
 
 from app.core.clock import utcnow
 from app.itemtypes import MultipleChoiceRule
@@ -107,12 +107,15 @@ class ExamPlan(SQLModel, table=True):
     # The 综合评审 sheet (技师/高级技师): [{"code": "R1", "name": "工作业绩", "points": 40,
     # "step": 1, ...}]; [] means results.practical.DEFAULT_REVIEW_SHEET.
     review_sheet: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    # Cancelled before it started (with its sessions); who and why are in the audit trail.
+    cancelled_at: NaiveDatetime | None = None
     created_at: NaiveDatetime = Field(default_factory=utcnow)
 
 
 class SessionStatus(StrEnum):
     SCHEDULED = "scheduled"
     CLOSED = "closed"
+    CANCELLED = "cancelled"  # called off before it started: nobody enters, nothing changes
 
 
 class ExamSession(SQLModel, table=True):
@@ -129,6 +132,11 @@ class ExamSession(SQLModel, table=True):
     # The seat map's rows: seats are numbered from the front left, this many to a row
     # (exams.seating; the room's furniture is not otherwise known).
     seats_per_row: int = 6
+    # DOMAIN.md §2 staffing is enforced when the session opens; a centre admin may let an
+    # understaffed room open, with a reason (also in the audit trail).
+    staffing_override_reason: str | None = Field(default=None, max_length=500)
+    staffing_override_by: int | None = Field(default=None, foreign_key="staffuser.id")
+    staffing_override_at: NaiveDatetime | None = None
     created_at: NaiveDatetime = Field(default_factory=utcnow)
 
     @property
@@ -156,4 +164,14 @@ class Registration(SQLModel, table=True):
     seat_number: int
     checked_in_at: NaiveDatetime | None = None
     checked_in_by: int | None = Field(default=None, foreign_key="staffuser.id")
+    # Withdrawn (撤销报名) or moved to another session before the attempt started: kept, so
+    # that its ticket and seat are never given again and its events stay traceable;
+    # left out of the roster, the counts, the tickets and the login.
+    withdrawn_at: NaiveDatetime | None = None
+    withdrawn_by: int | None = Field(default=None, foreign_key="staffuser.id")
     created_at: NaiveDatetime = Field(default_factory=utcnow)
+
+
+def registered() -> ColumnElement[bool]:
+    """Registrations still in their session: not withdrawn, not moved to another one."""
+    return col(Registration.withdrawn_at).is_(None)

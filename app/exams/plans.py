@@ -12,6 +12,9 @@ from sqlmodel import Session, col, select
 from app.accounts.policy import Action, Resource
 from app.accounts.principals import Staff
 from app.audit import service as audit
+from app.audit.reasons import clean_reason
+from app.core.clock import utcnow
+from app.core.errors import Conflict
 from app.core.text import name_problem
 from app.exams.blueprints import known_level_code
 from app.exams.common import MAX_MINUTES, centre_for, invalid, of_centre
@@ -26,10 +29,18 @@ from app.exams.components import (
     components_for,
     dec,
 )
-from app.exams.models import Blueprint, ExamPlan, ExamSession, FormMode, Registration
+from app.exams.models import (
+    Blueprint,
+    ExamPlan,
+    ExamSession,
+    FormMode,
+    Registration,
+    registered,
+)
 from app.exams.schemas import (
     PlanComponentIn,
     PlanCreate,
+    PlanUpdate,
 )
 from app.reference.levels import Level, Scheme, examinable_levels, get_level
 from app.reference.models import Occupation
@@ -139,8 +150,18 @@ def plan_rule(plan: ExamPlan) -> AssessmentRule:
     )
 
 
-def create_plan(db: Session, *, actor: Staff, data: PlanCreate) -> ExamPlan:
-    centre_id = centre_for(actor, Action.MANAGE, Resource.PLAN)
+@dataclass(frozen=True)
+class _Checked:
+    problems: list[dict[str, Any]]
+    level: Level | None
+    scheme: Scheme | None
+    occupation: Occupation | None
+    rules: list[dict[str, Any]]
+    composite: float | None
+
+
+def _plan_problems(db: Session, centre_id: int, data: PlanCreate) -> _Checked:
+    """Every check of a plan, for a new one and for a correction."""
     problems: list[dict[str, Any]] = []
     if problem := name_problem(data.name, label="考试计划名称", max_length=200):
         problems.append({"field": "name", "problem": problem})
@@ -194,8 +215,16 @@ def create_plan(db: Session, *, actor: Staff, data: PlanCreate) -> ExamPlan:
             level, data, bp if bp is not None and bp.centre_id == centre_id else None
         )
         problems.extend(rule_problems)
-    if problems:
-        raise invalid("考试计划有误", "plan_invalid", problems)
+    return _Checked(problems, level, scheme, occupation, rules, composite)
+
+
+def create_plan(db: Session, *, actor: Staff, data: PlanCreate) -> ExamPlan:
+    centre_id = centre_for(actor, Action.MANAGE, Resource.PLAN)
+    checked = _plan_problems(db, centre_id, data)
+    if checked.problems:
+        raise invalid("考试计划有误", "plan_invalid", checked.problems)
+    level, scheme, occupation = checked.level, checked.scheme, checked.occupation
+    rules, composite = checked.rules, checked.composite
     assert level is not None and scheme is not None and occupation is not None
     plan = ExamPlan(
         centre_id=centre_id,
@@ -237,6 +266,101 @@ def create_plan(db: Session, *, actor: Staff, data: PlanCreate) -> ExamPlan:
     return plan
 
 
+# What a correction may change: the plan's name, form mode and the rules of the room.
+# Scheme, occupation and level make another plan; the blueprint carries the theory
+# component's pass mark and time into the component rules, so a new blueprint is a new
+# plan too (not done here).
+EDITABLE = (
+    "name",
+    "form_mode",
+    "leave_limit",
+    "require_checkin",
+    "show_score_to_candidate",
+    "late_entry_minutes",
+    "allow_calculator",
+    "allow_scratchpad",
+)
+
+
+def update_plan(db: Session, *, actor: Staff, plan: ExamPlan, data: PlanUpdate) -> ExamPlan:
+    """Correct a plan before any candidate started (the caller checks), with the reason;
+    the same checks as a new plan. Records what changed."""
+    if plan.cancelled_at is not None:
+        raise Conflict("考试计划已取消", code="plan_cancelled")
+    text = clean_reason(data.reason)
+    current = {k: getattr(plan, k) for k in EDITABLE}
+    given = {k: v for k, v in data.model_dump(include=set(EDITABLE)).items() if v is not None}
+    if data.clear_leave_limit:
+        given["leave_limit"] = None
+    wanted = current | given
+    # The plan's own component rules are checked as they are (they do not change here).
+    kept = {
+        r["component"]: PlanComponentIn(
+            pass_mark=r.get("pass_mark"),
+            minutes=r.get("minutes"),
+            minutes_reason=r.get("minutes_reason", ""),
+            weight=r.get("weight"),
+        )
+        for r in plan.component_rules
+        if r.get("component") != Component.THEORY
+    }
+    merged = PlanCreate(
+        scheme=plan.scheme,
+        occupation_id=plan.occupation_id,
+        level_code=plan.level_code,
+        blueprint_id=plan.blueprint_id,
+        component_rules=kept,
+        composite_pass_mark=plan.composite_pass_mark or 60,
+        panel_tolerance=plan.panel_tolerance,
+        rounding_step=plan.rounding_step,
+        recheck_days=plan.recheck_days,
+        **wanted,
+    )
+    problems = _plan_problems(db, plan.centre_id, merged).problems
+    if problems:
+        raise invalid("考试计划有误", "plan_invalid", problems)
+    wanted["name"] = merged.name.strip()
+    changes = {k: [current[k], v] for k, v in wanted.items() if current[k] != v}
+    if not changes:
+        raise Conflict("没有需要保存的修改", code="nothing_changed")
+    for key, value in wanted.items():
+        setattr(plan, key, value)
+    if "form_mode" in changes:
+        plan.fixed_form = None  # drawn again at the first start
+    db.add(plan)
+    audit.record(
+        db,
+        actor=actor,
+        action="plan.update",
+        object_type="exam_plan",
+        object_id=plan.id,
+        reason=text,
+        detail={"changes": changes},
+    )
+    db.flush()
+    return plan
+
+
+def mark_cancelled(db: Session, *, actor: Staff, plan: ExamPlan, reason: str) -> ExamPlan:
+    """The plan is called off (its sessions are cancelled by the caller, each audited)."""
+    if plan.cancelled_at is not None:
+        raise Conflict("考试计划已取消", code="plan_cancelled")
+    text = clean_reason(reason)
+    plan.cancelled_at = utcnow()
+    db.add(plan)
+    audit.record(
+        db,
+        actor=actor,
+        action="plan.cancel",
+        object_type="exam_plan",
+        object_id=plan.id,
+        reason=text,
+        detail={"name": plan.name},
+    )
+    db.flush()
+    return plan
+
+
 def occupation_label(db: Session, occupation_id: int) -> str:
     occ = db.get(Occupation, occupation_id)
     if occ is None:
@@ -244,8 +368,8 @@ def occupation_label(db: Session, occupation_id: int) -> str:
     return f"{occ.name}（{occ.direction}）" if occ.direction else occ.name
 
 
-def get_plan(db: Session, *, actor: Staff, plan_id: int) -> ExamPlan:
-    return of_centre(db, ExamPlan, plan_id, actor, Action.READ, Resource.PLAN, "考试计划", "plan")
+def get_plan(db: Session, *, actor: Staff, plan_id: int, action: Action = Action.READ) -> ExamPlan:
+    return of_centre(db, ExamPlan, plan_id, actor, action, Resource.PLAN, "考试计划", "plan")
 
 
 @dataclass(frozen=True)
@@ -279,7 +403,7 @@ def plan_summaries(db: Session, plans: list[ExamPlan]) -> list[PlanSummary]:
         db.exec(
             select(ExamSession.plan_id, func.count())
             .join(Registration, col(Registration.session_id) == ExamSession.id)
-            .where(col(ExamSession.plan_id).in_(ids))
+            .where(col(ExamSession.plan_id).in_(ids), registered())
             .group_by(col(ExamSession.plan_id))
         ).all()
     )

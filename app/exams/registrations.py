@@ -59,6 +59,8 @@ def _open_session(db: Session, actor: Staff, session_id: int) -> ExamSession:
     session = get_session(
         db, actor=actor, session_id=session_id, action=Action.MANAGE, resource=Resource.ROSTER
     )
+    if session.status == SessionStatus.CANCELLED:
+        raise Conflict("场次已取消，不能再报名", code="session_cancelled")
     if session.status == SessionStatus.CLOSED:
         raise Conflict("考场已关闭，不能再报名", code="session_closed")
     _lock_session(db, session)
@@ -102,19 +104,7 @@ def register_candidate(
                 name=data.name, id_number=data.id_number, phone=data.phone, employer=data.employer
             ),
         )
-    existing = db.exec(
-        select(Registration).where(
-            Registration.session_id == session_id, Registration.candidate_id == candidate.id
-        )
-    ).first()
-    if existing is not None:
-        raise Conflict(
-            f"考生 {candidate.name} 已在本考场报名（准考证号 {existing.ticket_number}）",
-            code="already_registered",
-            details=[{"field": "id_number", "problem": "该考生已在本考场报名"}],
-        )
-    reg = _add_registration(db, session, candidate, _next_seat(db, session_id))
-    db.flush()
+    reg = place_candidate(db, session=session, candidate=candidate)
     audit.record(
         db,
         actor=actor,
@@ -130,20 +120,74 @@ def register_candidate(
     return reg
 
 
+def place_candidate(db: Session, *, session: ExamSession, candidate: Candidate) -> Registration:
+    """The candidate's place in the session (locked by `_open_session`): the next seat and
+    a new ticket; or, if they were withdrawn from it before, their old seat and ticket
+    back (a seat is never given to anyone else). Already there: Conflict."""
+    existing = db.exec(
+        select(Registration).where(
+            Registration.session_id == session.id, Registration.candidate_id == candidate.id
+        )
+    ).first()
+    if existing is not None and existing.withdrawn_at is None:
+        raise Conflict(
+            f"考生 {candidate.name} 已在本考场报名（准考证号 {existing.ticket_number}）",
+            code="already_registered",
+            details=[{"field": "id_number", "problem": "该考生已在本考场报名"}],
+        )
+    if existing is not None:
+        existing.withdrawn_at = existing.withdrawn_by = None
+        existing.checked_in_at = existing.checked_in_by = None
+        db.add(existing)
+        db.flush()
+        return existing
+    reg = _add_registration(db, session, candidate, _next_seat(db, session.id or 0))
+    db.flush()
+    return reg
+
+
+def withdraw(db: Session, *, actor: Staff, registration: Registration) -> None:
+    """Take the registration out of its session (撤销报名): kept, marked withdrawn, its
+    check-in cleared. The caller has checked that the candidate did not start."""
+    if registration.withdrawn_at is not None:
+        raise Conflict("该报名已撤销", code="already_withdrawn")
+    registration.withdrawn_at = clock.utcnow()
+    registration.withdrawn_by = actor.id
+    registration.checked_in_at = registration.checked_in_by = None
+    db.add(registration)
+    db.flush()
+
+
+def open_session_for(db: Session, *, actor: Staff, session_id: int) -> ExamSession:
+    """A session the actor may register candidates into, locked for the next seat."""
+    return _open_session(db, actor, session_id)
+
+
 @dataclass(frozen=True)
 class RosterImport:
     registrations: list[Registration]
     new_candidates: int
+    skipped: list[roster.SkippedRow] = field(default_factory=list)
 
     @property
     def summary(self) -> str:
         n = len(self.registrations)
-        return f"已导入 {n} 名考生（新建考生 {self.new_candidates} 名，沿用已有考生 {n - self.new_candidates} 名）"
+        text = (
+            f"已导入 {n} 名考生（新建考生 {self.new_candidates} 名，沿用已有考生 "
+            f"{n - self.new_candidates} 名）"
+            if n
+            else "没有需要导入的新考生"
+        )
+        if self.skipped:
+            rows = "、".join(str(s.row) for s in self.skipped)
+            text += f"；跳过已在本考场报名或已撤销的 {len(self.skipped)} 名（第 {rows} 行）"
+        return text
 
 
 def import_roster(db: Session, *, actor: Staff, session_id: int, content: bytes) -> RosterImport:
-    """Register every candidate of an Excel roster, or none: every row is checked first
-    and every problem is reported with its row and column."""
+    """Register every new candidate of an Excel or CSV roster, or none: every row is
+    checked first and every problem is reported with its row and column. Candidates
+    already in the session are skipped and reported, so a list can be uploaded again."""
     # Theirs to change? Asked before the parse (a read: no write lock yet).
     get_session(
         db, actor=actor, session_id=session_id, action=Action.MANAGE, resource=Resource.ROSTER
@@ -159,22 +203,21 @@ def import_roster(db: Session, *, actor: Staff, session_id: int, content: bytes)
             )
         )
     }
-    registered = {
-        c.id_number: reg.ticket_number
-        for reg, c in db.exec(
-            select(Registration, Candidate)
-            .join(Candidate, col(Candidate.id) == Registration.candidate_id)
-            .where(Registration.session_id == session_id)
-        )
-    }
-    problems = roster.roster_problems(
-        rows, known_names={k: c.name for k, c in known.items()}, registered=registered
-    )
+    registered: dict[str, str] = {}
+    withdrawn: dict[str, str] = {}
+    for reg, c in db.exec(
+        select(Registration, Candidate)
+        .join(Candidate, col(Candidate.id) == Registration.candidate_id)
+        .where(Registration.session_id == session_id)
+    ):
+        (registered if reg.withdrawn_at is None else withdrawn)[c.id_number] = reg.ticket_number
+    problems = roster.roster_problems(rows, known_names={k: c.name for k, c in known.items()})
+    new_rows, skipped = roster.skipped_rows(rows, registered=registered, withdrawn=withdrawn)
     seat = _next_seat(db, session_id)
-    if not problems and seat + len(rows) - 1 > MAX_SEATS:
+    if not problems and seat + len(new_rows) - 1 > MAX_SEATS:
         problems.append(
             {
-                "row": rows[-1].row,
+                "row": new_rows[-1].row,
                 "column": "",
                 "place": "名单",
                 "problem": f"一个考场最多 {MAX_SEATS} 个座位，本考场还能安排 {MAX_SEATS - seat + 1} 名",
@@ -188,7 +231,7 @@ def import_roster(db: Session, *, actor: Staff, session_id: int, content: bytes)
         )
     found: list[Registration] = []
     new = 0
-    for r in rows:
+    for r in new_rows:
         cand, created = upsert_candidate(
             db,
             actor,
@@ -205,9 +248,13 @@ def import_roster(db: Session, *, actor: Staff, session_id: int, content: bytes)
         action="registration.import",
         object_type="exam_session",
         object_id=session_id,
-        detail={"registered": len(found), "new_candidates": new},
+        detail={
+            "registered": len(found),
+            "new_candidates": new,
+            "skipped_rows": [s.row for s in skipped],
+        },
     )
-    return RosterImport(found, new)
+    return RosterImport(found, new, skipped)
 
 
 @dataclass(frozen=True)

@@ -90,6 +90,23 @@ class PlanCreate(BaseModel):
     recheck_days: int = 15
 
 
+class PlanUpdate(BaseModel):
+    """Corrections to a plan before any candidate started: what is given changes (the
+    scheme, occupation and level do not: that is another plan); a reason is required."""
+
+    name: str | None = None
+    blueprint_id: int | None = None
+    form_mode: FormMode | None = None
+    leave_limit: int | None = None
+    clear_leave_limit: bool = False  # leave_limit back to "not limited"
+    require_checkin: bool | None = None
+    show_score_to_candidate: bool | None = None
+    late_entry_minutes: int | None = None
+    allow_calculator: bool | None = None
+    allow_scratchpad: bool | None = None
+    reason: str = ""
+
+
 class SessionCreate(BaseModel):
     plan_id: int
     name: str
@@ -99,6 +116,21 @@ class SessionCreate(BaseModel):
     duration_minutes: int | None = None  # None: the blueprint's time limit
     proctor_ids: list[int] = Field(default_factory=list)
     seats_per_row: int = DEFAULT_SEATS_PER_ROW  # the seat map's rows (exams.seating)
+    # A start in the past is refused unless confirmed (exams.rules.start_time_problem).
+    confirm_past_start: bool = False
+
+
+class SessionUpdate(BaseModel):
+    """Corrections to a session before any candidate started: what is given changes; a
+    reason is required (audited)."""
+
+    name: str | None = None
+    room: str | None = None
+    starts_at: datetime | None = None  # China wall-clock time, as in SessionCreate
+    duration_minutes: int | None = None
+    seats_per_row: int | None = None
+    confirm_past_start: bool = False
+    reason: str = ""
 
 
 class CandidateIn(BaseModel):

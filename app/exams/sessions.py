@@ -2,7 +2,6 @@
 its registrations."""
 
 import logging
-import math
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -15,10 +14,11 @@ from app.accounts.models import StaffUser
 from app.accounts.policy import Action, Facts, Resource
 from app.accounts.principals import Staff
 from app.audit import service as audit
+from app.audit.reasons import clean_reason
 from app.core import clock
-from app.core.errors import NotFound
+from app.core.errors import Conflict, NotFound
 from app.core.text import name_problem
-from app.exams import seating
+from app.exams import rules, seating
 from app.exams.common import MAX_MINUTES, centre_for, invalid
 from app.exams.models import (
     Blueprint,
@@ -27,39 +27,18 @@ from app.exams.models import (
     ExamSession,
     Registration,
     SessionProctor,
+    SessionStatus,
+    registered,
 )
 from app.exams.plans import PlanSummary, get_plan, plan_summaries
-from app.exams.schemas import (
-    SessionCreate,
-)
+from app.exams.schemas import SessionCreate, SessionUpdate
 from app.reference.identifiers import mask_resident_id
 
 log = logging.getLogger(__name__)
 
-# DOMAIN.md §2: at least one invigilator per 15 candidates and at least two per room.
-CANDIDATES_PER_PROCTOR = 15
-MIN_PROCTORS_PER_ROOM = 2
 # Who may be put on a session's proctor list: those the policy lets proctor attempts.
 PROCTOR_ROLES = policy.roles_allowed(Action.PROCTOR, Resource.ATTEMPT)
-
-
-def staffing_problems(*, proctors: int, candidates: int) -> list[str]:
-    """DOMAIN.md §2 staffing: ≥ 2 proctors per room and ≥ 1 per 15 candidates.
-
-    Shown as a warning on the session and in the API, never a refusal: centres register
-    candidates weeks ahead and settle staffing before exam day, so refusing a registration
-    for want of a proctor would only block the roster."""
-    found = []
-    if proctors < MIN_PROCTORS_PER_ROOM:
-        found.append(f"每个考场至少需要 {MIN_PROCTORS_PER_ROOM} 名监考员，目前只有 {proctors} 名")
-    needed = math.ceil(candidates / CANDIDATES_PER_PROCTOR)
-    # Up to 2 × 15 candidates the per-room minimum already says it all.
-    if needed > proctors and needed > MIN_PROCTORS_PER_ROOM:
-        found.append(
-            f"按每 {CANDIDATES_PER_PROCTOR} 名考生至少 1 名监考员，{candidates} 名考生需要 "
-            f"{needed} 名监考员，目前只有 {proctors} 名"
-        )
-    return found
+staffing_problems = rules.staffing_problems  # one rule (exams.rules), known here too
 
 
 def eligible_proctors(db: Session, *, actor: Staff) -> list[StaffUser]:
@@ -102,17 +81,21 @@ def _checked_proctors(db: Session, centre_id: int, ids: list[int]) -> list[Staff
     return found
 
 
-def create_session(db: Session, *, actor: Staff, data: SessionCreate) -> ExamSession:
-    centre_id = centre_for(actor, Action.MANAGE, Resource.SESSION)
-    plan = get_plan(db, actor=actor, plan_id=data.plan_id)
-    bp = db.get(Blueprint, plan.blueprint_id)
-    assert bp is not None
+def _session_problems(
+    bp: Blueprint,
+    *,
+    name: str,
+    room: str,
+    duration: int,
+    seats_per_row: int,
+    starts_at: datetime,
+    confirm_past_start: bool,
+) -> list[dict[str, Any]]:
     problems: list[dict[str, Any]] = []
-    if problem := name_problem(data.name, label="场次名称", max_length=100):
+    if problem := name_problem(name, label="场次名称", max_length=100):
         problems.append({"field": "name", "problem": problem})
-    if problem := name_problem(data.room, label="考场", max_length=100):
+    if problem := name_problem(room, label="考场", max_length=100):
         problems.append({"field": "room", "problem": problem})
-    duration = bp.time_limit_minutes if data.duration_minutes is None else data.duration_minutes
     if not bp.time_limit_minutes <= duration <= MAX_MINUTES:
         problems.append(
             {
@@ -121,8 +104,33 @@ def create_session(db: Session, *, actor: Staff, data: SessionCreate) -> ExamSes
                 f"（组卷方案规定 {bp.time_limit_minutes} 分钟）",
             }
         )
-    if problem := seating.seats_per_row_problem(data.seats_per_row):
+    if problem := seating.seats_per_row_problem(seats_per_row):
         problems.append({"field": "seats_per_row", "problem": problem})
+    if problem := rules.start_time_problem(
+        starts_at=starts_at, now=clock.utcnow(), confirmed=confirm_past_start
+    ):
+        problems.append({"field": "starts_at", "problem": problem})
+    return problems
+
+
+def create_session(db: Session, *, actor: Staff, data: SessionCreate) -> ExamSession:
+    centre_id = centre_for(actor, Action.MANAGE, Resource.SESSION)
+    plan = get_plan(db, actor=actor, plan_id=data.plan_id)
+    if plan.cancelled_at is not None:
+        raise Conflict("考试计划已取消，不能再安排场次", code="plan_cancelled")
+    bp = db.get(Blueprint, plan.blueprint_id)
+    assert bp is not None
+    duration = bp.time_limit_minutes if data.duration_minutes is None else data.duration_minutes
+    starts_at = clock.from_china(data.starts_at)
+    problems = _session_problems(
+        bp,
+        name=data.name,
+        room=data.room,
+        duration=duration,
+        seats_per_row=data.seats_per_row,
+        starts_at=starts_at,
+        confirm_past_start=data.confirm_past_start,
+    )
     if problems:
         raise invalid("场次信息有误", "session_invalid", problems)
     proctors = _checked_proctors(db, centre_id, data.proctor_ids)
@@ -131,7 +139,7 @@ def create_session(db: Session, *, actor: Staff, data: SessionCreate) -> ExamSes
         plan_id=data.plan_id,
         name=data.name.strip(),
         room=data.room.strip(),
-        starts_at=clock.from_china(data.starts_at),
+        starts_at=starts_at,
         duration_minutes=duration,
         seats_per_row=data.seats_per_row,
     )
@@ -148,6 +156,99 @@ def create_session(db: Session, *, actor: Staff, data: SessionCreate) -> ExamSes
         object_id=session.id,
         detail={"plan_id": plan.id, "room": session.room, "proctor_ids": [u.id for u in proctors]},
     )
+    return session
+
+
+def require_scheduled(session: ExamSession) -> None:
+    if session.status == SessionStatus.CANCELLED:
+        raise Conflict("场次已取消", code="session_cancelled")
+    if session.status != SessionStatus.SCHEDULED:
+        raise Conflict("场次已关闭，不能再修改", code="session_closed")
+
+
+def update_session(
+    db: Session, *, actor: Staff, session: ExamSession, data: SessionUpdate
+) -> ExamSession:
+    """Correct a session (name, room, start, duration, seats per row), with the reason;
+    the caller has checked that no candidate started (corrections.service). Records what
+    changed, from what, to what."""
+    require_scheduled(session)
+    reason = clean_reason(data.reason)
+    _, _, bp = session_plan_blueprint(db, session.id or 0)
+    wanted: dict[str, Any] = {
+        "name": session.name if data.name is None else data.name.strip(),
+        "room": session.room if data.room is None else data.room.strip(),
+        "starts_at": session.starts_at
+        if data.starts_at is None
+        else clock.from_china(data.starts_at),
+        "duration_minutes": session.duration_minutes
+        if data.duration_minutes is None
+        else data.duration_minutes,
+        "seats_per_row": session.seats_per_row
+        if data.seats_per_row is None
+        else data.seats_per_row,
+    }
+    problems = _session_problems(
+        bp,
+        name=wanted["name"],
+        room=wanted["room"],
+        duration=wanted["duration_minutes"],
+        seats_per_row=wanted["seats_per_row"],
+        starts_at=wanted["starts_at"],
+        # An unchanged start already in the past needs no new confirmation.
+        confirm_past_start=data.confirm_past_start or wanted["starts_at"] == session.starts_at,
+    )
+    if problems:
+        raise invalid("场次信息有误", "session_invalid", problems)
+    changes = {
+        k: [_shown(getattr(session, k)), _shown(v)]
+        for k, v in wanted.items()
+        if getattr(session, k) != v
+    }
+    if not changes:
+        raise Conflict("没有需要保存的修改", code="nothing_changed")
+    for key, value in wanted.items():
+        setattr(session, key, value)
+    db.add(session)
+    audit.record(
+        db,
+        actor=actor,
+        action="session.update",
+        object_type="exam_session",
+        object_id=session.id,
+        reason=reason,
+        detail={"changes": changes},
+    )
+    db.flush()
+    return session
+
+
+def _shown(value: Any) -> Any:
+    """A value as the audit trail keeps it: times in China time, to the minute."""
+    if isinstance(value, datetime):
+        local = clock.to_china(value)
+        assert local is not None
+        return local.strftime("%Y-%m-%d %H:%M")
+    return value
+
+
+def cancel_session(db: Session, *, actor: Staff, session: ExamSession, reason: str) -> ExamSession:
+    """Call a session off (取消场次), with the reason; the caller has checked that no
+    candidate started. Its registrations stay (and are listed), nobody may enter."""
+    require_scheduled(session)
+    text = clean_reason(reason)
+    session.status = SessionStatus.CANCELLED
+    db.add(session)
+    audit.record(
+        db,
+        actor=actor,
+        action="session.cancel",
+        object_type="exam_session",
+        object_id=session.id,
+        reason=text,
+        detail={"plan_id": session.plan_id, "starts_at": _shown(session.starts_at)},
+    )
+    db.flush()
     return session
 
 
@@ -181,6 +282,68 @@ def session_facts(db: Session, session: ExamSession) -> Facts:
         select(SessionProctor.staff_user_id).where(SessionProctor.session_id == session.id)
     )
     return Facts.of(session.centre_id, proctors=proctors)
+
+
+def is_absent(session: ExamSession, plan: ExamPlan, *, started: bool, now: datetime) -> bool:
+    """缺考: registered, never started, and entry has closed (exams.rules.is_absent)."""
+    return rules.is_absent(
+        now=now,
+        starts_at=session.starts_at,
+        ends_at=session.ends_at,
+        late_entry_minutes=plan.late_entry_minutes,
+        closed=session.status == SessionStatus.CLOSED,
+        started=started,
+    )
+
+
+def staffing_of(db: Session, session: ExamSession) -> list[str]:
+    """The DOMAIN.md §2 staffing rules this session breaks now (its proctors and the
+    candidates registered in it)."""
+    proctors = db.exec(
+        select(func.count())
+        .select_from(SessionProctor)
+        .where(SessionProctor.session_id == session.id)
+    ).one()
+    candidates = db.exec(
+        select(func.count())
+        .select_from(Registration)
+        .where(Registration.session_id == session.id, registered())
+    ).one()
+    return rules.staffing_problems(proctors=proctors, candidates=candidates)
+
+
+def opening_refusal(db: Session, session: ExamSession) -> str | None:
+    """Why no candidate may start in this session yet (staffing, not overridden)."""
+    if session.staffing_override_at is not None:
+        return None
+    return rules.opening_refusal(staffing_of(db, session), overridden=False)
+
+
+def override_staffing(db: Session, *, actor: Staff, session_id: int, reason: str) -> ExamSession:
+    """A centre admin lets an understaffed room open (e.g. a proctor fell ill and the
+    candidates are present), with the reason: recorded on the session and audited."""
+    session = get_session(db, actor=actor, session_id=session_id, action=Action.MANAGE)
+    text = clean_reason(reason)
+    problems = staffing_of(db, session)
+    if not problems:
+        raise Conflict("本场次监考人员配备符合要求，无需确认", code="staffing_ok")
+    if session.status != SessionStatus.SCHEDULED:
+        raise Conflict("场次已关闭或已取消", code="session_closed")
+    session.staffing_override_reason = text
+    session.staffing_override_by = actor.id
+    session.staffing_override_at = clock.utcnow()
+    db.add(session)
+    audit.record(
+        db,
+        actor=actor,
+        action="session.staffing_override",
+        object_type="exam_session",
+        object_id=session.id,
+        reason=text,
+        detail={"problems": problems},
+    )
+    db.flush()
+    return session
 
 
 def get_session(
@@ -234,7 +397,7 @@ def _session_summaries(db: Session, sessions: list[ExamSession]) -> list[Session
     counts = dict(
         db.exec(
             select(Registration.session_id, func.count())
-            .where(col(Registration.session_id).in_(ids))
+            .where(col(Registration.session_id).in_(ids), registered())
             .group_by(col(Registration.session_id))
         ).all()
     )
@@ -352,7 +515,7 @@ def list_registrations(db: Session, *, actor: Staff, session_id: int) -> list[Re
         for reg, cand in db.exec(
             select(Registration, Candidate)
             .join(Candidate, col(Candidate.id) == Registration.candidate_id)
-            .where(Registration.session_id == session_id)
+            .where(Registration.session_id == session_id, registered())
             .order_by(col(Registration.seat_number))
         )
     ]

@@ -41,7 +41,7 @@ from app.delivery.models import (
     AttemptStatus,
     SubmitReason,
 )
-from app.exams import seating, sessions
+from app.exams import rules, seating, sessions
 from app.exams.models import (
     Candidate,
     ExamPlan,
@@ -49,6 +49,7 @@ from app.exams.models import (
     Registration,
     SessionProctor,
     SessionStatus,
+    registered,
 )
 from app.live import service as live
 from app.proctoring import logbook
@@ -84,6 +85,7 @@ class RosterState(StrEnum):
     IN_PROGRESS = "in_progress"
     PAUSED = "paused"
     SUBMITTED = "submitted"
+    ABSENT = "absent"  # 缺考: entry closed without a start (exams.rules.is_absent)
 
 
 ROSTER_STATE_NAMES = {
@@ -92,6 +94,7 @@ ROSTER_STATE_NAMES = {
     RosterState.IN_PROGRESS: "考试中",
     RosterState.PAUSED: "已暂停",
     RosterState.SUBMITTED: "已交卷",
+    RosterState.ABSENT: "缺考",
 }
 
 
@@ -138,6 +141,8 @@ def _attempt_session(db: Session, staff: Staff, attempt_id: int) -> ExamSession:
 
 
 def _require_open(session: ExamSession) -> None:
+    if session.status == SessionStatus.CANCELLED:
+        raise Conflict("该场次已取消", code="session_cancelled")
     if session.status == SessionStatus.CLOSED:
         raise Conflict("该场次已关闭，不能再进行此操作", code="session_closed")
 
@@ -194,7 +199,7 @@ def list_sessions(db: Session, *, staff: Staff) -> list[ProctoredSession]:
             select(
                 Registration.session_id, func.count(), func.count(col(Registration.checked_in_at))
             )
-            .where(col(Registration.session_id).in_(ids))
+            .where(col(Registration.session_id).in_(ids), registered())
             .group_by(col(Registration.session_id))
         ):
             regs[sid] = (total, checked)
@@ -297,6 +302,8 @@ class Roster:
     # countdowns tick in the page between polls): the console's poll is answered "not
     # modified" while it stays the same.
     version: str = ""
+    # DOMAIN.md §2 staffing: why no candidate may start yet (None: the room may open).
+    opening_refusal: str | None = None
 
     @property
     def ends_at(self) -> datetime:
@@ -308,8 +315,10 @@ class Roster:
         return seating.seat_rows({r.seat_number: r for r in self.rows}, self.session.seats_per_row)
 
 
-def _row_state(reg: Registration, attempt: Attempt | None) -> RosterState:
+def _row_state(reg: Registration, attempt: Attempt | None, *, absent: bool) -> RosterState:
     if attempt is None:
+        if absent:
+            return RosterState.ABSENT
         return RosterState.CHECKED_IN if reg.checked_in_at else RosterState.NOT_CHECKED_IN
     return {
         AttemptStatus.IN_PROGRESS: RosterState.IN_PROGRESS,
@@ -338,10 +347,11 @@ def roster(db: Session, *, staff: Staff, session_id: int) -> Roster:
     )
     rows: list[RosterRow] = []
     clocks: list[tuple[datetime, datetime | None] | None] = []
+    absent_now = sessions.is_absent(session, plan, started=False, now=now)
     for reg, cand, attempt in found:
         clocks.append(None if attempt is None else (attempt.deadline_at, attempt.paused_at))
         assert reg.id is not None
-        state = _row_state(reg, attempt)
+        state = _row_state(reg, attempt, absent=absent_now)
         timed: dict[str, Any] = {}
         if attempt is not None:
             timed = {
@@ -383,7 +393,16 @@ def roster(db: Session, *, staff: Staff, session_id: int) -> Roster:
     for row in rows:
         counts[row.state.value] += 1
     alerts = _alerts(db, session_id=session_id, rows=rows, now=now)
-    version = _roster_version(session, rows, clocks, alerts)
+    proctors = db.exec(
+        select(func.count())
+        .select_from(SessionProctor)
+        .where(SessionProctor.session_id == session_id)
+    ).one()
+    opening = rules.opening_refusal(
+        rules.staffing_problems(proctors=proctors, candidates=len(rows)),
+        overridden=session.staffing_override_at is not None,
+    )
+    version = _roster_version(session, rows, clocks, alerts, opening)
     return Roster(
         session=session,
         plan=plan,
@@ -392,6 +411,7 @@ def roster(db: Session, *, staff: Staff, session_id: int) -> Roster:
         now=now,
         counts=counts,
         version=version,
+        opening_refusal=opening,
     )
 
 
@@ -400,6 +420,7 @@ def _roster_version(
     rows: Sequence[RosterRow],
     clocks: Sequence[tuple[datetime, datetime | None] | None],
     alerts: Sequence[Alert],
+    opening: str | None,
 ) -> str:
     """Rows with their timer's inputs (deadline, pause) instead of the remaining seconds,
     which change every second while nothing else does (a clock at zero shows as an
@@ -413,6 +434,7 @@ def _roster_version(
         session.seats_per_row,
         [(row.__dict__ | unshown, clock) for row, clock in zip(rows, clocks, strict=True)],
         alerts,
+        opening,
     )
     return hashlib.blake2b(repr(shown).encode(), digest_size=12).hexdigest()
 
@@ -633,7 +655,11 @@ def _session_registrations(
     regs = list(
         db.exec(
             select(Registration)
-            .where(Registration.session_id == session_id, col(Registration.id).in_(wanted))
+            .where(
+                Registration.session_id == session_id,
+                col(Registration.id).in_(wanted),
+                registered(),
+            )
             .order_by(col(Registration.seat_number))
         )
     )
@@ -724,7 +750,7 @@ def send_message(
             code="message_invalid",
             details=[{"field": "text", "problem": f"必填，不超过 {MESSAGE_MAX} 字"}],
         )
-    query = select(Registration).where(Registration.session_id == session_id)
+    query = select(Registration).where(Registration.session_id == session_id, registered())
     if registration_ids is not None:
         query = query.where(col(Registration.id).in_(registration_ids))
     regs = list(db.exec(query.order_by(col(Registration.seat_number))))

@@ -156,7 +156,7 @@ def _compute(db: Session, plan: ExamPlan) -> list[_Computed]:
                 marks.append(rules.ComponentMark.scored(c.component, new_score))
                 extra[c.component] = {"note": "复核后成绩"}
             elif c.component == Component.THEORY:
-                status = attempt_status(attempt, session)
+                status = attempt_status(attempt, session, plan)
                 if status == ResultStatus.ABSENT:
                     marks.append(rules.ComponentMark(c.component, rules.MarkStatus.ABSENT))
                 elif attempt is not None and attempt.score is not None:

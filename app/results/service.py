@@ -34,7 +34,7 @@ from app.exams.models import (
     ExamPlan,
     ExamSession,
     Registration,
-    SessionStatus,
+    registered,
 )
 from app.itemtypes import (
     ITEM_TYPE_NAMES,
@@ -82,11 +82,11 @@ def _check_reader(staff: Staff, centre_id: int | None, missing: NotFound) -> Non
     policy.check(staff, Action.READ, Resource.RESULT, facts, missing=missing)
 
 
-def attempt_status(attempt: Attempt | None, session: ExamSession) -> ResultStatus:
+def attempt_status(attempt: Attempt | None, session: ExamSession, plan: ExamPlan) -> ResultStatus:
     if attempt is not None:
         return ResultStatus(attempt.status)
-    if session.status == SessionStatus.CLOSED or utcnow() >= session.ends_at:
-        return ResultStatus.ABSENT
+    if sessions.is_absent(session, plan, started=False, now=utcnow()):
+        return ResultStatus.ABSENT  # entry closed without a start: the one 缺考 rule
     return ResultStatus.NOT_STARTED
 
 
@@ -104,10 +104,10 @@ def centre_sessions(db: Session, *, staff: Staff) -> list[SessionResultSummary]:
         .where(ExamSession.centre_id == centre_id)
         .order_by(col(ExamSession.starts_at).desc(), col(ExamSession.id).desc())
     ).all()
-    registered = dict(
+    counted = dict(
         db.exec(
             select(Registration.session_id, func.count())
-            .where(Registration.centre_id == centre_id)
+            .where(Registration.centre_id == centre_id, registered())
             .group_by(col(Registration.session_id))
         ).all()
     )
@@ -143,7 +143,7 @@ def centre_sessions(db: Session, *, staff: Staff) -> list[SessionResultSummary]:
                 session,
                 plan,
                 blueprint,
-                registered=registered.get(session.id, 0),
+                registered=counted.get(session.id, 0),
                 submitted=submitted,
                 scored=scored,
                 passed=passes.get(session.id, 0),
@@ -207,7 +207,7 @@ def session_results(
     rows: list[ResultRow] = []
     for reg, cand, attempt in found:
         assert reg.id is not None
-        status = attempt_status(attempt, session)
+        status = attempt_status(attempt, session, plan)
         score = attempt.score if attempt else None
         rows.append(
             ResultRow(
@@ -425,7 +425,7 @@ def candidate_result(db: Session, *, login: CandidateLogin) -> CandidateResult:
         raise NotFound("报名记录不存在", code="registration_not_found")
     session, plan, blueprint = sessions.session_plan_blueprint(db, reg.session_id)
     attempt = db.exec(select(Attempt).where(Attempt.registration_id == reg.id)).first()
-    status = attempt_status(attempt, session)
+    status = attempt_status(attempt, session, plan)
     submitted = attempt is not None and attempt.status == AttemptStatus.SUBMITTED
     scored = submitted and attempt is not None and attempt.score is not None
     visible = scored and plan.show_score_to_candidate

@@ -16,20 +16,26 @@ from app.accounts.policy import Action, Resource
 from app.accounts.principals import Staff
 from app.auth.deps import CentreAdmin, CentreStaff, IdentityReader, Proctor
 from app.banks import service as banks_service
+from app.core import clock
 from app.core.db import SessionDep
 from app.core.downloads import XLSX_MEDIA_TYPE
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.text import typed_int
+from app.corrections import service as corrections
+from app.delivery import service as delivery
 from app.exams import blueprints, candidates, photos, plans, registrations, seating, sessions
 from app.exams.components import COMPONENT_NAMES
 from app.exams.models import FormMode
 from app.exams.schemas import (
     BlueprintCreate,
     BlueprintUpdate,
+    CandidateIn,
     PlanComponentIn,
     PlanCreate,
+    PlanUpdate,
     RegistrationCreate,
     SessionCreate,
+    SessionUpdate,
 )
 from app.itemtypes import MULTIPLE_CHOICE_RULE_NAMES, MultipleChoiceRule
 from app.reference import service as reference
@@ -64,6 +70,7 @@ FIELD_LABELS = {
     "duration_minutes": "考试时长",
     "proctor_ids": "监考员",
     "seats_per_row": "每排座位数",
+    "reason": "原因",
     "id_number": "身份证号",
     "phone": "联系电话",
     "employer": "工作单位",
@@ -641,9 +648,11 @@ def _session_values(form: FormData | None = None) -> dict[str, Any]:
             "duration_minutes": "",
             "proctor_ids": [],
             "seats_per_row": "",
+            "confirm_past_start": False,
         }
     return {
         "seats_per_row": _text(form, "seats_per_row"),
+        "confirm_past_start": bool(form.get("confirm_past_start")),
         "name": _text(form, "name"),
         "room": _text(form, "room"),
         "starts_at": _text(form, "starts_at"),
@@ -660,12 +669,14 @@ def _plan_page(
     values: dict[str, Any],
     errors: FormErrors | None = None,
     status_code: int = 200,
+    notice: str = "",
 ) -> Response:
     summary = plans.plan_summary(db, actor=staff, plan_id=plan_id)
     return render(
         request,
         "exams/plan.html",
         {
+            "notice": notice,
             "s": summary,
             "blueprint": blueprints.get_blueprint(
                 db, actor=staff, blueprint_id=summary.plan.blueprint_id
@@ -682,8 +693,14 @@ def _plan_page(
 
 
 @router.get("/plans/{plan_id}")
-def plan_page(request: Request, db: SessionDep, staff: CentreAdmin, plan_id: int) -> Response:
-    return _plan_page(request, db, staff, plan_id, _session_values())
+def plan_page(
+    request: Request, db: SessionDep, staff: CentreAdmin, plan_id: int, changed: str = ""
+) -> Response:
+    notice = {
+        "plan": "考试计划已修改（已记入审计日志）。",
+        "plan_cancelled": "考试计划已取消，其未关闭的场次一并取消（均已记入审计日志）。",
+    }.get(changed, "")
+    return _plan_page(request, db, staff, plan_id, _session_values(), notice=notice)
 
 
 @router.post("/plans/{plan_id}/sessions")
@@ -713,6 +730,7 @@ def create_session(
         duration_minutes=duration,
         proctor_ids=values["proctor_ids"],
         seats_per_row=seating.DEFAULT_SEATS_PER_ROW if per_row is None else per_row,
+        confirm_past_start=values["confirm_past_start"],
     )
     try:
         session = sessions.create_session(db, actor=staff, data=data)
@@ -727,8 +745,14 @@ def create_session(
 
 
 def _session_context(db: SessionDep, staff: Staff, session_id: int, **extra: Any) -> dict[str, Any]:
+    detail = sessions.session_detail(db, actor=staff, session_id=session_id)
     ctx: dict[str, Any] = {
-        "d": sessions.session_detail(db, actor=staff, session_id=session_id),
+        "d": detail,
+        # 缺考 on this page too: registered, entry closed, never started.
+        "started": delivery.started_registrations(db, session_id=session_id),
+        "entry_closed": sessions.is_absent(
+            detail.session, detail.plan.plan, started=False, now=clock.utcnow()
+        ),
         "can_edit": policy.may(staff, Action.MANAGE, Resource.ROSTER),
         "v": {"name": "", "id_number": "", "phone": "", "employer": ""},
         "errors": FormErrors(),
@@ -742,11 +766,20 @@ def _session_context(db: SessionDep, staff: Staff, session_id: int, **extra: Any
 
 @router.get("/sessions/{session_id}")
 def session_page(
-    request: Request, db: SessionDep, staff: CentreStaff, session_id: int, imported: str = ""
+    request: Request, db: SessionDep, staff: CentreStaff, session_id: int, changed: str = ""
 ) -> Response:
-    return render(
-        request, "exams/session.html", _session_context(db, staff, session_id, imported=imported)
-    )
+    notice = CHANGE_NOTICES.get(changed, "")
+    ctx = _session_context(db, staff, session_id, notice=notice)
+    return render(request, "exams/session.html", ctx)
+
+
+CHANGE_NOTICES = {
+    "session": "场次信息已修改（已记入审计日志）。如开考时间或考场有变，请重新打印准考证。",
+    "cancelled": "本场次已取消（已记入审计日志），考生不能再进入。",
+    "candidate": "考生信息已修改（已记入审计日志）。",
+    "moved": "考生已调入本场次，旧准考证作废，请为其打印新的准考证。",
+    "withdrawn": "已撤销该考生的报名（已记入审计日志），其准考证作废。",
+}
 
 
 @router.post("/sessions/{session_id}/registrations")
@@ -788,7 +821,8 @@ def import_roster(
             db, staff, session_id, roster_errors=FormErrors(exc.message, exc.details)
         )
         return render(request, "exams/session.html", ctx, status_code=exc.status_code)
-    return _redirect(f"/sessions/{session_id}?imported={len(result.registrations)}")
+    ctx = _session_context(db, staff, session_id, roster_outcome=result)
+    return render(request, "exams/session.html", ctx)
 
 
 @router.post("/sessions/{session_id}/photos")
@@ -860,6 +894,21 @@ def registration_template(db: SessionDep, staff: CentreAdmin, session_id: int) -
     )
 
 
+@router.post("/sessions/{session_id}/staffing-override")
+def override_staffing(
+    request: Request, db: SessionDep, staff: CentreAdmin, form: FormDep, session_id: int
+) -> Response:
+    """Let an understaffed room open (DOMAIN.md §2), with the reason."""
+    try:
+        sessions.override_staffing(
+            db, actor=staff, session_id=session_id, reason=_text(form, "reason")
+        )
+    except (ValidationFailed, Conflict) as exc:
+        ctx = _session_context(db, staff, session_id, override_error=exc.message)
+        return render(request, "exams/session.html", ctx, status_code=exc.status_code)
+    return _redirect(f"/sessions/{session_id}")
+
+
 @router.post("/sessions/{session_id}/proctors")
 def assign_proctors(
     request: Request, db: SessionDep, staff: CentreAdmin, form: FormDep, session_id: int
@@ -910,3 +959,347 @@ def candidates_page(request: Request, db: SessionDep, staff: CentreAdmin, q: str
     # The search box asks htmx for just the table as the staff member types.
     template = "exams/_candidates_table.html" if is_htmx(request) else "exams/candidates.html"
     return render(request, template, ctx)
+
+
+# --- corrections (更正): each with a reason, refused once candidates started -----------
+
+
+def _reason_error(exc: ValidationFailed | Conflict | NotFound) -> str:
+    problems = "；".join(str(d.get("problem", "")) for d in exc.details if d.get("problem"))
+    return f"{exc.message}：{problems}" if problems and problems not in exc.message else exc.message
+
+
+def _session_edit_page(
+    request: Request,
+    db: SessionDep,
+    staff: Staff,
+    session_id: int,
+    *,
+    values: dict[str, Any] | None = None,
+    errors: FormErrors | None = None,
+    status_code: int = 200,
+) -> Response:
+    detail = sessions.session_detail(db, actor=staff, session_id=session_id)
+    s = detail.session
+    local = clock.to_china(s.starts_at)
+    assert local is not None
+    current = {
+        "name": s.name,
+        "room": s.room,
+        "starts_at": local.strftime("%Y-%m-%dT%H:%M"),
+        "duration_minutes": str(s.duration_minutes),
+        "seats_per_row": str(s.seats_per_row),
+        "confirm_past_start": False,
+        "reason": "",
+    }
+    return render(
+        request,
+        "exams/session_edit.html",
+        {"d": detail, "v": values or current, "errors": errors or FormErrors()},
+        status_code=status_code,
+    )
+
+
+@router.get("/sessions/{session_id}/edit")
+def session_edit_page(
+    request: Request, db: SessionDep, staff: CentreAdmin, session_id: int
+) -> Response:
+    return _session_edit_page(request, db, staff, session_id)
+
+
+@router.post("/sessions/{session_id}/edit")
+def update_session(
+    request: Request, db: SessionDep, staff: CentreAdmin, form: FormDep, session_id: int
+) -> Response:
+    values: dict[str, Any] = {
+        k: _text(form, k)
+        for k in ("name", "room", "starts_at", "duration_minutes", "seats_per_row", "reason")
+    }
+    values["confirm_past_start"] = bool(form.get("confirm_past_start"))
+    errors = FormErrors()
+    starts_at = None
+    try:
+        starts_at = datetime.fromisoformat(values["starts_at"]) if values["starts_at"] else None
+    except ValueError:
+        errors.add("starts_at", "时间格式应为 2026-06-01 09:00")
+    duration = _number(values["duration_minutes"], int, "duration_minutes", errors, required=False)
+    per_row = _number(values["seats_per_row"], int, "seats_per_row", errors, required=False)
+    if errors:
+        errors.message = "场次信息有误"
+        return _session_edit_page(
+            request, db, staff, session_id, values=values, errors=errors, status_code=422
+        )
+    data = SessionUpdate(
+        name=values["name"],
+        room=values["room"],
+        starts_at=starts_at,
+        duration_minutes=duration,
+        seats_per_row=per_row,
+        confirm_past_start=values["confirm_past_start"],
+        reason=values["reason"],
+    )
+    try:
+        corrections.update_session(db, actor=staff, session_id=session_id, data=data)
+    except (ValidationFailed, Conflict) as exc:
+        return _session_edit_page(
+            request,
+            db,
+            staff,
+            session_id,
+            values=values,
+            errors=_service_errors(exc),
+            status_code=exc.status_code,
+        )
+    return _redirect(f"/sessions/{session_id}?changed=session")
+
+
+@router.post("/sessions/{session_id}/cancel")
+def cancel_session(
+    request: Request, db: SessionDep, staff: CentreAdmin, form: FormDep, session_id: int
+) -> Response:
+    try:
+        corrections.cancel_session(
+            db, actor=staff, session_id=session_id, reason=_text(form, "reason")
+        )
+    except (ValidationFailed, Conflict) as exc:
+        errors = FormErrors(_reason_error(exc))
+        return _session_edit_page(
+            request, db, staff, session_id, errors=errors, status_code=exc.status_code
+        )
+    return _redirect(f"/sessions/{session_id}?changed=cancelled")
+
+
+def _registration_page(
+    request: Request,
+    db: SessionDep,
+    staff: Staff,
+    registration_id: int,
+    *,
+    error: str = "",
+    values: dict[str, Any] | None = None,
+    errors: FormErrors | None = None,
+    status_code: int = 200,
+) -> Response:
+    reg, candidate = registrations.registration_with_candidate(
+        db, actor=staff, registration_id=registration_id, action=Action.MANAGE
+    )
+    session = sessions.get_session(db, actor=staff, session_id=reg.session_id)
+    targets = (
+        corrections.move_targets(db, actor=staff, registration_id=registration_id)
+        if reg.withdrawn_at is None
+        else []
+    )
+    current = {
+        "name": candidate.name,
+        "id_number": candidate.id_number,
+        "phone": candidate.phone,
+        "employer": candidate.employer,
+        "reason": "",
+    }
+    return render(
+        request,
+        "exams/registration.html",
+        {
+            "reg": reg,
+            "c": candidate,
+            "session": session,
+            "targets": targets,
+            "error": error,
+            "v": values or current,
+            "errors": errors or FormErrors(),
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/registrations/{registration_id}")
+def registration_page(
+    request: Request, db: SessionDep, staff: CentreAdmin, registration_id: int
+) -> Response:
+    """更正: a registration's candidate details, its move to another session, its
+    withdrawal."""
+    return _registration_page(request, db, staff, registration_id)
+
+
+@router.post("/registrations/{registration_id}/candidate")
+def update_candidate(
+    request: Request, db: SessionDep, staff: CentreAdmin, form: FormDep, registration_id: int
+) -> Response:
+    values = {k: _text(form, k) for k in ("name", "id_number", "phone", "employer", "reason")}
+    reg, candidate = registrations.registration_with_candidate(
+        db, actor=staff, registration_id=registration_id, action=Action.MANAGE
+    )
+    data = CandidateIn(**{k: values[k] for k in ("name", "id_number", "phone", "employer")})
+    try:
+        corrections.update_candidate(
+            db, actor=staff, candidate_id=candidate.id or 0, data=data, reason=values["reason"]
+        )
+    except (ValidationFailed, Conflict) as exc:
+        return _registration_page(
+            request,
+            db,
+            staff,
+            registration_id,
+            values=values,
+            errors=_service_errors(exc),
+            status_code=exc.status_code,
+        )
+    return _redirect(f"/sessions/{reg.session_id}?changed=candidate")
+
+
+@router.post("/registrations/{registration_id}/move")
+def move_registration(
+    request: Request, db: SessionDep, staff: CentreAdmin, form: FormDep, registration_id: int
+) -> Response:
+    target = typed_int(_text(form, "session_id"))
+    try:
+        if target is None:
+            raise ValidationFailed(
+                "请选择要调入的场次",
+                code="move_invalid",
+                details=[{"field": "session_id", "problem": "请选择场次"}],
+            )
+        moved = corrections.move_registration(
+            db,
+            actor=staff,
+            registration_id=registration_id,
+            session_id=target,
+            reason=_text(form, "reason"),
+        )
+    except (ValidationFailed, Conflict, NotFound) as exc:
+        return _registration_page(
+            request,
+            db,
+            staff,
+            registration_id,
+            error=_reason_error(exc),
+            status_code=exc.status_code,
+        )
+    return _redirect(f"/sessions/{moved.new.session_id}?changed=moved&reg={moved.new.id}")
+
+
+@router.post("/registrations/{registration_id}/withdraw")
+def withdraw_registration(
+    request: Request, db: SessionDep, staff: CentreAdmin, form: FormDep, registration_id: int
+) -> Response:
+    try:
+        reg = corrections.withdraw_registration(
+            db, actor=staff, registration_id=registration_id, reason=_text(form, "reason")
+        )
+    except (ValidationFailed, Conflict) as exc:
+        return _registration_page(
+            request,
+            db,
+            staff,
+            registration_id,
+            error=_reason_error(exc),
+            status_code=exc.status_code,
+        )
+    return _redirect(f"/sessions/{reg.session_id}?changed=withdrawn")
+
+
+def _plan_edit_page(
+    request: Request,
+    db: SessionDep,
+    staff: Staff,
+    plan_id: int,
+    *,
+    values: dict[str, Any] | None = None,
+    errors: FormErrors | None = None,
+    status_code: int = 200,
+) -> Response:
+    summary = plans.plan_summary(db, actor=staff, plan_id=plan_id)
+    p = summary.plan
+    current = {
+        "name": p.name,
+        "blueprint_id": str(p.blueprint_id),
+        "form_mode": p.form_mode,
+        "leave_limit": "" if p.leave_limit is None else str(p.leave_limit),
+        "late_entry_minutes": str(p.late_entry_minutes),
+        "require_checkin": p.require_checkin,
+        "show_score_to_candidate": p.show_score_to_candidate,
+        "allow_calculator": p.allow_calculator,
+        "allow_scratchpad": p.allow_scratchpad,
+        "reason": "",
+    }
+    return render(
+        request,
+        "exams/plan_edit.html",
+        {
+            "s": summary,
+            "blueprints": blueprints.list_blueprints(db, actor=staff),
+            "form_modes": plans.FORM_MODE_NAMES,
+            "v": values or current,
+            "errors": errors or FormErrors(),
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/plans/{plan_id}/edit")
+def plan_edit_page(request: Request, db: SessionDep, staff: CentreAdmin, plan_id: int) -> Response:
+    return _plan_edit_page(request, db, staff, plan_id)
+
+
+@router.post("/plans/{plan_id}/edit")
+def update_plan(
+    request: Request, db: SessionDep, staff: CentreAdmin, form: FormDep, plan_id: int
+) -> Response:
+    values: dict[str, Any] = {
+        k: _text(form, k)
+        for k in ("name", "blueprint_id", "form_mode", "leave_limit", "late_entry_minutes")
+    }
+    for k in ("require_checkin", "show_score_to_candidate", "allow_calculator", "allow_scratchpad"):
+        values[k] = bool(form.get(k))
+    values["reason"] = _text(form, "reason")
+    errors = FormErrors()
+    blueprint_id = _number(values["blueprint_id"], int, "blueprint_id", errors)
+    leave_limit = _number(values["leave_limit"], int, "leave_limit", errors, required=False)
+    late = _number(values["late_entry_minutes"], int, "late_entry_minutes", errors)
+    if values["form_mode"] not in {m.value for m in FormMode}:
+        errors.add("form_mode", "请选择组卷方式")
+    if errors:
+        errors.message = "考试计划有误"
+        return _plan_edit_page(
+            request, db, staff, plan_id, values=values, errors=errors, status_code=422
+        )
+    data = PlanUpdate(
+        name=values["name"],
+        blueprint_id=blueprint_id,
+        form_mode=FormMode(values["form_mode"]),
+        leave_limit=leave_limit,
+        clear_leave_limit=leave_limit is None,
+        late_entry_minutes=late,
+        require_checkin=values["require_checkin"],
+        show_score_to_candidate=values["show_score_to_candidate"],
+        allow_calculator=values["allow_calculator"],
+        allow_scratchpad=values["allow_scratchpad"],
+        reason=values["reason"],
+    )
+    try:
+        corrections.update_plan(db, actor=staff, plan_id=plan_id, data=data)
+    except (ValidationFailed, Conflict) as exc:
+        return _plan_edit_page(
+            request,
+            db,
+            staff,
+            plan_id,
+            values=values,
+            errors=_service_errors(exc),
+            status_code=exc.status_code,
+        )
+    return _redirect(f"/plans/{plan_id}?changed=plan")
+
+
+@router.post("/plans/{plan_id}/cancel")
+def cancel_plan(
+    request: Request, db: SessionDep, staff: CentreAdmin, form: FormDep, plan_id: int
+) -> Response:
+    try:
+        corrections.cancel_plan(db, actor=staff, plan_id=plan_id, reason=_text(form, "reason"))
+    except (ValidationFailed, Conflict) as exc:
+        errors = FormErrors(_reason_error(exc))
+        return _plan_edit_page(
+            request, db, staff, plan_id, errors=errors, status_code=exc.status_code
+        )
+    return _redirect(f"/plans/{plan_id}?changed=plan_cancelled")

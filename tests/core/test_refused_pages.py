@@ -277,6 +277,64 @@ REFUSALS = [
         lambda w: {"reason": " "},
     ),
     Refusal(
+        "/sessions/{session_id}/staffing-override",
+        "admin",
+        lambda w: f"/sessions/{w.exam.session.id}/staffing-override",
+        lambda w: {"reason": " "},
+    ),
+    Refusal(
+        "/sessions/{session_id}/edit",
+        "admin",
+        lambda w: f"/sessions/{w.exam.session.id}/edit",
+        lambda w: {"name": "改名", "room": "301", "starts_at": "", "reason": "更正"},
+        status=409,  # a candidate started
+    ),
+    Refusal(
+        "/sessions/{session_id}/cancel",
+        "admin",
+        lambda w: f"/sessions/{w.exam.session.id}/cancel",
+        lambda w: {"reason": "停电"},
+        status=409,
+    ),
+    Refusal(
+        "/registrations/{registration_id}/candidate",
+        "admin",
+        lambda w: f"/registrations/{w.exam.seats[0].registration.id}/candidate",
+        lambda w: {
+            "name": "改名",
+            "id_number": w.exam.seats[0].id_number,
+            "reason": "更正姓名",
+        },
+        status=409,  # started: the name is on the paper
+    ),
+    Refusal(
+        "/registrations/{registration_id}/move",
+        "admin",
+        lambda w: f"/registrations/{w.exam.seats[1].registration.id}/move",
+        lambda w: {"session_id": str(w.ids["foreign_session"]), "reason": "调场"},
+        status=404,
+    ),
+    Refusal(
+        "/registrations/{registration_id}/withdraw",
+        "admin",
+        lambda w: f"/registrations/{w.exam.seats[0].registration.id}/withdraw",
+        lambda w: {"reason": "本人申请"},
+        status=409,
+    ),
+    Refusal(
+        "/plans/{plan_id}/edit",
+        "admin",
+        lambda w: f"/plans/{w.exam.plan.id}/edit",
+        lambda w: {"name": "新名", "reason": "更正"},
+    ),
+    Refusal(
+        "/plans/{plan_id}/cancel",
+        "admin",
+        lambda w: f"/plans/{w.exam.plan.id}/cancel",
+        lambda w: {"reason": "取消"},
+        status=409,
+    ),
+    Refusal(
         "/sessions/{session_id}/photos",
         "admin",
         lambda w: f"/sessions/{w.exam.session.id}/photos",
@@ -392,6 +450,7 @@ def world(db: Session) -> World:
             "attempt": attempt.id,
             "item": item.id or 0,
             "foreign_registration": other.seats[0].registration.id or 0,
+            "foreign_session": other.session.id or 0,
         },
     )
 

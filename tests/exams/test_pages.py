@@ -250,12 +250,18 @@ def test_excel_upload_page(client: TestClient, fx: ExamFixture, csrf: str) -> No
     assert "未导入任何考生" in r.text
     assert "许十三" not in r.text
     good = roster([["许十三", valid_resident_id(913)]])
-    r = client.post(
-        url, data={"csrf_token": csrf}, files={"file": ("名单.xlsx", good)}, follow_redirects=False
-    )
-    assert r.status_code == 303
-    page = client.get(r.headers["location"])
+    page = client.post(url, data={"csrf_token": csrf}, files={"file": ("名单.xlsx", good)})
+    assert page.status_code == 200
     assert "已导入 1 名考生" in page.text and "许十三" in page.text
+    # The same list as CSV, uploaded again: the candidate is skipped, said so by row.
+    again = f"姓名,身份证号\n许十三,{valid_resident_id(913)}\n".encode("gb18030")
+    page = client.post(url, data={"csrf_token": csrf}, files={"file": ("名单.csv", again)})
+    assert page.status_code == 200
+    assert "没有需要导入的新考生；跳过已在本考场报名或已撤销的 1 名（第 2 行）" in page.text
+    assert "第 2 行 许十三：已报名（准考证号" in page.text
+    old = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100
+    page = client.post(url, data={"csrf_token": csrf}, files={"file": ("名单.xls", old)})
+    assert page.status_code == 422 and "这是旧版 Excel 文件（.xls）" in page.text
     r = client.post(url, files={"file": ("名单.xlsx", good)})
     assert r.status_code == 403  # no CSRF token
     t = client.get(f"/sessions/{fx.session.id}/registrations/template.xlsx")

@@ -118,6 +118,40 @@ def test_excel_import_registers_everyone_and_reuses_known_candidates(
     assert result.summary == "已导入 3 名考生（新建考生 2 名，沿用已有考生 1 名）"
 
 
+def test_uploading_the_list_again_skips_who_is_registered_and_adds_the_rest(
+    db: Session, fx: ExamFixture
+) -> None:
+    sid = fx.session.id or 0
+    first, second = fx.seats[0], fx.seats[1]
+    content = roster(
+        [
+            [first.candidate.name, first.id_number, None, None],  # row 2
+            ["周五", valid_resident_id(611), None, None],  # row 3
+            [second.candidate.name, second.id_number, None, None],  # row 4
+        ]
+    )
+    result = registrations.import_roster(
+        db, actor=staff_actor(fx.admin), session_id=sid, content=content
+    )
+    db.commit()
+    assert [r.seat_number for r in result.registrations] == [4]
+    assert [(k.row, k.ticket_number) for k in result.skipped] == [
+        (2, first.ticket_number),
+        (4, second.ticket_number),
+    ]
+    assert result.summary == (
+        "已导入 1 名考生（新建考生 1 名，沿用已有考生 0 名）；跳过已在本考场报名或已撤销的 2 名（第 2、4 行）"
+    )
+    assert registrations_in(db, fx.session.id) == 4
+    again = registrations.import_roster(
+        db, actor=staff_actor(fx.admin), session_id=sid, content=content
+    )
+    db.commit()
+    assert again.registrations == [] and len(again.skipped) == 3
+    assert again.summary.startswith("没有需要导入的新考生；跳过已在本考场报名或已撤销的 3 名")
+    assert registrations_in(db, fx.session.id) == 4
+
+
 def test_excel_with_three_bad_rows_reports_all_and_registers_nobody(
     db: Session, fx: ExamFixture
 ) -> None:
@@ -132,7 +166,7 @@ def test_excel_with_three_bad_rows_reports_all_and_registers_nobody(
                 None,
                 None,
             ],  # row 4: check digit
-            [fx.seats[1].candidate.name, fx.seats[1].id_number, None, None],  # row 5: registered
+            [fx.seats[1].candidate.name + "X", fx.seats[1].id_number, None, None],  # row 5
         ]
     )
     candidates_before = db.exec(select(func.count()).select_from(Candidate)).one()
@@ -143,7 +177,7 @@ def test_excel_with_three_bad_rows_reports_all_and_registers_nobody(
     assert [(d["row"], d["column"]) for d in caught.value.details] == [
         (3, "姓名"),
         (4, "身份证号"),
-        (5, "身份证号"),
+        (5, "姓名"),  # registered, under another name: not skipped, a typo to fix
     ]
     assert "3 处问题" in caught.value.message
     assert registrations_in(db, fx.session.id) == 3
