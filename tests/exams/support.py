@@ -42,6 +42,7 @@ def session_in(fx: ExamFixture, **kw: Any) -> SessionCreate:
         "room": "302 机房",
         "starts_at": datetime(2026, 6, 1, 9, 0),
         "proctor_ids": [p.id for p in fx.proctors],
+        "confirm_past_start": True,  # 2026-06-01 is behind us
     }
     data.update(kw)
     return SessionCreate.model_validate(data)

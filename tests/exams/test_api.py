@@ -122,6 +122,7 @@ def test_sessions(client: TestClient, fx: ExamFixture, admin: dict[str, str]) ->
         "name": "第2场",
         "room": "302",
         "starts_at": "2026-06-01T09:00:00",
+        "confirm_past_start": True,
         "proctor_ids": [fx.proctor.id],
     }
     r = client.post("/api/v1/sessions", json=body, headers=admin)

@@ -169,7 +169,12 @@ def test_create_session_from_the_plan_page(
     assert r.status_code == 422 and "时间格式" in r.text and 'value="机房 9"' in r.text
     r = client.post(
         url,
-        data={**base, "starts_at": "2026-06-01T09:00", "proctor_ids": str(fx.proctor.id)},
+        data={
+            **base,
+            "starts_at": "2026-06-01T09:00",
+            "confirm_past_start": "1",
+            "proctor_ids": str(fx.proctor.id),
+        },
         follow_redirects=False,
     )
     assert r.status_code == 303

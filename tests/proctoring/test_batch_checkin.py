@@ -167,7 +167,7 @@ def test_the_console_has_search_selection_and_a_seat_map_in_rows(
     assert page.count('class="pc-pick"') == 7
     assert f'value="{exam.seats[6].registration.id}" data-who' not in page
     # The map: rows of five from the front, every seat with its state.
-    assert "讲台（前）" in page and page.count('class="pc-map-row"') == 2
+    assert "讲台（前）" in page and page.count('class="pc-map-row pc-per-row-5"') == 2
     assert page.count('class="pc-seat pc-state-not_checked_in') == 7
     assert page.count('class="pc-seat pc-state-checked_in') == 1
     seat7 = exam.seats[6]

@@ -84,6 +84,7 @@ def test_roster_shows_every_state_with_progress_time_and_leaves(db: Session) -> 
         "in_progress": 1,
         "paused": 1,
         "submitted": 1,
+        "absent": 0,
     }
     assert [row.seat_number for row in r.rows] == sorted(row.seat_number for row in r.rows)
 

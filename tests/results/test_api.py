@@ -2,6 +2,7 @@
 candidate's own result; scoped to the reader's centre and role."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 from io import BytesIO
 
 import pytest
@@ -223,7 +224,7 @@ def test_candidate_score_hidden_when_plan_says_so(db: Session, client: TestClien
 
 
 def test_candidate_before_starting(db: Session, client: TestClient) -> None:
-    paper = make_paper(db)
+    paper = make_paper(db, starts_at_offset=timedelta(minutes=-5))  # entry still open
     reg_cand = make_registration(db, paper)
     db.commit()
     body = client.get("/api/v1/exam/result", headers=candidate_headers(client, reg_cand)).json()

@@ -72,7 +72,7 @@ def test_session_page_shows_each_candidate_with_pass_mark(db: Session, client: T
     text = text_of(r.text)
     assert "孙一" in text and "90" in text and "合格" in text
     assert "孙二" in text and "20" in text and "不合格" in text
-    assert "孙三" in text and "未开考" in text
+    assert "孙三" in text and "缺考" in text  # entry closed (the session began an hour ago)
     assert "60 分合格" in text
     assert f'href="/results/attempts/{a1.id}"' in r.text
     assert f'href="/results/sessions/{paper.session.id}/export.xlsx"' in r.text

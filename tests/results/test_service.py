@@ -68,7 +68,8 @@ def test_session_results_lists_every_registration(db: Session) -> None:
         ("王一", ResultStatus.SUBMITTED, 100, True, "考生交卷"),
         ("王二", ResultStatus.SUBMITTED, 20, False, "时间到自动交卷"),
         ("王三", ResultStatus.IN_PROGRESS, None, None, ""),
-        ("王四", ResultStatus.NOT_STARTED, None, None, ""),
+        # Started an hour ago, entry closed after 30 minutes: 缺考.
+        ("王四", ResultStatus.ABSENT, None, None, ""),
     ]
     s = res.session
     assert (s.registered, s.submitted, s.scored, s.passed, s.average) == (4, 2, 2, 1, 60.0)
