@@ -1,7 +1,7 @@
 """session_seats_per_row
 
 Revision ID: 8a5ef8a4ce94
-Revises: e908fa0abd71
+Revises: 727831bcc129
 Create Date: 2026-12-02 01:00:10.120191
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision: str = '8a5ef8a4ce94'
-down_revision: str | None = 'e908fa0abd71'
+down_revision: str | None = '727831bcc129'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
