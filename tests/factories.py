@@ -125,6 +125,7 @@ def bank_yaml(
     points: float = 5,
     occupation: str = "6-31-01-03",
     tasks: bool = False,
+    with_ordering: bool = False,
 ) -> str:
     """A generated bank file: for each area, `per_cell` items of every type at `points`,
     difficulties cycling 1,2,3,3,4,5,2,3. Item ids are <area>-<type initial>-<nn>, e.g.
@@ -157,6 +158,7 @@ def bank_yaml(
             ("M", "multiple_choice"),
             ("T", "true_false"),
             ("F", "fill_in"),
+            *((("O", "ordering"),) if with_ordering else ()),
         ):
             for n in range(1, per_cell + 1):
                 ext = f"{area}-{initial}-{n:02d}"
@@ -173,10 +175,16 @@ def bank_yaml(
                     out += [f"      accepted: [答案{ext}]"]
                 else:
                     out.append(f"    stem: 测试题 {ext}（　　）")
-                if item_type in ("single_choice", "multiple_choice"):
+                if item_type in ("single_choice", "multiple_choice", "ordering"):
                     out.append("    options:")
                     out += [f"      {label}: 选项{label}" for label in "ABCD"]
-                    out.append("    key: B" if item_type == "single_choice" else "    key: [A, C]")
+                    out.append(
+                        {
+                            "single_choice": "    key: B",
+                            "multiple_choice": "    key: [A, C]",
+                            "ordering": "    key: [C, A, D, B]",
+                        }[item_type]
+                    )
                 elif item_type == "true_false":
                     out.append(f"    key: {'true' if n % 2 else 'false'}")
     text = "\n".join(out) + "\n"
@@ -247,6 +255,7 @@ def make_bank(
     per_cell: int = 8,
     points: float = 5,
     tasks: bool = False,
+    with_ordering: bool = False,
 ) -> QuestionBank:
     """A bank imported through banks.service.import_bank_file (see bank_yaml)."""
     from app.banks import service as banks_service
@@ -254,7 +263,13 @@ def make_bank(
     make_occupations(db)
     code = code or f"T-BANK-{next(_seq)}"
     content = bank_yaml(
-        code=code, levels=levels, areas=areas, per_cell=per_cell, points=points, tasks=tasks
+        code=code,
+        levels=levels,
+        areas=areas,
+        per_cell=per_cell,
+        points=points,
+        tasks=tasks,
+        with_ordering=with_ordering,
     )
     result = banks_service.import_bank_file(
         db, centre_id=centre.id or 0, filename=f"{code}.yaml", content=content.encode(), actor=None
@@ -440,6 +455,7 @@ def make_exam(
     duration_minutes: int | None = None,
     centre: EvaluationCentre | None = None,
     tasks: bool = False,
+    with_ordering: bool = False,
     **blueprint_options: Any,
 ) -> ExamFixture:
     """A whole exam, COMMITTED: centre, admin, proctors on the session (two, or one per 15
@@ -454,7 +470,7 @@ def make_exam(
     proctors = [make_staff(db, Role.PROCTOR, centre) for _ in range(staffed)]
     examiner = make_staff(db, Role.EXAMINER, centre)
     level = blueprint_options.get("level_code", "intermediate")
-    bank = make_bank(db, centre, tasks=tasks, levels=(level,))
+    bank = make_bank(db, centre, tasks=tasks, levels=(level,), with_ordering=with_ordering)
     blueprint = make_blueprint(db, bank, admin=admin, sections=sections, **blueprint_options)
     plan = make_plan(
         db,

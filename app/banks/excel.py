@@ -84,6 +84,7 @@ TYPE_WORDS = {
     "多选题": ItemType.MULTIPLE_CHOICE,
     "判断": ItemType.TRUE_FALSE,
     "填空": ItemType.FILL_IN,
+    "排序": ItemType.ORDERING,
 }
 # The field validate_item names → the column an Excel author fixes.
 FIELD_COLUMNS = {

@@ -9,6 +9,7 @@ YAML item); a bank out as a Moodle XML file.
 | truefalse | 判断题 |
 | shortanswer | 填空题: 100% answers accepted, lower ones as partial shares, usecase kept |
 | numerical | 填空题 numeric: the 100% answer, its tolerance, units of multiplier 1 |
+| ordering (qtype_ordering) | 排序题 |
 | matching, essay, anything else | refused with the reason, per question |
 
 Question text is HTML: it is read as text (paragraphs and line breaks on their own lines,
@@ -42,7 +43,6 @@ REFUSED_TYPES = {
     "calculatedsimple": "简单计算题（calculatedsimple）",
     "calculatedmulti": "计算选择题（calculatedmulti）",
     "randomsamatch": "随机简答匹配题（randomsamatch）",
-    "ordering": "排序题（ordering）",
     "ddimageortext": "图片拖放题（ddimageortext）",
     "ddmarker": "标记拖放题（ddmarker）",
 }
@@ -111,7 +111,7 @@ def read_question(
     kind = question.get("type") or ""
     if kind in REFUSED_TYPES:
         return None, f"Jiping 的机考不能呈现和评分{REFUSED_TYPES[kind]}"
-    if kind not in ("multichoice", "truefalse", "shortanswer", "numerical"):
+    if kind not in ("multichoice", "truefalse", "shortanswer", "numerical", "ordering"):
         return None, f"不支持的 Moodle 题型 {kind}"
     tags = _tags(question)
     name = (_child_text(question, "name") or "").strip()
@@ -140,6 +140,8 @@ def read_question(
         return raw, None
     if kind == "multichoice":
         return _multichoice(raw, question, answers)
+    if kind == "ordering":
+        return _ordering(raw, answers, tags)
     if kind == "shortanswer":
         return _shortanswer(raw, question, answers)
     return _numerical(raw, question, answers, tags)
@@ -182,6 +184,24 @@ def _multichoice(
             "credit": {label: round(f, 5) for label, f in fractions.items() if f},
             "credit_max": 100,
         }
+    return raw, None
+
+
+def _ordering(
+    raw: dict[str, Any], answers: list[etree._Element], tags: Mapping[str, str]
+) -> tuple[dict[str, Any] | None, str | None]:
+    """qtype_ordering lists the items in their right order. Jiping's own file says which
+    label each had (jiping-order); otherwise they are labelled A, B, ... in that order
+    (papers shuffle an ordering item's options anyway)."""
+    if not 3 <= len(answers) <= len(OPTION_LABELS):
+        return None, f"排序题应有 3 至 {len(OPTION_LABELS)} 个选项，这道题有 {len(answers)} 个"
+    labels = list(tags.get("order", "")) or list(OPTION_LABELS[: len(answers)])
+    if sorted(labels) != list(OPTION_LABELS[: len(answers)]):
+        return None, "jiping-order 标记与选项数不符"
+    texts = {
+        label: html_text(_child_text(a) or "") for label, a in zip(labels, answers, strict=True)
+    }
+    raw.update(type="ordering", options=dict(sorted(texts.items())), key=labels)
     return raw, None
 
 
@@ -346,6 +366,7 @@ def question_xml(source: Mapping[str, Any]) -> etree._Element:
         "single_choice": "multichoice",
         "multiple_choice": "multichoice",
         "true_false": "truefalse",
+        "ordering": "ordering",
     }.get(item_type) or ("numerical" if "numeric" in key else "shortanswer")
     q = etree.Element("question", type=kind)
     _text_el(q, "name", source["id"])
@@ -383,6 +404,13 @@ def question_xml(source: Mapping[str, Any]) -> etree._Element:
             }
         for label, text in source["options"].items():
             _answer(q, fractions[label], _html(text), "html")
+    elif kind == "ordering":
+        etree.SubElement(q, "layouttype").text = "VERTICAL"
+        etree.SubElement(q, "selecttype").text = "ALL"
+        etree.SubElement(q, "selectcount").text = "0"
+        etree.SubElement(q, "gradingtype").text = "ALL_OR_NOTHING"
+        for label in key:
+            _answer(q, 1, _html(source["options"][label]), "html")
     elif kind == "truefalse":
         _answer(q, 100 if key else 0, "true", "moodle_auto_format")
         _answer(q, 0 if key else 100, "false", "moodle_auto_format")
@@ -412,6 +440,8 @@ def question_xml(source: Mapping[str, Any]) -> etree._Element:
         marks.append(f"jiping-levels:{','.join(source['levels'])}")
     if points is None:
         marks.append("jiping-points:none")
+    if item_type == "ordering":
+        marks.append(f"jiping-order:{''.join(key)}")
     fill_in = key if item_type == "fill_in" else {}
     if "decimals" in fill_in.get("numeric", {}):
         marks.append(f"jiping-decimals:{fill_in['numeric']['decimals']}")

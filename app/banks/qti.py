@@ -15,6 +15,7 @@ standard template gives: match_correct 1, map_response the best the mapping reac
 | choice, multiple cardinality | 多项选择题; a mapping (map_response) is kept as the key's credit |
 | one text entry, string | 填空题 with the mapping's best values accepted, lower ones as partial shares |
 | one text entry, float or integer | 填空题 numeric, the tolerance of an absolute `equal` kept |
+| order, ordered cardinality, every choice in the correct response | 排序题 |
 | anything else | refused with the reason, per item |
 
 Jiping's own packages carry what QTI has no place for (assessment area and point,
@@ -241,7 +242,7 @@ def read_item(item: etree._Element, file: str, meta: Mapping[str, Any] | None = 
         return read
     interaction = interactions[0]
     kind = _name(interaction.tag)
-    if kind not in ("choiceInteraction", "textEntryInteraction"):
+    if kind not in ("choiceInteraction", "textEntryInteraction", "orderInteraction"):
         what = INTERACTION_NAMES.get(kind, kind)
         read.line = interaction.sourceline
         read.refusal = f"Jiping 的机考不能呈现和评分{what}"
@@ -285,6 +286,8 @@ def read_item(item: etree._Element, file: str, meta: Mapping[str, Any] | None = 
     cardinality = decl.get("cardinality")
     if kind == "choiceInteraction":
         refusal = _choice(raw, interaction, cardinality, correct, mapping if mapped else None, meta)
+    elif kind == "orderInteraction":
+        refusal = _order(raw, interaction, cardinality, correct)
     else:
         refusal = _text_entry(raw, decl, item, correct, mapping if mapped else None, meta)
     if refusal:
@@ -368,6 +371,27 @@ def _choice(
     raw["key"] = {"answer": answer, "credit": credit, "credit_max": best}
     if upper is None:
         del raw["key"]["credit_max"]
+    return None
+
+
+def _order(
+    raw: dict[str, Any], interaction: etree._Element, cardinality: str | None, correct: list[str]
+) -> str | None:
+    choices = _children(interaction, "simpleChoice")
+    if not 3 <= len(choices) <= len(OPTION_LABELS):
+        return f"排序题应有 3 至 {len(OPTION_LABELS)} 个选项，这道题有 {len(choices)} 个"
+    if cardinality != "ordered":
+        return f"排序题的作答声明应为 ordered，实际为 {cardinality}"
+    label_of = {
+        c.get("identifier"): label for c, label in zip(choices, OPTION_LABELS, strict=False)
+    }
+    if sorted(correct) != sorted(label_of):
+        return "排序题的正确答案应按顺序包含全部选项，每个一次（Jiping 不收只排其中几项的题）"
+    raw.update(
+        type="ordering",
+        options={label_of[c.get("identifier")]: _text(c) for c in choices},
+        key=[label_of[v] for v in correct],
+    )
     return None
 
 
@@ -669,7 +693,13 @@ def item_xml(source: Mapping[str, Any]) -> bytes:
     decl = _el(root, "qti-response-declaration", identifier="RESPONSE")
     template = MATCH_CORRECT
     custom_tolerance: float | None = None
-    if item_type in ("single_choice", "true_false"):
+    if item_type == "ordering":
+        decl.set("cardinality", "ordered")
+        decl.set("base-type", "identifier")
+        correct = _el(decl, "qti-correct-response")
+        for label in key:
+            _el(correct, "qti-value", label)
+    elif item_type in ("single_choice", "true_false"):
         decl.set("cardinality", "single")
         decl.set("base-type", "identifier")
         answer = ("true" if key else "false") if item_type == "true_false" else key
@@ -736,6 +766,13 @@ def item_xml(source: Mapping[str, Any]) -> bytes:
             unit = _el(None, "span", f" {key['unit']}", **{"class": "jiping-unit"})
             blank.addnext(unit)
             unit.tail, blank.tail = blank.tail, None
+    elif item_type == "ordering":
+        _paragraphs(body, source["stem"])
+        interaction = _el(
+            body, "qti-order-interaction", response_identifier="RESPONSE", shuffle="true"
+        )
+        for label, text in source["options"].items():
+            _el(interaction, "qti-simple-choice", text, identifier=label)
     else:
         _paragraphs(body, source["stem"])
         interaction = _el(

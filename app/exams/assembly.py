@@ -548,7 +548,9 @@ def draw_form(
             rng.shuffle(in_section)
         for it in in_section:
             labels = list(it.option_labels)
-            if shuffle and it.item_type in CHOICE_TYPES:
+            # An ordering item in the bank's order would often show its answer: its
+            # options are shuffled on every paper.
+            if (shuffle and it.item_type in CHOICE_TYPES) or it.item_type == ItemType.ORDERING:
                 rng.shuffle(labels)
             form.append(DrawnItem(section, it.version_id, labels, spec.sections[section].points))
     return form

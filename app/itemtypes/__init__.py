@@ -33,10 +33,11 @@ from app.itemtypes.base import (
 )
 from app.itemtypes.choice import MultipleChoice, SingleChoice
 from app.itemtypes.fill_in import FillIn
+from app.itemtypes.ordering import Ordering
 from app.itemtypes.true_false import TrueFalse
 
 STRATEGIES: dict[str, ItemTypeStrategy] = {
-    s.item_type: s for s in (SingleChoice(), MultipleChoice(), TrueFalse(), FillIn())
+    s.item_type: s for s in (SingleChoice(), MultipleChoice(), TrueFalse(), FillIn(), Ordering())
 }
 ITEM_TYPE_NAMES = {ItemType(t): s.name for t, s in STRATEGIES.items()}
 

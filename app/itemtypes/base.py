@@ -16,6 +16,7 @@ class ItemType(StrEnum):
     MULTIPLE_CHOICE = "multiple_choice"  # 多项选择题
     TRUE_FALSE = "true_false"  # 判断题
     FILL_IN = "fill_in"  # 填空题 (text alternatives or numeric with tolerance)
+    ORDERING = "ordering"  # 排序题 (the options in their right order)
 
 
 class MultipleChoiceRule(StrEnum):

@@ -76,6 +76,7 @@ def test_list_and_read_a_bank(client: TestClient, admin: dict[str, str], bank_id
         "multiple_choice": 1,
         "true_false": 1,
         "fill_in": 2,
+        "ordering": 0,
     }
     bank = client.get(f"/api/v1/banks/{bank_id}", headers=admin).json()
     a, b = bank["outline"]

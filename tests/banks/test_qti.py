@@ -68,7 +68,7 @@ EXPECTED_ITEMS: dict[str, tuple[str, Any, float | None] | str] = {
     "qti21/items/hottext.xml": UNDELIVERED + "热点文字题（hottextInteraction）",
     "qti21/items/inline_choice.xml": UNDELIVERED + "下拉选择填空题（inlineChoiceInteraction）",
     "qti21/items/match.xml": UNDELIVERED + "匹配题（matchInteraction）",
-    "qti21/items/order.xml": UNDELIVERED + "排序题（orderInteraction）",
+    "qti21/items/order.xml": ("ordering", ["C", "A", "B"], 1.0),
     "qti3/items/map-response-identifier.xml": (
         "multiple_choice",
         {
@@ -95,7 +95,7 @@ SACHSEN: dict[str, tuple[str, Any, float | None] | str] = {
         3.0,
     ),
     "Hotspot_278940407": UNDELIVERED + "热区题（hotspotInteraction）",
-    "Order_913967682": UNDELIVERED + "排序题（orderInteraction）",
+    "Order_913967682": ("ordering", ["A", "B", "C", "D", "E"], 1.0),
     "Matchsingle_143114773": UNDELIVERED + "匹配题（matchInteraction）",
     "Matchmultiple_1038910213": UNDELIVERED + "匹配题（matchInteraction）",
     "TextEntry_883368511": ("fill_in", {"accepted": ["Fichtelberg"]}, 1.0),
@@ -398,3 +398,54 @@ def test_a_package_round_trips_through_the_service_into_an_empty_centre(db: Sess
         db, centre_id=second.id or 0, filename=filename, content=content, actor=other
     )
     assert (again.created, again.new_versions, again.unchanged) == (0, 0, imported.created)
+
+
+ORDERING_ITEM = """\
+  - id: OR-1
+    type: ordering
+    area: A
+    point: "001"
+    difficulty: 3
+    points: 2
+    stem: 按正确的操作顺序排列停电检修的安全技术措施。
+    options:
+      A: 验电
+      B: 装设接地线
+      C: 停电
+      D: 悬挂标示牌和装设遮栏
+    key: [C, A, B, D]
+"""
+
+
+def ordering_bank() -> str:
+    """The sample bank with an ordering item after its items."""
+    head, items = BANK.split("items:\n", 1)
+    return f"{head}items:\n{items.rstrip()}\n{ORDERING_ITEM}"
+
+
+def test_an_ordering_item_round_trips_through_qti_moodle_and_excel() -> None:
+    from app.banks import excel, moodle
+
+    bank = bank_format.parse_bank_file(ordering_bank().encode(), "t.yaml")
+    assert bank.items[-1].key == {"answer": ["C", "A", "B", "D"]}
+    header = bank_format.header_source(bank.header)
+    outline = bank_format.outline_to_json(bank.outline)
+    sources = [bank_format.source_of(i, external_id=i.external_id) for i in bank.items]
+    package = qti.write_package(bank=header, outline=outline, enemies=[], items=sources, title="t")
+    quiz = moodle.write_quiz(bank=header, outline=outline, enemies=[], items=sources)
+    workbook = excel.write_workbook(
+        bank.header, bank.outline, [(i.external_id, i) for i in bank.items], []
+    )
+    for again in (
+        qti.parse_qti(package, "t.zip"),
+        moodle.parse_moodle(quiz, "t.xml"),
+        excel.parse_bank_workbook(workbook, "t.xlsx"),
+    ):
+        assert [(i.external_id, i.digest) for i in again.items] == [
+            (i.external_id, i.digest) for i in bank.items
+        ]
+    with zipfile.ZipFile(io.BytesIO(package)) as archive:
+        item = etree.fromstring(archive.read("items/OR-1.xml"))
+    ns = {"q": qti.QTI3_NS}
+    assert item.find(".//q:qti-order-interaction", ns) is not None
+    assert item.find("q:qti-response-declaration", ns).get("cardinality") == "ordered"

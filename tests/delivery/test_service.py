@@ -18,6 +18,7 @@ from app.delivery import saves
 from app.delivery import service as delivery
 from app.delivery.models import Answer, AttemptEvent, AttemptItem, AttemptStatus, SubmitReason
 from app.scoring.models import ItemScore
+from app.scoring.rules import score_response
 from tests.delivery.support import check_in, first_of_type, login_of, paper, reload, start
 from tests.factories import MIXED_SECTIONS, make_centre, make_exam, make_staff, staff_actor
 
@@ -672,3 +673,28 @@ def test_reopening_a_leave_limit_closure_resets_the_count(db: Session) -> None:
     reopened = reload(db, attempt)
     assert reopened.status == AttemptStatus.IN_PROGRESS and reopened.leave_count == 0
     assert audits(db, attempt.id or 0, "attempt.reopen")[0].detail["previous_leave_count"] == 1
+
+
+def test_an_ordering_answer_is_saved_place_by_place_and_scored_whole(db: Session) -> None:
+    sections = [
+        {"item_type": "single_choice", "count": 8, "points": 5},
+        {"item_type": "multiple_choice", "count": 4, "points": 5},
+        {"item_type": "true_false", "count": 4, "points": 5},
+        {"item_type": "ordering", "count": 4, "points": 5},
+    ]
+    exam = make_exam(db, candidates=1, sections=sections, with_ordering=True)
+    attempt = start(db, exam, exam.seats[0])
+    item, version = first_of_type(db, attempt, "ordering")
+    assert sorted(item.option_order) == ["A", "B", "C", "D"]
+    save(db, exam.seats[0], item.position, {"order": ["C", "A"]}, 1)
+    answer = db.exec(select(Answer).where(Answer.attempt_id == attempt.id)).one()
+    db.commit()
+    assert answer.response == {"order": ["C", "A", "", ""]}
+    save(db, exam.seats[0], item.position, {"order": ["C", "A", "D", "B"]}, 2)
+    outcome = score_response(
+        item_type="ordering",
+        key=version.key,
+        points=item.points,
+        response={"order": ["C", "A", "D", "B"]},
+    )
+    assert outcome.awarded == 5

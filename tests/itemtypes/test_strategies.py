@@ -11,6 +11,7 @@ KEYS: dict[str, Any] = {
     ItemType.MULTIPLE_CHOICE: ["A", "C"],
     ItemType.TRUE_FALSE: True,
     ItemType.FILL_IN: {"numeric": {"value": 5, "tolerance": 0.01}, "unit": "A"},
+    ItemType.ORDERING: ["C", "A", "D", "B"],
 }
 
 

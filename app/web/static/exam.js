@@ -157,6 +157,16 @@
       if (!chosen) return {};
       return type === "single_choice" ? { choice: chosen.value } : { value: chosen.value === "true" };
     }
+    if (type === "ordering") {
+      var selects = el.querySelectorAll("select");
+      var order = [];
+      var placed = false;
+      Array.prototype.forEach.call(selects, function () { order.push(""); });
+      Array.prototype.forEach.call(selects, function (s) {
+        if (s.value) { order[Number(s.value) - 1] = s.dataset.label; placed = true; }
+      });
+      return placed ? { order: order } : {};
+    }
     if (type === "multiple_choice") {
       var values = [];
       Array.prototype.forEach.call(inputs, function (i) { if (i.checked) values.push(i.value); });
@@ -170,6 +180,14 @@
     var el = byPos[pos];
     if (!el) return;
     var type = el.dataset.type;
+    if (type === "ordering") {
+      var order = response.order || [];
+      Array.prototype.forEach.call(el.querySelectorAll("select"), function (s) {
+        var at = order.indexOf(s.dataset.label);
+        s.value = at >= 0 ? String(at + 1) : "";
+      });
+      return;
+    }
     Array.prototype.forEach.call(el.querySelectorAll("input"), function (i) {
       if (type === "fill_in") i.value = response.text || "";
       else if (type === "single_choice") i.checked = response.choice === i.value;
@@ -654,6 +672,12 @@
   document.getElementById("questions").addEventListener("change", function (e) {
     var q = e.target.closest(".question");
     if (!q) return;
+    if (e.target.tagName === "SELECT" && e.target.value) {
+      // One option per place: the option that held this place gives it up.
+      Array.prototype.forEach.call(q.querySelectorAll("select"), function (s) {
+        if (s !== e.target && s.value === e.target.value) s.value = "";
+      });
+    }
     clearTimeout(debounce[q.dataset.position]);
     delete debounce[q.dataset.position];
     queueSave(q.dataset.position);
@@ -698,7 +722,7 @@
   document.addEventListener("keydown", function (e) {
     if (e.ctrlKey || e.altKey || e.metaKey || closed || phase === "paused") return;
     var t = e.target;
-    if (t && (t.tagName === "TEXTAREA" || (t.tagName === "INPUT" && t.type === "text"))) return;
+    if (t && (t.tagName === "TEXTAREA" || t.tagName === "SELECT" || (t.tagName === "INPUT" && t.type === "text"))) return;
     if ($("submit-dialog").open) return;
     var key = e.key;
     if (key === "ArrowLeft" || key === "PageUp") { e.preventDefault(); show(current - 1); return; }
