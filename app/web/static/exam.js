@@ -117,6 +117,24 @@
           null, v[1]));
       });
       append(art, tf);
+    } else if (q.type === "ordering") {
+      // The same markup as the question macro's ordering branch: a place for each option.
+      var order = r.order || [];
+      var ol = el("ol", { "class": "options ordering" });
+      q.options.forEach(function (o, i) {
+        var letter = "ABCDEFGH".charAt(i);
+        var pick = el("select", { name: name, "data-label": o.value, "aria-label": "选项 " + letter + " 的位置" });
+        pick.appendChild(el("option", { value: "" }, "排第几？"));
+        var at = order.indexOf(o.value) + 1;
+        q.options.forEach(function (_, n) {
+          var opt = el("option", { value: String(n + 1) }, "第 " + (n + 1) + " 位");
+          if (n + 1 === at) opt.setAttribute("selected", "");
+          pick.appendChild(opt);
+        });
+        ol.appendChild(append(el("li", {}), append(el("label", {}), pick, " ", el("b", {}, letter + "."), " ", o.text)));
+      });
+      append(art, ol);
+      append(art, el("p", { "class": "muted hint" }, "（排序题：为每个选项选出它在正确顺序中的位置）"));
     } else if (q.type === "fill_in") {
       var box = el("input", {
         type: "text", name: name, value: r.text || "", maxlength: q.maxlength,
