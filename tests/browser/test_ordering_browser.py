@@ -5,6 +5,7 @@ paper scores it."""
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 from sqlmodel import Session, select
 
 from app.delivery.models import Answer
@@ -51,7 +52,8 @@ def test_the_candidate_orders_the_options_and_the_order_is_saved(
         question = page.locator(f"#q-{item.position}")
         question.wait_for()
         selects = question.locator("select")
-        assert selects.count() == 4
+        # Waits: on a loaded machine the paper may still be rendering after the click.
+        expect(selects).to_have_count(4)
 
         def place(label: str, at: int) -> None:
             question.locator(f'select[data-label="{label}"]').select_option(str(at))
