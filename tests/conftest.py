@@ -28,6 +28,8 @@ from sqlmodel import Session
 from app.core import clock
 from app.core.db import make_engine, metadata, set_engine
 from app.core.migrate import upgrade_to_head
+from app.delivery import questions
+from app.exams import blueprints
 
 BASE_URL = os.environ.get("DATABASE_URL", "")
 USE_PG = BASE_URL.startswith("postgresql")
@@ -62,6 +64,9 @@ def _db_template() -> Iterator[str]:
 @pytest.fixture
 def engine(_db_template: str, tmp_path: Path) -> Iterator[Engine]:
     clock.reset()
+    # Per-process caches keyed by row ids: every test's database numbers rows from 1.
+    questions.forget_views()
+    blueprints.forget_pools()
     if USE_PG:
         eng = make_engine(_db_template)
     else:

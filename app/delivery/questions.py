@@ -43,6 +43,12 @@ _views: "OrderedDict[int, dict[str, Any]]" = OrderedDict()
 _views_lock = threading.Lock()
 
 
+def forget_views() -> None:
+    """Empty the cache (tests: each test's database numbers its versions from 1 again)."""
+    with _views_lock:
+        _views.clear()
+
+
 def views_of(db: Session, version_ids: Collection[int]) -> dict[int, dict[str, Any]]:
     """The view of each of these item versions, in the bank's option order."""
     found: dict[int, dict[str, Any]] = {}

@@ -79,6 +79,12 @@ POOL_CACHE_SIZE = 32
 _BUILDING: dict[tuple[int, str, str], threading.Lock] = {}
 
 
+def forget_pools() -> None:
+    """Empty the cache (tests: each test's database numbers its banks from 1 again)."""
+    with _POOLS_LOCK:
+        _POOLS.clear()
+
+
 def drawable_pool(db: Session, bank: QuestionBank, level_code: str) -> assembly.Pool:
     assert bank.id is not None
     key = (bank.id, bank.items_stamp, level_code)
