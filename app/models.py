@@ -3,6 +3,13 @@
 from app.accounts.models import AuthSession, LoginFailure, StaffUser
 from app.audit.models import AuditEntry
 from app.banks.models import Item, ItemVersion, PracticalTask, PracticalTaskVersion, QuestionBank
+from app.certificates.models import (
+    Certificate,
+    CertificateBatch,
+    CertificateBatchItem,
+    CertificateSerial,
+    CertificateSettings,
+)
 from app.delivery.models import Answer, Attempt, AttemptEvent, AttemptItem
 from app.exams.models import (
     Blueprint,
@@ -27,6 +34,11 @@ from app.results.models import (
 from app.scoring.models import ItemScore
 
 __all__ = [
+    "Certificate",
+    "CertificateBatch",
+    "CertificateBatchItem",
+    "CertificateSerial",
+    "CertificateSettings",
     "Answer",
     "Arbitration",
     "Attempt",

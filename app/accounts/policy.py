@@ -41,6 +41,7 @@ class Resource(StrEnum):
     RESULT = "result"  # scores and per-item breakdowns; result records (manage: sum up,
     # 缺考/违纪, confirm, publish, 复核 decisions)
     SHEET = "sheet"  # 评分表: practical mark sheets of a practical session, arbitration
+    CERTIFICATE = "certificate"  # 证书: issue (manage), full records (read), revoke
 
 
 class Action(StrEnum):
@@ -48,6 +49,7 @@ class Action(StrEnum):
     MANAGE = "manage"  # create, change, import, register
     PROCTOR = "proctor"  # check in, pause, resume, extra time, force-submit, reopen, incidents
     TAKE = "take"  # a candidate sitting their own exam
+    REVOKE = "revoke"  # 撤销 a certificate
 
 
 class Scope(StrEnum):
@@ -101,11 +103,20 @@ RULES: dict[tuple[Role | str, Resource, Action], Scope] = {
     # seat only); the chief examiner's arbitration is decided within the panel.
     (Role.EXAMINER, R.SHEET, A.READ): Scope.MARKING,
     (Role.EXAMINER, R.SHEET, A.MANAGE): Scope.MARKING,
-    # 监管人员: the centres of their region (verification and subsidies build on this).
+    # Certificates: the centre issues and may revoke its own; full records (with the ID
+    # number) are the centre's and its regulators'.
+    (Role.CENTRE_ADMIN, R.CERTIFICATE, A.READ): Scope.CENTRE,
+    (Role.CENTRE_ADMIN, R.CERTIFICATE, A.MANAGE): Scope.CENTRE,
+    (Role.CENTRE_ADMIN, R.CERTIFICATE, A.REVOKE): Scope.CENTRE,
+    # 监管人员: the centres of their region (verification and subsidies build on this),
+    # the certificate registry of their region, revocation; never issuance.
     (Role.REGULATOR, R.CENTRE, A.READ): Scope.REGION,
+    (Role.REGULATOR, R.CERTIFICATE, A.READ): Scope.REGION,
+    (Role.REGULATOR, R.CERTIFICATE, A.REVOKE): Scope.REGION,
     # 考生: their own exam.
     (CANDIDATE, R.ATTEMPT, A.TAKE): Scope.OWN,
     (CANDIDATE, R.RESULT, A.READ): Scope.OWN,
+    (CANDIDATE, R.CERTIFICATE, A.READ): Scope.OWN,
 }
 del R, A
 

@@ -44,6 +44,16 @@ class Settings(BaseSettings):
     password_time_cost: int = 3
     password_memory_kib: int = 65536
     password_parallelism: int = 4
+    # Where the public reaches this deployment: printed in certificates' QR codes and
+    # lookup text, and the issuer of their verifiable credentials.
+    public_url: str = "http://127.0.0.1:8000"
+    # Worker processes rendering certificate PDFs in bulk (certificates.batches), and the
+    # renders each does before it is replaced (WeasyPrint's memory grows with each one).
+    certificate_workers: int = 2
+    certificate_renders_per_worker: int = 25
+    run_certificate_batches: bool = True
+    # Public certificate lookups per client address per minute (certificates.lookup).
+    lookup_per_minute: int = 20
     # Answer saves are grouped into one transaction per batch (SQLite takes one writer).
     save_batch_max: int = 200
 

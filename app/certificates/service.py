@@ -1,0 +1,542 @@
+"""Issuing certificates (发证) from confirmed, passing results; numbers; the stored PDF;
+revocation (撤销) and corrected re-issue (换发).
+
+A certificate is issued from nothing but a result the centre confirmed (or published) with
+the outcome 合格. Its holder data is copied in at issue and never follows the candidate's
+row afterwards; a correction is a re-issue that supersedes the old record, with a reason.
+Issuing takes the next serial of the number's prefix inside the issuing transaction
+(`allocate_serial`), so numbers are unique and gap-free per prefix and year, also with
+several processes issuing at once; certificate rows are never deleted, so a number is
+never given twice."""
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from app.accounts import policy
+from app.accounts.models import StaffUser
+from app.accounts.service import as_staff
+from app.accounts.policy import Action, Facts, Resource
+from app.accounts.principals import Staff
+from app.audit import service as audit
+from app.audit.reasons import clean_reason
+from app.certificates import claims as claims_rules
+from app.certificates import numbers, signing, statuslist
+from app.certificates.claims import NO_DIRECTION, CertificateFacts
+from app.certificates.keys import signing_keys
+from app.certificates.models import (
+    Certificate,
+    CertificateSerial,
+    CertificateSettings,
+    CertificateStatus,
+    RevocationReason,
+)
+from app.core import clock
+from app.core.config import get_settings
+from app.core.errors import Conflict, NotFound, ValidationFailed
+from app.exams import photos
+from app.exams.models import Candidate, ExamPlan
+from app.reference.levels import get_level
+from app.reference.models import EvaluationCentre, Occupation
+from app.results.models import Result, ResultState
+from app.results.rules import Outcome
+
+log = logging.getLogger(__name__)
+
+REVOCATION_REASON_NAMES = {
+    RevocationReason.IMPROPER_MEANS: "以欺骗、贿赂等不正当手段取得",
+    RevocationReason.ASSESSMENT_VIOLATION: "考核违纪舞弊，事后查实",
+    RevocationReason.WRONG_ISSUE: "不符合发证条件而错发",
+    RevocationReason.HOLDER_REQUEST: "持证人申请注销",
+    RevocationReason.OTHER: "其他",
+}
+STATUS_NAMES = {
+    CertificateStatus.VALID: "有效",
+    CertificateStatus.REVOKED: "已撤销",
+    CertificateStatus.SUPERSEDED: "已换发（被新证书替代）",
+}
+ISSUABLE_STATES = (ResultState.CONFIRMED, ResultState.PUBLISHED)
+
+
+def _missing() -> NotFound:
+    return NotFound("证书不存在", code="certificate_not_found")
+
+
+# -- settings and numbers --------------------------------------------------------------
+
+
+def centre_settings(db: Session, centre_id: int) -> CertificateSettings:
+    """The centre's certificate settings (defaults, unsaved, when it has none)."""
+    return db.get(CertificateSettings, centre_id) or CertificateSettings(centre_id=centre_id)
+
+
+def evaluator_codes(centre: EvaluationCentre, settings: CertificateSettings) -> numbers.EvaluatorCodes:
+    return numbers.EvaluatorCodes(
+        evaluator_type=centre.evaluator_type,
+        national_code=centre.national_code,
+        province_code=centre.province_code,
+        site_serial=settings.site_serial,
+    )
+
+
+def number_format(settings: CertificateSettings, kind: numbers.NumberKind) -> numbers.NumberFormat:
+    if kind is numbers.NumberKind.SKILL_LEVEL:  # the national layout is not a setting
+        return numbers.NATIONAL_FORMAT
+    return numbers.NumberFormat(
+        settings.number_templates.get(kind.value) or numbers.DEFAULT_TEMPLATES[kind]
+    )
+
+
+def known_formats(db: Session) -> list[numbers.NumberFormat]:
+    """Every number format in use (for checking what people type into the lookup)."""
+    templates = {numbers.DEFAULT_TEMPLATES[k] for k in numbers.NumberKind}
+    for s in db.exec(select(CertificateSettings)):
+        templates |= set(s.number_templates.values())
+    out = []
+    for t in sorted(templates):
+        try:
+            out.append(numbers.NumberFormat(t))
+        except numbers.NumberFormatInvalid:
+            continue
+    return out
+
+
+def allocate_serial(db: Session, prefix: str) -> int:
+    """The next serial under a prefix, taken inside the caller's transaction: the row's
+    lock queues other issuers of the prefix until this transaction ends, and a rollback
+    returns the serial (no gaps)."""
+    dialect = db.get_bind().dialect.name
+    insert_for: Any = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
+    db.execute(
+        insert_for(CertificateSerial)
+        .values(prefix=prefix, last_serial=0)
+        .on_conflict_do_nothing(index_elements=["prefix"])
+    )
+    serial = db.execute(
+        update(CertificateSerial)
+        .where(col(CertificateSerial.prefix) == prefix)
+        .values(last_serial=col(CertificateSerial.last_serial) + 1)
+        .returning(col(CertificateSerial.last_serial))
+    ).scalar_one()
+    return int(serial)
+
+
+# -- facts and tokens ------------------------------------------------------------------
+
+
+def facts_of(cert: Certificate) -> CertificateFacts:
+    assert cert.id is not None
+    list_no, index = statuslist.list_position(cert.id)
+    return CertificateFacts(
+        number=cert.number,
+        holder_name=cert.holder_name,
+        id_type=cert.id_type,
+        id_number=cert.id_number,
+        occupation_name=cert.occupation_name,
+        occupation_code=cert.occupation_code,
+        direction=cert.direction,
+        level_display=cert.level_display,
+        evaluator_name=cert.evaluator_name,
+        issued_on=cert.issued_on,
+        status_list=list_no,
+        status_index=index,
+    )
+
+
+def verify_url(token: str) -> str:
+    return f"{get_settings().public_url.rstrip('/')}/v/{token}"
+
+
+def lookup_url() -> str:
+    return f"{get_settings().public_url.rstrip('/')}/verify"
+
+
+# -- issuance ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Holder:
+    """Whose certificate it is, as printed: the candidate's row at the moment of issue."""
+
+    candidate: Candidate
+    photo: bytes
+
+
+def _holder(candidate: Candidate) -> Holder:
+    photo = photos.photo_of(candidate)
+    if photo is None:
+        raise ValidationFailed(
+            f"考生 {candidate.name} 没有证件照，不能发证：请先在考生信息中上传照片",
+            code="photo_missing",
+            details=[{"field": "photo", "candidate": candidate.name, "problem": "缺少证件照"}],
+        )
+    return Holder(candidate, photo)
+
+
+def missing_photos(db: Session, candidate_ids: list[int]) -> list[str]:
+    """Names of the candidates among these without a photo (bulk issuance refuses them)."""
+    rows = db.exec(select(Candidate).where(col(Candidate.id).in_(candidate_ids))).all()
+    return sorted(c.name for c in rows if photos.photo_of(c) is None)
+
+
+def _photo_path(sha256: str) -> Path:
+    return Path(get_settings().data_dir) / "certificates" / "photos" / f"{sha256}.jpg"
+
+
+def certificate_photo(cert: Certificate) -> bytes:
+    return _photo_path(cert.photo_sha256).read_bytes()
+
+
+def _keep_photo(photo: bytes) -> str:
+    sha = hashlib.sha256(photo).hexdigest()
+    path = _photo_path(sha)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_bytes(photo)
+        tmp.replace(path)
+    return sha
+
+
+def _result_of(db: Session, actor: Staff, result_id: int) -> Result:
+    result = db.get(Result, result_id)
+    policy.check(
+        actor,
+        Action.MANAGE,
+        Resource.CERTIFICATE,
+        Facts.of(result.centre_id) if result else None,
+        missing=NotFound("成绩不存在", code="result_not_found"),
+    )
+    assert result is not None
+    return result
+
+
+def issuable_problem(result: Result) -> str | None:
+    """None when a certificate may be issued from this result, else why not."""
+    if result.state not in ISSUABLE_STATES:
+        return "成绩尚未确认：只能依据已确认的成绩发证"
+    if result.outcome != Outcome.PASSED:
+        return "成绩不合格（或待定、缺考、违纪），不能发证"
+    return None
+
+
+def valid_certificate_of(db: Session, result_id: int) -> Certificate | None:
+    return db.exec(
+        select(Certificate).where(
+            Certificate.result_id == result_id, Certificate.status == CertificateStatus.VALID
+        )
+    ).first()
+
+
+def _new_certificate(
+    db: Session,
+    *,
+    actor: Staff | None,
+    result: Result,
+    holder: Holder,
+    issued_on: date,
+    supersedes: Certificate | None = None,
+    reason: str = "",
+) -> Certificate:
+    plan = db.get(ExamPlan, result.plan_id)
+    centre = db.get(EvaluationCentre, result.centre_id)
+    assert plan is not None and centre is not None and centre.id is not None
+    occupation = db.get(Occupation, plan.occupation_id)
+    assert occupation is not None
+    level = get_level(plan.level_code)
+    settings = centre_settings(db, centre.id)
+    kind = numbers.kind_of(level)
+    codes = evaluator_codes(centre, settings)
+    if "{site}" in number_format(settings, kind).template:
+        problem = numbers.codes_problem(codes)
+        if problem:
+            raise ValidationFailed(
+                f"证书编号所需的机构代码不完整：{problem}（证书设置）", code="codes_incomplete"
+            )
+    fmt = number_format(settings, kind)
+    prefix = fmt.prefix(codes, level_char=numbers.level_char(level), issued=issued_on)
+    number = fmt.number(prefix, allocate_serial(db, prefix))
+    cand = holder.candidate
+    cert = Certificate(
+        number=number,
+        scheme=level.scheme.value,
+        centre_id=centre.id,
+        candidate_id=cand.id or 0,
+        result_id=result.id,
+        plan_id=plan.id,
+        holder_name=cand.name,
+        id_type=cand.id_type,
+        id_number=cand.id_number,
+        photo_sha256=_keep_photo(holder.photo),
+        occupation_name=occupation.name,
+        occupation_code=occupation.code,
+        direction=occupation.direction or NO_DIRECTION,
+        level_code=level.code,
+        level_display=level.display,
+        evaluator_name=centre.name,
+        issued_on=issued_on,
+        kid="",
+        token="",
+        supersedes_id=supersedes.id if supersedes else None,
+        reissue_reason=reason,
+        issued_by=actor.id if actor else None,
+    )
+    db.add(cert)
+    db.flush()  # its id is its place in the revocation list, which the token carries
+    keys = signing_keys()
+    cert.kid = keys.current_kid
+    cert.token = signing.sign(claims_rules.claims_of(facts_of(cert)), keys)
+    db.add(cert)
+    audit.record(
+        db,
+        actor=actor,
+        action="certificate.reissue" if supersedes else "certificate.issue",
+        object_type="certificate",
+        object_id=cert.id,
+        centre_id=centre.id,
+        reason=reason,
+        detail={"number": number, "result_id": result.id},
+    )
+    db.flush()
+    log.info("certificate %s issued (result %s)", number, result.id)
+    return cert
+
+
+def issue_from_result(
+    db: Session, *, actor: Staff, result_id: int, issued_on: date | None = None
+) -> Certificate:
+    """Issue one candidate's certificate (its PDF is rendered by `store_pdf`)."""
+    result = _result_of(db, actor, result_id)
+    problem = issuable_problem(result)
+    if problem:
+        raise Conflict(problem, code="result_not_issuable")
+    existing = valid_certificate_of(db, result_id)
+    if existing is not None:
+        raise Conflict(f"已为该成绩发证：{existing.number}", code="already_issued")
+    candidate = db.get(Candidate, result.candidate_id)
+    assert candidate is not None
+    return _new_certificate(
+        db,
+        actor=actor,
+        result=result,
+        holder=_holder(candidate),
+        issued_on=issued_on or today(),
+    )
+
+
+def issue_for_batch(db: Session, *, result_id: int, actor_id: int, issued_on: date) -> Certificate:
+    """A bulk issuance's step for one result, by a worker (no request): the certificate
+    the result already has, or a new one. Idempotent, so a resumed batch never issues
+    twice."""
+    existing = valid_certificate_of(db, result_id)
+    if existing is not None:
+        return existing
+    result = db.get(Result, result_id)
+    assert result is not None
+    problem = issuable_problem(result)
+    if problem:
+        raise Conflict(problem, code="result_not_issuable")
+    candidate = db.get(Candidate, result.candidate_id)
+    assert candidate is not None
+    user = db.get(StaffUser, actor_id)  # the requester, for the audit trail
+    actor = as_staff(user) if user is not None else None
+    return _new_certificate(
+        db, actor=actor, result=result, holder=_holder(candidate), issued_on=issued_on
+    )
+
+
+def today() -> date:
+    """The issue date: the day in China (发证日期)."""
+    now = clock.to_china(clock.utcnow())
+    assert now is not None
+    return now.date()
+
+
+# -- the stored PDF ---------------------------------------------------------------------
+
+
+def pdf_path(cert: Certificate) -> Path:
+    return (
+        Path(get_settings().data_dir)
+        / "certificates"
+        / str(cert.centre_id)
+        / str(cert.issued_on.year)
+        / f"{cert.number}.pdf"
+    )
+
+
+def store_pdf(db: Session, cert: Certificate) -> Certificate:
+    """Render the certificate once and keep the file with its SHA-256; later downloads
+    are that file. A stored PDF is never rendered again."""
+    if cert.pdf_sha256:
+        return cert
+    from app.certificates import pdf  # WeasyPrint is loaded only where PDFs are made
+
+    return save_pdf(db, cert, pdf.render(db, cert))
+
+
+def save_pdf(db: Session, cert: Certificate, content: bytes) -> Certificate:
+    """Keep a rendered PDF: the file first, then its digest on the row (a committed
+    digest always has its file)."""
+    path = pdf_path(cert)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(content)
+    tmp.replace(path)
+    cert.pdf_sha256 = hashlib.sha256(content).hexdigest()
+    db.add(cert)
+    db.flush()
+    return cert
+
+
+def stored_pdf(cert: Certificate) -> bytes:
+    if not cert.pdf_sha256:
+        raise Conflict("证书文件正在生成，请稍后再下载", code="pdf_pending")
+    content = pdf_path(cert).read_bytes()
+    if hashlib.sha256(content).hexdigest() != cert.pdf_sha256:
+        # Never serve a file that is not the one issued.
+        log.error("certificate %s: stored PDF does not match its SHA-256", cert.number)
+        raise Conflict("证书文件校验失败，请联系平台管理员", code="pdf_mismatch")
+    return content
+
+
+def pdf_filename(cert: Certificate) -> str:
+    return f"{cert.number}_{cert.holder_name}.pdf"
+
+
+# -- reading ----------------------------------------------------------------------------
+
+
+def _facts(db: Session, cert: Certificate) -> Facts:
+    centre = db.get(EvaluationCentre, cert.centre_id)
+    return Facts.of(cert.centre_id, region_code=centre.region_code if centre else None)
+
+
+def get_certificate(
+    db: Session, *, actor: Staff, certificate_id: int, action: Action = Action.READ
+) -> Certificate:
+    cert = db.get(Certificate, certificate_id)
+    policy.check(
+        actor, action, Resource.CERTIFICATE, _facts(db, cert) if cert else None, missing=_missing()
+    )
+    assert cert is not None
+    return cert
+
+
+def by_number(db: Session, number: str) -> Certificate | None:
+    return db.exec(
+        select(Certificate).where(Certificate.number == numbers.normalise_number(number))
+    ).first()
+
+
+def successor_of(db: Session, cert: Certificate) -> Certificate | None:
+    return db.exec(select(Certificate).where(Certificate.supersedes_id == cert.id)).first()
+
+
+# -- revocation and re-issue ----------------------------------------------------------------
+
+
+def revoke(
+    db: Session, *, actor: Staff, certificate_id: int, reason: str, note: str
+) -> Certificate:
+    """撤销: the issuing centre or a regulator of its region, with a reason code and text.
+    It reads revoked at once on every surface (they all read this row, and the status
+    list is built from it)."""
+    cert = get_certificate(db, actor=actor, certificate_id=certificate_id, action=Action.REVOKE)
+    try:
+        code = RevocationReason(reason)
+    except ValueError:
+        raise ValidationFailed(
+            "请选择撤销原因",
+            code="reason_invalid",
+            details=[{"field": "reason", "problem": f"未知的撤销原因：{reason}"}],
+        ) from None
+    text = clean_reason(note)
+    if not text:
+        raise ValidationFailed(
+            "请填写撤销说明",
+            code="note_required",
+            details=[{"field": "note", "problem": "必填"}],
+        )
+    if cert.status != CertificateStatus.VALID:
+        raise Conflict(f"证书{STATUS_NAMES[CertificateStatus(cert.status)]}，不能撤销", code="not_valid")
+    cert.status = CertificateStatus.REVOKED
+    cert.revoked_at = clock.utcnow()
+    cert.revoked_by = actor.id
+    cert.revocation_reason = code.value
+    cert.revocation_note = text
+    db.add(cert)
+    audit.record(
+        db,
+        actor=actor,
+        action="certificate.revoke",
+        object_type="certificate",
+        object_id=cert.id,
+        centre_id=cert.centre_id,
+        reason=f"{REVOCATION_REASON_NAMES[code]}：{text}",
+        detail={"number": cert.number},
+    )
+    db.flush()
+    return cert
+
+
+def reissue(db: Session, *, actor: Staff, certificate_id: int, reason: str) -> Certificate:
+    """换发: a corrected certificate (the candidate's details as corrected now) under a new
+    number, superseding the old one, which stays on record as superseded."""
+    old = get_certificate(db, actor=actor, certificate_id=certificate_id, action=Action.MANAGE)
+    text = clean_reason(reason)
+    if not text:
+        raise ValidationFailed(
+            "请填写换发原因（更正了什么）",
+            code="reason_required",
+            details=[{"field": "reason", "problem": "必填"}],
+        )
+    if old.status != CertificateStatus.VALID:
+        raise Conflict("只能换发有效的证书", code="not_valid")
+    if old.result_id is None:
+        raise Conflict("该证书没有对应的成绩记录，不能换发", code="no_result")
+    result = db.get(Result, old.result_id)
+    candidate = db.get(Candidate, old.candidate_id)
+    assert result is not None and candidate is not None
+    holder = _holder(candidate)
+    old.status = CertificateStatus.SUPERSEDED
+    old.superseded_at = clock.utcnow()
+    db.add(old)
+    db.flush()
+    return _new_certificate(
+        db,
+        actor=actor,
+        result=result,
+        holder=holder,
+        issued_on=today(),
+        supersedes=old,
+        reason=text,
+    )
+
+
+# -- the revocation list -------------------------------------------------------------------
+
+
+def status_bits(db: Session, list_no: int) -> list[int]:
+    """The set bits of one revocation list: its revoked and superseded certificates."""
+    first = (list_no - 1) * statuslist.LIST_BITS + 1
+    ids = db.exec(
+        select(Certificate.id).where(
+            col(Certificate.id) >= first,
+            col(Certificate.id) < first + statuslist.LIST_BITS,
+            Certificate.status != CertificateStatus.VALID,
+        )
+    ).all()
+    return [statuslist.list_position(i)[1] for i in ids if i is not None]
+
+
+def status_list_count(db: Session) -> int:
+    last = db.exec(select(Certificate.id).order_by(col(Certificate.id).desc())).first()
+    return statuslist.list_position(last)[0] if last else 1
