@@ -4,6 +4,9 @@ migrate                       bring the database to the newest schema
 create-centre NAME CODE       register an evaluation centre (统一社会信用代码 checked)
 create-user ...               add a staff account
 import-bank --centre CODE F   import a YAML question bank (all or nothing)
+verify FILE|TOKEN --jwks F    verify a certificate offline [--status LIST]
+keys-rotate                   add a new certificate signing key (old ones stay published)
+certificates-resume           run queued or interrupted bulk issuances
 demo                          migrate, load demo data if empty, serve on 127.0.0.1:8000
 """
 
@@ -125,6 +128,42 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_verify(args: argparse.Namespace) -> int:
+    """Offline verification: exit 0 valid, 1 not valid (revoked, forged), 2 bad input."""
+    from app.certificates import offline
+
+    try:
+        v = offline.verify(
+            args.source, jwks=Path(args.jwks), status=Path(args.status) if args.status else None
+        )
+    except offline.OfflineInputInvalid as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    print(v.verdict_name)
+    for check in v.checks:
+        mark = "✓" if check.passed else ("—" if check.passed is None else "✗")
+        print(f"  {mark} {check.name}：{check.detail}")
+    for name, value in v.shown_claims():
+        print(f"  {name}：{value}")
+    return 0 if v.verdict.value in ("valid", "unconfirmed") else 1
+
+
+def cmd_keys_rotate(_: argparse.Namespace) -> int:
+    from app.certificates import keys
+
+    print(f"新签名密钥：{keys.rotate()}（旧密钥仍在 JWKS 中，已发证书照常可验）")
+    return 0
+
+
+def cmd_certificates_resume(args: argparse.Namespace) -> int:
+    """Run the queued or interrupted bulk issuances now (the app's runner does this too)."""
+    from app.certificates import batches
+
+    done = batches.run_pending(workers=args.workers)
+    print(f"已运行 {len(done)} 个发证批次")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m app.cli", description="技评 Jiping")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -161,6 +200,19 @@ def main(argv: list[str] | None = None) -> int:
         help="QTI/Moodle: import the deliverable items, list the others",
     )
     p.set_defaults(func=cmd_import_bank)
+
+    p = sub.add_parser("verify", help="verify a certificate offline (PDF or token)")
+    p.add_argument("source", help="certificate PDF, a file with a token or URL, or the token")
+    p.add_argument("--jwks", required=True, help="JWKS file (from /.well-known/jwks.json)")
+    p.add_argument("--status", help="cached revocation list (from /certificates/status/1)")
+    p.set_defaults(func=cmd_verify)
+
+    p = sub.add_parser("keys-rotate", help="add a new certificate signing key")
+    p.set_defaults(func=cmd_keys_rotate)
+
+    p = sub.add_parser("certificates-resume", help="run queued or interrupted bulk issuances")
+    p.add_argument("--workers", type=int, default=None)
+    p.set_defaults(func=cmd_certificates_resume)
 
     p = sub.add_parser("demo")
     p.add_argument("--host", default="127.0.0.1")

@@ -269,6 +269,7 @@ def seed(db: Session) -> DemoData:
     )
     _finished_assessment(db, staff, blueprints["DG-6-31-01-03-L4"])
     session = _open_session(db, electrician, admin, [staff["proctor1"], staff["proctor2"]])
+    _certificate_setup(db, centre, admin)
     rows = db.exec(
         select(Registration)
         .where(Registration.session_id == session.id)
@@ -494,3 +495,43 @@ def _finished_assessment(db: Session, staff: dict[str, Staff], blueprint: Bluepr
     records.refresh_results(db, actor=admin, plan_id=plan.id)
     records.confirm_results(db, actor=admin, plan_id=plan.id)
     records.publish_results(db, actor=admin, plan_id=plan.id)
+
+
+# -- certificates (issue 6): every candidate has a photo (generated), the centre its site
+# serial; the finished assessment's passing candidates are issued in one bulk action ----
+
+DEMO_SITE_SERIAL = "000118"  # digits 8–13 of the centre's certificate numbers
+
+
+def demo_photo(n: int) -> bytes:
+    """A generated 证件照: a plain background and a head-and-shoulders silhouette."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    backgrounds = [(66, 133, 244), (220, 60, 60), (245, 245, 245)]
+    img = Image.new("RGB", (300, 400), backgrounds[n % 3])
+    draw = ImageDraw.Draw(img)
+    tone = (236 - 9 * (n % 4), 200 - 7 * (n % 3), 170)
+    draw.ellipse((95, 70, 205, 200), fill=tone)  # head
+    draw.rectangle((135, 190, 165, 230), fill=tone)  # neck
+    draw.ellipse((40, 215, 260, 470), fill=(40 + 20 * (n % 3), 40, 60))  # shoulders
+    out = io.BytesIO()
+    img.save(out, format="JPEG", quality=90)
+    return out.getvalue()
+
+
+def _certificate_setup(db: Session, centre: EvaluationCentre, admin: Staff) -> None:
+    from app.certificates.models import CertificateSettings
+    from app.exams import photos
+
+    assert centre.id is not None
+    if db.get(CertificateSettings, centre.id) is None:
+        db.add(CertificateSettings(centre_id=centre.id, site_serial=DEMO_SITE_SERIAL))
+    rows = db.exec(
+        select(Candidate).where(Candidate.centre_id == centre.id).order_by(col(Candidate.id))
+    ).all()
+    for n, cand in enumerate(rows):
+        if not cand.photo_digest:
+            photos.set_photo(db, actor=admin, candidate=cand, data=demo_photo(n))
+    db.flush()

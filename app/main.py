@@ -1,5 +1,6 @@
 """The ASGI application: `app.main:app`."""
 
+import asyncio
 import contextlib
 import gc
 import logging
@@ -19,6 +20,7 @@ from starlette.responses import Response
 from app.api import admin as api_admin
 from app.api import auth as api_auth
 from app.api import banks as api_banks
+from app.api import certificates as api_certificates
 from app.api import delivery as api_delivery
 from app.api import exams as api_exams
 from app.api import marking as api_marking
@@ -26,6 +28,7 @@ from app.api import proctoring as api_proctoring
 from app.api import reference as api_reference
 from app.api import results as api_results
 from app.api import tasks as api_tasks
+from app.certificates import batches as certificate_batches
 from app.core.config import get_settings
 from app.core.db import RequestTransaction, get_engine
 from app.core.errors import AuthRequired, DomainError
@@ -35,6 +38,7 @@ from app.web import admin as web_admin
 from app.web import auth as web_auth
 from app.web import banks as web_banks
 from app.web import candidate as web_candidate
+from app.web import certificates as web_certificates
 from app.web import exams as web_exams
 from app.web import home as web_home
 from app.web import marking as web_marking
@@ -66,7 +70,10 @@ SWITCH_INTERVAL_SECONDS = 0.0005
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
     gc.freeze()
-    tasks = await background.start(get_settings())
+    settings = get_settings()
+    tasks = await background.start(settings)
+    if settings.run_certificate_batches:
+        tasks.append(asyncio.create_task(certificate_batches.run_forever(), name="certificates"))
     try:
         yield
     finally:
@@ -105,6 +112,7 @@ def create_app() -> FastAPI:
         api_proctoring,
         api_results,
         api_marking,
+        api_certificates,
     ):
         app.include_router(api.router, prefix=API_PREFIX)
     for web in (
@@ -118,6 +126,7 @@ def create_app() -> FastAPI:
         web_proctor,
         web_results,
         web_marking,
+        web_certificates,
     ):
         app.include_router(web.router, include_in_schema=False)
 

@@ -34,11 +34,6 @@ from app.results.models import (
 from app.scoring.models import ItemScore
 
 __all__ = [
-    "Certificate",
-    "CertificateBatch",
-    "CertificateBatchItem",
-    "CertificateSerial",
-    "CertificateSettings",
     "Answer",
     "Arbitration",
     "Attempt",
@@ -48,6 +43,11 @@ __all__ = [
     "AuthSession",
     "Blueprint",
     "Candidate",
+    "Certificate",
+    "CertificateBatch",
+    "CertificateBatchItem",
+    "CertificateSerial",
+    "CertificateSettings",
     "ComponentStanding",
     "EvaluationCentre",
     "ExamPlan",

@@ -13,6 +13,8 @@ from pathlib import Path
 
 os.environ.setdefault("JIPING_ENVIRONMENT", "test")
 os.environ.setdefault("JIPING_RUN_SWEEPER", "false")
+# Tests run certificate batches themselves (certificates.batches.run_pending).
+os.environ.setdefault("JIPING_RUN_CERTIFICATE_BATCHES", "false")
 # Photos and other data files of the run: never under the checkout's var/.
 os.environ.setdefault("JIPING_DATA_DIR", tempfile.mkdtemp(prefix="jiping-test-data-"))
 # The hasher's low priority is for production (core/security.py); on a CI machine busy with

@@ -380,6 +380,41 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/marking/tasks/{paper_task_id}/arbitration"): rule(EXAM),
     ("POST", "/marking/tasks/{paper_task_id}/arbitration"): rule(EXAM),
     ("GET", "/results/attempts/{attempt_id}"): rule(ADMIN, EXAM),
+    # Certificates. Public: the lookup (number + name or ID; masked answers), a QR token's
+    # verification and credential, the JWKS and the revocation lists.
+    ("GET", "/.well-known/jwks.json"): PUBLIC,
+    ("GET", "/certificates/status/{list_no}"): PUBLIC,
+    ("GET", "/verify"): PUBLIC,
+    ("POST", "/verify"): PUBLIC,
+    ("GET", "/v/{token}"): PUBLIC,
+    ("GET", "/v/{token}/credential.jwt"): PUBLIC,
+    ("POST", "/api/v1/verify"): PUBLIC,
+    ("POST", "/api/v1/verify/token"): PUBLIC,
+    # Issuance, batches, settings, re-issue: the centre admin only.
+    ("GET", "/plans/{plan_id}/certificates"): rule(ADMIN),
+    ("POST", "/plans/{plan_id}/certificates/results/{result_id}"): rule(ADMIN),
+    ("POST", "/plans/{plan_id}/certificates/batches"): rule(ADMIN),
+    ("GET", "/certificates/batches/{batch_id}"): rule(ADMIN),
+    ("GET", "/certificates/batches/{batch_id}/certificates.zip"): rule(ADMIN),
+    ("GET", "/certificates/settings"): rule(ADMIN),
+    ("POST", "/certificates/settings"): rule(ADMIN),
+    ("POST", "/certificates/{certificate_id}/reissue"): rule(ADMIN, body={"reason": "更正"}),
+    ("POST", "/api/v1/results/{result_id}/certificate"): rule(ADMIN),
+    ("POST", "/api/v1/plans/{plan_id}/certificate-batches"): rule(ADMIN, body={}),
+    ("GET", "/api/v1/certificate-batches/{batch_id}"): rule(ADMIN),
+    ("POST", "/api/v1/certificates/{certificate_id}/reissue"): rule(ADMIN, body={"reason": "更正"}),
+    # The registry's full records and revocation: the centre's own, a regulator's region.
+    ("GET", "/certificates"): rule(ADMIN, REG),
+    ("GET", "/certificates/{certificate_id}"): rule(ADMIN, REG),
+    ("GET", "/certificates/{certificate_id}/certificate.pdf"): rule(ADMIN, REG),
+    ("POST", "/certificates/{certificate_id}/revoke"): rule(
+        ADMIN, REG, body={"reason": "other", "note": "x"}
+    ),
+    ("GET", "/api/v1/certificates"): rule(ADMIN, REG),
+    ("GET", "/api/v1/certificates/{certificate_id}"): rule(ADMIN, REG),
+    ("POST", "/api/v1/certificates/{certificate_id}/revoke"): rule(
+        ADMIN, REG, body={"reason": "other", "note": "x"}
+    ),
 }
 
 
@@ -450,6 +485,10 @@ def _place(
             "paper_task_id": 0,
             "result_id": 0,
             "request_id": 0,
+            "certificate_id": 0,
+            "batch_id": 0,
+            "list_no": 1,
+            "token": "x",
         },
         secrets=[
             text

@@ -116,7 +116,6 @@ RULES: dict[tuple[Role | str, Resource, Action], Scope] = {
     # 考生: their own exam.
     (CANDIDATE, R.ATTEMPT, A.TAKE): Scope.OWN,
     (CANDIDATE, R.RESULT, A.READ): Scope.OWN,
-    (CANDIDATE, R.CERTIFICATE, A.READ): Scope.OWN,
 }
 del R, A
 

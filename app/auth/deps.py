@@ -158,6 +158,9 @@ ResultManager = Annotated[Staff, Depends(staff_may(Action.MANAGE, Resource.RESUL
 Marker = Annotated[Staff, Depends(staff_may(Action.MANAGE, Resource.SHEET))]
 PlatformAdmin = Annotated[Staff, Depends(staff_may(Action.MANAGE, Resource.CENTRE))]
 StaffManager = Annotated[Staff, Depends(staff_may(Action.MANAGE, Resource.STAFF))]
+CertificateIssuer = Annotated[Staff, Depends(staff_may(Action.MANAGE, Resource.CERTIFICATE))]
+CertificateReader = Annotated[Staff, Depends(staff_may(Action.READ, Resource.CERTIFICATE))]
+CertificateRevoker = Annotated[Staff, Depends(staff_may(Action.REVOKE, Resource.CERTIFICATE))]
 
 
 def client_ip(request: Request) -> str:

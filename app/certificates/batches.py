@@ -21,7 +21,6 @@ from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
 
 from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
@@ -71,9 +70,12 @@ def issuable_results(db: Session, plan: ExamPlan, session_id: int | None) -> lis
         )
     out = []
     for result in db.exec(query):
-        if service.issuable_problem(result) is None and result.id is not None:
-            if service.valid_certificate_of(db, result.id) is None:
-                out.append(result)
+        if (
+            service.issuable_problem(result) is None
+            and result.id is not None
+            and service.valid_certificate_of(db, result.id) is None
+        ):
+            out.append(result)
     return out
 
 
@@ -117,7 +119,9 @@ def create_batch(
         )
     results = issuable_results(db, plan, session_id)
     if not results:
-        raise Conflict("没有待发证的合格成绩（成绩须已确认且合格，且尚未发证）", code="nothing_to_issue")
+        raise Conflict(
+            "没有待发证的合格成绩（成绩须已确认且合格，且尚未发证）", code="nothing_to_issue"
+        )
     missing = service.missing_photos(db, [r.candidate_id for r in results])
     if missing:
         raise ValidationFailed(
@@ -137,9 +141,7 @@ def create_batch(
     db.flush()
     assert batch.id is not None
     for n, result in enumerate(results):
-        db.add(
-            CertificateBatchItem(batch_id=batch.id, result_id=result.id or 0, position=n + 1)
-        )
+        db.add(CertificateBatchItem(batch_id=batch.id, result_id=result.id or 0, position=n + 1))
     audit.record(
         db,
         actor=actor,
@@ -215,13 +217,15 @@ def claim(batch_id: int | None = None) -> int | None:
 
 def _pending(batch_id: int) -> list[int]:
     with session_scope() as db:
-        return list(
-            db.exec(
-                select(CertificateBatchItem.id)
-                .where(CertificateBatchItem.batch_id == batch_id, col(CertificateBatchItem.done).is_(False))
-                .order_by(col(CertificateBatchItem.position))
-            ).all()
-        )  # type: ignore[arg-type]
+        ids = db.exec(
+            select(CertificateBatchItem.id)
+            .where(
+                CertificateBatchItem.batch_id == batch_id,
+                col(CertificateBatchItem.done).is_(False),
+            )
+            .order_by(col(CertificateBatchItem.position))
+        ).all()
+        return [i for i in ids if i is not None]
 
 
 def _heartbeat(batch_id: int) -> None:
@@ -259,24 +263,24 @@ def process_item(item_id: int) -> str:
                 return ""
             batch = db.get(CertificateBatch, item.batch_id)
             assert batch is not None
-            cert = service.issue_for_batch(
+            issued = service.issue_for_batch(
                 db, result_id=item.result_id, actor_id=batch.requested_by, issued_on=batch.issued_on
             )
-            item.certificate_id = cert.id
+            item.certificate_id = issued.id
             db.add(item)
-            cert_id = cert.id
+            cert_id = issued.id
         from app.certificates import pdf
 
         with session_scope() as db:
-            cert = db.get(Certificate, cert_id)
-            assert cert is not None
-            content = None if cert.pdf_sha256 else pdf.render(db, cert)
+            to_render = db.get(Certificate, cert_id)
+            assert to_render is not None
+            content = None if to_render.pdf_sha256 else pdf.render(db, to_render)
         with session_scope(write=True) as db:
-            cert = db.get(Certificate, cert_id)
+            stored = db.get(Certificate, cert_id)
             item = db.get(CertificateBatchItem, item_id)
-            assert cert is not None and item is not None
-            if content is not None and not cert.pdf_sha256:
-                service.save_pdf(db, cert, content)
+            assert stored is not None and item is not None
+            if content is not None and not stored.pdf_sha256:
+                service.save_pdf(db, stored, content)
             item.done, item.error = True, ""
             db.add(item)
         return ""
@@ -440,3 +444,16 @@ def centre_batches(db: Session, *, actor: Staff, plan_id: int) -> list[Certifica
             .order_by(col(CertificateBatch.id).desc())
         )
     )
+
+
+async def run_forever(interval_seconds: float = 2.0) -> None:
+    """The app instance's batch runner: queued batches, and batches whose runner is gone
+    (a crash or restart), are taken and run in worker processes."""
+    import asyncio
+
+    while True:
+        try:
+            await asyncio.to_thread(run_pending)
+        except Exception:  # the runner must outlive one bad batch; the next pass retries
+            log.exception("certificate batch runner")
+        await asyncio.sleep(interval_seconds)

@@ -50,7 +50,7 @@ def open_badge(facts: CertificateFacts, *, base_url: str, issuer_code: str) -> d
                     "identityType": "identifier",
                     "hashed": False,
                     "identityHash": facts.masked_id,
-                }
+                },
             ],
             "achievement": {
                 "id": f"{base_url}/achievements/{facts.occupation_code}/{facts.level_display}",
@@ -80,7 +80,9 @@ def open_badge(facts: CertificateFacts, *, base_url: str, issuer_code: str) -> d
     }
 
 
-def status_list(*, base_url: str, list_no: int, encoded: str, issuer_name: str, now: datetime) -> dict[str, Any]:
+def status_list(
+    *, base_url: str, list_no: int, encoded: str, issuer_name: str, now: datetime
+) -> dict[str, Any]:
     url = status_list_url(base_url, list_no)
     return {
         "@context": [VC_CONTEXT],

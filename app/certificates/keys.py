@@ -65,7 +65,7 @@ def public_jwk(key: OKPKey) -> dict[str, Any]:
 def key_set_of(jwks: Any) -> KeySet:
     """A verifying key set from a JWKS document (Ed25519 keys only; private parts dropped)."""
     if not isinstance(jwks, dict) or not isinstance(jwks.get("keys"), list):
-        raise KeysUnavailable("JWKS 文件应为 {\"keys\": [...]}")
+        raise KeysUnavailable('JWKS 文件应为 {"keys": [...]}')
     keys = []
     for item in jwks["keys"]:
         if isinstance(item, dict) and item.get("kty") == "OKP" and item.get("crv") == "Ed25519":
@@ -79,9 +79,7 @@ def key_set_of(jwks: Any) -> KeySet:
 
 def _new_key() -> OKPKey:
     key = OKPKey.generate_key("Ed25519")
-    return OKPKey.import_key(
-        {**key.as_dict(private=True), "kid": key.thumbprint()[:KID_LENGTH]}
-    )
+    return OKPKey.import_key({**key.as_dict(private=True), "kid": key.thumbprint()[:KID_LENGTH]})
 
 
 def _key_dir() -> Path:

@@ -78,9 +78,18 @@ class EvaluatorCodes:
     site_serial: str  # 6 digits, assigned by the province
 
 
+# What the level character may be under each kind of numbering.
+LEVEL_CHARS = {
+    NumberKind.SKILL_LEVEL: "[1-5]",
+    NumberKind.ENTERPRISE: "[TC]",
+    NumberKind.ONE_PLUS_X: "[1-3]",
+}
+
+
 @dataclass(frozen=True)
 class NumberFormat:
     template: str
+    level_chars: str = "[0-9A-Z]"  # a regex class: LEVEL_CHARS of the format's kind
 
     def __post_init__(self) -> None:
         problem = template_problem(self.template)
@@ -102,9 +111,19 @@ class NumberFormat:
                 parts.append(f"(?P<serial>[0-9]{{{width}}})")
             else:
                 size, chars = _FIELDS[name]
+                chars = self.level_chars if name == "level" else chars
                 parts.append(f"(?P<{name}>{chars}{{{size}}})")
             pos = m.end()
         return re.compile("".join(parts) + r"\Z")
+
+    def matches(self, number: str) -> bool:
+        """Whether a number could have been issued under this format: its layout, a real
+        province where it has one, a serial from 1."""
+        m = self.pattern.match(number)
+        if m is None or int(m.group("serial")) == 0:
+            return False
+        groups = m.groupdict()
+        return "province" not in groups or groups["province"] in PROVINCES
 
     def prefix(self, codes: EvaluatorCodes, *, level_char: str, issued: date) -> str:
         """Everything before the serial: what serials are counted per."""
@@ -151,7 +170,7 @@ def template_problem(template: str) -> str | None:
     return None
 
 
-NATIONAL_FORMAT = NumberFormat(NATIONAL_TEMPLATE)
+NATIONAL_FORMAT = NumberFormat(NATIONAL_TEMPLATE, LEVEL_CHARS[NumberKind.SKILL_LEVEL])
 
 
 def kind_of(level: Level) -> NumberKind:
@@ -212,7 +231,7 @@ def number_problem(number: str, formats: list[NumberFormat]) -> str | None:
     n = normalise_number(number)
     if national_number_problem(n) is None:
         return None
-    if any(f.pattern.match(n) for f in formats):
+    if any(f.matches(n) for f in formats):
         return None
     return national_number_problem(n)
 

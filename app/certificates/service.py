@@ -22,9 +22,9 @@ from sqlmodel import Session, col, select
 
 from app.accounts import policy
 from app.accounts.models import StaffUser
-from app.accounts.service import as_staff
 from app.accounts.policy import Action, Facts, Resource
 from app.accounts.principals import Staff
+from app.accounts.service import as_staff
 from app.audit import service as audit
 from app.audit.reasons import clean_reason
 from app.certificates import claims as claims_rules
@@ -77,7 +77,9 @@ def centre_settings(db: Session, centre_id: int) -> CertificateSettings:
     return db.get(CertificateSettings, centre_id) or CertificateSettings(centre_id=centre_id)
 
 
-def evaluator_codes(centre: EvaluationCentre, settings: CertificateSettings) -> numbers.EvaluatorCodes:
+def evaluator_codes(
+    centre: EvaluationCentre, settings: CertificateSettings
+) -> numbers.EvaluatorCodes:
     return numbers.EvaluatorCodes(
         evaluator_type=centre.evaluator_type,
         national_code=centre.national_code,
@@ -90,19 +92,21 @@ def number_format(settings: CertificateSettings, kind: numbers.NumberKind) -> nu
     if kind is numbers.NumberKind.SKILL_LEVEL:  # the national layout is not a setting
         return numbers.NATIONAL_FORMAT
     return numbers.NumberFormat(
-        settings.number_templates.get(kind.value) or numbers.DEFAULT_TEMPLATES[kind]
+        settings.number_templates.get(kind.value) or numbers.DEFAULT_TEMPLATES[kind],
+        numbers.LEVEL_CHARS[kind],
     )
 
 
 def known_formats(db: Session) -> list[numbers.NumberFormat]:
     """Every number format in use (for checking what people type into the lookup)."""
-    templates = {numbers.DEFAULT_TEMPLATES[k] for k in numbers.NumberKind}
+    kinds = (numbers.NumberKind.ENTERPRISE, numbers.NumberKind.ONE_PLUS_X)
+    templates = {(numbers.DEFAULT_TEMPLATES[k], k) for k in kinds}
     for s in db.exec(select(CertificateSettings)):
-        templates |= set(s.number_templates.values())
+        templates |= {(t, numbers.NumberKind(k)) for k, t in s.number_templates.items()}
     out = []
-    for t in sorted(templates):
+    for template, kind in sorted(templates):
         try:
-            out.append(numbers.NumberFormat(t))
+            out.append(numbers.NumberFormat(template, numbers.LEVEL_CHARS[kind]))
         except numbers.NumberFormatInvalid:
             continue
     return out
@@ -466,7 +470,9 @@ def revoke(
             details=[{"field": "note", "problem": "必填"}],
         )
     if cert.status != CertificateStatus.VALID:
-        raise Conflict(f"证书{STATUS_NAMES[CertificateStatus(cert.status)]}，不能撤销", code="not_valid")
+        raise Conflict(
+            f"证书{STATUS_NAMES[CertificateStatus(cert.status)]}，不能撤销", code="not_valid"
+        )
     cert.status = CertificateStatus.REVOKED
     cert.revoked_at = clock.utcnow()
     cert.revoked_by = actor.id
@@ -540,3 +546,244 @@ def status_bits(db: Session, list_no: int) -> list[int]:
 def status_list_count(db: Session) -> int:
     last = db.exec(select(Certificate.id).order_by(col(Certificate.id).desc())).first()
     return statuslist.list_position(last)[0] if last else 1
+
+
+# -- the registry (评价机构 and regulators) ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RegistryFilter:
+    number: str = ""
+    name: str = ""
+    id_number: str = ""
+    occupation: str = ""
+    level_code: str = ""
+    centre_id: int | None = None
+    issued_from: date | None = None
+    issued_to: date | None = None
+    status: str = ""
+
+
+REGISTRY_LIMIT = 200
+
+
+def centres_in_scope(db: Session, actor: Staff) -> list[EvaluationCentre]:
+    """The centres whose certificates the actor may read in full: their own centre, or a
+    regulator's region."""
+    policy.require(actor, Action.READ, Resource.CERTIFICATE)
+    return [
+        c
+        for c in db.exec(select(EvaluationCentre).order_by(col(EvaluationCentre.name)))
+        if policy.allows(
+            actor, Action.READ, Resource.CERTIFICATE, Facts.of(c.id, region_code=c.region_code)
+        )
+    ]
+
+
+def search_registry(db: Session, *, actor: Staff, f: RegistryFilter) -> list[Certificate]:
+    """证书登记查询: full records of the certificates in the actor's scope, newest first."""
+    from app.reference.identifiers import normalise_resident_id
+
+    ids = [c.id for c in centres_in_scope(db, actor)]
+    if f.centre_id is not None:
+        ids = [i for i in ids if i == f.centre_id]
+    query = select(Certificate).where(col(Certificate.centre_id).in_(ids))
+    if f.number:
+        query = query.where(col(Certificate.number).startswith(numbers.normalise_number(f.number)))
+    if f.name:
+        query = query.where(col(Certificate.holder_name).contains(f.name.strip()))
+    if f.id_number:
+        query = query.where(Certificate.id_number == normalise_resident_id(f.id_number))
+    if f.occupation:
+        query = query.where(
+            col(Certificate.occupation_name).contains(f.occupation.strip())
+            | (col(Certificate.occupation_code) == f.occupation.strip())
+        )
+    if f.level_code:
+        query = query.where(Certificate.level_code == f.level_code)
+    if f.issued_from:
+        query = query.where(col(Certificate.issued_on) >= f.issued_from)
+    if f.issued_to:
+        query = query.where(col(Certificate.issued_on) <= f.issued_to)
+    if f.status:
+        query = query.where(Certificate.status == f.status)
+    query = query.order_by(col(Certificate.issued_at).desc(), col(Certificate.id).desc())
+    return list(db.exec(query.limit(REGISTRY_LIMIT)))
+
+
+@dataclass(frozen=True)
+class PlanCertificateRow:
+    result: Result
+    name: str
+    ticket_number: str
+    session_id: int
+    has_photo: bool
+    certificate: Certificate | None
+    problem: str | None  # why it cannot be issued now
+
+
+def plan_certificates(db: Session, *, actor: Staff, plan_id: int) -> list[PlanCertificateRow]:
+    """Each result of the plan with its certificate (the latest valid one) or why none."""
+    from app.exams.models import Registration
+
+    plan = db.get(ExamPlan, plan_id)
+    policy.check(
+        actor,
+        Action.MANAGE,
+        Resource.CERTIFICATE,
+        Facts.of(plan.centre_id) if plan else None,
+        missing=NotFound("考试计划不存在", code="plan_not_found"),
+    )
+    rows = db.exec(
+        select(Result, Candidate, Registration)
+        .join(Candidate, col(Candidate.id) == Result.candidate_id)
+        .join(Registration, col(Registration.id) == Result.registration_id)
+        .where(Result.plan_id == plan_id)
+        .order_by(col(Registration.ticket_number))
+    ).all()
+    certs: dict[int, Certificate] = {}
+    for issued in db.exec(
+        select(Certificate).where(Certificate.plan_id == plan_id).order_by(col(Certificate.id))
+    ):
+        if issued.result_id is not None and (
+            issued.status == CertificateStatus.VALID or issued.result_id not in certs
+        ):
+            certs[issued.result_id] = issued
+    out = []
+    for result, cand, reg in rows:
+        cert = certs.get(result.id or 0)
+        problem = issuable_problem(result)
+        if problem is None and not cand.photo_digest:
+            problem = "缺少证件照"
+        out.append(
+            PlanCertificateRow(
+                result=result,
+                name=cand.name,
+                ticket_number=reg.ticket_number,
+                session_id=reg.session_id,
+                has_photo=bool(cand.photo_digest),
+                certificate=cert,
+                problem=problem,
+            )
+        )
+    return out
+
+
+def save_settings(
+    db: Session,
+    *,
+    actor: Staff,
+    site_serial: str,
+    templates: dict[str, str],
+    body_text: str,
+    lookup_text: str,
+    seal_png: bytes | None = None,
+) -> CertificateSettings:
+    """The centre's certificate settings, checked as a whole: nothing changes on an error."""
+    centre_id = policy.centre_scope(actor, Action.MANAGE, Resource.CERTIFICATE)
+    problems = []
+    if site_serial and (
+        not site_serial.isdigit() or len(site_serial) != 6 or site_serial == "000000"
+    ):
+        problems.append({"field": "site_serial", "problem": "应为省级人社部门分配的 6 位数字"})
+    clean_templates = {}
+    for kind in (numbers.NumberKind.ENTERPRISE, numbers.NumberKind.ONE_PLUS_X):
+        value = templates.get(kind.value, "").strip()
+        if value:
+            problem = numbers.template_problem(value)
+            if problem:
+                problems.append({"field": f"template_{kind.value}", "problem": problem})
+            clean_templates[kind.value] = value
+    seal_sha = None
+    if seal_png:
+        seal_sha, problem = _keep_seal(seal_png)
+        if problem:
+            problems.append({"field": "seal", "problem": problem})
+    if len(body_text) > 500 or len(lookup_text) > 300:
+        problems.append(
+            {"field": "body_text", "problem": "文字过长（正文 500 字、查询说明 300 字以内）"}
+        )
+    if problems:
+        raise ValidationFailed("证书设置有误，未保存", code="settings_invalid", details=problems)
+    settings = db.get(CertificateSettings, centre_id) or CertificateSettings(centre_id=centre_id)
+    settings.site_serial = site_serial
+    settings.number_templates = clean_templates
+    settings.body_text = body_text.strip()
+    settings.lookup_text = lookup_text.strip()
+    if seal_sha:
+        settings.seal_sha256 = seal_sha
+    settings.updated_at = clock.utcnow()
+    db.add(settings)
+    audit.record(
+        db,
+        actor=actor,
+        action="certificate.settings",
+        object_type="centre",
+        object_id=centre_id,
+        detail={"site_serial": site_serial, "templates": clean_templates, "seal": bool(seal_sha)},
+    )
+    db.flush()
+    return settings
+
+
+SEAL_MAX_BYTES = 1024 * 1024
+
+
+def _keep_seal(data: bytes) -> tuple[str | None, str | None]:
+    """A seal image as a fresh PNG (transparency kept) under the data dir."""
+    import io
+
+    from PIL import Image, UnidentifiedImageError
+
+    if len(data) > SEAL_MAX_BYTES:
+        return None, "印章图片不能超过 1 MB"
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            if img.format != "PNG":
+                return None, "印章图片应为 PNG（透明背景）"
+            if img.width * img.height > 4000 * 4000:
+                return None, "印章图片尺寸过大"
+            out = io.BytesIO()
+            img.convert("RGBA").save(out, format="PNG")
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
+        return None, "无法读取印章图片"
+    from app.certificates.pdf import seal_path
+
+    content = out.getvalue()
+    sha = hashlib.sha256(content).hexdigest()
+    path = seal_path(sha)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    return sha, None
+
+
+# -- verifiable credentials -------------------------------------------------------------------
+
+
+def credential_jwt(db: Session, cert: Certificate) -> str:
+    """The certificate as an OpenBadgeCredential, secured as VC-JWT (EdDSA)."""
+    from app.certificates import credentials
+
+    centre = db.get(EvaluationCentre, cert.centre_id)
+    base = get_settings().public_url.rstrip("/")
+    badge = credentials.open_badge(
+        facts_of(cert), base_url=base, issuer_code=centre.credit_code if centre else "unknown"
+    )
+    return signing.sign(badge, signing_keys(), typ=credentials.VC_JWT_TYPE, cty="vc")
+
+
+def status_list_jwt(db: Session, list_no: int) -> str:
+    """One revocation list as a BitstringStatusListCredential (VC-JWT), built from the
+    certificates' rows at this moment: a revocation is in the next list fetched."""
+    from app.certificates import credentials
+
+    if list_no < 1 or list_no > status_list_count(db):
+        raise NotFound("状态列表不存在", code="status_list_not_found")
+    payload = credentials.status_list(
+        base_url=get_settings().public_url.rstrip("/"),
+        list_no=list_no,
+        encoded=statuslist.encode(status_bits(db, list_no)),
+        issuer_name="技评 Jiping",
+        now=clock.utcnow(),
+    )
+    return signing.sign(payload, signing_keys(), typ=credentials.VC_JWT_TYPE, cty="vc")

@@ -49,6 +49,8 @@ def decode(encoded: str) -> bytes:
         raise StatusListInvalid(f"encodedList cannot be decoded: {exc}") from exc
     if len(data) > LIST_BITS // 8 * 8:
         raise StatusListInvalid("encodedList is too long")
+    if len(data) < LIST_BITS // 8:  # the specification's STATUS_LIST_LENGTH_ERROR
+        raise StatusListInvalid("encodedList is shorter than the minimum 131,072 bits")
     return data
 
 

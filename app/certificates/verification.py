@@ -94,7 +94,8 @@ def check_signature(token: str, key_set: KeySet) -> Verification:
     problem = claims_rules.claims_problem(verified.payload)
     if problem:
         return Verification(
-            Verdict.INVALID, [Check("签名", True, "签名有效"), Check("内容", False, problem)],
+            Verdict.INVALID,
+            [Check("签名", True, "签名有效"), Check("内容", False, problem)],
             problem_code="bad_claims",
         )
     return Verification(
@@ -105,7 +106,9 @@ def check_signature(token: str, key_set: KeySet) -> Verification:
     )
 
 
-def _apply_record(v: Verification, token: str, cert: Certificate | None, successor: str | None) -> None:
+def _apply_record(
+    v: Verification, token: str, cert: Certificate | None, successor: str | None
+) -> None:
     if cert is None or cert.token != token.strip():
         # Signed by our key, but not a token the registry issued: never trust it.
         v.verdict, v.problem_code = Verdict.INVALID, "not_registered"
@@ -227,7 +230,9 @@ class LookupRefused(ValueError):
         self.code, self.message, self.field_name = code, message, field_name
 
 
-def lookup(db: Session, *, number: str, name: str = "", id_number: str = "") -> PublicCertificate | None:
+def lookup(
+    db: Session, *, number: str, name: str = "", id_number: str = ""
+) -> PublicCertificate | None:
     """Number plus the holder's name or ID number. None when they do not match a
     certificate, without saying which of the two was wrong."""
     from app.certificates import numbers
