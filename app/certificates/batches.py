@@ -316,18 +316,22 @@ def run_batch(batch_id: int, *, workers: int | None = None) -> CertificateBatch:
             _heartbeat(batch_id)
         return _finish(batch_id)
     db_url = get_engine().url.render_as_string(hide_password=False)
-    # spawn: a fresh interpreter per worker (fork would copy the app's threads and
-    # connections), which max_tasks_per_child needs anyway.
-    with ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_worker_init,
-        initargs=(db_url, settings.data_dir),
-        max_tasks_per_child=max(1, settings.certificate_renders_per_worker),
-    ) as pool:
-        futures = [pool.submit(process_item, item_id) for item_id in items]
-        for _ in as_completed(futures):
-            _heartbeat(batch_id)
+    # Workers are recycled by giving each chunk of items a fresh pool: Python 3.11's
+    # max_tasks_per_child stops replacing exited workers while tasks are queued
+    # (CPython gh-115634), which hung every batch after its first recycling.
+    chunk = workers * max(1, settings.certificate_renders_per_worker)
+    for start in range(0, len(items), chunk):
+        # spawn: a fresh interpreter per worker (fork would copy the app's threads and
+        # connections, and the memory the recycling is there to give back).
+        with ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_worker_init,
+            initargs=(db_url, settings.data_dir),
+        ) as pool:
+            futures = [pool.submit(process_item, i) for i in items[start : start + chunk]]
+            for _ in as_completed(futures):
+                _heartbeat(batch_id)
     return _finish(batch_id)
 
 

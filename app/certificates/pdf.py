@@ -103,10 +103,22 @@ def certificate_html(db: Session, cert: Certificate) -> str:
     return _env().get_template(template).render(**context)
 
 
+@lru_cache
+def _font_config() -> Any:
+    """One font configuration per process: WeasyPrint otherwise loads the CJK fonts again
+    for every document, and a process grew by ~90 MiB per certificate (280 MiB flat with
+    this one, measured over 8 renders)."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
+
+
 def html_to_pdf(html: str) -> bytes:
     from weasyprint import HTML
 
-    content: bytes = HTML(string=html, base_url=str(TEMPLATE_DIR)).write_pdf()
+    content: bytes = HTML(string=html, base_url=str(TEMPLATE_DIR)).write_pdf(
+        font_config=_font_config()
+    )
     return content
 
 
