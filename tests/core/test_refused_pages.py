@@ -422,6 +422,45 @@ REFUSALS = [
         lambda w: {"component": "theory", "reason": "复核"},
         status=404,  # no published result
     ),
+    # Certificates: a malformed lookup, codes missing for a batch, bad settings, and
+    # results or certificates that do not exist.
+    Refusal(
+        "/verify",
+        "anonymous",
+        lambda w: "/verify",
+        lambda w: {"number": "S123", "name": "张三"},
+    ),
+    Refusal(
+        "/plans/{plan_id}/certificates/batches",
+        "admin",
+        lambda w: f"/plans/{w.exam.plan.id}/certificates/batches",
+    ),
+    Refusal(
+        "/plans/{plan_id}/certificates/results/{result_id}",
+        "admin",
+        lambda w: f"/plans/{w.exam.plan.id}/certificates/results/999999",
+        status=404,
+    ),
+    Refusal(
+        "/certificates/settings",
+        "admin",
+        lambda w: "/certificates/settings",
+        lambda w: {"site_serial": "12", "template_one_plus_x": "X{yyyy}"},
+    ),
+    Refusal(
+        "/certificates/{certificate_id}/revoke",
+        "admin",
+        lambda w: "/certificates/999999/revoke",
+        lambda w: {"reason": "other", "note": "x"},
+        status=404,
+    ),
+    Refusal(
+        "/certificates/{certificate_id}/reissue",
+        "admin",
+        lambda w: "/certificates/999999/reissue",
+        lambda w: {"reason": "更正"},
+        status=404,
+    ),
 ]
 
 
