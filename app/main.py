@@ -29,6 +29,7 @@ from app.api import reference as api_reference
 from app.api import results as api_results
 from app.api import tasks as api_tasks
 from app.certificates import batches as certificate_batches
+from app.subsidies import service as subsidy_service
 from app.core.config import get_settings
 from app.core.db import RequestTransaction, get_engine
 from app.core.errors import AuthRequired, DomainError
@@ -74,6 +75,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     tasks = await background.start(settings)
     if settings.run_certificate_batches:
         tasks.append(asyncio.create_task(certificate_batches.run_forever(), name="certificates"))
+    if settings.run_sweeper:  # the same switch as the deadline sweeper: scheduled work
+        tasks.append(asyncio.create_task(subsidy_service.run_schedule_forever(), name="subsidies"))
     try:
         yield
     finally:

@@ -32,6 +32,7 @@ from app.results.models import (
     Result,
 )
 from app.scoring.models import ItemScore
+from app.subsidies.models import PaymentBatch, SubsidyRecord, SubsidyStandard
 
 __all__ = [
     "Answer",
@@ -61,6 +62,7 @@ __all__ = [
     "Occupation",
     "PanelMember",
     "PaperTask",
+    "PaymentBatch",
     "PracticalSession",
     "PracticalTask",
     "PracticalTaskVersion",
@@ -70,4 +72,6 @@ __all__ = [
     "Result",
     "SessionProctor",
     "StaffUser",
+    "SubsidyRecord",
+    "SubsidyStandard",
 ]

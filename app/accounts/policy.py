@@ -42,6 +42,7 @@ class Resource(StrEnum):
     # 缺考/违纪, confirm, publish, 复核 decisions)
     SHEET = "sheet"  # 评分表: practical mark sheets of a practical session, arbitration
     CERTIFICATE = "certificate"  # 证书: issue (manage), full records (read), revoke
+    SUBSIDY = "subsidy"  # 补贴记录: review (manage: approve, reject, evidence, payment)
 
 
 class Action(StrEnum):
@@ -113,6 +114,11 @@ RULES: dict[tuple[Role | str, Resource, Action], Scope] = {
     (Role.REGULATOR, R.CENTRE, A.READ): Scope.REGION,
     (Role.REGULATOR, R.CERTIFICATE, A.READ): Scope.REGION,
     (Role.REGULATOR, R.CERTIFICATE, A.REVOKE): Scope.REGION,
+    # Subsidies: reviewed and paid by the regulators of the record's region; a centre
+    # reads its candidates' records and never approves them.
+    (Role.REGULATOR, R.SUBSIDY, A.READ): Scope.REGION,
+    (Role.REGULATOR, R.SUBSIDY, A.MANAGE): Scope.REGION,
+    (Role.CENTRE_ADMIN, R.SUBSIDY, A.READ): Scope.CENTRE,
     # 考生: their own exam.
     (CANDIDATE, R.ATTEMPT, A.TAKE): Scope.OWN,
     (CANDIDATE, R.RESULT, A.READ): Scope.OWN,

@@ -4,6 +4,7 @@ by a re-issue). A certificate row is never deleted and its number never reused."
 
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
 from pydantic import NaiveDatetime
 from sqlalchemy import JSON, UniqueConstraint
@@ -60,6 +61,8 @@ class Certificate(SQLModel, table=True):
     level_code: str = Field(max_length=32)
     level_display: str = Field(max_length=32)  # 四级/中级工
     evaluator_name: str = Field(max_length=200)
+    # The holder's record (exams.facts.HolderFacts) on the issue date: what subsidies read.
+    holder_facts: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     issued_on: date = Field(index=True)
     kid: str = Field(max_length=64)  # the key that signed its token
     token: str  # the QR code's compact JWS

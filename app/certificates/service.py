@@ -28,7 +28,7 @@ from app.accounts.service import as_staff
 from app.audit import service as audit
 from app.audit.reasons import clean_reason
 from app.certificates import claims as claims_rules
-from app.certificates import numbers, signing, statuslist
+from app.certificates import events, numbers, signing, statuslist
 from app.certificates.claims import NO_DIRECTION, CertificateFacts
 from app.certificates.keys import signing_keys
 from app.certificates.models import (
@@ -285,6 +285,7 @@ def _new_certificate(
         level_code=level.code,
         level_display=level.display,
         evaluator_name=centre.name,
+        holder_facts=dict(cand.facts or {}),
         issued_on=issued_on,
         kid="",
         token="",
@@ -309,6 +310,7 @@ def _new_certificate(
         detail={"number": number, "result_id": result.id},
     )
     db.flush()
+    events.issued(db, cert)  # subsidies, in this transaction
     log.info("certificate %s issued (result %s)", number, result.id)
     return cert
 
@@ -490,6 +492,7 @@ def revoke(
         detail={"number": cert.number},
     )
     db.flush()
+    events.revoked(db, cert)  # unpaid subsidies void, paid ones flagged for recovery
     return cert
 
 

@@ -29,6 +29,9 @@ class Candidate(SQLModel, table=True):
     employer: str = Field(default="", max_length=200)
     # The stored photo's digest (exams/photos.py keeps the file): None without a photo.
     photo_digest: str | None = Field(default=None, max_length=16)
+    # 考生档案: exams.facts.HolderFacts as JSON (education, years, prior certificates,
+    # employment, ...), read by eligibility and subsidies.
+    facts: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     created_at: NaiveDatetime = Field(default_factory=utcnow)
 
 
