@@ -29,12 +29,12 @@ from app.api import reference as api_reference
 from app.api import results as api_results
 from app.api import tasks as api_tasks
 from app.certificates import batches as certificate_batches
-from app.subsidies import service as subsidy_service
 from app.core.config import get_settings
 from app.core.db import RequestTransaction, get_engine
 from app.core.errors import AuthRequired, DomainError
 from app.core.limits import RequestLimits, check_request_values
 from app.delivery import background
+from app.subsidies import service as subsidy_service
 from app.web import admin as web_admin
 from app.web import auth as web_auth
 from app.web import banks as web_banks
