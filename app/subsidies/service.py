@@ -330,14 +330,13 @@ def records_of_certificate(db: Session, certificate_id: int) -> list[SubsidyReco
 
 
 def _reason(text: str, what: str) -> str:
-    clean = clean_reason(text)
-    if not clean:
+    if not (text or "").strip():
         raise ValidationFailed(
             f"请填写{what}理由",
             code="reason_required",
             details=[{"field": "reason", "problem": "必填"}],
         )
-    return clean
+    return clean_reason(text)
 
 
 def _transition(
@@ -365,7 +364,7 @@ def _transition(
 def approve(db: Session, *, actor: Staff, record_ids: Iterable[int], reason: str) -> int:
     """审核通过, one or many with one reason: all of them or none (a record not pending
     refuses the whole set, naming it)."""
-    text = _reason(reason, "审核")
+    text = _reason(reason, "审核意见")
     records = [get_record(db, actor=actor, record_id=i, action=Action.MANAGE) for i in record_ids]
     if not records:
         raise ValidationFailed("请选择要审核的记录", code="nothing_selected")
@@ -394,7 +393,7 @@ def approve(db: Session, *, actor: Staff, record_ids: Iterable[int], reason: str
 
 
 def reject(db: Session, *, actor: Staff, record_id: int, reason: str) -> SubsidyRecord:
-    text = _reason(reason, "驳回")
+    text = _reason(reason, "驳回理由")
     r = get_record(db, actor=actor, record_id=record_id, action=Action.MANAGE)
     if r.state not in (S.PENDING, S.APPROVED, S.AWAITING_EVIDENCE) or r.batch_id is not None:
         raise Conflict(f"记录{STATE_NAMES[SubsidyState(r.state)]}，不能驳回", code="wrong_state")
@@ -407,7 +406,7 @@ def record_evidence(
     db: Session, *, actor: Staff, record_id: int, note: str, shown_on: date
 ) -> SubsidyRecord:
     """The deferred 10%: stable employment shown within its deadline makes it payable."""
-    text = _reason(note, "稳定就业证明")
+    text = _reason(note, "稳定就业证明材料")
     r = get_record(db, actor=actor, record_id=record_id, action=Action.MANAGE)
     if r.state != S.AWAITING_EVIDENCE:
         raise Conflict("此记录不需要补充材料", code="wrong_state")
@@ -427,13 +426,13 @@ def record_evidence(
 def create_batch(
     db: Session, *, actor: Staff, record_ids: Iterable[int], reference: str
 ) -> PaymentBatch:
-    ref = clean_reason(reference)
-    if not ref:
+    if not reference.strip():
         raise ValidationFailed(
             "请填写拨付批次号",
             code="reference_required",
             details=[{"field": "reference", "problem": "必填"}],
         )
+    ref = clean_reason(reference)
     access.require(actor, Action.MANAGE, Resource.SUBSIDY)
     if actor.role != Role.REGULATOR or not actor.region_code:
         raise ValidationFailed("拨付批次由监管部门建立", code="regulator_only")
@@ -520,12 +519,8 @@ def mark_batch_paid(
             code="wrong_state",
         )
     now = clock.utcnow()
-    batch.paid_at, batch.paid_by, batch.paid_on, batch.note = (
-        now,
-        actor.id,
-        paid_on,
-        clean_reason(note),
-    )
+    batch.paid_at, batch.paid_by, batch.paid_on = now, actor.id, paid_on
+    batch.note = clean_reason(note) if note.strip() else ""
     db.add(batch)
     for r in records:
         r.state, r.paid_at = S.PAID, now
