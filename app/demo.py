@@ -270,6 +270,7 @@ def seed(db: Session) -> DemoData:
     _finished_assessment(db, staff, blueprints["DG-6-31-01-03-L4"])
     session = _open_session(db, electrician, admin, [staff["proctor1"], staff["proctor2"]])
     _certificate_setup(db, centre, admin)
+    _subsidy_cases(db, staff, blueprints["DG-6-31-01-03-L3"])
     rows = db.exec(
         select(Registration)
         .where(Registration.session_id == session.id)
@@ -345,7 +346,17 @@ def _points_of(share: float, points: float, step: float) -> float:
     return min(points, round(points * share / step) * step)
 
 
-def _finished_assessment(db: Session, staff: dict[str, Staff], blueprint: Blueprint) -> None:
+def _finished_assessment(
+    db: Session,
+    staff: dict[str, Staff],
+    blueprint: Blueprint,
+    *,
+    plan_name: str = FINISHED_PLAN,
+    people: tuple[tuple[str, str, int], ...] = FINISHED_CANDIDATES,
+    theory_right: tuple[float, ...] = THEORY_RIGHT,
+    practical_shares: tuple[tuple[float, float, float], ...] = PRACTICAL_SHARES,
+) -> bool:
+    """Seed a finished assessment (once); True when it was seeded now."""
     from app.accounts.principals import CandidateLogin
     from app.banks.models import ItemVersion
     from app.delivery import service as delivery
@@ -361,15 +372,15 @@ def _finished_assessment(db: Session, staff: dict[str, Staff], blueprint: Bluepr
     )
 
     admin = staff["centre"]
-    plan = db.exec(select(ExamPlan).where(ExamPlan.name == FINISHED_PLAN)).first()
+    plan = db.exec(select(ExamPlan).where(ExamPlan.name == plan_name)).first()
     if plan is not None and db.exec(select(Result.id).where(Result.plan_id == plan.id)).first():
-        return  # seeded before
+        return False  # seeded before
     assert blueprint.id is not None
     plan = plan or plans.create_plan(
         db,
         actor=admin,
         data=PlanCreate(
-            name=FINISHED_PLAN,
+            name=plan_name,
             occupation_id=blueprint.occupation_id,
             level_code=blueprint.level_code,
             blueprint_id=blueprint.id,
@@ -399,10 +410,10 @@ def _finished_assessment(db: Session, staff: dict[str, Staff], blueprint: Bluepr
             session_id=session.id,
             data=RegistrationCreate(name=name, id_number=_resident_id(birth, seq)),
         )
-        for name, birth, seq in FINISHED_CANDIDATES
+        for name, birth, seq in people
     ]
     # Theory: checked in, started, answered through the delivery service, submitted.
-    for reg, right in zip(regs, THEORY_RIGHT, strict=True):
+    for reg, right in zip(regs, theory_right, strict=True):
         assert reg.id is not None
         proctoring.check_in(db, staff=staff["proctor1"], registration_id=reg.id)
         cand = candidates.get_candidate(db, actor=admin, candidate_id=reg.candidate_id)
@@ -464,7 +475,7 @@ def _finished_assessment(db: Session, staff: dict[str, Staff], blueprint: Bluepr
             chief_examiner_id=panel[0].id,
         ),
     )
-    for reg, shares in zip(regs, PRACTICAL_SHARES, strict=True):
+    for reg, shares in zip(regs, practical_shares, strict=True):
         paper = db.exec(
             select(PaperTask)
             .where(PaperTask.registration_id == reg.id)
@@ -495,6 +506,7 @@ def _finished_assessment(db: Session, staff: dict[str, Staff], blueprint: Bluepr
     records.refresh_results(db, actor=admin, plan_id=plan.id)
     records.confirm_results(db, actor=admin, plan_id=plan.id)
     records.publish_results(db, actor=admin, plan_id=plan.id)
+    return True
 
 
 # -- certificates (issue 6): every candidate has a photo (generated), the centre its site
@@ -535,3 +547,77 @@ def _certificate_setup(db: Session, centre: EvaluationCentre, admin: Staff) -> N
         if not cand.photo_digest:
             photos.set_photo(db, actor=admin, candidate=cand, data=demo_photo(n))
     db.flush()
+
+
+# -- subsidies (issue 7): records that say who is who, so that certificates trigger the
+# shipped policies; a finished 三级 assessment whose certificates were issued, so that the
+# regulator's queue has content on first start -----------------------------------------
+
+ISSUED_PLAN = "2026年电工三级/高级工职业技能等级认定（演示：已发证）"
+ISSUED_CANDIDATES = (
+    ("孙丽", "20040315", 91),  # graduation-year college graduate, first certificate
+    ("周强", "19920817", 94),  # newly recruited full-time in 淮南, no talent apartment
+    ("吴刚", "19850101", 97),  # registered unemployed, after subsidised training
+)
+
+
+def demo_facts(today: str) -> dict[str, dict[str, object]]:
+    """Each demo person's record (考生档案), by name: which policies their certificates
+    meet (README "Trying the demo")."""
+    year = today[:4]
+    trained = [
+        {"course": "电工技能提升培训", "provider": "淮南技师学院", "ends_on": f"{year}-01-15"}
+    ]
+    return {
+        # The finished 四级 assessment (certificates issued by the user's bulk action).
+        "张伟": {"employment": "registered_unemployed", "work_region": "340403", "trainings": trained, "years_in_occupation": 7},
+        "王芳": {"education": "higher_vocational", "graduation_date": f"{year}-06-30", "work_region": "340404", "employment": "employed", "years_in_occupation": 6},
+        "李强": {"employment": "enterprise_employee", "work_region": "340403", "employer_name": "淮南矿业集团", "years_in_occupation": 12},
+        "刘洋": {"employment": "flexible", "rural_migrant": True, "work_region": "340421", "trainings": trained, "years_in_occupation": 6},
+        "陈静": {"employment": "enterprise_employee", "work_region": "340403", "years_in_occupation": 8},
+        "杨磊": {"employment": "enterprise_employee", "work_region": "340403", "years_in_occupation": 9},
+        # The issued 三级 assessment.
+        "孙丽": {"education": "higher_vocational", "graduation_date": f"{year}-06-30", "work_region": "340403", "employment": "employed", "years_in_occupation": 2},
+        "周强": {"employment": "enterprise_employee", "work_region": "340403", "newly_recruited_on": f"{year}-03-01", "years_in_occupation": 9},
+        "吴刚": {"employment": "registered_unemployed", "work_region": "340403", "trainings": trained, "years_in_occupation": 10},
+    }  # fmt: skip
+
+
+def _set_demo_facts(db: Session, centre_id: int) -> None:
+    facts = demo_facts(to_china(utcnow()).date().isoformat())  # type: ignore[union-attr]
+    for cand in db.exec(select(Candidate).where(Candidate.centre_id == centre_id)):
+        if cand.name in facts and not cand.facts:
+            cand.facts = facts[cand.name]
+            db.add(cand)
+    db.flush()
+
+
+def _subsidy_cases(db: Session, staff: dict[str, Staff], blueprint: Blueprint) -> None:
+    from app.certificates import service as certificates
+
+    admin = staff["centre"]
+    assert admin.centre_id is not None
+    _set_demo_facts(db, admin.centre_id)
+    seeded = _finished_assessment(
+        db,
+        staff,
+        blueprint,
+        plan_name=ISSUED_PLAN,
+        people=ISSUED_CANDIDATES,
+        theory_right=(0.95, 0.95, 0.95),
+        practical_shares=((0.85, 0.9, 0.85), (0.8, 0.8, 0.85), (0.9, 0.85, 0.9)),
+    )
+    if not seeded:
+        return
+    centre = db.get(EvaluationCentre, admin.centre_id)
+    assert centre is not None
+    _certificate_setup(db, centre, admin)
+    _set_demo_facts(db, admin.centre_id)
+    plan = db.exec(select(ExamPlan).where(ExamPlan.name == ISSUED_PLAN)).one()
+    from app.results.models import Result
+
+    for result in db.exec(
+        select(Result).where(Result.plan_id == plan.id, Result.outcome == "passed")
+    ):
+        cert = certificates.issue_from_result(db, actor=admin, result_id=result.id or 0)
+        certificates.store_pdf(db, cert)

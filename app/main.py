@@ -27,6 +27,7 @@ from app.api import marking as api_marking
 from app.api import proctoring as api_proctoring
 from app.api import reference as api_reference
 from app.api import results as api_results
+from app.api import subsidies as api_subsidies
 from app.api import tasks as api_tasks
 from app.certificates import batches as certificate_batches
 from app.core.config import get_settings
@@ -45,6 +46,7 @@ from app.web import home as web_home
 from app.web import marking as web_marking
 from app.web import proctor as web_proctor
 from app.web import results as web_results
+from app.web import subsidies as web_subsidies
 from app.web import tasks as web_tasks
 from app.web.templating import is_htmx, render
 
@@ -116,6 +118,7 @@ def create_app() -> FastAPI:
         api_results,
         api_marking,
         api_certificates,
+        api_subsidies,
     ):
         app.include_router(api.router, prefix=API_PREFIX)
     for web in (
@@ -130,6 +133,7 @@ def create_app() -> FastAPI:
         web_results,
         web_marking,
         web_certificates,
+        web_subsidies,
     ):
         app.include_router(web.router, include_in_schema=False)
 

@@ -415,6 +415,37 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/certificates/{certificate_id}/revoke"): rule(
         ADMIN, REG, body={"reason": "other", "note": "x"}
     ),
+    # Subsidies: the region's regulators review and pay; a centre reads its own records
+    # (and tries the engine) but never approves.
+    ("GET", "/subsidies"): rule(ADMIN, REG),
+    ("GET", "/subsidies/{record_id}"): rule(ADMIN, REG),
+    ("GET", "/subsidies/what-if"): rule(ADMIN, REG),
+    ("POST", "/subsidies/what-if"): rule(ADMIN, REG),
+    ("POST", "/subsidies/approve"): rule(REG, body={"record_id": "0", "reason": "x"}),
+    ("POST", "/subsidies/{record_id}/reject"): rule(REG, body={"reason": "x"}),
+    ("POST", "/subsidies/{record_id}/evidence"): rule(
+        REG, body={"note": "x", "shown_on": "2026-01-01"}
+    ),
+    ("GET", "/subsidies/batches"): rule(REG),
+    ("POST", "/subsidies/batches"): rule(REG),
+    ("GET", "/subsidies/batches/{batch_id}"): rule(REG),
+    ("GET", "/subsidies/batches/{batch_id}/export.xlsx"): rule(REG),
+    ("POST", "/subsidies/batches/{batch_id}/paid"): rule(REG, body={"paid_on": "2026-01-01"}),
+    ("GET", "/subsidies/standards"): rule(REG),
+    ("POST", "/subsidies/standards"): rule(REG),
+    ("GET", "/api/v1/subsidies"): rule(ADMIN, REG),
+    ("GET", "/api/v1/subsidies/{record_id}"): rule(ADMIN, REG),
+    ("POST", "/api/v1/subsidies/approve"): rule(REG, body={"record_ids": [0], "reason": "x"}),
+    ("POST", "/api/v1/subsidies/{record_id}/reject"): rule(REG, body={"reason": "x"}),
+    ("POST", "/api/v1/subsidies/{record_id}/evidence"): rule(
+        REG, body={"note": "x", "shown_on": "2026-01-01"}
+    ),
+    ("POST", "/api/v1/subsidies/what-if"): rule(
+        ADMIN, REG, body={"level_code": "intermediate", "issued_on": "2026-01-01"}
+    ),
+    ("POST", "/api/v1/payment-batches"): rule(REG, body={"record_ids": [0], "reference": "x"}),
+    ("POST", "/api/v1/payment-batches/{batch_id}/paid"): rule(REG, body={"paid_on": "2026-01-01"}),
+    ("GET", "/api/v1/payment-batches/{batch_id}/export.xlsx"): rule(REG),
 }
 
 
@@ -486,6 +517,7 @@ def _place(
             "result_id": 0,
             "request_id": 0,
             "certificate_id": 0,
+            "record_id": 0,
             "batch_id": 0,
             "list_no": 1,
             "token": "x",

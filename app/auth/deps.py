@@ -161,6 +161,8 @@ StaffManager = Annotated[Staff, Depends(staff_may(Action.MANAGE, Resource.STAFF)
 CertificateIssuer = Annotated[Staff, Depends(staff_may(Action.MANAGE, Resource.CERTIFICATE))]
 CertificateReader = Annotated[Staff, Depends(staff_may(Action.READ, Resource.CERTIFICATE))]
 CertificateRevoker = Annotated[Staff, Depends(staff_may(Action.REVOKE, Resource.CERTIFICATE))]
+SubsidyReader = Annotated[Staff, Depends(staff_may(Action.READ, Resource.SUBSIDY))]
+SubsidyManager = Annotated[Staff, Depends(staff_may(Action.MANAGE, Resource.SUBSIDY))]
 
 
 def client_ip(request: Request) -> str:

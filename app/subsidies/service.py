@@ -53,6 +53,13 @@ S = SubsidyState
 OPEN_STATES = (S.AWAITING_EVIDENCE, S.PENDING, S.APPROVED)
 
 
+def today() -> date:
+    """The day in China."""
+    now = clock.to_china(clock.utcnow())
+    assert now is not None
+    return now.date()
+
+
 def add_months(day: date, months: int) -> date:
     month = day.month - 1 + months
     year, month = day.year + month // 12, month % 12 + 1
@@ -378,8 +385,7 @@ def approve(db: Session, *, actor: Staff, record_ids: Iterable[int], reason: str
             ),
             code="wrong_state",
         )
-    today = clock.to_china(clock.utcnow()).date()  # type: ignore[union-attr]
-    late = [r for r in records if r.claim_deadline < today]
+    late = [r for r in records if r.claim_deadline < today()]
     if late:
         raise Conflict(
             "以下记录已过申领期："
@@ -723,9 +729,8 @@ async def run_schedule_forever(interval_seconds: float = 3600.0) -> None:
     from app.core.db import session_scope
 
     def once() -> None:
-        today = clock.to_china(clock.utcnow()).date()  # type: ignore[union-attr]
         with session_scope(write=True) as db:
-            run_schedule(db, today)
+            run_schedule(db, today())
 
     while True:
         try:
@@ -733,3 +738,67 @@ async def run_schedule_forever(interval_seconds: float = 3600.0) -> None:
         except Exception:  # the schedule must outlive one bad run; the next hour retries
             log.exception("subsidy schedule")
         await asyncio.sleep(interval_seconds)
+
+
+@dataclass(frozen=True)
+class StateTotal:
+    state: str
+    name: str
+    count: int
+    amount: int
+
+
+def overview(db: Session, *, actor: Staff) -> list[StateTotal]:
+    """Counts and amounts per state of the records in the actor's scope (the workspace's
+    first figures: what waits for review, what is committed, what was paid)."""
+    rows = db.exec(_in_scope(actor, select(SubsidyRecord.state, SubsidyRecord.amount))).all()
+    totals: dict[str, list[int]] = {}
+    for state, amount in rows:
+        totals.setdefault(state, []).append(amount)
+    return [
+        StateTotal(s.value, STATE_NAMES[s], len(totals.get(s, [])), sum(totals.get(s, [])))
+        for s in SubsidyState
+    ]
+
+
+def recovery_records(db: Session, *, actor: Staff) -> list[SubsidyRecord]:
+    return queue(db, actor=actor, f=QueueFilter(recovery=True))
+
+
+def set_standard(
+    db: Session, *, actor: Staff, policy_id: str, level_code: str, amount: int
+) -> SubsidyStandard:
+    """当地标准 of a policy whose amount the region sets (local_standard) or caps (up_to)."""
+    access.require(actor, Action.MANAGE, Resource.SUBSIDY)
+    if actor.role != Role.REGULATOR:
+        raise ValidationFailed("当地标准由监管部门设定", code="regulator_only")
+    try:
+        policy = policy_by_id(policy_id)
+    except KeyError:
+        raise NotFound("补贴政策不存在", code="policy_not_found") from None
+    if policy.amount.kind not in ("local_standard", "up_to"):
+        raise ValidationFailed(f"{policy.name}的金额由政策规定，不设当地标准", code="fixed_amount")
+    if level_code not in policy.amount.per_level:
+        raise ValidationFailed("该政策不覆盖此等级", code="level_not_covered")
+    cap = policy.amount.per_level[level_code]
+    if amount <= 0 or (policy.amount.kind == "up_to" and amount > cap):
+        raise ValidationFailed(
+            f"金额应为正数{f'，且不超过政策上限 {cap} 元' if policy.amount.kind == 'up_to' else ''}",
+            code="amount_invalid",
+            details=[{"field": "amount", "problem": "金额无效"}],
+        )
+    row = db.get(SubsidyStandard, (policy_id, level_code)) or SubsidyStandard(
+        policy_id=policy_id, level_code=level_code, amount=amount, set_by=actor.id
+    )
+    row.amount, row.set_by, row.set_at = amount, actor.id, clock.utcnow()
+    db.add(row)
+    audit.record(
+        db,
+        actor=actor,
+        action="subsidy.standard",
+        object_type="policy",
+        reason=f"{policy.name} {level_name(level_code)} {amount} 元",
+        detail={"policy": policy_id, "level": level_code, "amount": amount},
+    )
+    db.flush()
+    return row

@@ -188,8 +188,14 @@ def staff_unlock(
 
 @router.get("/regulator")
 def regulator_home(request: Request, db: SessionDep, staff: Regulator) -> Response:
+    from app.subsidies import service as subsidies
+
     return render(
         request,
         "admin/regulator.html",
-        {"centres": accounts.visible_centres(db, actor=staff)},
+        {
+            "centres": accounts.visible_centres(db, actor=staff),
+            "totals": subsidies.overview(db, actor=staff),
+            "recovery": subsidies.recovery_records(db, actor=staff),
+        },
     )

@@ -70,3 +70,13 @@ document.addEventListener("click", function (evt) {
   var close = evt.target.closest(".toast-close");
   if (close && close.parentElement) close.parentElement.remove();
 });
+
+// A "select all" box (data-check-all="NAME") ticks every NAME checkbox of its form.
+document.addEventListener("change", function (evt) {
+  var all = evt.target.closest && evt.target.closest("input[data-check-all]");
+  if (!all || !all.form) return;
+  var name = all.getAttribute("data-check-all");
+  all.form.querySelectorAll('input[type=checkbox][name="' + name + '"]').forEach(function (box) {
+    box.checked = all.checked;
+  });
+});
