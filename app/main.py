@@ -47,6 +47,7 @@ from app.web import marking as web_marking
 from app.web import proctor as web_proctor
 from app.web import results as web_results
 from app.web import subsidies as web_subsidies
+from app.web import supervision as web_supervision
 from app.web import tasks as web_tasks
 from app.web.templating import is_htmx, render
 
@@ -134,6 +135,7 @@ def create_app() -> FastAPI:
         web_marking,
         web_certificates,
         web_subsidies,
+        web_supervision,
     ):
         app.include_router(web.router, include_in_schema=False)
 

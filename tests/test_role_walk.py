@@ -446,6 +446,11 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/payment-batches"): rule(REG, body={"record_ids": [0], "reference": "x"}),
     ("POST", "/api/v1/payment-batches/{batch_id}/paid"): rule(REG, body={"paid_on": "2026-01-01"}),
     ("GET", "/api/v1/payment-batches/{batch_id}/export.xlsx"): rule(REG),
+    # The regulator's dashboards and centre audit (their region's centres only).
+    ("GET", "/regulator/dashboard"): rule(REG),
+    ("GET", "/regulator/dashboard/export.xlsx"): rule(REG),
+    ("GET", "/regulator/audit"): rule(REG),
+    ("GET", "/regulator/centres/{centre_id}"): rule(REG),
 }
 
 
@@ -518,6 +523,7 @@ def _place(
             "request_id": 0,
             "certificate_id": 0,
             "record_id": 0,
+            "centre_id": exam.centre.id,
             "batch_id": 0,
             "list_no": 1,
             "token": "x",
