@@ -461,6 +461,32 @@ REFUSALS = [
         lambda w: {"reason": "更正"},
         status=404,
     ),
+    # Subsidies: a centre admin may not review (403); bad what-if input (422).
+    Refusal(
+        "/subsidies/approve",
+        "admin",
+        lambda w: "/subsidies/approve",
+        lambda w: {"reason": "x"},
+        status=403,
+    ),
+    Refusal("/subsidies/{record_id}/reject", "admin", lambda w: "/subsidies/1/reject", status=403),
+    Refusal(
+        "/subsidies/{record_id}/evidence", "admin", lambda w: "/subsidies/1/evidence", status=403
+    ),
+    Refusal("/subsidies/batches", "admin", lambda w: "/subsidies/batches", status=403),
+    Refusal(
+        "/subsidies/batches/{batch_id}/paid",
+        "admin",
+        lambda w: "/subsidies/batches/1/paid",
+        status=403,
+    ),
+    Refusal("/subsidies/standards", "admin", lambda w: "/subsidies/standards", status=403),
+    Refusal(
+        "/subsidies/what-if",
+        "admin",
+        lambda w: "/subsidies/what-if",
+        lambda w: {"level_code": "nonsense", "issued_on": "yesterday"},
+    ),
 ]
 
 
