@@ -77,7 +77,7 @@ def sums(rows: Iterable[tuple[str, str, int]], title: str, unit: str) -> Chart:
         [
             Series(
                 name,
-                [float(totals[name][m][0]) if m in totals[name] else 0.0 for m in ordered],
+                [totals[name][m][0] if m in totals[name] else 0 for m in ordered],
                 [totals[name][m][1] if m in totals[name] else 0 for m in ordered],
             )
             for name in sorted(totals)
