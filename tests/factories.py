@@ -126,6 +126,7 @@ def bank_yaml(
     occupation: str = "6-31-01-03",
     tasks: bool = False,
     with_ordering: bool = False,
+    with_matching: bool = False,
 ) -> str:
     """A generated bank file: for each area, `per_cell` items of every type at `points`,
     difficulties cycling 1,2,3,3,4,5,2,3. Item ids are <area>-<type initial>-<nn>, e.g.
@@ -159,6 +160,7 @@ def bank_yaml(
             ("T", "true_false"),
             ("F", "fill_in"),
             *((("O", "ordering"),) if with_ordering else ()),
+            *((("P", "matching"),) if with_matching else ()),
         ):
             for n in range(1, per_cell + 1):
                 ext = f"{area}-{initial}-{n:02d}"
@@ -185,6 +187,9 @@ def bank_yaml(
                             "ordering": "    key: [C, A, D, B]",
                         }[item_type]
                     )
+                elif item_type == "matching":
+                    out.append("    options: {A: 选项A, B: 选项B, C: 选项C, D: 选项D}")
+                    out.append("    key: {题项一: C, 题项二: A, 题项三: C}")
                 elif item_type == "true_false":
                     out.append(f"    key: {'true' if n % 2 else 'false'}")
     text = "\n".join(out) + "\n"
@@ -256,6 +261,7 @@ def make_bank(
     points: float = 5,
     tasks: bool = False,
     with_ordering: bool = False,
+    with_matching: bool = False,
 ) -> QuestionBank:
     """A bank imported through banks.service.import_bank_file (see bank_yaml)."""
     from app.banks import service as banks_service
@@ -270,6 +276,7 @@ def make_bank(
         points=points,
         tasks=tasks,
         with_ordering=with_ordering,
+        with_matching=with_matching,
     )
     result = banks_service.import_bank_file(
         db, centre_id=centre.id or 0, filename=f"{code}.yaml", content=content.encode(), actor=None
@@ -456,6 +463,7 @@ def make_exam(
     centre: EvaluationCentre | None = None,
     tasks: bool = False,
     with_ordering: bool = False,
+    with_matching: bool = False,
     **blueprint_options: Any,
 ) -> ExamFixture:
     """A whole exam, COMMITTED: centre, admin, proctors on the session (two, or one per 15
@@ -470,7 +478,14 @@ def make_exam(
     proctors = [make_staff(db, Role.PROCTOR, centre) for _ in range(staffed)]
     examiner = make_staff(db, Role.EXAMINER, centre)
     level = blueprint_options.get("level_code", "intermediate")
-    bank = make_bank(db, centre, tasks=tasks, levels=(level,), with_ordering=with_ordering)
+    bank = make_bank(
+        db,
+        centre,
+        tasks=tasks,
+        levels=(level,),
+        with_ordering=with_ordering,
+        with_matching=with_matching,
+    )
     blueprint = make_blueprint(db, bank, admin=admin, sections=sections, **blueprint_options)
     plan = make_plan(
         db,

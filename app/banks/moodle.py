@@ -10,7 +10,8 @@ YAML item); a bank out as a Moodle XML file.
 | shortanswer | 填空题: 100% answers accepted, lower ones as partial shares, usecase kept |
 | numerical | 填空题 numeric: the 100% answer, its tolerance, units of multiplier 1 |
 | ordering (qtype_ordering) | 排序题 |
-| matching, essay, anything else | refused with the reason, per question |
+| matching | 匹配题: each subquestion a prompt, its answer an option (a subquestion without text: an option no prompt takes); each right pair one share, as Moodle grades it |
+| essay, anything else | refused with the reason, per question |
 
 Question text is HTML: it is read as text (paragraphs and line breaks on their own lines,
 an image by its description). defaultgrade becomes the item's default points and
@@ -34,7 +35,6 @@ from app.itemtypes.base import OPTION_LABELS
 from app.itemtypes.fill_in import BLANK
 
 REFUSED_TYPES = {
-    "matching": "匹配题（matching）",
     "essay": "需人工评分的论述题（essay）",
     "ddwtos": "拖放填空题（ddwtos）",
     "gapselect": "下拉选择填空题（gapselect）",
@@ -111,7 +111,7 @@ def read_question(
     kind = question.get("type") or ""
     if kind in REFUSED_TYPES:
         return None, f"Jiping 的机考不能呈现和评分{REFUSED_TYPES[kind]}"
-    if kind not in ("multichoice", "truefalse", "shortanswer", "numerical", "ordering"):
+    if kind not in ("multichoice", "truefalse", "shortanswer", "numerical", "ordering", "matching"):
         return None, f"不支持的 Moodle 题型 {kind}"
     tags = _tags(question)
     name = (_child_text(question, "name") or "").strip()
@@ -142,6 +142,8 @@ def read_question(
         return _multichoice(raw, question, answers)
     if kind == "ordering":
         return _ordering(raw, answers, tags)
+    if kind == "matching":
+        return _matching(raw, question, tags)
     if kind == "shortanswer":
         return _shortanswer(raw, question, answers)
     return _numerical(raw, question, answers, tags)
@@ -202,6 +204,63 @@ def _ordering(
         label: html_text(_child_text(a) or "") for label, a in zip(labels, answers, strict=True)
     }
     raw.update(type="ordering", options=dict(sorted(texts.items())), key=labels)
+    return raw, None
+
+
+def _matching(
+    raw: dict[str, Any], question: etree._Element, tags: Mapping[str, str]
+) -> tuple[dict[str, Any] | None, str | None]:
+    """Moodle grades a matching question by the share of subquestions answered right: each
+    pair gets credit 1. Jiping's own file says each prompt's label (jiping-match) and its
+    credit or none (jiping-credit); otherwise the answers are labelled A, B, ... as they
+    first appear, the options no prompt takes after them."""
+    prompts: list[str] = []
+    answers: list[str] = []
+    spare: list[str] = []
+    for sub in question.iterfind("subquestion"):
+        prompt = html_text(_child_text(sub) or "")
+        answer = html_text(_child_text(sub, "answer") or "")
+        if not answer:
+            return None, "匹配题的子问题缺少答案"
+        if prompt:
+            prompts.append(prompt)
+            answers.append(answer)
+        elif answer not in spare:
+            spare.append(answer)
+    labels = list(tags.get("match", ""))
+    if labels and len(labels) != len(prompts):
+        return None, "jiping-match 标记与子问题数不符"
+    options: dict[str, str] = {}
+    if labels:
+        for label, answer in zip(labels, answers, strict=True):
+            if options.setdefault(label, answer) != answer:
+                return None, "jiping-match 标记与子问题的答案不符"
+        free = [label for label in OPTION_LABELS if label not in options]
+        options.update(zip(free, [t for t in spare if t not in options.values()], strict=False))
+    else:
+        for text in [*answers, *spare]:
+            if text not in options.values() and len(options) < len(OPTION_LABELS):
+                options[OPTION_LABELS[len(options)]] = text
+        label_of = {text: label for label, text in options.items()}
+        labels = [label_of.get(a, "?") for a in answers]
+    if len({*answers, *spare}) > len(OPTION_LABELS):
+        return (
+            None,
+            f"匹配题最多 {len(OPTION_LABELS)} 个备选项，这道题有 {len({*answers, *spare})} 个",
+        )
+    pairs = dict(zip(prompts, labels, strict=True))
+    raw.update(type="matching", options=dict(sorted(options.items())))
+    credit = tags.get("credit", "")
+    if credit == "none":
+        raw["key"] = pairs
+    else:
+        shares = credit.split(",") if credit else ["1"] * len(prompts)
+        if len(shares) != len(prompts) or _number(shares[0]) is None:
+            return None, "jiping-credit 标记与子问题数不符"
+        raw["key"] = {
+            "pairs": pairs,
+            "credit": dict(zip(prompts, map(_number, shares), strict=True)),
+        }
     return raw, None
 
 
@@ -367,6 +426,7 @@ def question_xml(source: Mapping[str, Any]) -> etree._Element:
         "multiple_choice": "multichoice",
         "true_false": "truefalse",
         "ordering": "ordering",
+        "matching": "matching",
     }.get(item_type) or ("numerical" if "numeric" in key else "shortanswer")
     q = etree.Element("question", type=kind)
     _text_el(q, "name", source["id"])
@@ -411,6 +471,20 @@ def question_xml(source: Mapping[str, Any]) -> etree._Element:
         etree.SubElement(q, "gradingtype").text = "ALL_OR_NOTHING"
         for label in key:
             _answer(q, 1, _html(source["options"][label]), "html")
+    elif kind == "matching":
+        etree.SubElement(q, "shuffleanswers").text = "true"
+        pairs = key["pairs"] if isinstance(key.get("pairs"), Mapping) else key
+        for prompt, label in pairs.items():
+            sub = etree.SubElement(q, "subquestion", format="html")
+            etree.SubElement(sub, "text").text = etree.CDATA(_html(prompt))
+            etree.SubElement(etree.SubElement(sub, "answer"), "text").text = source["options"][
+                label
+            ]
+        for label, text in source["options"].items():
+            if label not in pairs.values():
+                sub = etree.SubElement(q, "subquestion", format="html")
+                etree.SubElement(sub, "text").text = ""
+                etree.SubElement(etree.SubElement(sub, "answer"), "text").text = text
     elif kind == "truefalse":
         _answer(q, 100 if key else 0, "true", "moodle_auto_format")
         _answer(q, 0 if key else 100, "false", "moodle_auto_format")
@@ -442,6 +516,13 @@ def question_xml(source: Mapping[str, Any]) -> etree._Element:
         marks.append("jiping-points:none")
     if item_type == "ordering":
         marks.append(f"jiping-order:{''.join(key)}")
+    if item_type == "matching":
+        pairs = key["pairs"] if isinstance(key.get("pairs"), Mapping) else key
+        marks.append(f"jiping-match:{''.join(pairs.values())}")
+        credit = key.get("credit") if isinstance(key.get("pairs"), Mapping) else None
+        marks.append(
+            f"jiping-credit:{','.join(f'{credit[p]:g}' for p in pairs) if credit else 'none'}"
+        )
     fill_in = key if item_type == "fill_in" else {}
     if "decimals" in fill_in.get("numeric", {}):
         marks.append(f"jiping-decimals:{fill_in['numeric']['decimals']}")

@@ -16,6 +16,7 @@ standard template gives: match_correct 1, map_response the best the mapping reac
 | one text entry, string | 填空题 with the mapping's best values accepted, lower ones as partial shares |
 | one text entry, float or integer | 填空题 numeric, the tolerance of an absolute `equal` kept |
 | order, ordered cardinality, every choice in the correct response | 排序题 |
+| match, directed pairs, each prompt (first set) with one option (second set) | 匹配题; a mapping (map_response) of the right pairs is kept as each pair's credit |
 | anything else | refused with the reason, per item |
 
 Jiping's own packages carry what QTI has no place for (assessment area and point,
@@ -41,6 +42,7 @@ from app.banks.xml_source import local, parse_xml, read_package, spaced, tidy_li
 from app.itemtypes import ItemType
 from app.itemtypes.base import OPTION_LABELS
 from app.itemtypes.fill_in import BLANK
+from app.itemtypes.matching import MAX_PROMPTS
 from app.itemtypes.true_false import word_truth
 
 QTI3_NS = "http://www.imsglobal.org/xsd/imsqtiasi_v3p0"
@@ -72,6 +74,7 @@ INTERACTION_NAMES = {
     "graphicOrderInteraction": "图形排序题（graphicOrderInteraction）",
     "graphicAssociateInteraction": "图形配对题（graphicAssociateInteraction）",
 }
+DELIVERED = ("choiceInteraction", "textEntryInteraction", "orderInteraction", "matchInteraction")
 # Inside the item body, never part of the stem a candidate reads.
 _SKIPPED = {"feedbackInline", "feedbackBlock", "templateInline", "templateBlock", "rubricBlock"}
 _BLOCKS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "blockquote", "tr", "prompt", "pre"}
@@ -242,7 +245,7 @@ def read_item(item: etree._Element, file: str, meta: Mapping[str, Any] | None = 
         return read
     interaction = interactions[0]
     kind = _name(interaction.tag)
-    if kind not in ("choiceInteraction", "textEntryInteraction", "orderInteraction"):
+    if kind not in DELIVERED:
         what = INTERACTION_NAMES.get(kind, kind)
         read.line = interaction.sourceline
         read.refusal = f"Jiping 的机考不能呈现和评分{what}"
@@ -288,6 +291,8 @@ def read_item(item: etree._Element, file: str, meta: Mapping[str, Any] | None = 
         refusal = _choice(raw, interaction, cardinality, correct, mapping if mapped else None, meta)
     elif kind == "orderInteraction":
         refusal = _order(raw, interaction, cardinality, correct)
+    elif kind == "matchInteraction":
+        refusal = _match(raw, interaction, decl, correct, mapping if mapped else None)
     else:
         refusal = _text_entry(raw, decl, item, correct, mapping if mapped else None, meta)
     if refusal:
@@ -298,7 +303,8 @@ def read_item(item: etree._Element, file: str, meta: Mapping[str, Any] | None = 
         declared = 1.0
     if declared is None and mapped and mapping is not None:
         declared = _best(raw, mapping)
-    raw["points"] = meta["points"] if "points" in meta else bank_format.points_from(declared)
+    # Jiping's own metadata says the points, or (none written) that the item has none.
+    raw["points"] = meta.get("points") if meta else bank_format.points_from(declared)
     read.raw = raw
     return read
 
@@ -306,7 +312,7 @@ def read_item(item: etree._Element, file: str, meta: Mapping[str, Any] | None = 
 def _best(raw: Mapping[str, Any], mapping: tuple[list[tuple[str, float, bool]], float | None]):
     entries, upper = mapping
     values = [v for _, v, _ in entries]
-    if raw["type"] == ItemType.MULTIPLE_CHOICE:
+    if raw["type"] in (ItemType.MULTIPLE_CHOICE, ItemType.MATCHING):
         best = sum(v for v in values if v > 0)
     else:
         best = max(values, default=0)
@@ -392,6 +398,71 @@ def _order(
         options={label_of[c.get("identifier")]: _text(c) for c in choices},
         key=[label_of[v] for v in correct],
     )
+    return None
+
+
+def _match(
+    raw: dict[str, Any],
+    interaction: etree._Element,
+    decl: etree._Element,
+    correct: list[str],
+    mapping: tuple[list[tuple[str, float, bool]], float | None] | None,
+) -> str | None:
+    """The first match set holds the prompts, the second the options; each right pair is
+    "prompt option" (directedPair)."""
+    sets = _children(interaction, "simpleMatchSet")
+    if len(sets) != 2:
+        return f"匹配题应有两组（simpleMatchSet），这道题有 {len(sets)} 组"
+    if _attr(decl, "baseType") != "directedPair" or decl.get("cardinality") != "multiple":
+        return "匹配题的作答声明应为 multiple 的 directedPair"
+    sources, targets = (_children(s, "simpleAssociableChoice") for s in sets)
+    if not 2 <= len(sources) <= MAX_PROMPTS:
+        return f"匹配题应有 2 至 {MAX_PROMPTS} 个题项，这道题有 {len(sources)} 个"
+    if not 2 <= len(targets) <= len(OPTION_LABELS):
+        return f"匹配题应有 2 至 {len(OPTION_LABELS)} 个备选项，这道题有 {len(targets)} 个"
+    prompts = {c.get("identifier"): _text(c) for c in sources}
+    texts = [t for t in prompts.values()]
+    repeated = sorted({t for t in texts if texts.count(t) > 1})
+    if repeated:
+        return (
+            f"匹配题的题项应各不相同，这道题有 {texts.count(repeated[0])} 个都是“{repeated[0]}”"
+            "（图片没有文字说明时考生无法区分；Jiping 不导入图片）"
+        )
+    label_of = {
+        c.get("identifier"): label for c, label in zip(targets, OPTION_LABELS, strict=False)
+    }
+    answer: dict[str, str] = {}
+    for value in correct:
+        source, _, target = value.partition(" ")
+        if source not in prompts or target.strip() not in label_of:
+            return f"正确答案“{value}”不是本题题项与备选项的配对"
+        if source in answer:
+            return (
+                f"题项“{prompts[source]}”有不止一个正确的配对；Jiping 的匹配题每个题项只有一个答案"
+            )
+        answer[source] = label_of[target.strip()]
+    missing = [prompts[p] for p in prompts if p not in answer]
+    if missing:
+        return f"题项“{missing[0]}”没有正确的配对；Jiping 的匹配题每个题项都有一个答案"
+    pairs = {prompts[p]: answer[p] for p in prompts}
+    raw.update(type="matching", options={label_of[c.get("identifier")]: _text(c) for c in targets})
+    if mapping is None:
+        raw["key"] = pairs
+        return None
+    entries, upper = mapping
+    right = {f"{p} {t}" for p, t in (v.split(" ", 1) for v in correct)}
+    credit: dict[str, float] = {}
+    for pair, mapped, _ in entries:
+        if " ".join(pair.split()) not in right:
+            if mapped:
+                return f"映射（mapping）给错误的配对“{pair}”计分；Jiping 只给答对的配对计分"
+            continue
+        credit[prompts[pair.split()[0]]] = mapped
+    if upper is not None and upper < sum(credit.values()):
+        return "映射的上限（upperBound）小于各配对得分之和；Jiping 不支持"
+    if any(credit.get(p, 0) <= 0 for p in pairs):
+        return "映射（mapping）中每个正确的配对都应得分"
+    raw["key"] = {"pairs": pairs, "credit": credit}
     return None
 
 
@@ -699,6 +770,25 @@ def item_xml(source: Mapping[str, Any]) -> bytes:
         correct = _el(decl, "qti-correct-response")
         for label in key:
             _el(correct, "qti-value", label)
+    elif item_type == "matching":
+        decl.set("cardinality", "multiple")
+        decl.set("base-type", "directedPair")
+        pairs = key["pairs"] if isinstance(key.get("pairs"), Mapping) else key
+        prompt_ids = {prompt: f"P{n}" for n, prompt in enumerate(pairs, start=1)}
+        correct = _el(decl, "qti-correct-response")
+        for prompt, label in pairs.items():
+            _el(correct, "qti-value", f"{prompt_ids[prompt]} {label}")
+        if "credit" in key:
+            mapping = _el(decl, "qti-mapping", default_value="0")
+            for prompt, label in pairs.items():
+                value = _value_text(key["credit"][prompt])
+                _el(
+                    mapping,
+                    "qti-map-entry",
+                    map_key=f"{prompt_ids[prompt]} {label}",
+                    mapped_value=value,
+                )
+            template = MAP_RESPONSE
     elif item_type in ("single_choice", "true_false"):
         decl.set("cardinality", "single")
         decl.set("base-type", "identifier")
@@ -773,6 +863,21 @@ def item_xml(source: Mapping[str, Any]) -> bytes:
         )
         for label, text in source["options"].items():
             _el(interaction, "qti-simple-choice", text, identifier=label)
+    elif item_type == "matching":
+        _paragraphs(body, source["stem"])
+        interaction = _el(
+            body,
+            "qti-match-interaction",
+            response_identifier="RESPONSE",
+            shuffle="true",
+            max_associations=str(len(prompt_ids)),
+        )
+        lefts = _el(interaction, "qti-simple-match-set")
+        for prompt, identifier in prompt_ids.items():
+            _el(lefts, "qti-simple-associable-choice", prompt, identifier=identifier, match_max="1")
+        rights = _el(interaction, "qti-simple-match-set")
+        for label, text in source["options"].items():
+            _el(rights, "qti-simple-associable-choice", text, identifier=label, match_max="0")
     else:
         _paragraphs(body, source["stem"])
         interaction = _el(

@@ -26,6 +26,7 @@ BANDS = {"easy": (1, 2), "medium": (3, 3), "hard": (4, 5)}
 BAND_NAMES = {"easy": "容易", "medium": "中等", "hard": "较难"}
 # Types whose options are shuffled per candidate on shuffled papers.
 CHOICE_TYPES = {t for t, s in STRATEGIES.items() if s.option_counts is not None}
+ALWAYS_SHUFFLED = {ItemType.ORDERING, ItemType.MATCHING}
 
 
 @dataclass(frozen=True)
@@ -548,9 +549,10 @@ def draw_form(
             rng.shuffle(in_section)
         for it in in_section:
             labels = list(it.option_labels)
-            # An ordering item in the bank's order would often show its answer: its
-            # options are shuffled on every paper.
-            if (shuffle and it.item_type in CHOICE_TYPES) or it.item_type == ItemType.ORDERING:
+            # An ordering or matching item in the bank's order would often show its
+            # answer (options written in the key's order): its options are shuffled on
+            # every paper.
+            if (shuffle and it.item_type in CHOICE_TYPES) or it.item_type in ALWAYS_SHUFFLED:
                 rng.shuffle(labels)
             form.append(DrawnItem(section, it.version_id, labels, spec.sections[section].points))
     return form

@@ -33,11 +33,13 @@ from app.itemtypes.base import (
 )
 from app.itemtypes.choice import MultipleChoice, SingleChoice
 from app.itemtypes.fill_in import FillIn
+from app.itemtypes.matching import Matching
 from app.itemtypes.ordering import Ordering
 from app.itemtypes.true_false import TrueFalse
 
 STRATEGIES: dict[str, ItemTypeStrategy] = {
-    s.item_type: s for s in (SingleChoice(), MultipleChoice(), TrueFalse(), FillIn(), Ordering())
+    s.item_type: s
+    for s in (SingleChoice(), MultipleChoice(), TrueFalse(), FillIn(), Ordering(), Matching())
 }
 ITEM_TYPE_NAMES = {ItemType(t): s.name for t, s in STRATEGIES.items()}
 

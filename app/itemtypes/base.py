@@ -17,6 +17,7 @@ class ItemType(StrEnum):
     TRUE_FALSE = "true_false"  # 判断题
     FILL_IN = "fill_in"  # 填空题 (text alternatives or numeric with tolerance)
     ORDERING = "ordering"  # 排序题 (the options in their right order)
+    MATCHING = "matching"  # 匹配题 (each prompt matched to one of the options)
 
 
 class MultipleChoiceRule(StrEnum):
@@ -233,6 +234,16 @@ class ItemTypeStrategy(ABC):
         self, response: Mapping[str, Any], letters: Mapping[str, str] | None = None
     ) -> str:
         """A stored response as staff read it ("" when blank)."""
+
+
+def placed(response: Mapping[str, Any], field: str) -> list[Any] | None:
+    """A response that gives a label per place (an ordering's places, a matching item's
+    prompts): the list ([] when absent), or None when it is no list (it scores nothing).
+    A list without any label is blank."""
+    value = response.get(field)
+    if value is None:
+        return []
+    return value if isinstance(value, list) else None
 
 
 def only_keys(response: dict[str, Any], key: str) -> None:

@@ -20,6 +20,7 @@ from app.itemtypes.base import (
     ResponseRejected,
     blank,
     only_keys,
+    placed,
     right_or_wrong,
     shown,
 )
@@ -97,14 +98,12 @@ class Ordering(ItemTypeStrategy):
         answer = key.get("answer")
         if not isinstance(answer, list) or not answer:
             raise ValueError("ordering key needs {'answer': [label, ...]}")
-        order = response.get("order")
-        if order is None or order == []:
-            return blank(full)
-        if not isinstance(order, list):
+        order = placed(response, "order")
+        if order is None:
             return right_or_wrong(False, full)
         if not any(order):
             return blank(full)
-        return right_or_wrong(list(order) == list(answer), full)
+        return right_or_wrong(order == list(answer), full)
 
     def key_text(self, key: Mapping[str, Any], letters: Mapping[str, str] | None = None) -> str:
         return " → ".join(_letters(key.get("answer") or [], letters))

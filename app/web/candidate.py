@@ -171,5 +171,7 @@ def _paper(state: ExamState) -> list[dict[str, Any]]:
         }
         if q["type"] == ItemType.FILL_IN:
             shown |= {"unit": q["unit"], "maxlength": MAX_ANSWER_CHARS}
+        if q["type"] == ItemType.MATCHING:
+            shown["prompts"] = q["prompts"]
         paper.append(shown)
     return paper

@@ -68,8 +68,11 @@ def test_import_bank_takes_a_moodle_file_with_the_bank_named_on_the_command_line
     named = ["--code", "MOODLE-CLI", "--name", "Moodle 题库", "--occupation", "6-31-01-03"]
     named += ["--level", "intermediate"]
     assert run(["--centre", credit_code, *named, str(QUIZ)]) == 2
-    assert "不能导入：Jiping 的机考不能呈现和评分匹配题（matching）" in capsys.readouterr().err
+    assert (
+        "不能导入：Jiping 的机考不能呈现和评分需人工评分的论述题（essay）"
+        in capsys.readouterr().err
+    )
     assert run(["--centre", credit_code, *named, "--skip-refused", str(QUIZ)]) == 0
     out = capsys.readouterr().out
-    assert "moodle_quiz.xml：新建题库 MOODLE-CLI：新增 5 题" in out
+    assert "moodle_quiz.xml：新建题库 MOODLE-CLI：新增 6 题" in out
     assert "  跳过 moodle_quiz.xml:" in out and "题目 触电急救" in out

@@ -67,6 +67,8 @@ def test_template_has_instructions_and_imports_as_it_is() -> None:
         "multiple_choice",
         "true_false",
         "fill_in",
+        "ordering",
+        "matching",
     }
 
 

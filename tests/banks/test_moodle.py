@@ -30,11 +30,6 @@ def test_a_moodle_export_refuses_what_jiping_cannot_deliver_and_imports_nothing(
         moodle.parse_moodle(QUIZ.read_bytes(), "quiz.xml", bank=HEADER)
     assert [(d["item_id"], d["line"], d["problem"]) for d in caught.value.details] == [
         (
-            "仪表用途",
-            line_of("matching"),
-            "不能导入：Jiping 的机考不能呈现和评分匹配题（matching）",
-        ),
-        (
             "触电急救",
             line_of("essay"),
             "不能导入：Jiping 的机考不能呈现和评分需人工评分的论述题（essay）",
@@ -61,13 +56,20 @@ EXPECTED: dict[str, tuple[str, Any, float | None]] = {
     "MOODLE-4": ("true_false", {"answer": True}, 1.0),
     "MOODLE-5": ("fill_in", {"accepted": ["传输层", "运输层"], "partial": {"第四层": 0.5}}, 1.0),
     "MOODLE-6": ("fill_in", {"numeric": {"value": 380.0, "tolerance": 5.0}, "unit": "V"}, 1.0),
+    # Moodle grades a matching question by the share of subquestions answered right.
+    "MOODLE-7": (
+        "matching",
+        {"prompts": ["兆欧表", "钳形电流表"], "answer": ["A", "B"], "credit": [1.0, 1.0]},
+        1.0,
+    ),
 }
 
 
 def test_the_deliverable_questions_import_when_asked_with_their_keys_and_points() -> None:
     parsed = moodle.parse_moodle(QUIZ.read_bytes(), "quiz.xml", bank=HEADER, skip_refused=True)
     assert {i.external_id: (i.item_type, i.key, i.points) for i in parsed.items} == EXPECTED
-    assert [p.item_id for p in parsed.skipped] == ["仪表用途", "触电急救"]
+    assert [p.item_id for p in parsed.skipped] == ["触电急救"]
+    assert [o["text"] for o in parsed.items[-1].options] == ["绝缘电阻", "电流"]
     first, multiple = parsed.items[0], parsed.items[1]
     assert first.stem == "欧姆定律表明，导体中的电流与导体两端的电压成（　　）。"
     assert first.explanation == "I = U / R。"
@@ -94,6 +96,8 @@ def test_moodle_fractions_score_as_moodle_would() -> None:
     assert scored("MOODLE-5", {"text": "运输层"}) == 2
     assert scored("MOODLE-6", {"text": "376 V"}) == 2
     assert scored("MOODLE-6", {"text": "374"}) == 0
+    assert scored("MOODLE-7", {"matches": ["A", "A"]}) == 1  # one of two subquestions
+    assert scored("MOODLE-7", {"matches": ["A", "B"]}) == 2
 
 
 def test_moodle_xml_with_a_doctype_is_refused() -> None:

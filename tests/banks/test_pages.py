@@ -96,8 +96,8 @@ def test_bank_list_shows_counts_per_type(client: TestClient, bank_id: int) -> No
     row = re.search(rf'<tr>\s*<td><a href="/banks/{bank_id}">.*?</tr>', r.text, re.S)
     assert row is not None
     cells = re.findall(r'<td class="num">(?:<strong>)?(\d+)', row.group(0))
-    # SC, MC, TF, fill-in, ordering, active, retired
-    assert cells == ["1", "1", "1", "2", "0", "5", "0"]
+    # SC, MC, TF, fill-in, ordering, matching, active, retired
+    assert cells == ["1", "1", "1", "2", "0", "0", "5", "0"]
 
 
 def test_bank_page_shows_the_outline_and_items(client: TestClient, bank_id: int) -> None:
@@ -280,7 +280,7 @@ def test_excel_template_download_fill_upload_and_export(
     r = client.post(
         "/banks/import", data={"csrf_token": csrf}, files={"file": ("题库.xlsx", good.getvalue())}
     )
-    assert r.status_code == 200 and "新增 5 题" in r.text
+    assert r.status_code == 200 and "新增 7 题" in r.text
     bank_id = int(re.search(r'href="/banks/(\d+)"', r.text)[1])  # type: ignore[index]
     r = client.get(f"/banks/{bank_id}/export.xlsx?type=true_false")
     assert r.status_code == 200

@@ -67,7 +67,15 @@ EXPECTED_ITEMS: dict[str, tuple[str, Any, float | None] | str] = {
     "qti21/items/gap_match.xml": UNDELIVERED + "拖放填空题（gapMatchInteraction）",
     "qti21/items/hottext.xml": UNDELIVERED + "热点文字题（hottextInteraction）",
     "qti21/items/inline_choice.xml": UNDELIVERED + "下拉选择填空题（inlineChoiceInteraction）",
-    "qti21/items/match.xml": UNDELIVERED + "匹配题（matchInteraction）",
+    # map_response: each right pair earns what the mapping gives it (3 in all).
+    "qti21/items/match.xml": (
+        "matching",
+        {
+            "pairs": {"Capulet": "B", "Demetrius": "A", "Lysander": "A", "Prospero": "C"},
+            "credit": {"Capulet": 1.0, "Demetrius": 0.5, "Lysander": 0.5, "Prospero": 1.0},
+        },
+        3.0,
+    ),
     "qti21/items/order.xml": ("ordering", ["C", "A", "B"], 1.0),
     "qti3/items/map-response-identifier.xml": (
         "multiple_choice",
@@ -96,8 +104,16 @@ SACHSEN: dict[str, tuple[str, Any, float | None] | str] = {
     ),
     "Hotspot_278940407": UNDELIVERED + "热区题（hotspotInteraction）",
     "Order_913967682": ("ordering", ["A", "B", "C", "D", "E"], 1.0),
-    "Matchsingle_143114773": UNDELIVERED + "匹配题（matchInteraction）",
-    "Matchmultiple_1038910213": UNDELIVERED + "匹配题（matchInteraction）",
+    # Its own processing scores MAXSCORE for the whole match only: all or nothing.
+    "Matchsingle_143114773": (
+        "matching",
+        {"Weißeritz": "A", "Mulde": "B", "Saale": "C", "Spree": "D"},
+        1.0,
+    ),
+    # Its prompts are pictures without a description: five prompts a candidate can't tell
+    # apart once the pictures are left out.
+    "Matchmultiple_1038910213": "匹配题的题项应各不相同，这道题有 5 个都是“［图］”"
+    "（图片没有文字说明时考生无法区分；Jiping 不导入图片）",
     "TextEntry_883368511": ("fill_in", {"accepted": ["Fichtelberg"]}, 1.0),
     "TextEntrynumeric_2040297025": "一道题含 2 个作答区域，Jiping 每题只有一个作答区域",
     "TextEntrynumeric_770468849": ("fill_in", {"numeric": {"value": 4.136, "tolerance": 0.0}}, 1.0),
@@ -265,10 +281,7 @@ def test_broken_xml_is_named_with_its_line_and_a_package_may_not_climb_out() -> 
     assert climbing.problem == "压缩包中的路径不安全：../outside.xml"
 
 
-def test_a_file_s_own_partial_credit_is_scored_as_it_declares() -> None:
-    [item] = read_file("qti3/items/map-response-identifier.xml").items
-    assert item.raw is not None
-    key = item.raw["key"]
+def checked_item(raw: dict[str, Any]) -> bank_format.ItemContent:
     parsed, problems = bank_format.check_bank_parts(
         filename="f",
         digest="d",
@@ -281,10 +294,17 @@ def test_a_file_s_own_partial_credit_is_scored_as_it_declares() -> None:
                 "points": [{"code": "001", "name": "p", "importance": "Y"}],
             }
         ],
-        items=[bank_format.SourceItem(item.raw, "f", 1)],
+        items=[bank_format.SourceItem(raw, "f", 1)],
     )
     assert problems == [] and parsed is not None
-    stored = parsed.items[0].key
+    return parsed.items[0]
+
+
+def test_a_file_s_own_partial_credit_is_scored_as_it_declares() -> None:
+    [item] = read_file("qti3/items/map-response-identifier.xml").items
+    assert item.raw is not None
+    key = item.raw["key"]
+    stored = checked_item(item.raw).key
 
     def scored(*choices: str) -> float:
         return score_response(
@@ -423,11 +443,11 @@ def ordering_bank() -> str:
     return f"{head}items:\n{items.rstrip()}\n{ORDERING_ITEM}"
 
 
-def test_an_ordering_item_round_trips_through_qti_moodle_and_excel() -> None:
+def round_trips(bank: bank_format.BankFile) -> bytes:
+    """The bank out to QTI, Moodle XML and Excel, each read back as the same items; the
+    QTI package."""
     from app.banks import excel, moodle
 
-    bank = bank_format.parse_bank_file(ordering_bank().encode(), "t.yaml")
-    assert bank.items[-1].key == {"answer": ["C", "A", "B", "D"]}
     header = bank_format.header_source(bank.header)
     outline = bank_format.outline_to_json(bank.outline)
     sources = [bank_format.source_of(i, external_id=i.external_id) for i in bank.items]
@@ -444,8 +464,93 @@ def test_an_ordering_item_round_trips_through_qti_moodle_and_excel() -> None:
         assert [(i.external_id, i.digest) for i in again.items] == [
             (i.external_id, i.digest) for i in bank.items
         ]
+    return package
+
+
+def test_an_ordering_item_round_trips_through_qti_moodle_and_excel() -> None:
+    bank = bank_format.parse_bank_file(ordering_bank().encode(), "t.yaml")
+    assert bank.items[-1].key == {"answer": ["C", "A", "B", "D"]}
+    package = round_trips(bank)
     with zipfile.ZipFile(io.BytesIO(package)) as archive:
         item = etree.fromstring(archive.read("items/OR-1.xml"))
     ns = {"q": qti.QTI3_NS}
     assert item.find(".//q:qti-order-interaction", ns) is not None
     assert item.find("q:qti-response-declaration", ns).get("cardinality") == "ordered"
+
+
+def test_a_match_scores_as_its_file_declares() -> None:
+    [mapped] = read_file("qti21/items/match.xml").items
+    [whole] = read_file("qti21/test_interaction_mix_sachsen/Matchsingle_143114773.xml").items
+    assert mapped.raw is not None and whole.raw is not None
+    mapped_item, whole_item = checked_item(mapped.raw), checked_item(whole.raw)
+    assert [o["text"] for o in mapped_item.options] == [
+        "A Midsummer-Night's Dream",
+        "Romeo and Juliet",
+        "The Tempest",
+    ]
+    assert mapped_item.stem == (
+        "Match the following characters to the Shakespeare play they appeared in:"
+    )
+
+    def scored(item: bank_format.ItemContent, *matches: str) -> float:
+        return score_response(
+            item_type="matching", key=item.key, points=3, response={"matches": list(matches)}
+        ).awarded
+
+    # Capulet → Romeo and Juliet (1), Demetrius, Lysander → Dream (0.5 each), Prospero →
+    # The Tempest (1), as the mapping gives them.
+    assert scored(mapped_item, "B", "A", "A", "C") == 3
+    assert scored(mapped_item, "B", "C", "C", "C") == 2
+    assert scored(mapped_item, "A", "A", "", "") == 0.5
+    assert scored(whole_item, "A", "B", "C", "D") == 3
+    assert scored(whole_item, "A", "B", "C", "") == 0
+
+
+MATCHING_ITEMS = """\
+  - id: MA-1
+    type: matching
+    area: A
+    point: "001"
+    difficulty: 2
+    points: 2
+    stem: 将下列低压电器与其文字符号对应起来。
+    options: {A: FU, B: KM, C: QF, D: FR}
+    key: {熔断器: A, 接触器: B, 断路器: C}
+  - id: MA-2
+    type: matching
+    area: A
+    point: "001"
+    difficulty: 2
+    stem: 将下列仪表与它测量的量对应起来。
+    options: {A: 绝缘电阻, B: 电流, C: 电能}
+    key:
+      pairs: {兆欧表: A, 钳形电流表: B, 电度表: C}
+      credit: {兆欧表: 1, 钳形电流表: 1, 电度表: 2}
+"""
+
+
+def test_matching_items_round_trip_through_qti_moodle_and_excel() -> None:
+    head, items = BANK.split("items:\n", 1)
+    bank = bank_format.parse_bank_file(
+        f"{head}items:\n{items.rstrip()}\n{MATCHING_ITEMS}".encode(), "t.yaml"
+    )
+    assert bank.items[-2].key == {
+        "prompts": ["熔断器", "接触器", "断路器"],
+        "answer": ["A", "B", "C"],
+    }
+    assert bank.items[-1].key["credit"] == [1, 1, 2]
+    package = round_trips(bank)
+    with zipfile.ZipFile(io.BytesIO(package)) as archive:
+        plain = etree.fromstring(archive.read("items/MA-1.xml"))
+        credited = etree.fromstring(archive.read("items/MA-2.xml"))
+    ns = {"q": qti.QTI3_NS}
+    assert len(plain.findall(".//q:qti-match-interaction/q:qti-simple-match-set", ns)) == 2
+    assert plain.find("q:qti-response-declaration", ns).get("base-type") == "directedPair"
+    assert plain.find("q:qti-response-processing", ns).get("template") == qti.MATCH_CORRECT
+    assert credited.find("q:qti-response-processing", ns).get("template") == qti.MAP_RESPONSE
+    # Without Jiping's manifest a package is read as any other system's: the same keys.
+    foreign = qti.read_item(credited, "MA-2.xml")
+    assert foreign.raw is not None and foreign.raw["key"] == {
+        "pairs": {"兆欧表": "A", "钳形电流表": "B", "电度表": "C"},
+        "credit": {"兆欧表": 1.0, "钳形电流表": 1.0, "电度表": 2.0},
+    }

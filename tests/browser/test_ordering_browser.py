@@ -31,6 +31,21 @@ def saved(db: Session, attempt_id: int | None, position: int) -> dict[str, Any] 
     return None if answer is None else answer.response
 
 
+def open_question(chromium: Any, server: str, seat: Any, position: int) -> tuple[Any, Any]:
+    """(the browser context, the page) of the candidate logged in at a 1024×768 screen,
+    showing question `position`."""
+    ctx = chromium.new_context(viewport={"width": 1024, "height": 768}, locale="zh-CN")
+    page = ctx.new_page()
+    page.goto(f"{server}/exam/login")
+    page.fill("input[name=ticket_number]", seat.ticket_number)
+    page.fill("input[name=id_number]", seat.id_number)
+    page.click("form button.primary")
+    page.locator("#q-1").wait_for()
+    page.locator(f'#navigator .nav-btn[data-goto="{position}"]').click()
+    page.locator(f"#q-{position}").wait_for()
+    return ctx, page
+
+
 def test_the_candidate_orders_the_options_and_the_order_is_saved(
     db: Session,
     live_server: str,  # noqa: F811
@@ -40,17 +55,9 @@ def test_the_candidate_orders_the_options_and_the_order_is_saved(
     seat = exam.seats[0]
     attempt = start(db, exam, seat)
     item, _ = first_of_type(db, attempt, "ordering")
-    ctx = browser.new_context(viewport={"width": 1024, "height": 768}, locale="zh-CN")
-    page = ctx.new_page()
+    ctx, page = open_question(browser, live_server, seat, item.position)
     try:
-        page.goto(f"{live_server}/exam/login")
-        page.fill("input[name=ticket_number]", seat.ticket_number)
-        page.fill("input[name=id_number]", seat.id_number)
-        page.click("form button.primary")
-        page.locator("#q-1").wait_for()
-        page.locator(f'#navigator .nav-btn[data-goto="{item.position}"]').click()
         question = page.locator(f"#q-{item.position}")
-        question.wait_for()
         selects = question.locator("select")
         # Waits: on a loaded machine the paper may still be rendering after the click.
         expect(selects).to_have_count(4)

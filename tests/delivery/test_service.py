@@ -17,6 +17,7 @@ from app.core.errors import DomainError
 from app.delivery import saves
 from app.delivery import service as delivery
 from app.delivery.models import Answer, AttemptEvent, AttemptItem, AttemptStatus, SubmitReason
+from app.delivery.questions import question_view
 from app.scoring.models import ItemScore
 from app.scoring.rules import score_response
 from tests.delivery.support import check_in, first_of_type, login_of, paper, reload, start
@@ -698,3 +699,33 @@ def test_an_ordering_answer_is_saved_place_by_place_and_scored_whole(db: Session
         response={"order": ["C", "A", "D", "B"]},
     )
     assert outcome.awarded == 5
+
+
+def test_a_matching_answer_is_saved_prompt_by_prompt_and_scored_whole(db: Session) -> None:
+    sections = [
+        {"item_type": "single_choice", "count": 12, "points": 5},
+        {"item_type": "matching", "count": 8, "points": 5},
+    ]
+    exam = make_exam(db, candidates=1, sections=sections, with_matching=True)
+    attempt = start(db, exam, exam.seats[0])
+    item, version = first_of_type(db, attempt, "matching")
+    assert sorted(item.option_order) == ["A", "B", "C", "D"]
+    # The page gets the prompts, never the key.
+    view = question_view(version, item.option_order)
+    assert view["prompts"] == ["题项一", "题项二", "题项三"] and "answer" not in view
+    save(db, exam.seats[0], item.position, {"matches": ["C", "", ""]}, 1)
+    answer = db.exec(select(Answer).where(Answer.attempt_id == attempt.id)).one()
+    db.commit()
+    assert answer.response == {"matches": ["C", "", ""]}
+    err = expect_refusal(
+        "invalid_response", save, db, exam.seats[0], item.position, {"matches": ["C", "E"]}, 2
+    )
+    assert "所选选项不属于本题" in err.message
+    db.rollback()
+
+    def scored(matches: list[str]) -> float:
+        return score_response(
+            item_type="matching", key=version.key, points=item.points, response={"matches": matches}
+        ).awarded
+
+    assert (scored(["C", "A", "C"]), scored(["C", "A", ""])) == (5, 0)

@@ -54,3 +54,14 @@ def test_fill_in_numeric_answer_keeps_what_is_not_a_number_for_the_check() -> No
     assert typo["numeric"]["value"] == "二二零"
     assert fill_in.check_key(typo, None, lambda f, m: problems.append((f, m))) is None
     assert problems
+
+
+def test_matching_reads_a_row_per_prompt_and_its_credit_where_the_item_has_one() -> None:
+    matching = strategy_for("matching")
+    rows = {"pair_prompt_1": "熔断器", "pair_answer_1": "a", "pair_prompt_3": "接触器"}
+    assert matching.key_from_form(form(**rows)) == {"熔断器": "A", "接触器": None}
+    credited = {**rows, "pair_answer_3": "B", "pair_credit_1": "1", "pair_credit_3": "0.5"}
+    assert matching.key_from_form(form(**credited)) == {
+        "pairs": {"熔断器": "A", "接触器": "B"},
+        "credit": {"熔断器": 1, "接触器": 0.5},
+    }

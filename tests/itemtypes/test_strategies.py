@@ -12,6 +12,7 @@ KEYS: dict[str, Any] = {
     ItemType.TRUE_FALSE: True,
     ItemType.FILL_IN: {"numeric": {"value": 5, "tolerance": 0.01}, "unit": "A"},
     ItemType.ORDERING: ["C", "A", "D", "B"],
+    ItemType.MATCHING: {"熔断器": "A", "接触器": "D"},
 }
 
 
@@ -56,6 +57,10 @@ def test_a_response_of_another_shape_is_rejected_by_its_type() -> None:
 FILE_KEYS: dict[str, Any] = {
     ItemType.MULTIPLE_CHOICE: {"answer": ["A", "C"], "credit": {"A": 1, "C": 2, "D": -1}},
     ItemType.FILL_IN: {"accepted": ["York"], "partial": {"york": 0.5}, "case_sensitive": True},
+    ItemType.MATCHING: {
+        "pairs": {"熔断器": "A", "接触器": "D"},
+        "credit": {"熔断器": 1, "接触器": 2},
+    },
 }
 
 

@@ -135,6 +135,27 @@
       });
       append(art, ol);
       append(art, el("p", { "class": "muted hint" }, "（排序题：为每个选项选出它在正确顺序中的位置）"));
+    } else if (q.type === "matching") {
+      // The same markup as the question macro's matching branch: the options, then a
+      // choice of option for each prompt.
+      var matches = r.matches || [];
+      var right = el("ul", { "class": "options match-options" });
+      q.options.forEach(function (o, i) {
+        right.appendChild(append(el("li", {}), el("b", {}, "ABCDEFGH".charAt(i) + "."), " ", o.text));
+      });
+      var prompts = el("ol", { "class": "options matching" });
+      q.prompts.forEach(function (p, n) {
+        var pick = el("select", { name: name, "data-prompt": String(n), "aria-label": "第 " + (n + 1) + " 项（" + p + "）的答案" });
+        pick.appendChild(el("option", { value: "" }, "选择…"));
+        q.options.forEach(function (o, i) {
+          var opt = el("option", { value: o.value }, "ABCDEFGH".charAt(i));
+          if (matches[n] === o.value) opt.setAttribute("selected", "");
+          pick.appendChild(opt);
+        });
+        prompts.appendChild(append(el("li", {}), append(el("label", {}), el("span", { "class": "prompt" }, p), " → ", pick)));
+      });
+      append(art, right, prompts);
+      append(art, el("p", { "class": "muted hint" }, "（匹配题：为每个题项选出与它对应的选项，一个选项可以选用多次或不用）"));
     } else if (q.type === "fill_in") {
       var box = el("input", {
         type: "text", name: name, value: r.text || "", maxlength: q.maxlength,
@@ -185,6 +206,11 @@
       });
       return placed ? { order: order } : {};
     }
+    if (type === "matching") {
+      var matches = [];
+      Array.prototype.forEach.call(el.querySelectorAll("select"), function (s) { matches.push(s.value); });
+      return matches.some(function (v) { return v; }) ? { matches: matches } : {};
+    }
     if (type === "multiple_choice") {
       var values = [];
       Array.prototype.forEach.call(inputs, function (i) { if (i.checked) values.push(i.value); });
@@ -203,6 +229,13 @@
       Array.prototype.forEach.call(el.querySelectorAll("select"), function (s) {
         var at = order.indexOf(s.dataset.label);
         s.value = at >= 0 ? String(at + 1) : "";
+      });
+      return;
+    }
+    if (type === "matching") {
+      var matches = response.matches || [];
+      Array.prototype.forEach.call(el.querySelectorAll("select"), function (s, n) {
+        s.value = matches[n] || "";
       });
       return;
     }
@@ -690,7 +723,7 @@
   document.getElementById("questions").addEventListener("change", function (e) {
     var q = e.target.closest(".question");
     if (!q) return;
-    if (e.target.tagName === "SELECT" && e.target.value) {
+    if (e.target.tagName === "SELECT" && e.target.value && q.dataset.type === "ordering") {
       // One option per place: the option that held this place gives it up.
       Array.prototype.forEach.call(q.querySelectorAll("select"), function (s) {
         if (s !== e.target && s.value === e.target.value) s.value = "";
