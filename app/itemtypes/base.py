@@ -206,6 +206,27 @@ class ItemTypeStrategy(ABC):
         web/templates/banks/item_edit.html), in the shape a bank file writes it;
         `check_key` then checks it."""
 
+    # Fields of the key (as a bank file writes it) that the edit form does not show, with
+    # their names: an edit keeps them from the current version (key_from_edit), so that
+    # correcting a typo in an imported item never drops the file's own scoring.
+    unshown_key_fields: Mapping[str, str] = {}
+
+    def unshown(self, source_key: Any) -> dict[str, Any]:
+        """What of a key (as a bank file writes it) the edit form does not show."""
+        if not isinstance(source_key, Mapping):
+            return {}
+        return {k: source_key[k] for k in self.unshown_key_fields if k in source_key}
+
+    def key_from_edit(self, form: KeyForm, current: Any) -> Any:
+        """The edit form's key with what the form does not show kept from `current` (the
+        current version's key as a bank file writes it), unless the form's `drop_unshown`
+        box is ticked; `check_key` then checks the whole."""
+        key = self.key_from_form(form)
+        kept = self.unshown(current)
+        if not kept or form.text("drop_unshown"):
+            return key
+        return {**kept, **(key if isinstance(key, Mapping) else {"answer": key})}
+
     def view(self, key: Mapping[str, Any]) -> dict[str, Any]:
         """What the candidate's page needs beyond stem and options; never the key itself."""
         return {}

@@ -119,6 +119,7 @@ class MultipleChoice(ItemTypeStrategy):
     item_type = ItemType.MULTIPLE_CHOICE
     name = "多项选择题"
     option_counts = (3, 8)
+    unshown_key_fields = {"credit": "按选项计分", "credit_max": "按选项计分的满分"}
 
     def key_from_form(self, form: KeyForm) -> Any:
         return form.values("key")  # every option ticked

@@ -150,6 +150,28 @@ def _plain_number(value: float) -> float | int:
 class FillIn(ItemTypeStrategy):
     item_type = ItemType.FILL_IN
     name = "填空题"
+    unshown_key_fields = {
+        "partial": "部分得分的答案",
+        "case_sensitive": "区分大小写",
+        "unit_words": "单位的其他写法",
+        "chinese_numerals": "可用中文数字作答",
+        "decimals": "小数位数",  # inside numeric: see unshown
+    }
+
+    def unshown(self, source_key: Any) -> dict[str, Any]:
+        kept = super().unshown(source_key)
+        numeric = source_key.get("numeric") if isinstance(source_key, Mapping) else None
+        if isinstance(numeric, Mapping) and "decimals" in numeric:
+            kept["decimals"] = numeric["decimals"]
+        return kept
+
+    def key_from_edit(self, form: KeyForm, current: Any) -> Any:
+        """As every type's, with a numeric key's decimals (小数位数) kept inside `numeric`."""
+        key = super().key_from_edit(form, current)
+        decimals = key.pop("decimals", None)
+        if decimals is not None and isinstance(key.get("numeric"), dict):
+            key["numeric"].setdefault("decimals", decimals)
+        return key
 
     def key_from_form(self, form: KeyForm) -> Any:
         """Text alternatives, one a line, or a number with its tolerance; a unit either way."""

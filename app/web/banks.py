@@ -234,7 +234,10 @@ def _edit_page(
     src: dict[str, Any],
     problems: list[dict[str, Any]] | None = None,
     error: str = "",
+    drop_unshown: bool = False,
 ) -> Response:
+    current = banks.item_source(detail.current, external_id=detail.item.external_id)
+    strategy = STRATEGIES[detail.current.item_type]
     return render(
         request,
         "banks/item_edit.html",
@@ -248,6 +251,10 @@ def _edit_page(
             "labels": bank_format.OPTION_LABELS,
             "problems": problems or [],
             "error": error,
+            # What the form does not show, kept by a save unless the author drops it.
+            "unshown": [strategy.unshown_key_fields[k] for k in strategy.unshown(current["key"])],
+            "current_answer": _answer_of(detail.current),
+            "drop_unshown": drop_unshown,
         },
         status_code=422 if problems else 200,
     )
@@ -273,11 +280,13 @@ def item_edit(
     form: FormDep,
 ) -> Response:
     detail = banks.get_item(db, actor=staff, bank_id=bank_id, item_id=item_id)
-    src = item_from_form(form, item_type=detail.current.item_type)
+    current = banks.item_source(detail.current, external_id=detail.item.external_id)
+    src = item_from_form(form, item_type=detail.current.item_type, current_key=current["key"])
     try:
         banks.edit_item(db, actor=staff, bank_id=bank_id, item_id=item_id, data=src)
     except ValidationFailed as exc:
-        return _edit_page(request, detail, src, exc.details, exc.message)
+        dropped = form.get("drop_unshown") == "1"
+        return _edit_page(request, detail, src, exc.details, exc.message, dropped)
     return RedirectResponse(f"/banks/{bank_id}/items/{item_id}", status_code=303)
 
 
@@ -307,8 +316,9 @@ def _number_or_text(value: Any) -> Any:
     return typed_number(str(value or "").strip())
 
 
-def item_from_form(form: FormData, *, item_type: str) -> dict[str, Any]:
-    """The edit form's fields in the bank file's shape (what edit_item validates)."""
+def item_from_form(form: FormData, *, item_type: str, current_key: Any = None) -> dict[str, Any]:
+    """The edit form's fields in the bank file's shape (what edit_item validates), keeping
+    what the form does not show of `current_key` (the file's own partial credit, ...)."""
 
     def text(name: str) -> str:
         value = form.get(name)
@@ -337,5 +347,5 @@ def item_from_form(form: FormData, *, item_type: str) -> dict[str, Any]:
                 if text(f"option_{label}")
             }
         # The key's fields are the type's own (its block of the edit form).
-        src["key"] = strategy.key_from_form(KeyForm(text=text, values=values))
+        src["key"] = strategy.key_from_edit(KeyForm(text=text, values=values), current_key)
     return src

@@ -214,6 +214,86 @@ def test_an_invalid_edit_shows_its_problems_and_saves_nothing(
     assert count(db, ItemVersion) == ITEM_COUNT
 
 
+CREDITED = with_item(
+    with_item(
+        BANK,
+        "MC-1",
+        "key: [A, C, D]",
+        "key: {answer: [A, C, D], credit: {A: 1, B: -1, C: 1, D: 1}, credit_max: 3}",
+    ),
+    "FT-1",
+    "accepted: [安培, A]",
+    "accepted: [安培]\n      partial: {安: 0.5}\n      case_sensitive: true",
+)
+
+
+def current_key(db: Session, ext: str) -> dict[str, Any]:
+    item = item_of(db, ext)
+    version = db.exec(
+        select(ItemVersion).where(
+            ItemVersion.item_id == item.id, ItemVersion.version == item.current_version
+        )
+    ).one()
+    db.commit()
+    return version.key
+
+
+def test_an_edit_keeps_the_files_own_scoring_the_form_does_not_show(
+    client: TestClient, csrf: str, db: Session
+) -> None:
+    assert upload(client, csrf, CREDITED).status_code == 200
+    bank_id = db.exec(select(QuestionBank)).one().id
+    db.commit()
+    common = {"csrf_token": csrf, "difficulty": "3", "points": "2", "levels": ["intermediate"]}
+    mc = item_of(db, "MC-1")
+    url = f"/banks/{bank_id}/items/{mc.id}/edit"
+    form = text_of(client.get(url).text)
+    assert "本题还有按选项计分、按选项计分的满分（导入的文件规定）" in form
+    choice = {
+        **common,
+        "stem": "下列属于正弦交流电三要素的有（　　）。",
+        **{
+            f"option_{k}": v
+            for k, v in zip("ABCD", ["最大值", "电阻率", "角频率", "初相位"], strict=True)
+        },
+        "key": ["A", "C", "D"],
+        "area_point": "A|002",
+    }
+    choice["stem"] = choice["stem"].replace("有", "是", 1)  # the one change
+    r = client.post(url, data=choice, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    assert current_key(db, "MC-1") == {
+        "answer": ["A", "C", "D"],
+        "credit": {"A": 1, "B": -1, "C": 1, "D": 1},
+        "credit_max": 3,
+    }
+    # Kept unless the author drops it: then the blueprint's multiple-choice rule scores it.
+    r = client.post(url, data={**choice, "drop_unshown": "1"}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    assert current_key(db, "MC-1") == {"answer": ["A", "C", "D"]}
+    assert "表单未列出的设置" not in client.get(url).text
+
+    ft = item_of(db, "FT-1")
+    url = f"/banks/{bank_id}/items/{ft.id}/edit"
+    text = {
+        **common,
+        "stem": "电流的国际单位名称是 ____。",
+        "key_mode": "accepted",
+        "accepted": "安培\nAmpere",  # a changed answer list; partial and case stay as they were
+        "area_point": "A|001",
+    }
+    r = client.post(url, data={**text, "stem": ""}, follow_redirects=False)
+    assert r.status_code == 422  # the form comes back still saying what it keeps
+    assert "本题还有部分得分的答案、区分大小写" in text_of(r.text)
+    r = client.post(url, data=text, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    assert current_key(db, "FT-1") == {
+        "accepted": ["安培", "Ampere"],
+        "partial": {"安": 0.5},
+        "case_sensitive": True,
+    }
+
+
 def test_retire_and_reactivate_buttons(
     client: TestClient, csrf: str, bank_id: int, db: Session
 ) -> None:

@@ -65,3 +65,19 @@ def test_matching_reads_a_row_per_prompt_and_its_credit_where_the_item_has_one()
         "pairs": {"熔断器": "A", "接触器": "B"},
         "credit": {"熔断器": 1, "接触器": 0.5},
     }
+
+
+def test_an_edit_keeps_what_its_form_does_not_show_unless_dropped() -> None:
+    multiple = strategy_for("multiple_choice")
+    current = {"answer": ["A", "C"], "credit": {"A": 1, "C": 1, "D": -1}, "credit_max": 2}
+    assert multiple.key_from_edit(form(key=["A", "C"]), current) == current
+    assert multiple.key_from_edit(form(key=["A", "C"], drop_unshown="1"), current) == ["A", "C"]
+    assert multiple.key_from_edit(form(key=["B"]), ["A", "C"]) == ["B"]
+    fill_in = strategy_for("fill_in")
+    numeric = {"numeric": {"value": 15.0, "tolerance": 0.05, "decimals": 1}, "unit_words": ["秒"]}
+    typed = form(key_mode="numeric", numeric_value="15.0", numeric_tolerance="0.05", unit="s")
+    assert fill_in.key_from_edit(typed, numeric) == {
+        "numeric": {"value": 15.0, "tolerance": 0.05, "decimals": 1},
+        "unit": "s",
+        "unit_words": ["秒"],
+    }
