@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.accounts.models import Role
-from app.core.limits import CONTENT_SECURITY_POLICY, UPLOAD_MAX_BYTES
+from app.core.limits import BANK_SOURCE_MAX_BYTES, CONTENT_SECURITY_POLICY, UPLOAD_MAX_BYTES
 from app.core.text import name_problem, typed_int
 from app.core.xlsx import append_row
 from tests.factories import make_centre, make_staff
@@ -44,7 +44,37 @@ def test_an_anonymous_200_mb_upload_is_refused_before_its_body_is_read(
         },
     )
     assert r.status_code == 413
+    # The bank import takes the largest uploads (a QTI package), and no more.
+    assert r.json()["error"]["message"] == "提交的内容过大（最多 51 MB）"
+    r = client.post(
+        "/api/v1/sessions/1/registrations/excel",
+        content=b"x",
+        headers={
+            "Content-Type": "multipart/form-data; boundary=xyz",
+            "Content-Length": str(UPLOAD_MAX_BYTES + 1),
+        },
+    )
+    assert r.status_code == 413
     assert r.json()["error"]["message"] == "提交的内容过大（最多 6 MB）"
+
+
+def test_a_bank_source_larger_than_other_uploads_reaches_its_reader(
+    client: TestClient, db: Session
+) -> None:
+    """The page and the API take the same bank sources: a 10 MB workbook (over the 6 MB of
+    other uploads, under Excel's 20) is read and refused for what it is, not its size."""
+    make_staff(db, Role.CENTRE_ADMIN, make_centre(db), username="bigbank")
+    db.commit()
+    headers = staff_token(client, "bigbank")
+    big = b"PK" + b"\0" * (10 * 1024 * 1024)
+    r = client.post("/api/v1/banks/import", files={"file": ("题库.xlsx", big)}, headers=headers)
+    assert r.status_code == 422, r.text
+    problem = r.json()["error"]["details"][0]["problem"]
+    assert problem == "文件不是有效的 Excel 工作簿（.xlsx）"
+    huge = b"\0" * (BANK_SOURCE_MAX_BYTES + 1)
+    r = client.post("/api/v1/banks/import", files={"file": ("包.zip", huge)}, headers=headers)
+    assert r.status_code == 422
+    assert r.json()["error"]["details"][0]["problem"] == "压缩包过大，不能超过 50 MB"
 
 
 def test_a_body_without_a_length_is_cut_off_at_the_cap(client: TestClient) -> None:

@@ -1,18 +1,16 @@
 """API: question banks (题库) — import bank files, browse, edit, retire and reactivate items."""
 
 from datetime import datetime
-from pathlib import PurePath
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Response, UploadFile
 from pydantic import BaseModel, ConfigDict
 
-from app.accounts import policy
-from app.accounts.policy import Action, Resource
 from app.auth.deps import CentreAdmin
 from app.banks import excel as bank_excel
 from app.banks import service as banks
 from app.banks.models import ItemVersion
+from app.banks.schemas import ForeignBankForm
 from app.core.db import SessionDep
 from app.core.downloads import ZIP_MEDIA_TYPE, attachment
 
@@ -21,26 +19,7 @@ router = APIRouter(prefix="/banks", tags=["banks"])
 ItemFilterDep = Annotated[banks.ItemFilter, Depends(banks.parse_item_filter)]
 
 
-def _foreign_bank(
-    bank_code: Annotated[str, Form()] = "",
-    bank_name: Annotated[str, Form()] = "",
-    occupation: Annotated[str, Form()] = "",
-    direction: Annotated[str, Form()] = "",
-    level: Annotated[str, Form()] = "",
-    skip_refused: Annotated[bool, Form()] = False,
-) -> banks.ForeignBank:
-    """The bank a QTI or Moodle XML upload goes into (ignored for YAML and Excel)."""
-    return banks.ForeignBank(
-        code=bank_code,
-        name=bank_name,
-        occupation=occupation,
-        direction=direction,
-        levels=tuple(level.split()) if level.strip() else (),
-        skip_refused=skip_refused,
-    )
-
-
-ForeignBankDep = Annotated[banks.ForeignBank, Depends(_foreign_bank)]
+ForeignBankDep = Annotated[ForeignBankForm, Form()]
 
 
 class BankOut(BaseModel):
@@ -254,15 +233,8 @@ def import_bank(
     codes) name the bank (a package Jiping exported names its own), and skip_refused=true
     imports the deliverable items, listing the others in `skipped`. Any problem: 422
     listing every one in `error.details`, and nothing is imported."""
-    filename = PurePath(file.filename or "upload.yaml").name
-    content = file.file.read(banks.MAX_UPLOAD_BYTES + 1)
-    result = banks.import_bank_file(
-        db,
-        centre_id=policy.centre_scope(staff, Action.MANAGE, Resource.BANK),
-        filename=filename,
-        content=content,
-        actor=staff,
-        foreign=foreign,
+    result = banks.import_upload(
+        db, actor=staff, filename=file.filename, stream=file.file, foreign=foreign.foreign()
     )
     assert result.bank.id is not None
     return ImportOut(

@@ -11,7 +11,8 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, Literal, NoReturn
+from pathlib import PurePath
+from typing import Any, BinaryIO, Literal, NoReturn
 
 from sqlalchemy import insert
 from sqlmodel import Session, col, func, or_, select
@@ -36,6 +37,7 @@ from app.banks.models import (
 )
 from app.core.clock import utcnow
 from app.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.core.limits import BANK_SOURCE_MAX_BYTES
 from app.itemtypes import ItemType
 from app.reference import service as reference
 from app.reference.models import Occupation
@@ -94,9 +96,6 @@ class ForeignBank:
         return {k: v for k, v in found.items() if v}
 
 
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # the largest source (a QTI package); each checks its own
-
-
 # What an upload is, by its name: the bank file (YAML), the Excel template, QTI (an item
 # file or a ZIP package) or Moodle XML (an .xml whose root is <quiz>).
 SOURCE_SUFFIXES = (".yaml", ".yml", ".xlsx", ".zip", ".xml")
@@ -141,6 +140,33 @@ def import_bank_file(
         return _unchanged(db, same, filename=filename, actor=actor)
     parsed = parse_bank_source(content, filename, foreign)
     return import_parsed_bank(db, centre_id=centre_id, parsed=parsed, actor=actor)
+
+
+def upload_name(filename: str | None) -> str:
+    """An upload's file name without the folders some browsers send with it."""
+    return PurePath(filename or "upload.yaml").name
+
+
+def import_upload(
+    db: Session,
+    *,
+    actor: Staff,
+    filename: str | None,
+    stream: BinaryIO,
+    foreign: ForeignBank,
+) -> ImportResult:
+    """An uploaded bank source (the import page and POST /api/v1/banks/import) into the
+    actor's centre: its name without the client's folders, read up to the largest source
+    any reader takes (a larger one is named by its reader, with its own cap)."""
+    content = stream.read(BANK_SOURCE_MAX_BYTES + 1)
+    return import_bank_file(
+        db,
+        centre_id=policy.centre_scope(actor, Action.MANAGE, Resource.BANK),
+        filename=upload_name(filename),
+        content=content,
+        actor=actor,
+        foreign=foreign,
+    )
 
 
 def _bank_with_digest(db: Session, centre_id: int, content: bytes) -> QuestionBank | None:

@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from lxml import etree
 
 from app.banks.format import Problem
+from app.core.limits import BANK_SOURCE_MAX_BYTES
 
 MAX_XML_BYTES = 20 * 1024 * 1024
-MAX_PACKAGE_BYTES = 50 * 1024 * 1024
+MAX_PACKAGE_BYTES = BANK_SOURCE_MAX_BYTES  # the largest bank source of all
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 MAX_PACKAGE_ENTRIES = 5000
 
@@ -78,7 +79,9 @@ class Package:
 
 def read_package(content: bytes, file: str) -> tuple[Package | None, Problem | None]:
     if len(content) > MAX_PACKAGE_BYTES:
-        return None, Problem(file, None, None, None, "压缩包过大，不能超过 50 MB")
+        return None, Problem(
+            file, None, None, None, f"压缩包过大，不能超过 {MAX_PACKAGE_BYTES // 2**20} MB"
+        )
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
     except zipfile.BadZipFile:

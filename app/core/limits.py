@@ -27,8 +27,15 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 MiB = 1024 * 1024
 BODY_MAX_BYTES = 1 * MiB
-# A bank or roster file (5 MB at most, see banks.format) plus the multipart framing.
+# A roster, photo or YAML bank file (5 MB at most) plus the multipart framing.
 UPLOAD_MAX_BYTES = 6 * MiB
+# A question bank source: the largest any of its readers takes (a QTI content package; an
+# Excel workbook or an XML file 20 MB, a YAML file 5 MB, each reader naming its own cap),
+# read whole by banks.service.import_upload. Only the bank import routes (page and API
+# alike) take uploads this large, plus the multipart framing.
+BANK_SOURCE_MAX_BYTES = 50 * MiB
+BANK_UPLOAD_MAX_BYTES = BANK_SOURCE_MAX_BYTES + MiB
+BANK_UPLOAD_PATHS = ("/banks/import", "/api/v1/banks/import")
 INT_MAX = 2**31 - 1
 
 CONTENT_SECURITY_POLICY = (
@@ -63,7 +70,10 @@ class RequestLimits:
             return
         headers = dict(scope["headers"])
         multipart = headers.get(b"content-type", b"").startswith(b"multipart/form-data")
-        limit = UPLOAD_MAX_BYTES if multipart else BODY_MAX_BYTES
+        limit = BODY_MAX_BYTES
+        if multipart:
+            bank = scope.get("path", "") in BANK_UPLOAD_PATHS
+            limit = BANK_UPLOAD_MAX_BYTES if bank else UPLOAD_MAX_BYTES
         declared = headers.get(b"content-length", b"")
         over = declared.isdigit() and int(declared) > limit
         received = 0

@@ -1,7 +1,6 @@
 """Pages: question banks (题库) — list, import, the bank with its 鉴定要素细目表 and item
 table, one item as the candidate sees it, editing, retiring and reactivating."""
 
-from pathlib import PurePath
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
@@ -9,13 +8,13 @@ from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from app.accounts import policy
-from app.accounts.policy import Action, Resource
 from app.auth.deps import CentreAdmin
 from app.banks import excel as bank_excel
 from app.banks import format as bank_format
 from app.banks import service as banks
+from app.banks import xml_source
 from app.banks.models import ItemVersion
+from app.banks.schemas import ForeignBankForm
 from app.core.db import SessionDep
 from app.core.downloads import ZIP_MEDIA_TYPE, attachment
 from app.core.errors import ValidationFailed
@@ -30,26 +29,7 @@ router = APIRouter()
 ItemFilterDep = Annotated[banks.ItemFilter, Depends(banks.parse_item_filter)]
 
 
-def _foreign_bank(
-    bank_code: Annotated[str, Form()] = "",
-    bank_name: Annotated[str, Form()] = "",
-    occupation: Annotated[str, Form()] = "",
-    direction: Annotated[str, Form()] = "",
-    level: Annotated[str, Form()] = "",
-    skip_refused: Annotated[bool, Form()] = False,
-) -> banks.ForeignBank:
-    """The bank a QTI or Moodle XML upload goes into (ignored for YAML and Excel)."""
-    return banks.ForeignBank(
-        code=bank_code,
-        name=bank_name,
-        occupation=occupation,
-        direction=direction,
-        levels=tuple(level.split()) if level.strip() else (),
-        skip_refused=skip_refused,
-    )
-
-
-ForeignBankDep = Annotated[banks.ForeignBank, Depends(_foreign_bank)]
+ForeignBankDep = Annotated[ForeignBankForm, Form()]
 
 
 async def _form(request: Request) -> FormData:
@@ -86,7 +66,12 @@ def bank_list(request: Request, db: SessionDep, staff: CentreAdmin) -> Response:
 
 def _import_context() -> dict[str, Any]:
     return {
-        "max_mb": bank_format.MAX_FILE_BYTES // 2**20,
+        "max_mb": {
+            "yaml": bank_format.MAX_FILE_BYTES // 2**20,
+            "xlsx": bank_excel.MAX_WORKBOOK_BYTES // 2**20,
+            "xml": xml_source.MAX_XML_BYTES // 2**20,
+            "zip": xml_source.MAX_PACKAGE_BYTES // 2**20,
+        },
         "levels": [(lv.code, lv.display) for lv in LEVELS],
         "foreign": banks.ForeignBank(),
     }
@@ -105,17 +90,11 @@ def import_upload(
     file: Annotated[UploadFile, File()],
     foreign: ForeignBankDep,
 ) -> Response:
-    filename = PurePath(file.filename or "upload.yaml").name
-    content = file.file.read(banks.MAX_UPLOAD_BYTES + 1)
-    ctx: dict[str, Any] = {**_import_context(), "filename": filename, "foreign": foreign}
+    filename = banks.upload_name(file.filename)
+    ctx: dict[str, Any] = {**_import_context(), "filename": filename, "foreign": foreign.foreign()}
     try:
-        result = banks.import_bank_file(
-            db,
-            centre_id=policy.centre_scope(staff, Action.MANAGE, Resource.BANK),
-            filename=filename,
-            content=content,
-            actor=staff,
-            foreign=foreign,
+        result = banks.import_upload(
+            db, actor=staff, filename=file.filename, stream=file.file, foreign=foreign.foreign()
         )
     except ValidationFailed as exc:
         # Shown on the form rather than as an error page: the author fixes the file and

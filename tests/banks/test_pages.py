@@ -407,3 +407,13 @@ def test_a_qti_package_with_refused_items_then_imported_deliverable_only_then_ex
     assert "QTI-T47-qti3.zip" in r.headers["content-disposition"]
     r = client.get(f"/banks/{bank_id}/export-moodle.xml")
     assert r.status_code == 200 and b"<quiz>" in r.content
+
+
+def test_the_page_takes_bank_sources_as_large_as_the_api_does(
+    client: TestClient, csrf: str
+) -> None:
+    # 10 MB: over the 6 MB of other uploads, under Excel's 20 MB (app/core/limits.py).
+    big = b"PK" + b"\0" * (10 * 1024 * 1024)
+    r = client.post("/banks/import", data={"csrf_token": csrf}, files={"file": ("题库.xlsx", big)})
+    assert r.status_code == 422 and "文件不是有效的 Excel 工作簿（.xlsx）" in r.text
+    assert "Excel 工作簿 .xlsx（不超过 20 MB）" in client.get("/banks/import").text
