@@ -417,3 +417,65 @@ def test_the_page_takes_bank_sources_as_large_as_the_api_does(
     r = client.post("/banks/import", data={"csrf_token": csrf}, files={"file": ("题库.xlsx", big)})
     assert r.status_code == 422 and "文件不是有效的 Excel 工作簿（.xlsx）" in r.text
     assert "Excel 工作簿 .xlsx（不超过 20 MB）" in client.get("/banks/import").text
+
+
+MATCHING = """\
+  - id: MA-1
+    type: matching
+    area: A
+    point: "001"
+    difficulty: 2
+    points: 2
+    stem: 将下列仪表与它测量的量对应起来。
+    options: {A: 绝缘电阻, B: 电流, C: 电能}
+    key:
+      pairs: {兆欧表: A, 钳形电流表: B, 电度表: C}
+      credit: {兆欧表: 1, 钳形电流表: 1, 电度表: 2}
+"""
+
+
+def test_a_matching_item_is_shown_and_edited_with_its_credit_per_pair(
+    client: TestClient, csrf: str, db: Session
+) -> None:
+    assert upload(client, csrf, BANK.rstrip() + "\n" + MATCHING).status_code == 200
+    bank_id = db.exec(select(QuestionBank)).one().id
+    db.commit()
+    item = item_of(db, "MA-1")
+    shown = client.get(f"/banks/{bank_id}/items/{item.id}").text
+    assert '<span class="prompt">钳形电流表</span>' in shown and "<b>C.</b> 电能" in shown
+    assert "2. 钳形电流表 → B" in text_of(shown)  # the key as staff read it
+    url = f"/banks/{bank_id}/items/{item.id}/edit"
+    form = client.get(url).text
+    assert 'name="pair_prompt_3" value="电度表"' in form
+    assert 'name="pair_credit_3" value="2"' in form
+    rows = {
+        "pair_prompt_1": "兆欧表",
+        "pair_answer_1": "A",
+        "pair_credit_1": "1",
+        "pair_prompt_2": "钳形电流表",
+        "pair_answer_2": "B",
+        "pair_credit_2": "1",
+        "pair_prompt_3": "电能表",  # renamed
+        "pair_answer_3": "C",
+        "pair_credit_3": "2",
+    }
+    data = {
+        "csrf_token": csrf,
+        "stem": "将下列仪表与它测量的量对应起来。",
+        **{f"option_{k}": v for k, v in zip("ABC", ["绝缘电阻", "电流", "电能"], strict=True)},
+        **rows,
+        "area_point": "A|001",
+        "difficulty": "2",
+        "points": "2",
+        "levels": ["intermediate"],
+    }
+    r = client.post(url, data=data, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    assert current_key(db, "MA-1") == {
+        "prompts": ["兆欧表", "钳形电流表", "电能表"],
+        "answer": ["A", "B", "C"],
+        "credit": [1, 1, 2],
+    }
+    r = client.post(url, data={**data, "pair_answer_2": "D"}, follow_redirects=False)
+    assert r.status_code == 422
+    assert "题项“钳形电流表”的答案 D 不在选项中（选项：A、B、C）" in r.text
