@@ -19,6 +19,11 @@ standard template gives: match_correct 1, map_response the best the mapping reac
 | match, directed pairs, each prompt (first set) with one option (second set) | 匹配题; a mapping (map_response) of the right pairs is kept as each pair's credit |
 | anything else | refused with the reason, per item |
 
+associateInteraction stays refused: it pairs choices within one set, and as a matching item
+it would tell the candidate which side each choice is on (an easier question than the
+file's). A match whose prompts read the same (pictures without a description, since Jiping
+imports no pictures) is refused: the candidate could not tell them apart.
+
 Jiping's own packages carry what QTI has no place for (assessment area and point,
 difficulty, levels, explanation, unit) in the manifest's resource metadata, so a package
 Jiping wrote re-imports with the same items, keys and scores."""
@@ -764,6 +769,8 @@ def item_xml(source: Mapping[str, Any]) -> bytes:
     decl = _el(root, "qti-response-declaration", identifier="RESPONSE")
     template = MATCH_CORRECT
     custom_tolerance: float | None = None
+    # A matching item's prompts as QTI identifiers (P1, P2, ...): its prompts are text.
+    prompt_ids: dict[str, str] = {}
     if item_type == "ordering":
         decl.set("cardinality", "ordered")
         decl.set("base-type", "identifier")
@@ -774,7 +781,7 @@ def item_xml(source: Mapping[str, Any]) -> bytes:
         decl.set("cardinality", "multiple")
         decl.set("base-type", "directedPair")
         pairs = key["pairs"] if isinstance(key.get("pairs"), Mapping) else key
-        prompt_ids = {prompt: f"P{n}" for n, prompt in enumerate(pairs, start=1)}
+        prompt_ids.update({prompt: f"P{n}" for n, prompt in enumerate(pairs, start=1)})
         correct = _el(decl, "qti-correct-response")
         for prompt, label in pairs.items():
             _el(correct, "qti-value", f"{prompt_ids[prompt]} {label}")
