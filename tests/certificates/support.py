@@ -10,7 +10,7 @@ from app.certificates.models import CertificateSettings
 from app.exams import photos
 from app.results import records
 from app.results.models import Result
-from tests.factories import PracticalFixture, make_practical, staff_actor
+from tests.factories import PracticalFixture, make_exam, make_practical, staff_actor
 from tests.results.test_records import mark_practical, sat_theory
 
 SITE_SERIAL = "000123"
@@ -29,10 +29,12 @@ def certified(
     failing: int = 0,
     with_photos: bool = True,
     site_serial: str = SITE_SERIAL,
+    level_code: str = "intermediate",
 ) -> PracticalFixture:
     """`candidates` passing (theory 80, practical 90) and `failing` failing (theory 40)
     results, all confirmed; the centre's site serial set. COMMITTED."""
-    fx = make_practical(db, candidates=candidates + failing)
+    exam = make_exam(db, candidates=candidates + failing, tasks=True, level_code=level_code)
+    fx = make_practical(db, exam=exam)
     admin = staff_actor(fx.exam.admin)
     for n, seat in enumerate(fx.exam.seats):
         sat_theory(db, seat.registration, 80 if n < candidates else 40)

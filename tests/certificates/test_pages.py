@@ -148,3 +148,24 @@ def test_settings_refuse_a_bad_template_and_change_nothing(client: TestClient, d
     assert bad.status_code == 422 and "6 位数字" in bad.text and "流水号" in bad.text
     db.expire_all()
     assert service.centre_settings(db, fx.exam.centre.id or 0).site_serial == "000123"
+
+
+def test_the_qr_page_says_the_signature_holds_when_the_registry_is_down(
+    client: TestClient, issued, monkeypatch
+):
+    _fx, cert = issued
+    from contextlib import contextmanager
+
+    from sqlalchemy.exc import OperationalError
+
+    from app.certificates import verification
+
+    @contextmanager
+    def down(*_a, **_k):
+        raise OperationalError("SELECT 1", {}, Exception("could not connect to server"))
+        yield  # pragma: no cover
+
+    monkeypatch.setattr(verification, "session_scope", down)
+    page = client.get(f"/v/{cert.token}")
+    assert "签名有效" in page.text and "暂时无法访问" in page.text
+    assert "未能核实证书当前状态" in page.text

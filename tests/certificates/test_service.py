@@ -167,3 +167,34 @@ def test_a_batch_in_worker_processes(db: Session):
     certs = db.exec(select(Certificate).order_by(Certificate.number)).all()
     assert [c.number[-6:] for c in certs] == ["000001", "000002"]
     assert all(service.stored_pdf(c)[:5] == b"%PDF-" for c in certs)
+
+
+def test_a_one_plus_x_pass_gets_the_schemes_number_and_template(db: Session):
+    fx = certified(db, candidates=1, level_code="x_intermediate")
+    admin = staff_actor(fx.exam.admin)
+    cert = service.issue_from_result(db, actor=admin, result_id=results_of(db, fx)[0].id or 0)
+    assert cert.scheme == "one_plus_x" and cert.level_display == "中级"
+    year = cert.issued_on.year
+    assert cert.number == f"X{fx.exam.centre.national_code}{year}2" + "0000001"
+    service.store_pdf(db, cert)
+    import io
+
+    import pypdf
+
+    text = pypdf.PdfReader(io.BytesIO(service.stored_pdf(cert))).pages[0].extract_text()
+    assert "1+X" in text and cert.number in text.replace(" ", "")
+
+
+def test_a_centres_own_one_plus_x_format(db: Session):
+    fx = certified(db, candidates=1, level_code="x_senior")
+    admin = staff_actor(fx.exam.admin)
+    service.save_settings(
+        db,
+        actor=admin,
+        site_serial=SITE_SERIAL,
+        templates={"one_plus_x": "GY-{yy}{level}{serial:5}"},
+        body_text="",
+        lookup_text="",
+    )
+    cert = service.issue_from_result(db, actor=admin, result_id=results_of(db, fx)[0].id or 0)
+    assert cert.number == f"GY-{cert.issued_on.year % 100:02d}3" + "00001"
