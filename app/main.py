@@ -41,6 +41,7 @@ from app.web import auth as web_auth
 from app.web import banks as web_banks
 from app.web import candidate as web_candidate
 from app.web import certificates as web_certificates
+from app.web import evaluations as web_evaluations
 from app.web import exams as web_exams
 from app.web import home as web_home
 from app.web import marking as web_marking
@@ -134,6 +135,7 @@ def create_app() -> FastAPI:
         web_results,
         web_marking,
         web_certificates,
+        web_evaluations,
         web_subsidies,
         web_supervision,
     ):

@@ -24,6 +24,7 @@ from app.reference.models import EvaluationCentre, Occupation
 from app.results.models import (
     Arbitration,
     ComponentStanding,
+    EnterpriseEvaluation,
     MarkSheet,
     PanelMember,
     PaperTask,
@@ -50,6 +51,7 @@ __all__ = [
     "CertificateSerial",
     "CertificateSettings",
     "ComponentStanding",
+    "EnterpriseEvaluation",
     "EvaluationCentre",
     "ExamPlan",
     "ExamSession",

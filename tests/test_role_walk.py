@@ -446,6 +446,23 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/payment-batches"): rule(REG, body={"record_ids": [0], "reference": "x"}),
     ("POST", "/api/v1/payment-batches/{batch_id}/paid"): rule(REG, body={"paid_on": "2026-01-01"}),
     ("GET", "/api/v1/payment-batches/{batch_id}/export.xlsx"): rule(REG),
+    # 企业评聘 of 特级/首席技师 and their certificates: the centre admin.
+    ("GET", "/evaluations"): rule(ADMIN),
+    ("POST", "/evaluations"): rule(ADMIN),
+    ("POST", "/evaluations/{evaluation_id}/certificate"): rule(ADMIN),
+    ("GET", "/api/v1/enterprise-evaluations"): rule(ADMIN),
+    ("POST", "/api/v1/enterprise-evaluations"): rule(
+        ADMIN,
+        body={
+            "candidate_id": 0,
+            "occupation_id": 0,
+            "level_code": "principal_technician",
+            "panel": [],
+            "decision": "appointed",
+            "decided_on": "2026-01-01",
+        },
+    ),
+    ("POST", "/api/v1/enterprise-evaluations/{evaluation_id}/certificate"): rule(ADMIN),
     # The regulator's dashboards and centre audit (their region's centres only).
     ("GET", "/regulator/dashboard"): rule(REG),
     ("GET", "/regulator/dashboard/export.xlsx"): rule(REG),
@@ -523,6 +540,7 @@ def _place(
             "request_id": 0,
             "certificate_id": 0,
             "record_id": 0,
+            "evaluation_id": 0,
             "centre_id": exam.centre.id,
             "batch_id": 0,
             "list_no": 1,

@@ -16,6 +16,9 @@ from app.certificates import batches, lookup, service, verification
 from app.certificates.models import Certificate
 from app.core.db import SessionDep
 from app.core.errors import NotFound, ValidationFailed
+from app.results import enterprise
+from app.results.enterprise import EvaluationIn
+from app.results.models import EnterpriseEvaluation
 
 router = APIRouter(tags=["certificates"])
 
@@ -241,4 +244,47 @@ def reissue_certificate(
 ) -> Certificate:
     """换发: a corrected certificate under a new number; the old one reads superseded."""
     cert = service.reissue(db, actor=staff, certificate_id=certificate_id, reason=data.reason)
+    return service.store_pdf(db, cert)
+
+
+class EvaluationOut(Shape):
+    """An EnterpriseEvaluation row (企业评聘 of 特级/首席技师)."""
+
+    id: int
+    centre_id: int
+    candidate_id: int
+    occupation_id: int
+    level_code: str
+    panel: list[dict[str, object]]
+    score: float
+    pass_mark: float
+    decision: str
+    basis: str
+    decided_on: date
+
+
+@router.post("/enterprise-evaluations", response_model=EvaluationOut, status_code=201)
+def record_evaluation(
+    data: EvaluationIn, db: SessionDep, staff: CertificateIssuer
+) -> EnterpriseEvaluation:
+    """Record a 特级技师 / 首席技师 evaluation: an odd panel of three or more, its mean at
+    least the pass mark for an appointment, the appointment document named, and the
+    candidate holding the level below (a Jiping certificate or one on their record)."""
+    return service.record_evaluation(db, actor=staff, data=data)
+
+
+@router.get("/enterprise-evaluations", response_model=list[EvaluationOut])
+def list_evaluations(db: SessionDep, staff: CertificateIssuer) -> list[EnterpriseEvaluation]:
+    return [e for e, _ in enterprise.list_evaluations(db, actor=staff)]
+
+
+@router.post(
+    "/enterprise-evaluations/{evaluation_id}/certificate",
+    response_model=CertificateOut,
+    status_code=201,
+)
+def issue_evaluation_certificate(
+    evaluation_id: int, db: SessionDep, staff: CertificateIssuer
+) -> Certificate:
+    cert = service.issue_from_evaluation(db, actor=staff, evaluation_id=evaluation_id)
     return service.store_pdf(db, cert)

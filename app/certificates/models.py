@@ -50,6 +50,10 @@ class Certificate(SQLModel, table=True):
     # evaluation, which has its own record).
     result_id: int | None = Field(default=None, foreign_key="result.id", index=True)
     plan_id: int | None = Field(default=None, foreign_key="examplan.id", index=True)
+    # 特级/首席技师: the appointed enterprise evaluation it was issued from (instead of a result).
+    evaluation_id: int | None = Field(
+        default=None, foreign_key="enterpriseevaluation.id", index=True
+    )
     # Frozen at issue: what the certificate says, whatever changes later.
     holder_name: str = Field(max_length=50)
     id_type: str = Field(max_length=20)

@@ -45,7 +45,8 @@ from app.exams import photos
 from app.exams.models import Candidate, ExamPlan
 from app.reference.levels import get_level
 from app.reference.models import EvaluationCentre, Occupation
-from app.results.models import Result, ResultState
+from app.results.enterprise import EvaluationIn
+from app.results.models import EnterpriseEvaluation, EvaluationDecision, Result, ResultState
 from app.results.rules import Outcome
 
 log = logging.getLogger(__name__)
@@ -239,22 +240,49 @@ def valid_certificate_of(db: Session, result_id: int) -> Certificate | None:
     ).first()
 
 
+@dataclass(frozen=True)
+class Source:
+    """What a certificate is issued from: a confirmed result, or (特级/首席技师) an
+    appointed enterprise evaluation."""
+
+    centre_id: int
+    occupation_id: int
+    level_code: str
+    result: Result | None = None
+    plan_id: int | None = None
+    evaluation_id: int | None = None
+
+    @classmethod
+    def of_result(cls, db: Session, result: Result) -> "Source":
+        plan = db.get(ExamPlan, result.plan_id)
+        assert plan is not None
+        return cls(result.centre_id, plan.occupation_id, plan.level_code, result, plan.id)
+
+    @classmethod
+    def of_evaluation(cls, evaluation: EnterpriseEvaluation) -> "Source":
+        return cls(
+            evaluation.centre_id,
+            evaluation.occupation_id,
+            evaluation.level_code,
+            evaluation_id=evaluation.id,
+        )
+
+
 def _new_certificate(
     db: Session,
     *,
     actor: Staff | None,
-    result: Result,
+    source: Source,
     holder: Holder,
     issued_on: date,
     supersedes: Certificate | None = None,
     reason: str = "",
 ) -> Certificate:
-    plan = db.get(ExamPlan, result.plan_id)
-    centre = db.get(EvaluationCentre, result.centre_id)
-    assert plan is not None and centre is not None and centre.id is not None
-    occupation = db.get(Occupation, plan.occupation_id)
+    centre = db.get(EvaluationCentre, source.centre_id)
+    assert centre is not None and centre.id is not None
+    occupation = db.get(Occupation, source.occupation_id)
     assert occupation is not None
-    level = get_level(plan.level_code)
+    level = get_level(source.level_code)
     settings = centre_settings(db, centre.id)
     kind = numbers.kind_of(level)
     codes = evaluator_codes(centre, settings)
@@ -273,8 +301,9 @@ def _new_certificate(
         scheme=level.scheme.value,
         centre_id=centre.id,
         candidate_id=cand.id or 0,
-        result_id=result.id,
-        plan_id=plan.id,
+        result_id=source.result.id if source.result else None,
+        plan_id=source.plan_id,
+        evaluation_id=source.evaluation_id,
         holder_name=cand.name,
         id_type=cand.id_type,
         id_number=cand.id_number,
@@ -307,11 +336,15 @@ def _new_certificate(
         object_id=cert.id,
         centre_id=centre.id,
         reason=reason,
-        detail={"number": number, "result_id": result.id},
+        detail={
+            "number": number,
+            "result_id": cert.result_id,
+            "evaluation_id": cert.evaluation_id,
+        },
     )
     db.flush()
     events.issued(db, cert)  # subsidies, in this transaction
-    log.info("certificate %s issued (result %s)", number, result.id)
+    log.info("certificate %s issued", number)
     return cert
 
 
@@ -331,7 +364,38 @@ def issue_from_result(
     return _new_certificate(
         db,
         actor=actor,
-        result=result,
+        source=Source.of_result(db, result),
+        holder=_holder(candidate),
+        issued_on=issued_on or today(),
+    )
+
+
+def issue_from_evaluation(
+    db: Session, *, actor: Staff, evaluation_id: int, issued_on: date | None = None
+) -> Certificate:
+    """A 特级技师 / 首席技师 certificate from the enterprise's appointed evaluation."""
+    from app.results import enterprise
+
+    evaluation = enterprise.get_evaluation(
+        db, actor=actor, evaluation_id=evaluation_id, action=Action.MANAGE
+    )
+    policy.require(actor, Action.MANAGE, Resource.CERTIFICATE)
+    if evaluation.decision != EvaluationDecision.APPOINTED:
+        raise Conflict("未评聘，不能发证", code="not_appointed")
+    existing = db.exec(
+        select(Certificate).where(
+            Certificate.evaluation_id == evaluation.id,
+            Certificate.status == CertificateStatus.VALID,
+        )
+    ).first()
+    if existing is not None:
+        raise Conflict(f"已为该评聘发证：{existing.number}", code="already_issued")
+    candidate = db.get(Candidate, evaluation.candidate_id)
+    assert candidate is not None
+    return _new_certificate(
+        db,
+        actor=actor,
+        source=Source.of_evaluation(evaluation),
         holder=_holder(candidate),
         issued_on=issued_on or today(),
     )
@@ -354,7 +418,11 @@ def issue_for_batch(db: Session, *, result_id: int, actor_id: int, issued_on: da
     user = db.get(StaffUser, actor_id)  # the requester, for the audit trail
     actor = as_staff(user) if user is not None else None
     return _new_certificate(
-        db, actor=actor, result=result, holder=_holder(candidate), issued_on=issued_on
+        db,
+        actor=actor,
+        source=Source.of_result(db, result),
+        holder=_holder(candidate),
+        issued_on=issued_on,
     )
 
 
@@ -509,11 +577,18 @@ def reissue(db: Session, *, actor: Staff, certificate_id: int, reason: str) -> C
         )
     if old.status != CertificateStatus.VALID:
         raise Conflict("只能换发有效的证书", code="not_valid")
-    if old.result_id is None:
-        raise Conflict("该证书没有对应的成绩记录，不能换发", code="no_result")
-    result = db.get(Result, old.result_id)
+    if old.result_id is not None:
+        result = db.get(Result, old.result_id)
+        assert result is not None
+        source = Source.of_result(db, result)
+    elif old.evaluation_id is not None:
+        evaluation = db.get(EnterpriseEvaluation, old.evaluation_id)
+        assert evaluation is not None
+        source = Source.of_evaluation(evaluation)
+    else:
+        raise Conflict("该证书没有发证依据记录，不能换发", code="no_source")
     candidate = db.get(Candidate, old.candidate_id)
-    assert result is not None and candidate is not None
+    assert candidate is not None
     holder = _holder(candidate)
     old.status = CertificateStatus.SUPERSEDED
     old.superseded_at = clock.utcnow()
@@ -522,7 +597,7 @@ def reissue(db: Session, *, actor: Staff, certificate_id: int, reason: str) -> C
     return _new_certificate(
         db,
         actor=actor,
-        result=result,
+        source=source,
         holder=holder,
         issued_on=today(),
         supersedes=old,
@@ -790,3 +865,44 @@ def status_list_jwt(db: Session, list_no: int) -> str:
         now=clock.utcnow(),
     )
     return signing.sign(payload, signing_keys(), typ=credentials.VC_JWT_TYPE, cty="vc")
+
+
+def levels_held(db: Session, *, id_number: str, occupation_code: str) -> list[str]:
+    """The levels of a person's valid certificates of an occupation (across centres)."""
+    return list(
+        db.exec(
+            select(Certificate.level_code).where(
+                Certificate.id_number == id_number,
+                Certificate.occupation_code == occupation_code,
+                Certificate.status == CertificateStatus.VALID,
+            )
+        ).all()
+    )
+
+
+def record_evaluation(db: Session, *, actor: Staff, data: EvaluationIn) -> EnterpriseEvaluation:
+    """企业评聘, checked against the person's certificates in the registry."""
+    from app.results import enterprise
+
+    candidate = db.get(Candidate, data.candidate_id)
+    occupation = db.get(Occupation, data.occupation_id)
+    held = (
+        levels_held(db, id_number=candidate.id_number, occupation_code=occupation.code)
+        if candidate is not None and occupation is not None
+        else []
+    )
+    return enterprise.record_evaluation(db, actor=actor, data=data, jiping_levels=held)
+
+
+def certificates_of_evaluations(db: Session, evaluation_ids: list[int | None]) -> list[Certificate]:
+    ids = [i for i in evaluation_ids if i is not None]
+    if not ids:
+        return []
+    return list(
+        db.exec(
+            select(Certificate).where(
+                col(Certificate.evaluation_id).in_(ids),
+                Certificate.status == CertificateStatus.VALID,
+            )
+        )
+    )

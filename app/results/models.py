@@ -2,6 +2,7 @@
 candidate's practical paper, every examiner's mark sheet and the chief examiner's
 arbitrations. A submitted sheet is never changed; an arbitration supersedes the mean."""
 
+from datetime import date
 from enum import StrEnum
 from typing import Any
 
@@ -167,3 +168,30 @@ class RecheckRequest(SQLModel, table=True):
     decision: str = ""  # what was found, for the candidate
     decided_by: int | None = Field(default=None, foreign_key="staffuser.id")
     decided_at: NaiveDatetime | None = None
+
+
+class EvaluationDecision(StrEnum):
+    APPOINTED = "appointed"  # 评聘
+    NOT_APPOINTED = "not_appointed"  # 未评聘
+
+
+class EnterpriseEvaluation(SQLModel, table=True):
+    """企业评聘: the enterprise evaluation of a 特级技师 or 首席技师 (DOMAIN.md §1: posts
+    filled by enterprise evaluation, not by an exam): the panel's scores, the decision
+    and the appointment document it rests on. Certificates of these levels are issued
+    from an appointed evaluation (certificates.service.issue_from_evaluation)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    centre_id: int = Field(foreign_key="evaluationcentre.id", index=True)  # the enterprise
+    candidate_id: int = Field(foreign_key="candidate.id", index=True)
+    occupation_id: int = Field(foreign_key="occupation.id")
+    level_code: str = Field(max_length=32)  # principal_technician / chief_technician
+    # [{"name": "王工", "title": "评审组长", "score": 86}, ...]: odd, at least three
+    panel: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    score: float  # the panel's mean, rounded per results.rules
+    pass_mark: float = 60
+    decision: str = Field(max_length=16)  # EvaluationDecision
+    basis: str = Field(max_length=200)  # 聘任文件 (the enterprise's appointment document)
+    decided_on: date
+    recorded_by: int = Field(foreign_key="staffuser.id")
+    recorded_at: NaiveDatetime = Field(default_factory=utcnow)

@@ -461,6 +461,29 @@ REFUSALS = [
         lambda w: {"reason": "更正"},
         status=404,
     ),
+    # 企业评聘: a panel of two is refused; a missing evaluation is not found.
+    Refusal(
+        "/evaluations",
+        "admin",
+        lambda w: "/evaluations",
+        lambda w: {
+            "candidate_id": str(w.exam.seats[0].candidate.id),
+            "occupation_id": str(w.exam.plan.occupation_id),
+            "level_code": "principal_technician",
+            "panel_name": ["甲", "乙"],
+            "panel_title": ["", ""],
+            "panel_score": ["80", "90"],
+            "decision": "appointed",
+            "basis": "x",
+            "decided_on": "2026-01-01",
+        },
+    ),
+    Refusal(
+        "/evaluations/{evaluation_id}/certificate",
+        "admin",
+        lambda w: "/evaluations/999999/certificate",
+        status=404,
+    ),
     # Subsidies: a centre admin may not review (403); bad what-if input (422).
     Refusal(
         "/subsidies/approve",
