@@ -8,6 +8,7 @@ verify FILE|TOKEN --jwks F    verify a certificate offline [--status LIST]
 keys-rotate                   add a new certificate signing key (old ones stay published)
 certificates-resume           run queued or interrupted bulk issuances
 demo                          migrate, load demo data if empty, serve on 127.0.0.1:8000
+audit-verify                  walk the audit hash chain; name the first entry altered or removed
 """
 
 import argparse
@@ -162,6 +163,17 @@ def cmd_certificates_resume(args: argparse.Namespace) -> int:
     done = batches.run_pending(workers=args.workers)
     print(f"已运行 {len(done)} 个发证批次")
     return 0
+def cmd_audit_verify(_: argparse.Namespace) -> int:
+    from app.audit import service as audit
+
+    with session_scope() as db:
+        walked = audit.verify(db)
+    if walked.broken is None:
+        print(f"审计日志完整：{walked.count} 条，链头 {walked.head_hash}")
+        return 0
+    print(f"审计日志不完整：{walked.broken.message}", file=sys.stderr)
+    print(f"  此前 {walked.count} 条完好（至第 {walked.head_seq} 条）", file=sys.stderr)
+    return 1
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -218,6 +230,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.set_defaults(func=cmd_demo)
+
+    sub.add_parser("audit-verify").set_defaults(func=cmd_audit_verify)
 
     args = parser.parse_args(argv)
     try:

@@ -1,7 +1,7 @@
 """Every table, imported once so the metadata (and Alembic) sees them all."""
 
 from app.accounts.models import AuthSession, LoginFailure, StaffUser
-from app.audit.models import AuditEntry
+from app.audit.models import AuditEntry, AuditHead
 from app.banks.models import Item, ItemVersion, PracticalTask, PracticalTaskVersion, QuestionBank
 from app.certificates.models import (
     Certificate,
@@ -42,6 +42,7 @@ __all__ = [
     "AttemptEvent",
     "AttemptItem",
     "AuditEntry",
+    "AuditHead",
     "AuthSession",
     "Blueprint",
     "Candidate",

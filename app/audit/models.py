@@ -1,4 +1,5 @@
-"""Audit log: who did what, when and why (kept ≥ 5 years, DOMAIN.md §7)."""
+"""Audit log: who did what, when and why (kept ≥ 5 years, DOMAIN.md §7), as a hash chain
+(app/audit/chain.py): entries are only ever appended, through `service.record`."""
 
 from typing import Any
 
@@ -21,3 +22,18 @@ class AuditEntry(SQLModel, table=True):
     object_id: int | None = None
     reason: str = Field(default="", max_length=500)
     detail: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    # The chain, set by service.record only (no default: an entry added any other way
+    # fails at insert): its gap-free place from 1, the previous entry's hash, its own.
+    seq: int | None = Field(default=None, nullable=False, unique=True)
+    prev_hash: str | None = Field(default=None, nullable=False, max_length=64)
+    hash: str | None = Field(default=None, nullable=False, max_length=64)
+
+
+class AuditHead(SQLModel, table=True):
+    """The chain's head (链头): one row, the last entry's seq and hash. Appending locks it,
+    so entries take their places one after another whichever instance writes them; it
+    also remembers entries cut off the end of the log."""
+
+    id: int = Field(default=1, primary_key=True)
+    seq: int = 0
+    hash: str = Field(max_length=64)

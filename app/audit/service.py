@@ -1,11 +1,52 @@
-"""Recording who did what, when and why."""
+"""Recording who did what, when and why, and reading the chain back.
 
+Entries are appended to a hash chain (app/audit/chain.py) and never changed: nothing here
+or anywhere else updates or deletes an AuditEntry, and the migration's triggers refuse it.
+Appending takes the chain head under a lock held until the transaction ends, so entries
+line up one after another across requests, processes and instances: on PostgreSQL the
+head row's `FOR UPDATE`; on SQLite the same statement takes the one write lock
+(app/core/db.py). The head moves in the entry's transaction: one rolled back leaves no
+trace in the chain."""
+
+from collections.abc import Iterator
 from typing import Any
 
-from sqlmodel import Session
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, col
 
 from app.accounts.principals import CandidateLogin, Staff
-from app.audit.models import AuditEntry
+from app.audit import chain
+from app.audit.models import AuditEntry, AuditHead
+from app.core.clock import utcnow
+
+HEAD_ID = 1
+BATCH = 1000  # entries read at a time by the verifier
+
+
+# Built once: record() runs in every audited unit of work. Core statements on the table,
+# which skip the ORM's per-statement work.
+_heads = AuditHead.__table__  # type: ignore[attr-defined]
+_LOCK_HEAD = select(_heads.c.seq, _heads.c.hash).where(_heads.c.id == HEAD_ID).with_for_update()
+_MOVE_HEAD = (
+    update(_heads).where(_heads.c.id == HEAD_ID).values(seq=bindparam("s"), hash=bindparam("h"))
+)
+
+
+def _lock_head(db: Session) -> tuple[int, str]:
+    """The head (last seq, last hash), locked until this transaction ends."""
+    row = db.execute(_LOCK_HEAD).first()
+    if row is None:
+        # No head yet (a database emptied by TRUNCATE): the first writer creates it;
+        # a second one at the same moment waits for it, then locks the same row.
+        values = {"id": HEAD_ID, "seq": 0, "hash": chain.GENESIS}
+        if db.get_bind().dialect.name == "postgresql":
+            db.execute(pg_insert(_heads).values(**values).on_conflict_do_nothing())
+        else:
+            db.execute(sqlite_insert(_heads).values(**values).on_conflict_do_nothing())
+        row = db.execute(_LOCK_HEAD).one()
+    return int(row[0]), str(row[1])
 
 
 def record(
@@ -19,6 +60,9 @@ def record(
     reason: str = "",
     detail: dict[str, Any] | None = None,
 ) -> AuditEntry:
+    """Append an entry to the chain. Call it after the unit of work's own row locks:
+    the head stays locked until the commit, and a lock taken after it could deadlock
+    with a transaction waiting for the head."""
     if isinstance(actor, Staff):
         kind, actor_id, name = "staff", actor.id, actor.display_name
         centre_id = centre_id if centre_id is not None else actor.centre_id
@@ -27,16 +71,61 @@ def record(
         centre_id = centre_id if centre_id is not None else actor.centre_id
     else:
         kind, actor_id, name = "system", None, "系统"
-    entry = AuditEntry(
-        actor_kind=kind,
-        actor_id=actor_id,
-        actor_name=name,
-        centre_id=centre_id,
-        action=action,
-        object_type=object_type,
-        object_id=object_id,
-        reason=reason,
-        detail=detail or {},
-    )
+    last_seq, last_hash = _lock_head(db)
+    fields: dict[str, Any] = {
+        "seq": last_seq + 1,
+        "at": utcnow(),
+        "actor_kind": kind,
+        "actor_id": actor_id,
+        "actor_name": name,
+        "centre_id": centre_id,
+        "action": action,
+        "object_type": object_type,
+        "object_id": object_id,
+        "reason": reason,
+        "detail": chain.plain_detail(detail),
+        "prev_hash": last_hash,
+    }
+    entry = AuditEntry(**fields, hash=chain.entry_hash(fields))
+    db.execute(_MOVE_HEAD, {"s": entry.seq, "h": entry.hash})
     db.add(entry)
     return entry
+
+
+# --- the chain, read back -------------------------------------------------------------------
+
+
+def _links(db: Session) -> Iterator[chain.Link]:
+    """Every entry in seq order, a batch at a time (keyset pages: the table may be large,
+    and a page is one short read)."""
+    columns = [col(getattr(AuditEntry, f)) for f in chain.FIELDS]
+    after = -1
+    while True:
+        rows = db.execute(
+            select(col(AuditEntry.id), col(AuditEntry.hash), *columns)
+            .where(col(AuditEntry.seq) > after)
+            .order_by(col(AuditEntry.seq))
+            .limit(BATCH)
+        ).all()
+        for row in rows:
+            fields = dict(zip(chain.FIELDS, row[2:], strict=True))
+            yield chain.Link(id=row[0], fields=fields, hash=row[1])
+        if len(rows) < BATCH:
+            return
+        after = rows[-1][2]  # its seq (FIELDS[0])
+
+
+def _read_head(db: Session) -> tuple[int, str] | None:
+    row = db.execute(select(_heads.c.seq, _heads.c.hash).where(_heads.c.id == HEAD_ID)).first()
+    return None if row is None else (int(row[0]), str(row[1]))
+
+
+def verify(db: Session) -> chain.Walked:
+    """Walk the whole chain (audit-verify): the first entry altered, removed or out of
+    place, or None. Call it first in its transaction: the head and every batch are read
+    from one snapshot (SQLite's read transaction is one; PostgreSQL's needs REPEATABLE
+    READ), so entries appended meanwhile neither show up half nor look removed."""
+    if db.get_bind().dialect.name == "postgresql":
+        db.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    head = _read_head(db)
+    return chain.walk(_links(db), head=head)
