@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from app.api import admin as api_admin
+from app.api import audit as api_audit
 from app.api import auth as api_auth
 from app.api import banks as api_banks
 from app.api import certificates as api_certificates
@@ -37,6 +38,7 @@ from app.core.limits import RequestLimits, check_request_values
 from app.delivery import background
 from app.subsidies import service as subsidy_service
 from app.web import admin as web_admin
+from app.web import audit as web_audit
 from app.web import auth as web_auth
 from app.web import banks as web_banks
 from app.web import candidate as web_candidate
@@ -121,6 +123,7 @@ def create_app() -> FastAPI:
         api_marking,
         api_certificates,
         api_subsidies,
+        api_audit,
     ):
         app.include_router(api.router, prefix=API_PREFIX)
     for web in (
@@ -138,6 +141,7 @@ def create_app() -> FastAPI:
         web_evaluations,
         web_subsidies,
         web_supervision,
+        web_audit,
     ):
         app.include_router(web.router, include_in_schema=False)
 

@@ -97,6 +97,9 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/staff"): rule(PLAT, ADMIN),
     ("POST", "/staff/{user_id}/active"): rule(PLAT, ADMIN, body={"active": "0"}),
     ("GET", "/regulator"): rule(REG),
+    # The audit chain's signed head digest: one for the whole platform.
+    ("GET", "/api/v1/audit/digest"): rule(PLAT, REG),
+    ("GET", "/audit/digest.jws"): rule(PLAT, REG),
     # Passwords: one's own (any staff); reset and unlock by those who manage the account.
     ("POST", "/api/v1/auth/password"): rule(*STAFF, body=PASSWORDS),
     ("GET", "/account/password"): rule(*STAFF),

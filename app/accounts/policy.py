@@ -43,6 +43,7 @@ class Resource(StrEnum):
     SHEET = "sheet"  # 评分表: practical mark sheets of a practical session, arbitration
     CERTIFICATE = "certificate"  # 证书: issue (manage), full records (read), revoke
     SUBSIDY = "subsidy"  # 补贴记录: review (manage: approve, reject, evidence, payment)
+    AUDIT = "audit"  # 审计日志 as a chain: its signed head digest (no entry's content)
 
 
 class Action(StrEnum):
@@ -119,6 +120,10 @@ RULES: dict[tuple[Role | str, Resource, Action], Scope] = {
     (Role.REGULATOR, R.SUBSIDY, A.READ): Scope.REGION,
     (Role.REGULATOR, R.SUBSIDY, A.MANAGE): Scope.REGION,
     (Role.CENTRE_ADMIN, R.SUBSIDY, A.READ): Scope.CENTRE,
+    # The audit chain's head is one for the whole platform (a place, a hash, a count):
+    # the platform admin and every regulator may hold a signed copy.
+    (Role.REGULATOR, R.AUDIT, A.READ): Scope.ANY,
+    (Role.PLATFORM_ADMIN, R.AUDIT, A.READ): Scope.ANY,
     # 考生: their own exam.
     (CANDIDATE, R.ATTEMPT, A.TAKE): Scope.OWN,
     (CANDIDATE, R.RESULT, A.READ): Scope.OWN,

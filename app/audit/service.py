@@ -9,15 +9,19 @@ head row's `FOR UPDATE`; on SQLite the same statement takes the one write lock
 trace in the chain."""
 
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
 
+from app.accounts import policy
+from app.accounts.policy import Action, Resource
 from app.accounts.principals import CandidateLogin, Staff
-from app.audit import chain
+from app.audit import chain, keys
 from app.audit.models import AuditEntry, AuditHead
 from app.core.clock import utcnow
 
@@ -129,3 +133,49 @@ def verify(db: Session) -> chain.Walked:
         db.connection(execution_options={"isolation_level": "REPEATABLE READ"})
     head = _read_head(db)
     return chain.walk(_links(db), head=head)
+
+
+@dataclass(frozen=True)
+class HeadDigest:
+    """What a regulator's signed digest says (审计链头摘要): the chain's last place and
+    hash, when that was read, and how many entries the log holds."""
+
+    seq: int
+    hash: str
+    at: datetime
+    entries: int
+
+
+def head_digest(db: Session) -> HeadDigest:
+    # One statement: the head and the count from the same moment.
+    entries = select(func.count()).select_from(AuditEntry).scalar_subquery()
+    row = db.execute(
+        select(_heads.c.seq, _heads.c.hash, entries).where(_heads.c.id == HEAD_ID)
+    ).first()
+    if row is None:  # nothing recorded yet
+        return HeadDigest(seq=0, hash=chain.GENESIS, at=utcnow(), entries=0)
+    return HeadDigest(seq=int(row[0]), hash=str(row[1]), at=utcnow(), entries=int(row[2]))
+
+
+@dataclass(frozen=True)
+class SignedDigest:
+    digest: HeadDigest
+    payload: dict[str, Any]  # what is signed: {seq, hash, at, entries}
+    jws: str  # compact JWS (EdDSA) of the payload
+    jwks: dict[str, Any]  # the public keys that check it
+
+
+def signed_head_digest(db: Session, *, actor: Staff) -> SignedDigest:
+    """The chain head, signed with the platform's key, for a regulator to keep: a later
+    audit-verify that finds another hash at that seq shows the log was rewritten."""
+    policy.require(actor, Action.READ, Resource.AUDIT)
+    digest = head_digest(db)
+    payload = {
+        "seq": digest.seq,
+        "hash": digest.hash,
+        "at": digest.at.replace(tzinfo=UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "entries": digest.entries,
+    }
+    return SignedDigest(
+        digest=digest, payload=payload, jws=keys.sign(payload), jwks=keys.public_jwks()
+    )
