@@ -8,7 +8,8 @@ verify FILE|TOKEN --jwks F    verify a certificate offline [--status LIST]
 keys-rotate                   add a new certificate signing key (old ones stay published)
 certificates-resume           run queued or interrupted bulk issuances
 demo                          migrate, load demo data if empty, serve on 127.0.0.1:8000
-audit-verify                  walk the audit hash chain; name the first entry altered or removed
+audit-verify [--digest F]     walk the audit hash chain; name the first entry altered or removed;
+                              check regulators' signed digests of its head against it
 """
 
 import argparse
@@ -163,17 +164,20 @@ def cmd_certificates_resume(args: argparse.Namespace) -> int:
     done = batches.run_pending(workers=args.workers)
     print(f"已运行 {len(done)} 个发证批次")
     return 0
-def cmd_audit_verify(_: argparse.Namespace) -> int:
+def cmd_audit_verify(args: argparse.Namespace) -> int:
     from app.audit import service as audit
 
     with session_scope() as db:
         walked = audit.verify(db)
+        digests = [audit.check_digest(db, Path(p).read_text()) for p in args.digest]
     if walked.broken is None:
         print(f"审计日志完整：{walked.count} 条，链头 {walked.head_hash}")
-        return 0
-    print(f"审计日志不完整：{walked.broken.message}", file=sys.stderr)
-    print(f"  此前 {walked.count} 条完好（至第 {walked.head_seq} 条）", file=sys.stderr)
-    return 1
+    else:
+        print(f"审计日志不完整：{walked.broken.message}", file=sys.stderr)
+        print(f"  此前 {walked.count} 条完好（至第 {walked.head_seq} 条）", file=sys.stderr)
+    for path, (holds, message) in zip(args.digest, digests, strict=True):
+        print(f"{path}：{message}", file=sys.stdout if holds else sys.stderr)
+    return 0 if walked.broken is None and all(holds for holds, _ in digests) else 1
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -231,7 +235,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--port", type=int, default=8000)
     p.set_defaults(func=cmd_demo)
 
-    sub.add_parser("audit-verify").set_defaults(func=cmd_audit_verify)
+    p = sub.add_parser("audit-verify")
+    p.add_argument(
+        "--digest", action="append", default=[], help="a signed digest (.jws) to check too"
+    )
+    p.set_defaults(func=cmd_audit_verify)
 
     args = parser.parse_args(argv)
     try:

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from joserfc import jws
-from joserfc.errors import SecurityWarning
-from joserfc.jwk import OKPKey
+from joserfc.errors import JoseError, SecurityWarning
+from joserfc.jwk import KeySet, OKPKey
 
 from app.core.config import get_settings
 
@@ -92,3 +92,17 @@ def sign(payload: dict[str, Any]) -> str:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SecurityWarning)  # see ALG
         return jws.serialize_compact({"alg": ALG, "kid": key.kid}, body, key, algorithms=[ALG])
+
+
+def verified(token: str) -> dict[str, Any] | None:
+    """The payload of a JWS signed with one of the platform's keys; None when no key
+    checks it (another key, an altered payload, not a JWS at all)."""
+    key_set = KeySet(list(signing_keys()))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SecurityWarning)  # see ALG
+            signed = jws.deserialize_compact(token.strip(), key_set, algorithms=[ALG])
+        payload: dict[str, Any] = json.loads(signed.payload)
+    except (JoseError, ValueError):
+        return None
+    return payload

@@ -179,3 +179,20 @@ def signed_head_digest(db: Session, *, actor: Staff) -> SignedDigest:
     return SignedDigest(
         digest=digest, payload=payload, jws=keys.sign(payload), jwks=keys.public_jwks()
     )
+
+
+def check_digest(db: Session, token: str) -> tuple[bool, str]:
+    """Whether the log still holds the head a signed digest recorded (the chain itself
+    checked by verify): its entry at that seq has that hash. With what was found."""
+    payload = keys.verified(token)
+    if payload is None or not {"seq", "hash", "at"} <= payload.keys():
+        return False, "摘要的签名无效（不是本平台签发，或内容被改动）"
+    seq, at = int(payload["seq"]), payload["at"]
+    if seq == 0:
+        return True, f"摘要（{at} 签发）签发时日志为空"
+    stored = db.execute(select(col(AuditEntry.hash)).where(col(AuditEntry.seq) == seq)).first()
+    if stored is None:
+        return False, f"摘要（{at} 签发）所记的第 {seq} 条已不在日志中"
+    if stored[0] != payload["hash"]:
+        return False, f"第 {seq} 条与摘要（{at} 签发）不符：此后日志被改写"
+    return True, f"摘要（{at} 签发，第 {seq} 条）与日志相符"

@@ -63,8 +63,8 @@ def tamper(engine: Engine, statement: str, **params: object) -> None:
             conn.execute(text("ALTER TABLE auditentry ENABLE TRIGGER auditentry_append_only"))
         else:
             # This test's own copy of the database: the triggers go with it.
-            conn.execute(text("DROP TRIGGER auditentry_no_update"))
-            conn.execute(text("DROP TRIGGER auditentry_no_delete"))
+            conn.execute(text("DROP TRIGGER IF EXISTS auditentry_no_update"))
+            conn.execute(text("DROP TRIGGER IF EXISTS auditentry_no_delete"))
             conn.execute(text(statement), params)
 
 
@@ -210,3 +210,47 @@ def test_entries_recorded_before_the_chain_are_chained_by_the_migration(
         db.commit()
         assert audit.verify(db).broken is None
     migrated.dispose()
+
+
+# --- a regulator's digest, checked against the log ------------------------------------------
+
+
+def test_a_kept_digest_finds_a_log_rewritten_whole_after_it(
+    engine: Engine, db: Session, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Someone who rewrites an entry and every hash after it (and the head) leaves a chain
+    that verifies; the digest a regulator downloaded before does not match it."""
+    entries = record_some(db, 3)
+    regulator = staff_actor(make_staff(db, Role.REGULATOR))
+    db.commit()
+    digest = tmp_path / "digest.jws"
+    digest.write_text(audit.signed_head_digest(db, actor=regulator).jws)
+    forged = tmp_path / "forged.jws"
+    head, body, signature = digest.read_text().split(".")
+    forged.write_text(f"{head}.{body[:-2]}AA.{signature}")
+    code, out = verify_cli_with(capsys, digest)
+    assert code == 0 and "与日志相符" in out
+
+    prev = entries[0].hash
+    for entry in entries[1:]:
+        fields = {f: getattr(entry, f) for f in chain.FIELDS}
+        fields.update(prev_hash=prev, reason="改写" if entry.seq == 2 else entry.reason)
+        prev = chain.entry_hash(fields)
+        tamper(
+            engine,
+            "UPDATE auditentry SET reason = :r, prev_hash = :p, hash = :h WHERE id = :id",
+            r=fields["reason"], p=fields["prev_hash"], h=prev, id=entry.id,
+        )  # fmt: skip
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE audithead SET hash = :h"), {"h": prev})
+    code, out = verify_cli_with(capsys, digest)
+    assert code == 1
+    assert "审计日志完整：3 条" in out and "第 3 条与摘要" in out and "此后日志被改写" in out
+    code, out = verify_cli_with(capsys, forged)
+    assert code == 1 and "摘要的签名无效" in out
+
+
+def verify_cli_with(capsys: pytest.CaptureFixture[str], digest: Path) -> tuple[int, str]:
+    code = cli.main(["audit-verify", "--digest", str(digest)])
+    out = capsys.readouterr()
+    return code, out.out + out.err
