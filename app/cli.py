@@ -151,7 +151,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_keys_rotate(_: argparse.Namespace) -> int:
-    from app.certificates import keys
+    from app.core import keys
 
     print(f"新签名密钥：{keys.rotate()}（旧密钥仍在 JWKS 中，已发证书照常可验）")
     return 0
@@ -164,6 +164,8 @@ def cmd_certificates_resume(args: argparse.Namespace) -> int:
     done = batches.run_pending(workers=args.workers)
     print(f"已运行 {len(done)} 个发证批次")
     return 0
+
+
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     from app.audit import service as audit
 

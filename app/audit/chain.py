@@ -106,7 +106,7 @@ def _named(link: Link) -> str:
 def walk(links: Iterable[Link], *, head: tuple[int, str] | None) -> Walked:
     """Check the entries in seq order against each other and against the head record
     (last seq, last hash; None when there is none). Stops at the first break."""
-    count, seq, last, last_id = 0, 0, GENESIS, 0
+    count, seq, last = 0, 0, GENESIS
 
     def broken(kind: str, at_seq: int, link: Link | None, message: str) -> Walked:
         return Walked(count, seq, last, Break(kind, at_seq, link, message))
@@ -119,12 +119,14 @@ def walk(links: Iterable[Link], *, head: tuple[int, str] | None) -> Walked:
             return broken("out_of_order", link.seq, link, f"{_named(link)}不在链中应有的位置")
         if entry_hash(link.fields) != link.hash:
             return broken("altered", link.seq, link, f"{_named(link)}已被修改")
-        if link.fields["prev_hash"] != last or link.id < last_id:
+        # (Entries take their places as their units of work commit, so ids need not
+        # follow seq: the links are what order the chain.)
+        if link.fields["prev_hash"] != last:
             # Its own hash holds, its link does not: the entry before it was rewritten
             # with a fresh hash, or this one was put in afterwards.
             message = f"{_named(link)}与前一条不衔接：前一条被改写，或此条是后来插入的"
             return broken("out_of_order", link.seq, link, message)
-        count, seq, last, last_id = count + 1, link.seq, link.hash, link.id
+        count, seq, last = count + 1, link.seq, link.hash
     if head is None:
         return broken("head", seq, None, "链头记录缺失") if seq else Walked(count, 0, last, None)
     head_seq, head_hash = head

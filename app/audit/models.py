@@ -22,11 +22,12 @@ class AuditEntry(SQLModel, table=True):
     object_id: int | None = None
     reason: str = Field(default="", max_length=500)
     detail: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
-    # The chain, set by service.record only (no default: an entry added any other way
-    # fails at insert): its gap-free place from 1, the previous entry's hash, its own.
-    seq: int | None = Field(default=None, nullable=False, unique=True)
-    prev_hash: str | None = Field(default=None, nullable=False, max_length=64)
-    hash: str | None = Field(default=None, nullable=False, max_length=64)
+    # The chain, set once as the recording unit of work commits (service._seal): its
+    # gap-free place from 1, the previous entry's hash, its own. NULL only inside that
+    # unit; the verifier names a committed entry without a place.
+    seq: int | None = Field(default=None, unique=True)
+    prev_hash: str | None = Field(default=None, max_length=64)
+    hash: str | None = Field(default=None, max_length=64)
 
 
 class AuditHead(SQLModel, table=True):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, event, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
@@ -21,9 +21,11 @@ from sqlmodel import Session, col
 from app.accounts import policy
 from app.accounts.policy import Action, Resource
 from app.accounts.principals import CandidateLogin, Staff
-from app.audit import chain, keys
+from app.audit import chain
 from app.audit.models import AuditEntry, AuditHead
+from app.core import signing
 from app.core.clock import utcnow
+from app.core.keys import signing_keys
 
 HEAD_ID = 1
 BATCH = 1000  # entries read at a time by the verifier
@@ -39,7 +41,8 @@ _MOVE_HEAD = (
 
 
 def _lock_head(db: Session) -> tuple[int, str]:
-    """The head (last seq, last hash), locked until this transaction ends."""
+    """The head (last seq, last hash), locked until this transaction ends (it is taken
+    as the transaction commits)."""
     row = db.execute(_LOCK_HEAD).first()
     if row is None:
         # No head yet (a database emptied by TRUNCATE): the first writer creates it;
@@ -64,9 +67,10 @@ def record(
     reason: str = "",
     detail: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Append an entry to the chain. Call it after the unit of work's own row locks:
-    the head stays locked until the commit, and a lock taken after it could deadlock
-    with a transaction waiting for the head."""
+    """Add an entry to this unit of work. It takes its place in the chain when the unit
+    commits (`_seal`): the head is locked only for the commit's last moment, after every
+    other lock the unit holds, so appending never waits inside a unit of work nor
+    deadlocks with one (and a rolled-back unit leaves no trace)."""
     if isinstance(actor, Staff):
         kind, actor_id, name = "staff", actor.id, actor.display_name
         centre_id = centre_id if centre_id is not None else actor.centre_id
@@ -75,25 +79,67 @@ def record(
         centre_id = centre_id if centre_id is not None else actor.centre_id
     else:
         kind, actor_id, name = "system", None, "系统"
-    last_seq, last_hash = _lock_head(db)
-    fields: dict[str, Any] = {
-        "seq": last_seq + 1,
-        "at": utcnow(),
-        "actor_kind": kind,
-        "actor_id": actor_id,
-        "actor_name": name,
-        "centre_id": centre_id,
-        "action": action,
-        "object_type": object_type,
-        "object_id": object_id,
-        "reason": reason,
-        "detail": chain.plain_detail(detail),
-        "prev_hash": last_hash,
-    }
-    entry = AuditEntry(**fields, hash=chain.entry_hash(fields))
-    db.execute(_MOVE_HEAD, {"s": entry.seq, "h": entry.hash})
+    entry = AuditEntry(
+        at=utcnow(),
+        actor_kind=kind,
+        actor_id=actor_id,
+        actor_name=name,
+        centre_id=centre_id,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        reason=reason,
+        detail=chain.plain_detail(detail),
+    )
     db.add(entry)
+    db.info.setdefault(_UNSEALED, []).append(entry)
     return entry
+
+
+_UNSEALED = "audit_unsealed"
+_SEAL = (
+    update(AuditEntry.__table__)  # type: ignore[attr-defined]
+    .where(AuditEntry.__table__.c.id == bindparam("entry_id"))  # type: ignore[attr-defined]
+    .values(seq=bindparam("s"), prev_hash=bindparam("p"), hash=bindparam("h"))
+)
+
+
+@event.listens_for(Session, "before_commit")
+def _seal(db: Session) -> None:
+    """Give this unit's entries their places: lock the head, chain them in the order they
+    were recorded, move the head. The append-only trigger lets an entry be sealed once
+    (seq from NULL) and never changed after."""
+    entries = db.info.pop(_UNSEALED, None)
+    if not entries:
+        return
+    db.flush()
+    last_seq, last_hash = _lock_head(db)
+    for entry in entries:
+        fields: dict[str, Any] = {
+            "seq": last_seq + 1,
+            "at": entry.at,
+            "actor_kind": entry.actor_kind,
+            "actor_id": entry.actor_id,
+            "actor_name": entry.actor_name,
+            "centre_id": entry.centre_id,
+            "action": entry.action,
+            "object_type": entry.object_type,
+            "object_id": entry.object_id,
+            "reason": entry.reason,
+            "detail": entry.detail,
+            "prev_hash": last_hash,
+        }
+        digest = chain.entry_hash(fields)
+        db.execute(_SEAL, {"entry_id": entry.id, "s": fields["seq"], "p": last_hash, "h": digest})
+        last_seq, last_hash = fields["seq"], digest
+    db.execute(_MOVE_HEAD, {"s": last_seq, "h": last_hash})
+    for entry in entries:
+        db.expire(entry, ["seq", "prev_hash", "hash"])
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget(db: Session) -> None:
+    db.info.pop(_UNSEALED, None)
 
 
 # --- the chain, read back -------------------------------------------------------------------
@@ -132,7 +178,23 @@ def verify(db: Session) -> chain.Walked:
     if db.get_bind().dialect.name == "postgresql":
         db.connection(execution_options={"isolation_level": "REPEATABLE READ"})
     head = _read_head(db)
-    return chain.walk(_links(db), head=head)
+    walked = chain.walk(_links(db), head=head)
+    if walked.broken is None:
+        # A committed entry without a place was written around record() (raw SQL).
+        stray = db.execute(
+            select(col(AuditEntry.id), col(AuditEntry.at), col(AuditEntry.action))
+            .where(col(AuditEntry.seq).is_(None))
+            .limit(1)
+        ).first()
+        if stray is not None:
+            message = f"#{stray[0]}（{stray[1]:%Y-%m-%d %H:%M:%S} UTC，{stray[2]}）不在链中：未经记录接口写入"
+            return chain.Walked(
+                walked.count,
+                walked.head_seq,
+                walked.head_hash,
+                chain.Break("out_of_order", 0, None, message),
+            )
+    return walked
 
 
 @dataclass(frozen=True)
@@ -177,14 +239,20 @@ def signed_head_digest(db: Session, *, actor: Staff) -> SignedDigest:
         "entries": digest.entries,
     }
     return SignedDigest(
-        digest=digest, payload=payload, jws=keys.sign(payload), jwks=keys.public_jwks()
+        digest=digest,
+        payload=payload,
+        jws=signing.sign(payload, signing_keys()),
+        jwks=signing_keys().public_jwks(),
     )
 
 
 def check_digest(db: Session, token: str) -> tuple[bool, str]:
     """Whether the log still holds the head a signed digest recorded (the chain itself
     checked by verify): its entry at that seq has that hash. With what was found."""
-    payload = keys.verified(token)
+    try:
+        payload: dict[str, Any] | None = signing.verify(token, signing_keys().key_set()).payload
+    except signing.TokenInvalid:
+        payload = None
     if payload is None or not {"seq", "hash", "at"} <= payload.keys():
         return False, "摘要的签名无效（不是本平台签发，或内容被改动）"
     seq, at = int(payload["seq"]), payload["at"]

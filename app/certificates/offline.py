@@ -6,7 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from app.certificates import keys, signing, verification
+from app.certificates import verification
+from app.core import keys, signing
 
 QR_RENDER_DPI = 200
 

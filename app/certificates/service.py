@@ -28,9 +28,8 @@ from app.accounts.service import as_staff
 from app.audit import service as audit
 from app.audit.reasons import clean_reason
 from app.certificates import claims as claims_rules
-from app.certificates import events, numbers, signing, statuslist
+from app.certificates import events, numbers, statuslist
 from app.certificates.claims import NO_DIRECTION, CertificateFacts
-from app.certificates.keys import signing_keys
 from app.certificates.models import (
     Certificate,
     CertificateSerial,
@@ -38,9 +37,10 @@ from app.certificates.models import (
     CertificateStatus,
     RevocationReason,
 )
-from app.core import clock
+from app.core import clock, signing
 from app.core.config import get_settings
 from app.core.errors import Conflict, NotFound, ValidationFailed
+from app.core.keys import signing_keys
 from app.exams import photos
 from app.exams.models import Candidate, ExamPlan
 from app.reference.levels import get_level

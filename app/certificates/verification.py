@@ -16,9 +16,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from app.certificates import claims as claims_rules
-from app.certificates import service, signing, statuslist
+from app.certificates import service, statuslist
 from app.certificates.claims import CLAIM_NAMES
 from app.certificates.models import Certificate, CertificateStatus
+from app.core import signing
 from app.core.clock import to_china
 from app.core.db import session_scope
 

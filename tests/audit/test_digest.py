@@ -1,21 +1,16 @@
 """The signed digest of the chain head: regulators and the platform admin download it and
 check it with the platform's public key; centre staff are refused."""
 
-import json
-import os
 import re
-import stat
-from pathlib import Path
 
 import jwt
 import pytest
 from fastapi.testclient import TestClient
-from joserfc.jwk import OKPKey
 from sqlmodel import Session
 
 from app.accounts.models import Role
-from app.audit import keys
 from app.audit import service as audit
+from app.core.keys import signing_keys
 from tests.factories import make_centre, make_staff
 from tests.helpers import page_login, staff_token
 
@@ -78,35 +73,4 @@ def test_the_regulator_page_offers_the_digest_as_a_file(
     assert r.headers["content-disposition"].startswith(
         'attachment; filename="audit-digest-3.jws"; filename*=UTF-8'
     )
-    assert checked(r.text, keys.public_jwks())["hash"] == chain_of_three
-
-
-# --- the key set ----------------------------------------------------------------------------
-
-
-def test_without_keys_configured_one_is_made_once_in_the_data_folder(tmp_path: Path) -> None:
-    first = keys._load(None, str(tmp_path))
-    path = tmp_path / "keys" / "key-0001.json"
-    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
-    saved = json.loads(path.read_text())
-    key = OKPKey.import_key(saved)
-    assert saved["kid"] == key.thumbprint()[:12] == first[0].kid
-    assert saved["crv"] == "Ed25519" and "d" in saved
-    keys._load.cache_clear()
-    assert keys._load(None, str(tmp_path))[0].kid == first[0].kid  # read back, not remade
-    assert sorted(p.name for p in (tmp_path / "keys").iterdir()) == ["key-0001.json"]
-
-
-def test_keys_from_the_environment_sign_with_the_first(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    current, older = OKPKey.generate_key("Ed25519"), OKPKey.generate_key("Ed25519")
-    jwks = {"keys": [current.as_dict(private=True), older.as_dict(private=True)]}
-    monkeypatch.setenv(keys.ENV, json.dumps(jwks))
-    token = keys.sign({"seq": 1})
-    assert jwt.get_unverified_header(token)["kid"] == current.thumbprint()[:12]
-    assert checked(token, keys.public_jwks()) == {"seq": 1}
-    assert [k["kid"] for k in keys.public_jwks()["keys"]] == [
-        current.thumbprint()[:12],
-        older.thumbprint()[:12],
-    ]
+    assert checked(r.text, signing_keys().public_jwks())["hash"] == chain_of_three

@@ -126,6 +126,28 @@ def test_the_database_refuses_to_change_or_delete_an_entry(engine: Engine, db: S
     assert db.exec(select(AuditEntry.reason).where(AuditEntry.id == entry.id)).one() == "第1次操作"
 
 
+def test_an_entry_written_around_record_is_named(
+    engine: Engine, db: Session, capsys: pytest.CaptureFixture[str]
+) -> None:
+    record_some(db, 2)
+    with engine.begin() as conn:  # no seq: an INSERT is not refused, it is found
+        conn.execute(
+            text(
+                "INSERT INTO auditentry (at, actor_kind, actor_name, action, object_type,"
+                " reason, detail) VALUES ('2026-12-01 08:00:00', 'staff', '某人', 'result.edit',"
+                " '', '', '{}')"
+            )
+        )
+    code, out = verify_cli(capsys)
+    assert code == 1 and "result.edit）不在链中" in out
+
+
+def test_a_sealed_entry_is_never_sealed_again(engine: Engine, db: Session) -> None:
+    entry = record_some(db, 1)[0]
+    with pytest.raises(DatabaseError, match="append-only"), engine.begin() as conn:
+        conn.execute(text("UPDATE auditentry SET seq = 99 WHERE id = :id"), {"id": entry.id})
+
+
 def test_a_rolled_back_entry_leaves_no_trace(
     db: Session, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -206,8 +228,9 @@ def test_entries_recorded_before_the_chain_are_chained_by_the_migration(
     assert [r.seq for r in rows] == [1, 2, 3]
     # And the chain goes on from there.
     with Session(migrated) as db:
-        assert audit.record(db, actor=None, action="test.after").seq == 4
-        db.commit()
+        entry = audit.record(db, actor=None, action="test.after")
+        db.commit()  # an entry takes its place as its unit of work commits
+        assert entry.seq == 4
         assert audit.verify(db).broken is None
     migrated.dispose()
 

@@ -18,7 +18,7 @@ import pytest
 from joserfc import jws
 from joserfc.jwk import OKPKey
 
-from app.certificates import credentials, keys, signing, statuslist
+from app.certificates import credentials, statuslist
 from app.certificates.claims import (
     CertificateFacts,
     claims_of,
@@ -26,10 +26,11 @@ from app.certificates.claims import (
     mask_id,
     status_entry,
 )
-from app.certificates.keys import KeysUnavailable, SigningKeys, key_set_of, signing_keys
-from app.certificates.signing import TokenInvalid
 from app.certificates.statuslist import LIST_BITS, StatusListInvalid
+from app.core import keys, signing
 from app.core.config import get_settings
+from app.core.keys import KeysUnavailable, SigningKeys, key_set_of, signing_keys
+from app.core.signing import TokenInvalid
 
 RESIDENT_ID = "340104199003071235"  # valid check digit; born 1990-03-07
 BASE_URL = "https://jiping.example.cn"

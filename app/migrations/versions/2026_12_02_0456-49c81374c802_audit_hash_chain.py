@@ -4,7 +4,7 @@ before are chained in id order here, so the chain starts complete. Triggers refu
 UPDATE and DELETE of entries (TRUNCATE, which the tests use, fires no row trigger).
 
 Revision ID: 49c81374c802
-Revises: e7bcd885dd4b
+Revises: 9f992bc44a1a
 Create Date: 2026-12-02 04:56:17.778333
 """
 
@@ -20,7 +20,7 @@ from alembic import op
 
 
 revision: str = '49c81374c802'
-down_revision: str | None = 'e7bcd885dd4b'
+down_revision: str | None = '9f992bc44a1a'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -63,15 +63,26 @@ entries = sa.table(
 )
 head = sa.table("audithead", sa.column("id", sa.Integer), sa.column("seq", sa.Integer), sa.column("hash", sa.String))
 
+# An entry takes its place (seq, prev_hash, hash, from NULL) once, as the unit of work
+# that recorded it commits; after that it never changes.
 SQLITE_TRIGGERS = (
     "CREATE TRIGGER auditentry_no_update BEFORE UPDATE ON auditentry"
+    " WHEN OLD.seq IS NOT NULL OR NEW.action IS NOT OLD.action OR NEW.reason IS NOT OLD.reason"
+    " OR NEW.detail IS NOT OLD.detail OR NEW.at IS NOT OLD.at OR NEW.actor_id IS NOT OLD.actor_id"
     " BEGIN SELECT RAISE(ABORT, 'auditentry is append-only'); END",
     "CREATE TRIGGER auditentry_no_delete BEFORE DELETE ON auditentry"
     " BEGIN SELECT RAISE(ABORT, 'auditentry is append-only'); END",
 )
 PG_TRIGGER = (
     "CREATE FUNCTION auditentry_append_only() RETURNS trigger LANGUAGE plpgsql AS $$"
-    " BEGIN RAISE EXCEPTION 'auditentry is append-only (% refused)', TG_OP; END $$",
+    " BEGIN"
+    " IF TG_OP = 'UPDATE' AND OLD.seq IS NULL AND NEW.seq IS NOT NULL"
+    " AND (NEW.at, NEW.actor_kind, NEW.actor_id, NEW.actor_name, NEW.centre_id, NEW.action,"
+    " NEW.object_type, NEW.object_id, NEW.reason, NEW.detail::text)"
+    " IS NOT DISTINCT FROM (OLD.at, OLD.actor_kind, OLD.actor_id, OLD.actor_name, OLD.centre_id,"
+    " OLD.action, OLD.object_type, OLD.object_id, OLD.reason, OLD.detail::text)"
+    " THEN RETURN NEW; END IF;"
+    " RAISE EXCEPTION 'auditentry is append-only (% refused)', TG_OP; END $$",
     "CREATE TRIGGER auditentry_append_only BEFORE UPDATE OR DELETE ON auditentry"
     " FOR EACH ROW EXECUTE FUNCTION auditentry_append_only()",
 )
@@ -107,9 +118,6 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True))
     _chain_existing()
     with op.batch_alter_table('auditentry', schema=None) as batch_op:
-        batch_op.alter_column('seq', existing_type=sa.Integer(), nullable=False)
-        batch_op.alter_column('prev_hash', existing_type=sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False)
-        batch_op.alter_column('hash', existing_type=sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False)
         batch_op.create_unique_constraint(batch_op.f('uq_auditentry_seq'), ['seq'])
     # After the batch: SQLite rebuilds a table to change it, and the rebuild drops its
     # triggers (a later migration that rebuilds auditentry must create them again).

@@ -11,7 +11,7 @@ from joserfc import jws
 from joserfc.errors import BadSignatureError, DecodeError, InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet
 
-from app.certificates.keys import ALG, SigningKeys, kid_of
+from app.core.keys import ALG, SigningKeys, kid_of
 
 # A certificate token is some 500 characters; a QR code cannot carry more than ~2,900.
 MAX_TOKEN_LENGTH = 4096
