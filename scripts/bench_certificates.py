@@ -21,24 +21,23 @@ In one run, over a fresh SQLite file (or --database-url) and a temporary data di
     .venv/bin/python scripts/bench_certificates.py --database-url postgresql+psycopg://u@host/db
 
 Figures of 2026-12-02 on this machine (2 cores shared with other work, load average
-4.3; SQLite), from
+7.5; SQLite), from
 
-    .venv/bin/python scripts/bench_certificates.py --renders-per-worker 100
+    .venv/bin/python scripts/bench_certificates.py --lookups 1500
 
-(a) 200 certificates over 2 workers: 1.1 certificates/s (189 s) issued, signed, rendered
-    and stored; bare render of the same HTML 1.4 renders/s over 2 warmed-up processes;
-    ratio 0.73. Peak RSS per worker 868-946 MiB after 100 renders (the bare renderers:
-    1.1 GiB after 21); WeasyPrint with the embedded CJK font grows some 75 MiB a render
-    for the first few, from 275 MiB after the first.
-(b) POST /api/v1/verify (found): 212 lookups/s, p50 36 ms, p99 65 ms, 4.9 ms server CPU
-    each; GET /healthz 241-451 req/s, p99 48-156 ms, 2.0-3.1 ms CPU; trivial endpoint
-    1,386 req/s, 0.42 ms CPU. Lookup / healthz: 1.9x the server CPU (throughput 0.6x);
-    lookup / trivial: 11.7x the CPU. A wrong name (404) costs 3.4 ms CPU.
+(a) 200 certificates over 2 workers: 0.5 certificates/s (387 s) issued, signed, rendered
+    and stored; bare render of the same HTML 0.8 renders/s over 2 warmed-up processes;
+    ratio 0.64. Peak RSS per worker 323 MiB (recycled every 25 renders; one font
+    configuration per process); bare renderers 310 MiB after 21.
+(b) POST /api/v1/verify (found): 112 lookups/s, p99 181 ms, 6.7 ms server CPU each;
+    GET /healthz 151-175 req/s, p99 145-158 ms, 3.4-4.0 ms CPU; trivial endpoint
+    1,061 req/s, 0.42 ms CPU. Lookup / healthz: 0.69x the throughput, 1.79x the CPU.
+(Load average 7.5: a test suite ran beside it; the ratios are the figures to compare.)
 
-With the default recycling (--renders-per-worker unset: the setting, 25) the batch stops
-at 2 x 25 = 50 certificates on Python 3.11: ProcessPoolExecutor does not replace workers
-that reached max_tasks_per_child while tasks are queued (CPython gh-115634); the script
-then says so and exits 2 instead of hanging."""
+Workers are recycled by a fresh pool per chunk (certificates.batches.run_batch): Python
+3.11's max_tasks_per_child stops replacing workers while tasks are queued (CPython
+gh-115634). Should a batch still stall (no progress, no live worker), the script says
+so and exits 2 instead of hanging."""
 
 import argparse
 import asyncio
