@@ -4,11 +4,27 @@ the rules that read them are pure functions elsewhere (subsidies.engine)."""
 
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.reference.identifiers import credit_code_problem, normalise_credit_code
+from app.reference.levels import Scheme, get_level
 from app.reference.regions import is_division_code
+
+
+def _skill_level(value: str, *, blank: bool) -> str:
+    """A 新八级工 level as its code; staff may write 四级, 中级工 or 四级/中级工."""
+    text = value.strip()
+    if not text and blank:
+        return ""
+    try:
+        level = get_level(text)
+    except KeyError:
+        level = None
+    if level is None or level.scheme != Scheme.SKILL_LEVEL:
+        raise ValueError("等级应为五级、四级、三级、二级或一级（或写作初级工、中级工……）")
+    return level.code
 
 
 class Education(StrEnum):
@@ -65,6 +81,11 @@ class PriorCertificate(BaseModel):
     number: str = ""
     obtained_on: date | None = None
 
+    @field_validator("level_code")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        return _skill_level(value, blank=False)
+
 
 class Training(BaseModel):
     """补贴性培训 taken: the course a training subsidy pays for."""
@@ -85,6 +106,17 @@ class Award(BaseModel):
     name: str
     promotes_to: str = ""  # the level it may promote to directly
     won_on: date | None = None
+
+    @field_validator("promotes_to")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        return _skill_level(value, blank=True)
+
+
+def stored(facts: "HolderFacts") -> dict[str, Any]:
+    """As kept in Candidate.facts: JSON, what is left at its default left out (two
+    records are the same when their stored forms are equal)."""
+    return facts.model_dump(mode="json", exclude_defaults=True)
 
 
 class HolderFacts(BaseModel):
