@@ -71,13 +71,14 @@ def make_staff(
 # --- exams: banks, blueprints, plans, sessions, candidates (exams helper) -------------
 
 from dataclasses import dataclass, field  # noqa: E402
-from datetime import UTC, datetime  # noqa: E402
+from datetime import UTC, date, datetime  # noqa: E402
 from typing import Any, NamedTuple  # noqa: E402
 
 from app.accounts.principals import Staff  # noqa: E402
 from app.banks.models import QuestionBank  # noqa: E402
 from app.core import clock  # noqa: E402
 from app.exams import blueprints, candidates, plans, registrations, sessions  # noqa: E402
+from app.exams.facts import HolderFacts, PriorCertificate  # noqa: E402
 from app.exams.models import (  # noqa: E402
     Blueprint,
     Candidate,
@@ -373,6 +374,16 @@ def make_session(
     return sessions.create_session(db, actor=actor, data=data)
 
 
+# Qualifies for every level of 新八级工 by a DOMAIN.md §3 route (a 二级 certificate counts
+# as "a certificate of the level below" for 五级 … 一级, see exams.eligibility; the
+# occupation left blank is the one applied for), so tests that are not about eligibility
+# register candidates as they did before it was checked.
+QUALIFIED_FACTS = HolderFacts(
+    years_in_occupation=10,
+    prior_certificates=[PriorCertificate(level_code="technician", obtained_on=date(2015, 6, 1))],
+)
+
+
 def make_candidate(
     db: Session,
     centre: EvaluationCentre,
@@ -382,6 +393,7 @@ def make_candidate(
     id_number: str | None = None,
     phone: str = "",
     employer: str = "",
+    facts: HolderFacts | None = QUALIFIED_FACTS,
 ) -> Candidate:
     actor = staff_actor(_admin_of(db, centre.id or 0, admin))
     n = next(_seq)
@@ -390,6 +402,7 @@ def make_candidate(
         id_number=id_number or valid_resident_id(n),
         phone=phone,
         employer=employer,
+        facts=facts,
     )
     return candidates.create_candidate(db, actor=actor, data=data)
 

@@ -16,11 +16,13 @@ from app.auth.deps import CentreAdmin, CentreStaff, IdentityReader, RosterReader
 from app.core.db import SessionDep
 from app.core.downloads import XLSX_MEDIA_TYPE
 from app.corrections import service as corrections
-from app.exams import blueprints, candidates, plans, registrations, sessions
+from app.exams import blueprints, candidates, eligibility, plans, registrations, sessions
+from app.exams.facts import HolderFacts
 from app.exams.models import Blueprint, Candidate, Registration
 from app.exams.schemas import (
     BlueprintCreate,
     BlueprintUpdate,
+    CandidateFactsUpdate,
     CandidateIn,
     PlanCreate,
     PlanUpdate,
@@ -30,6 +32,7 @@ from app.exams.schemas import (
     SessionUpdate,
 )
 from app.exams.sessions import CandidateShown
+from app.people import history
 from app.reference.levels import get_level
 
 router = APIRouter(tags=["exams"])
@@ -241,6 +244,43 @@ class RegistrationOut(BaseModel):
         )
 
 
+class RouteOut(BaseModel):
+    route: str
+    text: str  # 四级证书且从事本职业满 5 年
+    ok: bool
+    sentence: str  # 需…：现有…
+
+
+class EligibilityOut(BaseModel):
+    """申报条件 as evaluated at registration (exams.eligibility): the route that qualified
+    ("open" for 1+X; "" when a centre admin overrode), and every route's sentence."""
+
+    level_code: str
+    qualified: bool
+    route: str
+    summary: str
+    routes: list[RouteOut]
+    override_reason: str | None = None
+
+    @classmethod
+    def of(cls, ev: eligibility.Evaluation, override: str | None = None) -> "EligibilityOut":
+        return cls(
+            level_code=ev.level_code,
+            qualified=ev.qualified,
+            route=ev.route_code,
+            summary=ev.summary,
+            routes=[
+                RouteOut(route=r.route.code, text=r.route.text, ok=r.ok, sentence=r.sentence)
+                for r in ev.results
+            ],
+            override_reason=override,
+        )
+
+
+class RegisteredOut(RegistrationOut):
+    eligibility: EligibilityOut
+
+
 class SkippedRowOut(BaseModel):
     row: int
     name: str
@@ -406,15 +446,20 @@ def list_registrations(
     ]
 
 
-@router.post(
-    "/sessions/{session_id}/registrations", response_model=RegistrationOut, status_code=201
-)
+@router.post("/sessions/{session_id}/registrations", response_model=RegisteredOut, status_code=201)
 def register_candidate(
     session_id: int, body: RegistrationCreate, db: SessionDep, staff: CentreAdmin
-) -> RegistrationOut:
-    reg = registrations.register_candidate(db, actor=staff, session_id=session_id, data=body)
+) -> RegisteredOut:
+    """申报条件 are checked for the plan's level: a candidate who qualifies by no route is
+    refused (422 `not_eligible`, each route's missing conditions in `details`) unless
+    `eligibility_override_reason` is given (audited)."""
+    done = registrations.register(db, actor=staff, session_id=session_id, data=body)
+    reg = done.registration
     cand = candidates.get_candidate(db, actor=staff, candidate_id=reg.candidate_id)
-    return RegistrationOut.of(reg, cand)
+    return RegisteredOut(
+        **RegistrationOut.of(reg, cand).model_dump(),
+        eligibility=EligibilityOut.of(done.eligibility, reg.eligibility_override_reason),
+    )
 
 
 @router.post(
@@ -490,8 +535,23 @@ def get_candidate(candidate_id: int, db: SessionDep, staff: CentreAdmin) -> Cand
 # candidates concerned started -----------------------------------------------------------
 
 
-class CandidateUpdateIn(CandidateIn):
+class CandidateUpdateIn(BaseModel):
+    name: str
+    id_number: str
+    phone: str = ""
+    employer: str = ""
     reason: str = ""
+
+
+class CandidateRecordOut(BaseModel):
+    """The candidate's record (考生档案) and their history as one person, by ID number at
+    every centre: Jiping's certificates, results, subsidies."""
+
+    candidate: CandidateOut
+    facts: HolderFacts
+    certificates: list[history.CertificateEntry]
+    results: list[history.ResultEntry]
+    subsidies: list[history.SubsidyEntry]
 
 
 class MoveIn(BaseModel):
@@ -565,6 +625,30 @@ def move_registration(
         registration=RegistrationOut.of(moved.new, cand),
         summary=moved.summary,
     )
+
+
+@router.get("/candidates/{candidate_id}/record", response_model=CandidateRecordOut)
+def candidate_record(candidate_id: int, db: SessionDep, staff: CentreAdmin) -> CandidateRecordOut:
+    h = history.history(db, actor=staff, candidate_id=candidate_id)
+    return CandidateRecordOut(
+        candidate=CandidateOut.model_validate(h.candidate),
+        facts=candidates.facts_of(h.candidate),
+        certificates=h.certificates,
+        results=h.results,
+        subsidies=h.subsidies,
+    )
+
+
+@router.put("/candidates/{candidate_id}/facts", response_model=HolderFacts)
+def update_candidate_facts(
+    candidate_id: int, body: CandidateFactsUpdate, db: SessionDep, staff: CentreAdmin
+) -> HolderFacts:
+    """Replace the candidate's record, with the reason (audited); 409 `facts_in_use` once a
+    certificate was issued with it."""
+    cand = candidates.update_facts(
+        db, actor=staff, candidate_id=candidate_id, facts=body.facts, reason=body.reason
+    )
+    return candidates.facts_of(cand)
 
 
 @router.patch("/candidates/{candidate_id}", response_model=CandidateOut)

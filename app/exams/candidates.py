@@ -11,8 +11,9 @@ from app.audit import service as audit
 from app.audit.reasons import clean_reason
 from app.core.errors import Conflict
 from app.core.text import clean_name, name_problem
-from app.exams import roster
+from app.exams import holders, roster
 from app.exams.common import centre_for, invalid, of_centre
+from app.exams.facts import HolderFacts, stored
 from app.exams.models import Candidate
 from app.exams.schemas import (
     CandidateIn,
@@ -69,6 +70,8 @@ def upsert_candidate(
             value = getattr(data, attr).strip()
             if value:
                 setattr(known, attr, value)
+        if data.facts is not None:
+            _facts_given_again(db, actor, known, data.facts)
         db.add(known)
         db.flush()
         return known, False
@@ -80,6 +83,7 @@ def upsert_candidate(
         birth_date=resident_id_birth_date(id_number),
         phone=data.phone.strip(),
         employer=data.employer.strip(),
+        facts=stored(data.facts) if data.facts is not None else {},
     )
     db.add(cand)
     db.flush()
@@ -87,6 +91,84 @@ def upsert_candidate(
         db, actor=actor, action="candidate.create", object_type="candidate", object_id=cand.id
     )
     return cand, True
+
+
+def _refuse_if_certified(db: Session, cand: Candidate) -> None:
+    number = certificate_using(db, cand)
+    if number is not None:
+        raise Conflict(
+            f"考生「{cand.name}」的考生档案已用于证书 {number}（发证时冻结），不能再修改",
+            code="facts_in_use",
+            details=[{"field": "facts", "problem": f"已用于证书 {number}"}],
+        )
+
+
+def _facts_given_again(db: Session, actor: Staff, cand: Candidate, facts: HolderFacts) -> None:
+    """Facts typed at a known candidate's registration: the same as recorded, or the first
+    ones recorded. Different ones are a correction, made on the candidate's page with its
+    reason, not a side effect of registering."""
+    new = stored(facts)
+    if new == cand.facts:
+        return
+    if cand.facts:
+        raise Conflict(
+            f"考生「{cand.name}」已有考生档案，与本次填写的不一致：请在考生页面修改（需填写原因）",
+            code="facts_differ",
+            details=[{"field": "facts", "problem": "与已登记的考生档案不一致，请在考生页面修改"}],
+        )
+    _refuse_if_certified(db, cand)
+    cand.facts = new
+    audit.record(
+        db,
+        actor=actor,
+        action="candidate.facts",
+        object_type="candidate",
+        object_id=cand.id,
+        reason="报名时登记考生档案",
+    )
+
+
+def update_facts(
+    db: Session, *, actor: Staff, candidate_id: int, facts: HolderFacts, reason: str
+) -> Candidate:
+    """Replace a candidate's record (考生档案), with the reason; refused once a certificate
+    was issued to them (it froze the record it was issued with, and subsidies read it)."""
+    cand = of_centre(
+        db, Candidate, candidate_id, actor, Action.MANAGE, Resource.IDENTITY, "考生", "candidate"
+    )
+    text = clean_reason(reason)
+    new = stored(facts)
+    if new == cand.facts:
+        raise Conflict("没有需要保存的修改", code="nothing_changed")
+    _refuse_if_certified(db, cand)
+    old = cand.facts or {}
+    changes = {
+        k: [old.get(k), new.get(k)] for k in sorted({*old, *new}) if old.get(k) != new.get(k)
+    }
+    cand.facts = new
+    db.add(cand)
+    audit.record(
+        db,
+        actor=actor,
+        action="candidate.facts_update",
+        object_type="candidate",
+        object_id=cand.id,
+        reason=text,
+        detail={"changes": changes},
+    )
+    db.flush()
+    return cand
+
+
+def certificate_using(db: Session, cand: Candidate) -> str | None:
+    """The number of a certificate issued with the candidate's record (it may then no
+    longer change), or None."""
+    return holders.certificate_using(db, cand.id or 0)
+
+
+def facts_of(cand: Candidate) -> HolderFacts:
+    """The candidate's record as recorded (an empty record: nothing known)."""
+    return HolderFacts.model_validate(cand.facts or {})
 
 
 def create_candidate(db: Session, *, actor: Staff, data: CandidateIn) -> Candidate:

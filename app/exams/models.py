@@ -172,6 +172,11 @@ class Registration(SQLModel, table=True):
     # left out of the roster, the counts, the tickets and the login.
     withdrawn_at: NaiveDatetime | None = None
     withdrawn_by: int | None = Field(default=None, foreign_key="staffuser.id")
+    # 申报条件 at registration (exams.eligibility): the route the candidate qualified by
+    # ("open" for 1+X), or "" with a centre admin's override and its reason (also audited).
+    eligibility_route: str = Field(default="", max_length=40)
+    eligibility_override_reason: str | None = Field(default=None, max_length=500)
+    eligibility_override_by: int | None = Field(default=None, foreign_key="staffuser.id")
     created_at: NaiveDatetime = Field(default_factory=utcnow)
 
 

@@ -3,7 +3,8 @@ tickets (准考证)."""
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -12,12 +13,15 @@ from app.accounts import policy
 from app.accounts.policy import Action, Resource
 from app.accounts.principals import Staff
 from app.audit import service as audit
+from app.audit.reasons import clean_reason
 from app.core import clock
-from app.core.errors import Conflict, NotFound
-from app.exams import roster
-from app.exams.candidates import get_candidate, upsert_candidate
+from app.core.errors import Conflict, NotFound, ValidationFailed
+from app.exams import eligibility, holders, roster
+from app.exams.candidates import facts_of, get_candidate, upsert_candidate
 from app.exams.common import invalid, of_centre
 from app.exams.components import COMPONENT_NAMES
+from app.exams.eligibility import Evaluation
+from app.exams.facts import HolderFacts, PriorCertificate, stored
 from app.exams.models import Candidate, ExamPlan, ExamSession, Registration, SessionStatus
 from app.exams.plans import occupation_label
 from app.exams.schemas import (
@@ -25,8 +29,9 @@ from app.exams.schemas import (
     RegistrationCreate,
 )
 from app.exams.sessions import RegistrationRow, get_session, list_registrations, session_facts
+from app.reference.identifiers import resident_id_problem
 from app.reference.levels import get_level
-from app.reference.models import EvaluationCentre
+from app.reference.models import EvaluationCentre, Occupation
 
 log = logging.getLogger(__name__)
 
@@ -87,12 +92,74 @@ def _add_registration(
     return reg
 
 
-def register_candidate(
-    db: Session, *, actor: Staff, session_id: int, data: RegistrationCreate
-) -> Registration:
-    """Put a candidate in the session: the next seat and a new admission ticket."""
+@dataclass(frozen=True)
+class Registered:
+    registration: Registration
+    eligibility: Evaluation
+
+
+def _plan_of(db: Session, session: ExamSession) -> tuple[ExamPlan, str]:
+    plan = db.get(ExamPlan, session.plan_id)
+    assert plan is not None
+    occupation = db.get(Occupation, plan.occupation_id)
+    return plan, occupation.code if occupation else ""
+
+
+def _today() -> date:
+    today = clock.to_china(clock.utcnow())
+    assert today is not None
+    return today.date()
+
+
+def of_occupation(facts: HolderFacts | None, occupation_code: str) -> HolderFacts | None:
+    """Prior certificates entered without an occupation are this occupation's: the form
+    and the roster ask for the certificate of the occupation applied for."""
+    if facts is None or all(c.occupation_code for c in facts.prior_certificates):
+        return facts
+    return facts.model_copy(
+        update={
+            "prior_certificates": [
+                c
+                if c.occupation_code
+                else c.model_copy(update={"occupation_code": occupation_code})
+                for c in facts.prior_certificates
+            ]
+        }
+    )
+
+
+def evaluate_eligibility(
+    plan: ExamPlan,
+    occupation_code: str,
+    facts: HolderFacts,
+    jiping: list[PriorCertificate],
+    on_date: date,
+) -> Evaluation:
+    return eligibility.evaluate(
+        plan.level_code, facts, on_date, jiping, occupation_code=occupation_code
+    )
+
+
+def not_eligible(name: str, evaluation: Evaluation) -> ValidationFailed:
+    level = get_level(evaluation.level_code).display
+    return ValidationFailed(
+        f"考生 {name} 不符合{level}申报条件，未报名。各申报途径所缺条件见下；"
+        "确需报名的，中心管理员可填写破格报名原因后再次提交",
+        code="not_eligible",
+        details=[
+            {"field": "eligibility", "route": r.route.code, "problem": r.sentence}
+            for r in evaluation.results
+        ],
+    )
+
+
+def register(db: Session, *, actor: Staff, session_id: int, data: RegistrationCreate) -> Registered:
+    """Put a candidate in the session (the next seat and a new admission ticket) if they
+    meet the plan level's 申报条件 by one route, or with a centre admin's override and its
+    reason; otherwise ValidationFailed listing what each route misses."""
     session = _open_session(db, actor, session_id)
     centre_id = session.centre_id
+    plan, occupation_code = _plan_of(db, session)
     if data.candidate_id is not None:
         candidate = get_candidate(db, actor=actor, candidate_id=data.candidate_id)
     else:
@@ -101,10 +168,31 @@ def register_candidate(
             actor,
             centre_id,
             CandidateIn(
-                name=data.name, id_number=data.id_number, phone=data.phone, employer=data.employer
+                name=data.name,
+                id_number=data.id_number,
+                phone=data.phone,
+                employer=data.employer,
+                facts=of_occupation(data.facts, occupation_code),
             ),
         )
+    evaluation = evaluate_eligibility(
+        plan,
+        occupation_code,
+        facts_of(candidate),
+        holders.jiping_certificates(db, [candidate.id_number]).get(candidate.id_number, []),
+        _today(),
+    )
+    override = ""
+    if not evaluation.qualified:
+        if not data.eligibility_override_reason.strip():
+            raise not_eligible(candidate.name, evaluation)
+        override = clean_reason(data.eligibility_override_reason)
     reg = place_candidate(db, session=session, candidate=candidate)
+    reg.eligibility_route = evaluation.route_code
+    reg.eligibility_override_reason = override or None
+    reg.eligibility_override_by = actor.id if override else None
+    db.add(reg)
+    db.flush()
     audit.record(
         db,
         actor=actor,
@@ -115,9 +203,27 @@ def register_candidate(
             "session_id": session_id,
             "candidate_id": candidate.id,
             "ticket": reg.ticket_number,
+            "eligibility_route": evaluation.route_code,
         },
     )
-    return reg
+    if override:
+        audit.record(
+            db,
+            actor=actor,
+            action="registration.eligibility_override",
+            object_type="registration",
+            object_id=reg.id,
+            reason=override,
+            detail={"missing": evaluation.missing},
+        )
+    return Registered(reg, evaluation)
+
+
+def register_candidate(
+    db: Session, *, actor: Staff, session_id: int, data: RegistrationCreate
+) -> Registration:
+    """`register`, for callers that need only the registration."""
+    return register(db, actor=actor, session_id=session_id, data=data).registration
 
 
 def place_candidate(db: Session, *, session: ExamSession, candidate: Candidate) -> Registration:
@@ -213,6 +319,8 @@ def import_roster(db: Session, *, actor: Staff, session_id: int, content: bytes)
         (registered if reg.withdrawn_at is None else withdrawn)[c.id_number] = reg.ticket_number
     problems = roster.roster_problems(rows, known_names={k: c.name for k, c in known.items()})
     new_rows, skipped = roster.skipped_rows(rows, registered=registered, withdrawn=withdrawn)
+    facts, more = _roster_eligibility(db, session, new_rows, known)
+    problems = sorted([*problems, *more], key=lambda p: int(p.get("row") or 0))
     seat = _next_seat(db, session_id)
     if not problems and seat + len(new_rows) - 1 > MAX_SEATS:
         problems.append(
@@ -232,14 +340,19 @@ def import_roster(db: Session, *, actor: Staff, session_id: int, content: bytes)
     found: list[Registration] = []
     new = 0
     for r in new_rows:
+        record, route = facts[r.row]
         cand, created = upsert_candidate(
             db,
             actor,
             session.centre_id,
-            CandidateIn(name=r.name, id_number=r.id_number, phone=r.phone, employer=r.employer),
+            CandidateIn(
+                name=r.name, id_number=r.id_number, phone=r.phone, employer=r.employer, facts=record
+            ),
         )
         new += created
-        found.append(_add_registration(db, session, cand, seat))
+        reg = _add_registration(db, session, cand, seat)
+        reg.eligibility_route = route
+        found.append(reg)
         seat += 1
     db.flush()
     audit.record(
@@ -255,6 +368,52 @@ def import_roster(db: Session, *, actor: Staff, session_id: int, content: bytes)
         },
     )
     return RosterImport(found, new, skipped)
+
+
+def _roster_eligibility(
+    db: Session,
+    session: ExamSession,
+    rows: list[roster.RosterFileRow],
+    known: dict[str, Candidate],
+) -> tuple[dict[int, tuple[HolderFacts | None, str]], list[dict[str, Any]]]:
+    """Each new row's record (None: the row says nothing of it) and the 申报条件 route it
+    qualifies by, by row number; and the rows' problems: a record that differs from the
+    one already kept (corrected on the candidate's page, with a reason), or no route."""
+    plan, occupation_code = _plan_of(db, session)
+    level = get_level(plan.level_code).display
+    jiping = holders.jiping_certificates(db, [r.id_number for r in rows])
+    today = _today()
+    found: dict[int, tuple[HolderFacts | None, str]] = {}
+    problems: list[dict[str, Any]] = []
+
+    def problem(r: roster.RosterFileRow, column: str, text: str) -> None:
+        place = f"第 {r.row} 行「{column}」" if column else f"第 {r.row} 行"
+        problems.append({"row": r.row, "column": column, "place": place, "problem": text})
+
+    for r in rows:
+        if resident_id_problem(r.id_number):
+            continue  # reported with its column already
+        cand = known.get(r.id_number)
+        record, facts_problems = roster.row_facts(r, cand.facts if cand else {})
+        if facts_problems:
+            continue  # reported by roster_problems
+        record = of_occupation(record, occupation_code)
+        if cand is not None and record is not None and stored(record) != cand.facts:
+            if cand.facts:
+                problem(r, "", "与该考生已登记的考生档案不一致：请在考生页面修改（需填写原因）")
+                continue
+            if number := holders.certificate_using(db, cand.id or 0):
+                problem(r, "", f"该考生的考生档案已用于证书 {number}，不能再修改")
+                continue
+        effective = record or (facts_of(cand) if cand else HolderFacts())
+        evaluation = evaluate_eligibility(
+            plan, occupation_code, effective, jiping.get(r.id_number, []), today
+        )
+        if not evaluation.qualified:
+            problem(r, "申报条件", f"不符合{level}申报条件：" + "；".join(evaluation.missing))
+            continue
+        found[r.row] = (record, evaluation.route_code)
+    return found, problems
 
 
 @dataclass(frozen=True)

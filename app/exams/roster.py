@@ -2,23 +2,31 @@
 reading a filled one back. Pure: bytes in, rows and problems out.
 
 Columns are found by their header in row 1, so staff may reorder columns or add their
-own; 姓名 and 身份证号 are required, 联系电话 and 工作单位 optional."""
+own; 姓名 and 身份证号 are required, 联系电话 and 工作单位 optional, and a few optional
+columns carry the common facts of the candidate's record (考生档案: 学历, 毕业时间,
+从业年限, 已有证书, 就业状态, ...) that 申报条件 and subsidies read; the rest of the
+record is entered on the candidate's page or through the API."""
 
 import csv
+import dataclasses
 import io
 import re
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date, datetime
 from io import BytesIO
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
+from pydantic import ValidationError
 
 from app.core.errors import ValidationFailed
 from app.core.text import name_problem
 from app.core.xlsx import append_row, check_archive
+from app.exams.facts import EDUCATION_NAMES, EMPLOYMENT_NAMES, HolderFacts, PriorCertificate
 from app.reference.identifiers import normalise_resident_id, resident_id_problem
 
 # (field, header, required, max length)
@@ -28,7 +36,53 @@ COLUMNS: tuple[tuple[str, str, bool, int], ...] = (
     ("phone", "联系电话", False, 20),
     ("employer", "工作单位", False, 200),
 )
-HEADER_ALIASES = {"身份证号码": "身份证号", "公民身份号码": "身份证号", "电话": "联系电话"}
+# The record's common facts: (field, header, kind). Blank cells say nothing; a row with
+# none of them leaves a known candidate's record as it is.
+FACT_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("education", "学历", "education"),
+    ("school_type_accredited", "专业经评估认可", "yes_no"),
+    ("graduation_date", "毕业时间", "date"),
+    ("final_year_student", "应届毕业生", "yes_no"),
+    ("years_in_occupation", "从业年限", "years"),
+    ("prior_level", "已有证书等级", "text"),
+    ("prior_obtained_on", "证书取得时间", "date"),
+    ("prior_number", "证书编号", "text"),
+    ("employment", "就业状态", "employment"),
+    ("employer_credit_code", "单位统一社会信用代码", "text"),
+    ("work_region", "工作地区划", "text"),
+    ("unemployment_insurance_months", "失业保险缴费月数", "months"),
+)
+FACT_HEADERS = {f: h for f, h, _ in FACT_COLUMNS}
+HEADER_ALIASES = {
+    "身份证号码": "身份证号",
+    "公民身份号码": "身份证号",
+    "电话": "联系电话",
+    "工作年限": "从业年限",
+    "本职业工作年限": "从业年限",
+    "现有证书等级": "已有证书等级",
+    "工作地行政区划": "工作地区划",
+}
+_CHOICES = {
+    "education": {
+        **{name: code.value for code, name in EDUCATION_NAMES.items()},
+        "初中": "none",
+        "高中": "high_school",
+        "中职": "secondary_vocational",
+        "中专": "secondary_vocational",
+        "技校": "technical_school",
+        "高职": "higher_vocational",
+        "大专": "higher_vocational",
+        "本科": "bachelor",
+        "研究生": "bachelor",
+    },
+    "employment": {
+        **{name: code.value for code, name in EMPLOYMENT_NAMES.items()},
+        "学生": "student",
+    },
+}
+_YES = {"是", "有", "Y", "YES", "TRUE", "1", "√"}
+_NO = {"否", "无", "N", "NO", "FALSE", "0", "×"}
+_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})(?:\s*[-/.月]\s*(\d{1,2})\s*日?)?\s*月?")
 MAX_ROWS = 2000
 MAX_BYTES = 5_000_000
 
@@ -41,6 +95,8 @@ class RosterFileRow:
     phone: str = ""
     employer: str = ""
     id_stored_as_number: bool = False
+    # The record's columns as found (field → cell value), blank ones left out.
+    fact_cells: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 def _header_key(value: Any) -> str:
@@ -154,7 +210,12 @@ def read_roster(content: bytes) -> list[RosterFileRow]:
             for field, h, _, _ in COLUMNS
         }
         texts = {field: _cell_text(v) for field, v in cells.items()}
-        if not any(texts.values()):
+        facts = {
+            f: values[index[h]]
+            for f, h, _ in FACT_COLUMNS
+            if h in index and index[h] < len(values) and _cell_text(values[index[h]])
+        }
+        if not any(texts.values()) and not facts:
             continue
         if len(found) >= MAX_ROWS:
             raise ValidationFailed(
@@ -170,9 +231,117 @@ def read_roster(content: bytes) -> list[RosterFileRow]:
                 employer=texts["employer"],
                 id_stored_as_number=isinstance(raw_id, int | float)
                 or _SCIENTIFIC.fullmatch(texts["id_number"]) is not None,
+                fact_cells=facts,
             )
         )
     return found
+
+
+def _fact_value(kind: str, value: Any) -> Any:
+    """A cell as the record's value; ValueError with what to write instead."""
+    text = _cell_text(value)
+    if kind in _CHOICES:
+        key = re.sub(r"\s", "", text)
+        if key not in _CHOICES[kind]:
+            names = EDUCATION_NAMES if kind == "education" else EMPLOYMENT_NAMES
+            raise ValueError("应为 " + "、".join(names.values()) + " 之一")
+        return _CHOICES[kind][key]
+    if kind == "yes_no":
+        if text.upper() in _YES:
+            return True
+        if text.upper() in _NO:
+            return False
+        raise ValueError("应填“是”或“否”")
+    if kind == "date":
+        if isinstance(value, datetime):
+            return value.date()
+        if isinstance(value, date):
+            return value
+        m = _DATE.fullmatch(text)
+        if not m:
+            raise ValueError("应为日期，例如 2023-06 或 2023-06-30")
+        try:
+            return date(int(m[1]), int(m[2]), int(m[3] or 1))
+        except ValueError:
+            raise ValueError("不是有效的日期") from None
+    if kind in ("years", "months"):
+        number = text.removesuffix("年" if kind == "years" else "个月").removesuffix("月")
+        try:
+            n = float(number) if kind == "years" else int(number)
+        except ValueError:
+            raise ValueError("应为数字" if kind == "years" else "应为整数") from None
+        if n < 0:
+            raise ValueError("不能为负数")
+        return n
+    return text
+
+
+def row_facts(
+    r: RosterFileRow, base: Mapping[str, Any]
+) -> tuple[HolderFacts | None, list[dict[str, Any]]]:
+    """The row's record: `base` (the candidate's record as stored, {} when new) with what
+    the row's columns say on top, and the problems, each with its column. None when the
+    row has none of the record's columns."""
+    if not r.fact_cells:
+        return None, []
+    problems: list[dict[str, Any]] = []
+    given: dict[str, Any] = {}
+    for f, h, kind in FACT_COLUMNS:
+        if f in r.fact_cells:
+            try:
+                given[f] = _fact_value(kind, r.fact_cells[f])
+            except ValueError as exc:
+                problems.append(_problem(r.row, h, str(exc)))
+    prior = {
+        k: given.pop(k) for k in ("prior_level", "prior_obtained_on", "prior_number") if k in given
+    }
+    merged: dict[str, Any] = {**base, **given}
+    if prior:
+        if "prior_level" not in prior:
+            problems.append(
+                _problem(r.row, "已有证书等级", "填写了证书取得时间或编号，请同时填写证书等级")
+            )
+        else:
+            try:
+                cert = PriorCertificate(
+                    level_code=prior["prior_level"],
+                    number=prior.get("prior_number", ""),
+                    obtained_on=prior.get("prior_obtained_on"),
+                )
+            except ValidationError as exc:
+                problems.append(_problem(r.row, "已有证书等级", _pydantic_problem(exc)))
+            else:
+                held = [
+                    PriorCertificate.model_validate(c) for c in base.get("prior_certificates", [])
+                ]
+                # The same certificate uploaded again is not a second one.
+                if not any(
+                    c.level_code == cert.level_code
+                    and c.obtained_on == cert.obtained_on
+                    and c.number == cert.number
+                    for c in held
+                ):
+                    merged["prior_certificates"] = [
+                        *(c.model_dump(mode="json", exclude_defaults=True) for c in held),
+                        cert.model_dump(mode="json", exclude_defaults=True),
+                    ]
+    if problems:
+        return None, problems
+    try:
+        return HolderFacts.model_validate(merged), []
+    except ValidationError as exc:
+        for err in exc.errors():
+            f = str(err["loc"][0]) if err["loc"] else ""
+            problems.append(
+                _problem(
+                    r.row, FACT_HEADERS.get(f, f), str(err["msg"]).removeprefix("Value error, ")
+                )
+            )
+        return None, problems
+
+
+def _pydantic_problem(exc: ValidationError) -> str:
+    return "；".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
 
 
 def name_mismatch(known_name: str, given_name: str) -> str | None:
@@ -198,6 +367,7 @@ def roster_problems(
     for r in rows:
         if problem := name_problem(r.name, max_length=limits["name"]):
             problems.append(_problem(r.row, "姓名", problem))
+        problems.extend(row_facts(r, {})[1])
         for field in ("phone", "employer"):
             value = getattr(r, field)
             if len(value) > limits[field]:
@@ -269,16 +439,34 @@ def template_xlsx() -> bytes:
     ws = wb.active
     assert ws is not None
     ws.title = "考生名单"
-    append_row(ws, [h for _, h, _, _ in COLUMNS])
-    for letter, width in zip("ABCD", (12, 24, 16, 30), strict=True):
-        ws.column_dimensions[letter].width = width
-    for row in ws.iter_rows(min_row=2, max_row=MAX_ROWS + 1, min_col=2, max_col=3):
-        for cell in row:
-            cell.number_format = "@"
+    headers = [h for _, h, _, _ in COLUMNS] + [h for _, h, _ in FACT_COLUMNS]
+    append_row(ws, headers)
+    for pos, header in enumerate(headers, start=1):
+        ws.column_dimensions[get_column_letter(pos)].width = max(12, 2 * len(header) + 4)
+    ws.column_dimensions["B"].width = 24
+    ws.column_dimensions["D"].width = 30
+    # Text, not numbers: ID numbers, phones, certificate numbers, credit and region codes
+    # (an 18-digit number typed into a number cell loses its last digits).
+    text_columns = {"身份证号", "联系电话", "证书编号", "单位统一社会信用代码", "工作地区划"}
+    for pos, header in enumerate(headers, start=1):
+        if header in text_columns:
+            for (cell,) in ws.iter_rows(min_row=2, max_row=MAX_ROWS + 1, min_col=pos, max_col=pos):
+                cell.number_format = "@"
     notes = wb.create_sheet("填写说明")
     for line in (
         "第 1 行为表头，请勿修改列名；从第 2 行起每行一名考生。",
         "姓名、身份证号必填；联系电话、工作单位选填。",
+        "其余各列为考生档案（申报条件和补贴依据），选填；留空的单元格不改变已登记的档案：",
+        "  学历："
+        + "、".join(EDUCATION_NAMES.values())
+        + "；专业经评估认可、应届毕业生：填“是”或“否”；",
+        "  毕业时间、证书取得时间：如 2023-06 或 2023-06-30；从业年限：本职业或相关职业累计年数，如 5 或 3.5；",
+        "  已有证书等级：本职业的五级、四级、三级、二级或一级（本平台颁发的证书按身份证号自动查到，无需填写）；",
+        "  就业状态："
+        + "、".join(EMPLOYMENT_NAMES.values())
+        + "；工作地区划：6 位行政区划代码，如 340400；",
+        "  其他档案信息（补贴性培训、竞赛获奖、特才特评等）请在考生页面填写。",
+        "每名考生须符合本场次等级的申报条件（任一途径），不符合的行会列出所缺条件，整份名单不导入；确需破格报名的考生请在场次页面单独添加并填写原因。",
         "身份证号为 18 位居民身份证号码，末位 X 大小写均可；请保持该列为文本格式。",
         "同一文件中身份证号不能重复；已在本考场报名的考生会被跳过（保留原座位和准考证号）。",
         "导入前会检查每一行：只要有一处问题，整份名单都不会导入，请按提示修改后重新上传。也可另存为 CSV（UTF-8 或 GBK 编码）上传；旧版 .xls 请先另存为 .xlsx。",

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from app.exams.facts import HolderFacts
 from app.exams.models import FormMode
 from app.exams.seating import DEFAULT_SEATS_PER_ROW
 from app.itemtypes import MultipleChoiceRule
@@ -138,14 +139,29 @@ class CandidateIn(BaseModel):
     id_number: str
     phone: str = ""
     employer: str = ""
+    # 考生档案 (education, years, prior certificates, employment, ...). None: keep what is
+    # recorded; a known candidate's record changes on their page, with a reason.
+    facts: HolderFacts | None = None
 
 
 class RegistrationCreate(BaseModel):
     """Register a known candidate by id, or a person by name and ID number (an existing
-    candidate of the centre with that ID number is reused)."""
+    candidate of the centre with that ID number is reused). The candidate must meet the
+    plan level's 申报条件 by one route (exams.eligibility), or a centre admin registers
+    them anyway with `eligibility_override_reason` (audited)."""
 
     candidate_id: int | None = None
     name: str = ""
     id_number: str = ""
     phone: str = ""
     employer: str = ""
+    facts: HolderFacts | None = None  # as in CandidateIn
+    eligibility_override_reason: str = ""
+
+
+class CandidateFactsUpdate(BaseModel):
+    """A candidate's record replaced, with the reason (audited); refused once a
+    certificate was issued with it."""
+
+    facts: HolderFacts
+    reason: str

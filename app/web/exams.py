@@ -23,8 +23,18 @@ from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.text import typed_int
 from app.corrections import service as corrections
 from app.delivery import service as delivery
-from app.exams import blueprints, candidates, photos, plans, registrations, seating, sessions
+from app.exams import (
+    blueprints,
+    candidates,
+    eligibility,
+    photos,
+    plans,
+    registrations,
+    seating,
+    sessions,
+)
 from app.exams.components import COMPONENT_NAMES
+from app.exams.facts import HolderFacts
 from app.exams.models import FormMode
 from app.exams.schemas import (
     BlueprintCreate,
@@ -38,8 +48,10 @@ from app.exams.schemas import (
     SessionUpdate,
 )
 from app.itemtypes import MULTIPLE_CHOICE_RULE_NAMES, MultipleChoiceRule
+from app.people import history
 from app.reference import service as reference
 from app.reference.levels import Scheme, get_level
+from app.web import facts_form
 from app.web.templating import is_htmx, render
 
 router = APIRouter()
@@ -75,6 +87,9 @@ FIELD_LABELS = {
     "phone": "联系电话",
     "employer": "工作单位",
     "file": "名单文件",
+    "eligibility": "申报条件",
+    "facts": "考生档案",
+    **facts_form.LABELS,
 }
 SECTION_PARTS = {"item_type": "题型", "count": "题量", "points": "每题分值"}
 
@@ -755,6 +770,11 @@ def _session_context(db: SessionDep, staff: Staff, session_id: int, **extra: Any
         ),
         "can_edit": policy.may(staff, Action.MANAGE, Resource.ROSTER),
         "v": {"name": "", "id_number": "", "phone": "", "employer": ""},
+        "fv": facts_form.values(None),
+        "facts_choices": facts_form.choices(),
+        "routes": [r.text for r in eligibility.routes_for(detail.plan.plan.level_code)]
+        or ["不设申报条件"],
+        "route_text": eligibility.route_text,
         "errors": FormErrors(),
         "roster_errors": FormErrors(),
     }
@@ -787,19 +807,36 @@ def register_candidate(
     request: Request, db: SessionDep, staff: CentreAdmin, form: FormDep, session_id: int
 ) -> Response:
     """Add one candidate. For htmx the registration area (form + table) comes back;
-    a problem comes back in the same fragment, beside the field, with what was typed."""
-    values = {k: _text(form, k) for k in ("name", "id_number", "phone", "employer")}
+    a problem comes back in the same fragment, beside the field, with what was typed,
+    a refusal for 申报条件 with what each route misses."""
+    values = {
+        k: _text(form, k)
+        for k in ("name", "id_number", "phone", "employer", "eligibility_override_reason")
+    }
+    fv = facts_form.form_values(form)
+    facts, problems = facts_form.read(fv)
     try:
-        registrations.register_candidate(
-            db, actor=staff, session_id=session_id, data=RegistrationCreate(**values)
+        if problems:
+            raise ValidationFailed("考生档案有误", code="facts_invalid", details=problems)
+        done = registrations.register(
+            db,
+            actor=staff,
+            session_id=session_id,
+            data=RegistrationCreate(**values, facts=facts),
         )
     except (ValidationFailed, Conflict) as exc:
-        ctx = _session_context(db, staff, session_id, v=values, errors=_service_errors(exc))
+        ctx = _session_context(db, staff, session_id, v=values, fv=fv, errors=_service_errors(exc))
         template = "exams/_registrations.html" if is_htmx(request) else "exams/session.html"
         return render(request, template, ctx, status_code=exc.status_code)
+    reg = done.registration
+    notice = f"已为考生报名（准考证号 {reg.ticket_number}）：" + (
+        f"破格报名，原因：{reg.eligibility_override_reason}"
+        if reg.eligibility_override_reason
+        else done.eligibility.summary
+    )
     if is_htmx(request):
         # The count and staffing warnings above the table change too: sent out of band.
-        ctx = _session_context(db, staff, session_id, oob=True)
+        ctx = _session_context(db, staff, session_id, oob=True, registered=notice)
         return render(request, "exams/_registrations.html", ctx)
     return _redirect(f"/sessions/{session_id}")
 
@@ -959,6 +996,77 @@ def candidates_page(request: Request, db: SessionDep, staff: CentreAdmin, q: str
     # The search box asks htmx for just the table as the staff member types.
     template = "exams/_candidates_table.html" if is_htmx(request) else "exams/candidates.html"
     return render(request, template, ctx)
+
+
+def _candidate_page(
+    request: Request,
+    db: SessionDep,
+    staff: Staff,
+    candidate_id: int,
+    *,
+    fv: dict[str, Any] | None = None,
+    reason: str = "",
+    errors: FormErrors | None = None,
+    notice: str = "",
+    status_code: int = 200,
+) -> Response:
+    h = history.history(db, actor=staff, candidate_id=candidate_id)
+    return render(
+        request,
+        "exams/candidate.html",
+        {
+            "h": h,
+            "c": h.candidate,
+            "fv": fv or facts_form.values(candidates.facts_of(h.candidate)),
+            "facts_choices": facts_form.choices(),
+            "locked_by": candidates.certificate_using(db, h.candidate),
+            "reason": reason,
+            "errors": errors or FormErrors(),
+            "notice": notice,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/candidates/{candidate_id}")
+def candidate_page(
+    request: Request, db: SessionDep, staff: CentreAdmin, candidate_id: int, saved: str = ""
+) -> Response:
+    """The candidate's record (考生档案), editable with a reason until a certificate used
+    it, and their history as one person: certificates, results, subsidies."""
+    notice = "考生档案已保存（已记入审计日志）。" if saved else ""
+    return _candidate_page(request, db, staff, candidate_id, notice=notice)
+
+
+@router.post("/candidates/{candidate_id}/facts")
+def update_candidate_facts(
+    request: Request, db: SessionDep, staff: CentreAdmin, form: FormDep, candidate_id: int
+) -> Response:
+    fv = facts_form.form_values(form)
+    reason = _text(form, "reason")
+    facts, problems = facts_form.read(fv)
+    try:
+        if problems:
+            raise ValidationFailed("考生档案有误", code="facts_invalid", details=problems)
+        candidates.update_facts(
+            db,
+            actor=staff,
+            candidate_id=candidate_id,
+            facts=facts or HolderFacts(),
+            reason=reason,
+        )
+    except (ValidationFailed, Conflict) as exc:
+        return _candidate_page(
+            request,
+            db,
+            staff,
+            candidate_id,
+            fv=fv,
+            reason=reason,
+            errors=_service_errors(exc),
+            status_code=exc.status_code,
+        )
+    return _redirect(f"/candidates/{candidate_id}?saved=1")
 
 
 # --- corrections (更正): each with a reason, refused once candidates started -----------

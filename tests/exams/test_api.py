@@ -34,9 +34,9 @@ def xlsx(rows: list[list[Any]]) -> bytes:
     wb = Workbook()
     ws = wb.active
     assert ws is not None
-    ws.append(["姓名", "身份证号"])
+    ws.append(["姓名", "身份证号", "从业年限"])
     for row in rows:
-        ws.append(row)
+        ws.append([*row, 6])
     out = BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -149,9 +149,17 @@ def test_sessions(client: TestClient, fx: ExamFixture, admin: dict[str, str]) ->
 def test_registrations(client: TestClient, fx: ExamFixture, admin: dict[str, str]) -> None:
     url = f"/api/v1/sessions/{fx.session.id}/registrations"
     number = valid_resident_id(801)
-    r = client.post(url, json={"name": "钱七", "id_number": number}, headers=admin)
+    r = client.post(
+        url,
+        json={"name": "钱七", "id_number": number, "facts": {"years_in_occupation": 6}},
+        headers=admin,
+    )
     assert r.status_code == 201, r.text
     reg = r.json()
+    assert reg["eligibility"]["route"] == "years"
+    assert reg["eligibility"]["summary"] == (
+        "符合四级/中级工申报条件：从事本职业满 6 年（从业 6 年）"
+    )
     assert reg["seat_number"] == 4 and reg["candidate"]["id_number"] == number
     assert reg["ticket_number"].endswith(f"{fx.session.id:04d}004")
     r = client.post(url, json={"name": "钱七", "id_number": number}, headers=admin)
@@ -185,7 +193,8 @@ def test_excel_upload_all_or_nothing(
     r = client.get(f"/api/v1/sessions/{fx.session.id}/registrations/template.xlsx", headers=admin)
     assert r.status_code == 200
     header = [c.value for c in load_workbook(BytesIO(r.content)).worksheets[0][1]]
-    assert header == ["姓名", "身份证号", "联系电话", "工作单位"]
+    assert header[:6] == ["姓名", "身份证号", "联系电话", "工作单位", "学历", "专业经评估认可"]
+    assert "从业年限" in header and "失业保险缴费月数" in header
 
 
 def test_candidates_and_tickets(client: TestClient, fx: ExamFixture, admin: dict[str, str]) -> None:

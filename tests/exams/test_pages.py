@@ -200,10 +200,13 @@ def test_add_candidate_with_htmx_swaps_the_table(
     url = f"/sessions/{fx.session.id}/registrations"
     number = valid_resident_id(901)
     r = client.post(
-        url, data={"name": "蒋十", "id_number": number}, headers={**HX, "X-CSRF-Token": csrf}
+        url,
+        data={"name": "蒋十", "id_number": number, "years_in_occupation": "6"},
+        headers={**HX, "X-CSRF-Token": csrf},
     )
     assert r.status_code == 200
     assert r.text.lstrip().startswith('<section class="card" id="registrations">')
+    assert "符合四级/中级工申报条件：从事本职业满 6 年（从业 6 年）" in r.text
     assert "蒋十" in r.text and "考生（4 名）" in r.text
     # The count above the table is updated out of band.
     assert '<div id="session-status" hx-swap-oob="true">' in r.text
@@ -236,9 +239,9 @@ def roster(rows: list[list[Any]]) -> bytes:
     wb = Workbook()
     ws = wb.active
     assert ws is not None
-    ws.append(["姓名", "身份证号", "联系电话", "工作单位"])
+    ws.append(["姓名", "身份证号", "联系电话", "工作单位", "从业年限"])
     for row in rows:
-        ws.append(row)
+        ws.append([*row, None, None, 6][:5] if len(row) == 2 else row)
     out = BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -11,6 +11,7 @@ from sqlmodel import Session, func, select
 from app.core import clock
 from app.core.errors import Conflict, PermissionDenied, ValidationFailed
 from app.exams import registrations
+from app.exams.facts import HolderFacts
 from app.exams.models import Candidate, Registration, SessionStatus
 from app.exams.schemas import (
     RegistrationCreate,
@@ -64,7 +65,12 @@ def test_register_by_name_and_id_creates_the_candidate(db: Session, fx: ExamFixt
         db,
         actor=staff_actor(fx.admin),
         session_id=fx.session.id or 0,
-        data=RegistrationCreate(name="孙丽", id_number=valid_resident_id(503), employer="淮南供电"),
+        data=RegistrationCreate(
+            name="孙丽",
+            id_number=valid_resident_id(503),
+            employer="淮南供电",
+            facts=HolderFacts(years_in_occupation=6),
+        ),
     )
     cand = db.get(Candidate, reg.candidate_id)
     assert cand is not None and cand.employer == "淮南供电"
@@ -79,13 +85,15 @@ def test_closed_session_takes_no_registrations(db: Session, fx: ExamFixture) -> 
         make_registration(db, fx.session, admin=fx.admin)
 
 
-def roster(rows: list[list[Any]]) -> bytes:
+def roster(rows: list[list[Any]], *, years: float | None = 6) -> bytes:
+    """A roster with a 从业年限 column: `years` (enough for the fixture's 四级) on rows of
+    four cells; a fifth cell is the row's own (None for a known candidate's record)."""
     wb = Workbook()
     ws = wb.active
     assert ws is not None
-    ws.append(["姓名", "身份证号", "联系电话", "工作单位"])
+    ws.append(["姓名", "身份证号", "联系电话", "工作单位", "从业年限"])
     for row in rows:
-        ws.append(row)
+        ws.append(row if len(row) > 4 else [*row, years])
     out = BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -105,7 +113,7 @@ def test_excel_import_registers_everyone_and_reuses_known_candidates(
     content = roster(
         [
             ["周一", valid_resident_id(601), "13900000001", "淮南供电"],
-            [known.name, known.id_number, None, None],
+            [known.name, known.id_number, None, None, None],
             ["吴二", valid_resident_id(602), None, None],
         ]
     )
@@ -125,9 +133,9 @@ def test_uploading_the_list_again_skips_who_is_registered_and_adds_the_rest(
     first, second = fx.seats[0], fx.seats[1]
     content = roster(
         [
-            [first.candidate.name, first.id_number, None, None],  # row 2
+            [first.candidate.name, first.id_number, None, None, None],  # row 2
             ["周五", valid_resident_id(611), None, None],  # row 3
-            [second.candidate.name, second.id_number, None, None],  # row 4
+            [second.candidate.name, second.id_number, None, None, None],  # row 4
         ]
     )
     result = registrations.import_roster(
@@ -166,7 +174,7 @@ def test_excel_with_three_bad_rows_reports_all_and_registers_nobody(
                 None,
                 None,
             ],  # row 4: check digit
-            [fx.seats[1].candidate.name + "X", fx.seats[1].id_number, None, None],  # row 5
+            [fx.seats[1].candidate.name + "X", fx.seats[1].id_number, None, None, None],  # row 5
         ]
     )
     candidates_before = db.exec(select(func.count()).select_from(Candidate)).one()

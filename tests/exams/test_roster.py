@@ -7,7 +7,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from app.core.errors import ValidationFailed
-from app.exams.roster import read_roster, roster_problems, skipped_rows, template_xlsx
+from app.exams.roster import FACT_COLUMNS, read_roster, roster_problems, skipped_rows, template_xlsx
 from tests.factories import valid_resident_id
 
 
@@ -156,6 +156,9 @@ def test_empty_roster_is_a_problem() -> None:
 def test_template_has_the_header_and_reads_back_empty() -> None:
     content = template_xlsx()
     ws = load_workbook(BytesIO(content)).worksheets[0]
-    assert [c.value for c in ws[1]] == ["姓名", "身份证号", "联系电话", "工作单位"]
+    header = [c.value for c in ws[1]]
+    assert header[:4] == ["姓名", "身份证号", "联系电话", "工作单位"]
+    assert header[4:] == [h for _, h, _ in FACT_COLUMNS]
     assert ws["B2"].number_format == "@"  # ID numbers stay text
+    assert ws.cell(row=2, column=header.index("工作地区划") + 1).number_format == "@"
     assert read_roster(content) == []

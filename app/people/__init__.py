@@ -1,0 +1,1 @@
+"""One person across sessions and centres, known by ID number: their history."""
