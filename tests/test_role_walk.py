@@ -220,6 +220,14 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("PATCH", "/api/v1/candidates/{candidate_id}"): rule(
         ADMIN, body={"name": "外人", "id_number": "11010519491231002X", **REASON}
     ),
+    ("GET", "/api/v1/candidates/{candidate_id}/record"): rule(ADMIN),
+    ("PUT", "/api/v1/candidates/{candidate_id}/facts"): rule(
+        ADMIN, body={"facts": {"years_in_occupation": 30}, **REASON}
+    ),
+    ("GET", "/candidates/{candidate_id}"): rule(ADMIN),
+    ("POST", "/candidates/{candidate_id}/facts"): rule(
+        ADMIN, body={"years_in_occupation": "30", **REASON}
+    ),
     # The candidate's own exam.
     ("GET", "/api/v1/exam"): rule(CAND),
     ("GET", "/api/v1/exam/status"): rule(CAND),
