@@ -471,13 +471,17 @@ def import_roster(
     session_id: int,
     file: Annotated[
         UploadFile,
-        File(description="考生名单 .xlsx 或 .csv（姓名、身份证号、联系电话、工作单位）"),
+        File(
+            description="考生名单 .xlsx 或 .csv（姓名、身份证号、联系电话、工作单位，"
+            "以及考生档案的常用列：学历、毕业时间、从业年限、已有证书等级等，见模板）"
+        ),
     ],
     db: SessionDep,
     staff: CentreAdmin,
 ) -> RosterImportOut:
-    """All or nothing: any problem in any row → 422 listing every row's problems.
-    Candidates already registered in the session are skipped and listed."""
+    """All or nothing: any problem in any row → 422 listing every row's problems, a new
+    candidate meeting no 申报条件 route among them (column 申报条件). Candidates already
+    registered in the session are skipped and listed."""
     result = registrations.import_roster(
         db, actor=staff, session_id=session_id, content=file.file.read()
     )

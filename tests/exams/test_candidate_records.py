@@ -26,6 +26,7 @@ from tests.factories import (
     ExamFixture,
     make_candidate,
     make_centre,
+    make_session,
     staff_actor,
     valid_resident_id,
 )
@@ -408,3 +409,44 @@ def test_the_registration_form_refuses_and_then_takes_an_override(
     assert r.status_code == 303
     page = client.get(f"/sessions/{fx.session.id}")
     assert "破格报名" in page.text and "丁一" in page.text
+
+
+def test_a_roster_row_differing_from_a_known_record_is_reported(
+    db: Session, fx: ExamFixture
+) -> None:
+    other = make_session(db, fx.plan, admin=fx.admin, proctors=fx.proctors)
+    known = fx.seats[0].candidate  # the factories' record: 10 years and a 二级 certificate
+    content = roster(
+        ["姓名", "身份证号", "从业年限"],
+        [[known.name, known.id_number, 10], ["戊二", valid_resident_id(1321), 7]],
+    )
+    with pytest.raises(ValidationFailed) as caught:
+        registrations.import_roster(
+            db, actor=staff_actor(fx.admin), session_id=other.id or 0, content=content
+        )
+    assert [(d["row"], d["problem"]) for d in caught.value.details] == [
+        (2, "与该考生已登记的考生档案不一致：请在考生页面修改（需填写原因）")
+    ]
+    # The same record again (or none) is fine.
+    content = roster(["姓名", "身份证号"], [[known.name, known.id_number]])
+    result = registrations.import_roster(
+        db, actor=staff_actor(fx.admin), session_id=other.id or 0, content=content
+    )
+    assert [r.eligibility_route for r in result.registrations] == ["certificate_years"]
+
+
+def test_a_known_candidate_without_a_record_gets_the_one_given_at_registration(
+    db: Session, fx: ExamFixture
+) -> None:
+    bare = make_candidate(db, fx.centre, admin=fx.admin, facts=None)
+    done = register(
+        fx, db, name=bare.name, id_number=bare.id_number, facts=HolderFacts(years_in_occupation=8)
+    )
+    assert done.eligibility.route_code == "years"
+    assert bare.facts == {"years_in_occupation": 8.0}
+    entry = db.exec(
+        select(AuditEntry).where(
+            AuditEntry.action == "candidate.facts", AuditEntry.object_id == bare.id
+        )
+    ).one()
+    assert entry.reason == "报名时登记考生档案"

@@ -1,5 +1,6 @@
 """Reading candidate rosters (考生名单) from Excel or CSV: pure, no database."""
 
+from datetime import date, datetime
 from io import BytesIO
 from typing import Any
 
@@ -7,7 +8,14 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from app.core.errors import ValidationFailed
-from app.exams.roster import FACT_COLUMNS, read_roster, roster_problems, skipped_rows, template_xlsx
+from app.exams.roster import (
+    FACT_COLUMNS,
+    read_roster,
+    roster_problems,
+    row_facts,
+    skipped_rows,
+    template_xlsx,
+)
 from tests.factories import valid_resident_id
 
 
@@ -162,3 +170,35 @@ def test_template_has_the_header_and_reads_back_empty() -> None:
     assert ws["B2"].number_format == "@"  # ID numbers stay text
     assert ws.cell(row=2, column=header.index("工作地区划") + 1).number_format == "@"
     assert read_roster(content) == []
+
+
+def test_record_columns_are_read_from_typed_cells_and_text() -> None:
+    a, b = valid_resident_id(31), valid_resident_id(32)
+    content = xlsx(
+        [
+            ["姓名", "身份证号", "学历", "应届毕业生", "毕业时间", "从业年限", "工作地区划"],
+            ["甲", a, "技校", "是", datetime(2026, 6, 30), 2.5, 340400],
+            ["乙", b, "大专", "否", "2020年7月", "3年", "12345"],
+        ]
+    )
+    first, second = read_roster(content)
+    facts, problems = row_facts(first, {})
+    assert problems == [] and facts is not None
+    assert (facts.education, facts.final_year_student, facts.graduation_date) == (
+        "technical_school",
+        True,
+        date(2026, 6, 30),
+    )
+    assert (facts.years_in_occupation, facts.work_region) == (2.5, "340400")
+    facts, problems = row_facts(second, {})
+    assert facts is None
+    assert [(p["place"], p["problem"]) for p in problems] == [
+        ("第 3 行「工作地区划」", "工作地应为 6 位行政区划代码，例如 340400（淮南市）")
+    ]
+
+
+def test_a_row_without_record_columns_leaves_the_record_alone() -> None:
+    (row,) = read_roster(
+        xlsx([["姓名", "身份证号", "从业年限"], ["甲", valid_resident_id(33), None]])
+    )
+    assert row_facts(row, {"years_in_occupation": 9}) == (None, [])
