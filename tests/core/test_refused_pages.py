@@ -308,6 +308,13 @@ REFUSALS = [
         status=409,  # started: the name is on the paper
     ),
     Refusal(
+        "/candidates/{candidate_id}/facts",
+        "admin",
+        lambda w: f"/candidates/{w.exam.seats[0].candidate.id}/facts",
+        lambda w: {"years_in_occupation": "12", "reason": ""},
+        status=422,  # a change to the record needs its reason
+    ),
+    Refusal(
         "/registrations/{registration_id}/move",
         "admin",
         lambda w: f"/registrations/{w.exam.seats[1].registration.id}/move",
