@@ -231,7 +231,7 @@ def _open_session(db: Session, plan: ExamPlan, admin: Staff, proctors: list[Staf
             db,
             actor=admin,
             session_id=session.id,
-            data=RegistrationCreate(name=name, id_number=_resident_id(birth, seq)),
+            data=_registration(name, _resident_id(birth, seq)),
         )
     return session
 
@@ -408,7 +408,7 @@ def _finished_assessment(
             db,
             actor=admin,
             session_id=session.id,
-            data=RegistrationCreate(name=name, id_number=_resident_id(birth, seq)),
+            data=_registration(name, _resident_id(birth, seq)),
         )
         for name, birth, seq in people
     ]
@@ -576,11 +576,31 @@ def demo_facts(today: str) -> dict[str, dict[str, object]]:
         "刘洋": {"employment": "flexible", "rural_migrant": True, "work_region": "340421", "trainings": trained, "years_in_occupation": 6},
         "陈静": {"employment": "enterprise_employee", "work_region": "340403", "years_in_occupation": 8},
         "杨磊": {"employment": "enterprise_employee", "work_region": "340403", "years_in_occupation": 9},
+        # The open session's others.
+        "赵敏": {"employment": "employed", "work_region": "340402", "years_in_occupation": 6},
+        "黄涛": {"education": "technical_school", "graduation_date": "2012-06-30", "employment": "enterprise_employee", "work_region": "340403", "years_in_occupation": 4},
         # The issued 三级 assessment.
         "孙丽": {"education": "higher_vocational", "graduation_date": f"{year}-06-30", "work_region": "340403", "employment": "employed", "years_in_occupation": 2},
-        "周强": {"employment": "enterprise_employee", "work_region": "340403", "newly_recruited_on": f"{year}-03-01", "years_in_occupation": 9},
-        "吴刚": {"employment": "registered_unemployed", "work_region": "340403", "trainings": trained, "years_in_occupation": 10},
+        "周强": {"employment": "enterprise_employee", "work_region": "340403", "newly_recruited_on": f"{year}-03-01", "years_in_occupation": 9, "prior_certificates": [{"level_code": "intermediate", "obtained_on": "2019-07-01"}]},
+        "吴刚": {"employment": "registered_unemployed", "work_region": "340403", "trainings": trained, "years_in_occupation": 10, "prior_certificates": [{"level_code": "intermediate", "obtained_on": "2018-07-01"}]},
     }  # fmt: skip
+
+
+# 孙丽 has no 四级 certificate for a 三级 route: the centre registered her by override.
+OVERRIDES = {"孙丽": "毕业年度高校毕业生，专业对口，经评价机构审核破格报名"}
+
+
+def _registration(name: str, id_number: str) -> RegistrationCreate:
+    """A demo person's registration, their record (考生档案) given with it."""
+    from app.exams.facts import HolderFacts
+
+    facts = demo_facts(to_china(utcnow()).date().isoformat()).get(name)  # type: ignore[union-attr]
+    return RegistrationCreate(
+        name=name,
+        id_number=id_number,
+        facts=HolderFacts.model_validate(facts) if facts else None,
+        eligibility_override_reason=OVERRIDES.get(name, ""),
+    )
 
 
 def _set_demo_facts(db: Session, centre_id: int) -> None:

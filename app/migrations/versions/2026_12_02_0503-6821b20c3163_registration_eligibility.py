@@ -2,7 +2,7 @@
 override with its reason
 
 Revision ID: 6821b20c3163
-Revises: 0ebc3ac7f280
+Revises: 49c81374c802
 Create Date: 2026-12-02 05:03:03.319253
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 
 
 revision: str = '6821b20c3163'
-down_revision: str | None = '0ebc3ac7f280'
+down_revision: str | None = '49c81374c802'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
