@@ -28,6 +28,7 @@ from app.exams.models import (
 )
 from app.exams.schemas import (
     BlueprintCreate,
+    CandidateIn,
     PlanCreate,
     RegistrationCreate,
     SectionIn,
@@ -641,3 +642,64 @@ def _subsidy_cases(db: Session, staff: dict[str, Staff], blueprint: Blueprint) -
     ):
         cert = certificates.issue_from_result(db, actor=admin, result_id=result.id or 0)
         certificates.store_pdf(db, cert)
+    _principal_technician(db, admin)
+
+
+# A 特级技师 appointed by the enterprise's panel (企业评聘): a 高级技师 of 2019 on her record;
+# her certificate triggers 淮南 技师研修提升 (6,500 yuan for an enterprise employee).
+PRINCIPAL = ("郑红", "19800315", 99)
+
+
+def _principal_technician(db: Session, admin: Staff) -> None:
+    from datetime import date
+
+    from app.certificates import service as certificates
+    from app.reference.models import Occupation
+    from app.results.enterprise import EvaluationIn, PanelMark
+
+    assert admin.centre_id is not None
+    name, birth, seq = PRINCIPAL
+    facts = {
+        "employment": "enterprise_employee",
+        "work_region": "340403",
+        "employer_name": "淮南矿业集团",
+        "years_in_occupation": 20,
+        "prior_certificates": [
+            {
+                "level_code": "senior_technician",
+                "occupation_code": "6-31-01-03",
+                "obtained_on": "2019-07-01",
+            }
+        ],
+    }
+    cand = candidates.create_candidate(
+        db, actor=admin, data=CandidateIn(name=name, id_number=_resident_id(birth, seq))
+    )
+    cand.facts = facts
+    db.add(cand)
+    from app.exams import photos
+
+    photos.set_photo(db, actor=admin, candidate=cand, data=demo_photo(seq))
+    occupation = db.exec(select(Occupation).where(Occupation.code == "6-31-01-03")).first()
+    assert occupation is not None and occupation.id is not None and cand.id is not None
+    today = to_china(utcnow())
+    assert today is not None
+    evaluation = certificates.record_evaluation(
+        db,
+        actor=admin,
+        data=EvaluationIn(
+            candidate_id=cand.id,
+            occupation_id=occupation.id,
+            level_code="principal_technician",
+            panel=[
+                PanelMark(name="王建国", title="评审组长", score=88),
+                PanelMark(name="李卫东", title="评审专家", score=91),
+                PanelMark(name="陈立新", title="评审专家", score=86),
+            ],
+            decision="appointed",
+            basis="淮矿人〔2026〕18号",
+            decided_on=date(today.year, today.month, 1),
+        ),
+    )
+    cert = certificates.issue_from_evaluation(db, actor=admin, evaluation_id=evaluation.id or 0)
+    certificates.store_pdf(db, cert)

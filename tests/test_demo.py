@@ -62,13 +62,15 @@ def test_demo_has_a_finished_assessment_with_published_results(
 def test_demo_certificates_trigger_the_policies_in_force(db: Session) -> None:
     """The regulator's queue has content on first start: the issued 三级 assessment's
     certificates triggered the graduate, rent and employment-training subsidies (the
-    first by the centre's recorded override of 孙丽's eligibility)."""
+    first by the centre's recorded override of 孙丽's eligibility), the appointed 特级技师's
+    the 技师研修提升 subsidy."""
     from app.subsidies.models import SubsidyRecord
 
     demo.seed(db)
     db.commit()
     got = {(r.holder_name, r.policy_id, r.tranche) for r in db.exec(select(SubsidyRecord))}
     assert got == {
+        ("郑红", "huainan-technician-training", "full"),
         ("孙丽", "huainan-graduate-assessment", "full"),
         ("周强", "huainan-skilled-rent", "month"),
         ("吴刚", "huainan-employment-training", "initial"),

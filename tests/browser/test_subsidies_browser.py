@@ -40,14 +40,14 @@ def test_review_pay_recover_and_the_charts(
         page.get_by_role("link", name="审核补贴").click()
         page.wait_for_url("**/subsidies?state=pending")
         rows = page.locator("table.subsidy-queue tbody tr")
-        assert rows.count() == 3
+        assert rows.count() == 4
         page.get_by_role("link", name="依据").first.click()
         assert "计算依据" in page.content()
         page.go_back()
         page.check("input[data-check-all]")
         page.fill("input[name=reason]", "材料齐全，符合政策")
         page.get_by_role("button", name="批量审核通过").click()
-        page.get_by_text("已审核通过 3 条").wait_for()
+        page.get_by_text("已审核通过 4 条").wait_for()
         SHOTS.mkdir(exist_ok=True)
         page.screenshot(path=str(SHOTS / "subsidies-queue.png"), full_page=True)
 
@@ -55,11 +55,11 @@ def test_review_pay_recover_and_the_charts(
         page.fill("input[name=reference]", "HN-2026-12-001")
         page.get_by_role("button", name="建立批次").click()
         page.wait_for_url("**/subsidies/batches/*")
-        assert page.locator("#batch-total").inner_text() == str(800 + 400 + 1800)
+        assert page.locator("#batch-total").inner_text() == str(6500 + 800 + 400 + 1800)
         with page.expect_download() as exported:
             page.click("#batch-export")
         sheet = load_workbook(io.BytesIO(Path(exported.value.path()).read_bytes()))["拨付明细"]
-        assert sheet.max_row == 4  # the header and three payees
+        assert sheet.max_row == 5  # the header and four payees
         page.fill("input[name=paid_on]", "2026-12-02")
         page.get_by_role("button", name="标记为已发放").click()
         page.locator("#batch-paid").wait_for()
