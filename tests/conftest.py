@@ -17,6 +17,12 @@ os.environ.setdefault("JIPING_RUN_SWEEPER", "false")
 os.environ.setdefault("JIPING_RUN_CERTIFICATE_BATCHES", "false")
 # Photos and other data files of the run: never under the checkout's var/.
 os.environ.setdefault("JIPING_DATA_DIR", tempfile.mkdtemp(prefix="jiping-test-data-"))
+# xdist workers inherit the controller's folder: each gets its own beneath it, or two
+# tests' certificates of the same number (every test numbers from 1) share one file.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ["JIPING_DATA_DIR"] = os.path.join(
+        os.environ["JIPING_DATA_DIR"], os.environ["PYTEST_XDIST_WORKER"]
+    )
 # The hasher's low priority is for production (core/security.py); on a CI machine busy with
 # the suite's own workers it would only make every login slow.
 os.environ.setdefault("JIPING_PASSWORD_HASH_NICENESS", "0")
