@@ -68,15 +68,11 @@ def issuable_results(db: Session, plan: ExamPlan, session_id: int | None) -> lis
         query = query.join(Registration, col(Registration.id) == Result.registration_id).where(
             Registration.session_id == session_id
         )
-    out = []
-    for result in db.exec(query):
-        if (
-            service.issuable_problem(result) is None
-            and result.id is not None
-            and service.valid_certificate_of(db, result.id) is None
-        ):
-            out.append(result)
-    return out
+    results = [
+        r for r in db.exec(query) if r.id is not None and service.issuable_problem(r) is None
+    ]
+    issued = service.results_with_valid_certificates(db, [r.id or 0 for r in results])
+    return [r for r in results if r.id not in issued]
 
 
 def numbering_problem(db: Session, plan: ExamPlan) -> str | None:

@@ -232,6 +232,25 @@ def issuable_problem(result: Result) -> str | None:
     return None
 
 
+def revocation_text(cert: Certificate) -> str:
+    """Why a certificate was revoked, as the public and the QR page read it."""
+    reason = REVOCATION_REASON_NAMES.get(cert.revocation_reason or "", "")  # type: ignore[call-overload]
+    return f"{reason}：{cert.revocation_note}" if reason else cert.revocation_note
+
+
+def results_with_valid_certificates(db: Session, result_ids: list[int]) -> set[int]:
+    """Which of these results already have a valid certificate (one query)."""
+    if not result_ids:
+        return set()
+    found = db.exec(
+        select(Certificate.result_id).where(
+            col(Certificate.result_id).in_(result_ids),
+            Certificate.status == CertificateStatus.VALID,
+        )
+    ).all()
+    return {r for r in found if r is not None}
+
+
 def valid_certificate_of(db: Session, result_id: int) -> Certificate | None:
     return db.exec(
         select(Certificate).where(

@@ -118,8 +118,7 @@ def _apply_record(
     if cert.status == CertificateStatus.REVOKED:
         v.verdict = Verdict.REVOKED
         v.revoked_at = to_china(cert.revoked_at)
-        reason = service.REVOCATION_REASON_NAMES.get(cert.revocation_reason or "", "")  # type: ignore[call-overload]
-        v.revocation = f"{reason}：{cert.revocation_note}" if reason else cert.revocation_note
+        v.revocation = service.revocation_text(cert)
         when = v.revoked_at.strftime("%Y-%m-%d") if v.revoked_at else ""
         v.checks.append(Check("登记状态", False, f"已于 {when} 撤销（{v.revocation}）"))
     elif cert.status == CertificateStatus.SUPERSEDED:
@@ -206,7 +205,6 @@ class PublicCertificate:
 def public_view(db: Session, cert: Certificate) -> PublicCertificate:
     facts = service.facts_of(cert)
     revoked = to_china(cert.revoked_at)
-    reason = service.REVOCATION_REASON_NAMES.get(cert.revocation_reason or "", "")  # type: ignore[call-overload]
     return PublicCertificate(
         number=cert.number,
         holder_name=cert.holder_name,
@@ -220,7 +218,7 @@ def public_view(db: Session, cert: Certificate) -> PublicCertificate:
         status=cert.status,
         status_name=service.STATUS_NAMES[CertificateStatus(cert.status)],
         revoked_at=revoked.strftime("%Y-%m-%d") if revoked else None,
-        revocation=f"{reason}：{cert.revocation_note}" if reason else "",
+        revocation=service.revocation_text(cert) if cert.revocation_reason else "",
         verify_url=service.verify_url(cert.token),
     )
 
