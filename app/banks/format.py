@@ -277,13 +277,21 @@ def _key_line(node: Any, key: Any) -> int | None:
 
 
 def _path_line(node: Any, path: str) -> int | None:
-    """Line of a dotted field (`key.numeric.value`), or of the deepest part that exists."""
+    """Line of a dotted field (`key.numeric.value`, `key.marking_points[2]` with a 1-based
+    element), or of the deepest part that exists."""
     line = _node_line(node)
     for part in path.split("."):
-        if not isinstance(node, Mapping) or part not in node:
+        name, _, index = part.partition("[")
+        if not isinstance(node, Mapping) or name not in node:
             break
-        line = _key_line(node, part) or line
-        node = node[part]
+        line = _key_line(node, name) or line
+        node = node[name]
+        if index:
+            n = int(index.rstrip("]")) - 1 if index.rstrip("]").isdigit() else -1
+            if not isinstance(node, list) or not 0 <= n < len(node):
+                break
+            line = _element_line(node, n) or line
+            node = node[n]
     return line
 
 
@@ -443,6 +451,13 @@ def validate_item(
         and stem is not None
         and item_type is not None
         and not strategy_for(item_type).check_key_against_stem(stem, key, report)
+    ):
+        key = None
+    if (
+        key is not None
+        and points is not None
+        and item_type is not None
+        and not strategy_for(item_type).check_key_against_points(key, points, report)
     ):
         key = None
 

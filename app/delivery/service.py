@@ -778,10 +778,11 @@ def _close(
     log.info("attempt %s submitted (%s), score %s", attempt.id, submit_reason.value, score)
 
 
-def score_attempt(db: Session, *, attempt_id: int) -> float:
+def score_attempt(db: Session, *, attempt_id: int) -> float | None:
     """Score the attempt's frozen form with its stored answers and the blueprint's
-    multiple-choice rule, and set attempt.score (out of 100). Closing an attempt calls
-    this in the same transaction; scoring again gives the same result."""
+    multiple-choice rule, and set attempt.score (out of 100; None while written answers
+    wait for their examiners, app/results/written.py). Closing an attempt calls this in the
+    same transaction; scoring again gives the same result."""
     attempt = db.get(Attempt, attempt_id)
     if attempt is None:
         raise NotFound("考试记录不存在", code="attempt_not_found")
@@ -1044,6 +1045,9 @@ def reopen_attempt(
         raise Conflict("只有已交卷的答卷才能重新开放", code="not_submitted")
     if attempt.submit_reason not in REOPENABLE:
         raise Conflict("考生本人交卷的答卷不能重新开放", code="reopen_not_allowed")
+    if scoring_service.has_marks(db, attempt_id):
+        # Examiners marked what the candidate wrote: answering on would change it.
+        raise Conflict("这份答卷的主观题已开始评阅，不能重新开放", code="marking_started")
     deadline = timer.deadline_after_reopen(
         attempt.deadline_at, attempt.submitted_at, now, extra_minutes
     )

@@ -36,10 +36,20 @@ from app.itemtypes.fill_in import FillIn
 from app.itemtypes.matching import Matching
 from app.itemtypes.ordering import Ordering
 from app.itemtypes.true_false import TrueFalse
+from app.itemtypes.written import Extended, ShortAnswer
 
 STRATEGIES: dict[str, ItemTypeStrategy] = {
     s.item_type: s
-    for s in (SingleChoice(), MultipleChoice(), TrueFalse(), FillIn(), Ordering(), Matching())
+    for s in (
+        SingleChoice(),
+        MultipleChoice(),
+        TrueFalse(),
+        FillIn(),
+        Ordering(),
+        Matching(),
+        ShortAnswer(),
+        Extended(),
+    )
 }
 ITEM_TYPE_NAMES = {ItemType(t): s.name for t, s in STRATEGIES.items()}
 

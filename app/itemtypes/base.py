@@ -18,6 +18,8 @@ class ItemType(StrEnum):
     FILL_IN = "fill_in"  # 填空题 (text alternatives or numeric with tolerance)
     ORDERING = "ordering"  # 排序题 (the options in their right order)
     MATCHING = "matching"  # 匹配题 (each prompt matched to one of the options)
+    SHORT_ANSWER = "short_answer"  # 简答题 (marked by people)
+    EXTENDED = "extended"  # 论述/计算题 (an essay or a calculation with working; by people)
 
 
 class MultipleChoiceRule(StrEnum):
@@ -38,6 +40,7 @@ class Outcome(StrEnum):
     PARTIAL = "partial"
     WRONG = "wrong"
     BLANK = "blank"
+    PENDING = "pending"  # an item marked by people, not yet marked (待评阅)
 
 
 OUTCOME_NAMES = {
@@ -45,6 +48,7 @@ OUTCOME_NAMES = {
     Outcome.PARTIAL: "部分得分",
     Outcome.WRONG: "错误",
     Outcome.BLANK: "未作答",
+    Outcome.PENDING: "待评阅",
 }
 
 CENT = Decimal("0.01")
@@ -168,6 +172,9 @@ class ItemTypeStrategy(ABC):
     # Choice items: the (fewest, most) options, labelled A, B, ...; the options are shuffled
     # per candidate on shuffled papers. None: the type has no options.
     option_counts: tuple[int, int] | None = None
+    # Items marked by people (简答, 论述/计算): `score` leaves a non-blank response PENDING,
+    # examiners mark it after submission (app/results/written.py).
+    marked_by_people: bool = False
 
     def check_stem(self, stem: str, report: Report) -> None:
         """Problems of the stem that only this type has (e.g. a fill-in's blank); most
@@ -184,6 +191,13 @@ class ItemTypeStrategy(ABC):
     def check_key_against_stem(self, stem: str, key: dict[str, Any], report: Report) -> bool:
         """Problems between a checked stem and key (a fill-in stem's "保留 1 位小数" and
         its key); may complete the key from the stem. False after reporting."""
+        return True
+
+    def check_key_against_points(
+        self, key: Mapping[str, Any], points: float, report: Report
+    ) -> bool:
+        """Problems between a checked key and the item's own points (a written item's
+        marking points add up to them). False after reporting."""
         return True
 
     @abstractmethod

@@ -195,3 +195,28 @@ class EnterpriseEvaluation(SQLModel, table=True):
     decided_on: date
     recorded_by: int = Field(foreign_key="staffuser.id")
     recorded_at: NaiveDatetime = Field(default_factory=utcnow)
+
+
+class MarkingJob(SQLModel, table=True):
+    """阅卷任务: the examiners who mark the written answers (简答, 论述/计算) of one theory
+    session, marking by item across candidates and blind to who wrote them. Each response is
+    marked twice (双评); beyond the tolerance a third examiner marks (三评), and if the
+    third is beyond it from both, the chief examiner (阅卷组长) decides (仲裁)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    centre_id: int = Field(foreign_key="evaluationcentre.id", index=True)
+    plan_id: int = Field(foreign_key="examplan.id", index=True)
+    exam_session_id: int = Field(foreign_key="examsession.id", unique=True)
+    # The most two marks may differ, as a percentage of the item's points on the paper
+    # (an item's key may set its own).
+    tolerance_percent: float = 20
+    created_by: int = Field(foreign_key="staffuser.id")
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
+
+
+class MarkingJobMember(SQLModel, table=True):
+    """An examiner of a marking job; one is the chief (阅卷组长)."""
+
+    marking_job_id: int = Field(foreign_key="markingjob.id", primary_key=True)
+    staff_user_id: int = Field(foreign_key="staffuser.id", primary_key=True)
+    is_chief: bool = False

@@ -12,6 +12,7 @@ arbitrates a task whose totals differ by more than the plan's tolerance."""
 import logging
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -253,14 +254,18 @@ def set_review_sheet(db: Session, *, actor: Staff, plan_id: int, data: ReviewShe
 # -- practical sessions and their panels ------------------------------------------------------
 
 
-def _checked_panel(
+def checked_panel(
     db: Session,
     centre_id: int,
     examiner_ids: list[int],
     chief_id: int,
     *,
     what: str = "技能考核考评组",
+    check_size: Callable[[int], None] | None = None,
 ) -> list[StaffUser]:
+    """The centre's active examiners named, the chief among them, the panel of a size
+    `check_size` accepts (default: odd and three or more, DOMAIN.md §2). A panel for a
+    practical or review session, or a marking job's markers (app/results/written.py)."""
     ids = list(dict.fromkeys(examiner_ids))
     problems: list[dict[str, Any]] = []
     found: list[StaffUser] = []
@@ -278,7 +283,10 @@ def _checked_panel(
         else:
             found.append(user)
     try:
-        rules.check_panel_size(len(ids), what=what)
+        if check_size is None:
+            rules.check_panel_size(len(ids), what=what)
+        else:
+            check_size(len(ids))
     except rules.RuleError as exc:
         problems.append({"field": "examiner_ids", "problem": exc.message})
     if chief_id not in ids:
@@ -286,7 +294,7 @@ def _checked_panel(
             {"field": "chief_examiner_id", "problem": "考评组长须是本考评组的考评员之一"}
         )
     if problems:
-        raise invalid("考评组有误", "panel_invalid", problems)
+        raise invalid(f"{what}有误", "panel_invalid", problems)
     return found
 
 
@@ -366,7 +374,7 @@ def create_practical_session(
         )
     if problems:
         raise invalid("场次信息有误", "practical_session_invalid", problems)
-    panel = _checked_panel(
+    panel = checked_panel(
         db,
         centre_id,
         data.examiner_ids,

@@ -69,6 +69,9 @@ def _rule(db: Session, plan: ExamPlan) -> rules.AssessmentRule:
     return assessment_rule(get_level(plan.level_code), pass_marks={"theory": bp.pass_mark})
 
 
+WRITTEN_PENDING = "主观题待评阅"
+
+
 @dataclass(frozen=True)
 class _Computed:
     registration: Registration
@@ -163,6 +166,8 @@ def _compute(db: Session, plan: ExamPlan) -> list[_Computed]:
                     marks.append(rules.ComponentMark.scored(c.component, attempt.score))
                 else:
                     marks.append(rules.ComponentMark(c.component, rules.MarkStatus.PENDING))
+                    if status == ResultStatus.SUBMITTED:  # written answers being marked
+                        extra[c.component] = {"note": WRITTEN_PENDING}
             elif c.component in (Component.PRACTICAL, Component.REVIEW):
                 standing_p = practicals.get((reg.id, c.component.value))
                 if standing_p is not None and standing_p.score is not None:

@@ -170,6 +170,67 @@ def double_marked_score(
     return DoubleMarkResult(DoubleMarkStatus.FINAL, r.apply((third + nearer) / 2))
 
 
+class WrittenStatus(StrEnum):
+    MARKING = "marking"  # 评阅中: fewer than two marks
+    THIRD = "third"  # 待三评: the two marks differ by more than the tolerance
+    ARBITRATION = "arbitration"  # 待仲裁: the third is beyond the tolerance from both
+    FINAL = "final"  # 已定分
+
+
+WRITTEN_STATUS_NAMES = {
+    WrittenStatus.MARKING: "评阅中",
+    WrittenStatus.THIRD: "待三评",
+    WrittenStatus.ARBITRATION: "待仲裁",
+    WrittenStatus.FINAL: "已定分",
+}
+
+
+@dataclass(frozen=True)
+class WrittenState:
+    status: WrittenStatus
+    score: Decimal | None = None  # once final
+    arbitrated: bool = False
+
+    def wants_mark(self, marked: int) -> bool:
+        """Whether another examiner's mark is wanted (`marked`: marks so far)."""
+        return self.status == WrittenStatus.MARKING or (
+            self.status == WrittenStatus.THIRD and marked == 2
+        )
+
+
+def tolerance_points(points: Any, percent: Any) -> Decimal:
+    """The double-marking tolerance of an item worth `points` on the paper: `percent` of
+    them (a 10-point item at 20 %: two marks may differ by up to 2 points)."""
+    if not 0 < dec(percent) <= 100:
+        raise RuleError("tolerance_invalid", "双评误差应为大于 0、不超过 100 的百分比")
+    return dec(points) * dec(percent) / 100
+
+
+def written_state(
+    marks: Sequence[Any],
+    *,
+    tolerance: Any,
+    max_points: Any,
+    arbitrated_score: Any = None,
+    rounding: Rounding | None = None,
+) -> WrittenState:
+    """Where a response to an item marked by people stands, from its marks in the order
+    given (double_marked_score decides: the mean of two agreeing marks, or the third with
+    the nearer of the first two), the chief examiner's score once recorded. A mean rounded
+    up never exceeds the item's points."""
+    if arbitrated_score is not None:
+        return WrittenState(WrittenStatus.FINAL, dec(arbitrated_score), arbitrated=True)
+    if len(marks) < 2:
+        return WrittenState(WrittenStatus.MARKING)
+    result = double_marked_score(marks[:3], tolerance=tolerance, rounding=rounding)
+    if result.status == DoubleMarkStatus.NEEDS_THIRD:
+        return WrittenState(WrittenStatus.THIRD)
+    if result.status == DoubleMarkStatus.NEEDS_ARBITRATION:
+        return WrittenState(WrittenStatus.ARBITRATION)
+    assert result.score is not None
+    return WrittenState(WrittenStatus.FINAL, min(result.score, dec(max_points)))
+
+
 # -- practical task rubrics (评分要素) ---------------------------------------------------
 
 

@@ -518,3 +518,82 @@ class RecheckOut(BaseModel):
     decision: str
     decided_by: str
     decided_at: NaiveDatetime | None
+
+
+# -- written answers marked by people (主观题阅卷: app/results/written.py) ----------------------
+
+
+class MarkingJobIn(BaseModel):
+    examiner_ids: list[int]
+    chief_examiner_id: int
+    tolerance_percent: float = 20  # of each item's points on the paper
+
+
+class WrittenItemOut(BaseModel):
+    """One written item of the session, over every candidate who answered it."""
+
+    item_version_id: int
+    external_id: str
+    item_type: str
+    type_name: str
+    stem: str
+    points: float
+    responses: int  # non-blank responses
+    final: int
+    third: int  # waiting for a third mark
+    arbitration: int  # waiting for the chief examiner
+    marked_by_me: int = 0
+    to_mark_by_me: int = 0
+
+
+class MarkingJobOut(BaseModel):
+    id: int
+    exam_session_id: int
+    session_name: str
+    plan_name: str
+    tolerance_percent: float
+    members: list[PanelMemberOut]
+    items: list[WrittenItemOut]
+    responses: int
+    final: int
+    arbitration: int
+    attempts_pending: int  # papers whose theory score still waits for marks
+    is_chief: bool = False  # the reader is the job's chief examiner
+
+
+class ResponseToMark(BaseModel):
+    """A response as its marker sees it: the item, its reference answer and marking points
+    in the paper's points, the candidate's text. No name, ticket, seat or attempt."""
+
+    response_id: int
+    job_id: int
+    item_version_id: int
+    number: int  # 第 N 份 of this item, from the job's shuffle
+    external_id: str
+    type_name: str
+    stem: str
+    reference: str
+    marking_points: list[dict[str, Any]]
+    max_points: float
+    step: float
+    text: str
+    third: bool  # this would be the third mark (三评)
+    left: int  # responses of the item this examiner may still mark, this one included
+
+
+class MarkIn(BaseModel):
+    score: float
+    comment: str = ""
+
+
+class WrittenMarkOut(BaseModel):
+    response_id: int
+    score: float
+    status: str  # rules.WrittenStatus after this mark
+    status_name: str
+
+
+class WrittenArbitration(BaseModel):
+    response: ResponseToMark
+    marks: list[dict[str, Any]]  # {"marker", "score", "comment"} in the order given
+    tolerance: float  # in points

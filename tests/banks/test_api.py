@@ -78,6 +78,8 @@ def test_list_and_read_a_bank(client: TestClient, admin: dict[str, str], bank_id
         "fill_in": 2,
         "ordering": 0,
         "matching": 0,
+        "short_answer": 0,
+        "extended": 0,
     }
     bank = client.get(f"/api/v1/banks/{bank_id}", headers=admin).json()
     a, b = bank["outline"]

@@ -96,8 +96,8 @@ def test_bank_list_shows_counts_per_type(client: TestClient, bank_id: int) -> No
     row = re.search(rf'<tr>\s*<td><a href="/banks/{bank_id}">.*?</tr>', r.text, re.S)
     assert row is not None
     cells = re.findall(r'<td class="num">(?:<strong>)?(\d+)', row.group(0))
-    # SC, MC, TF, fill-in, ordering, matching, active, retired
-    assert cells == ["1", "1", "1", "2", "0", "0", "5", "0"]
+    # SC, MC, TF, fill-in, ordering, matching, short answer, extended, active, retired
+    assert cells == ["1", "1", "1", "2", "0", "0", "0", "0", "5", "0"]
 
 
 def test_bank_page_shows_the_outline_and_items(client: TestClient, bank_id: int) -> None:

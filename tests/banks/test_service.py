@@ -352,6 +352,8 @@ def test_list_banks_and_overview_count_active_items(
         "fill_in": 2,
         "ordering": 0,
         "matching": 0,
+        "short_answer": 0,
+        "extended": 0,
     }
     assert (summary.active, summary.retired, summary.occupation.code) == (4, 1, "6-31-01-03")
     overview = banks.bank_overview(db, actor=admin, bank_id=bank.id or 0)

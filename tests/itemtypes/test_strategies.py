@@ -13,6 +13,18 @@ KEYS: dict[str, Any] = {
     ItemType.FILL_IN: {"numeric": {"value": 5, "tolerance": 0.01}, "unit": "A"},
     ItemType.ORDERING: ["C", "A", "D", "B"],
     ItemType.MATCHING: {"熔断器": "A", "接触器": "D"},
+    ItemType.SHORT_ANSWER: {
+        "reference": "防止两个接触器同时吸合。",
+        "marking_points": [{"point": "互锁的作用", "points": 2}],
+    },
+    ItemType.EXTENDED: {
+        "reference": "I = P / U = 2200 / 220 = 10 A",
+        "marking_points": [
+            {"point": "公式正确", "points": 2},
+            {"point": "结果 10 A", "points": 1.5},
+        ],
+        "tolerance": 25,
+    },
 }
 
 

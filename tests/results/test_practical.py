@@ -120,7 +120,7 @@ def test_a_panel_that_is_not_odd_and_three_or_more_is_refused(
 def test_a_proctor_cannot_sit_on_a_panel(db: Session):
     exam = make_exam(db, tasks=True)
     with pytest.raises(ValidationFailed) as exc:
-        practical._checked_panel(
+        practical.checked_panel(
             db,
             exam.centre.id or 0,
             [exam.examiner.id or 0, exam.proctor.id or 0, exam.proctors[1].id or 0],

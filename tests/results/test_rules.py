@@ -16,6 +16,7 @@ from app.exams.components import (
     components_for,
 )
 from app.reference.levels import LEVELS, get_level
+from app.results import rules
 from app.results.rules import (
     ComponentMark,
     Criterion,
@@ -524,3 +525,41 @@ def test_no_candidates_gives_no_statistics():
     stats = item_statistics([], [1, 1])
     assert stats.items == ()
     assert stats.kr20 is None
+
+
+# -- written answers (简答, 论述/计算) ----------------------------------------------------------
+
+
+def test_the_tolerance_is_a_share_of_the_items_points() -> None:
+    assert rules.tolerance_points(20, 20) == 4
+    assert rules.tolerance_points(5, 15) == Decimal("0.75")
+    with pytest.raises(rules.RuleError):
+        rules.tolerance_points(5, 0)
+
+
+@pytest.mark.parametrize(
+    ("marks", "arbitrated", "status", "score"),
+    [
+        ([], None, rules.WrittenStatus.MARKING, None),
+        ([7], None, rules.WrittenStatus.MARKING, None),
+        ([7, 9], None, rules.WrittenStatus.FINAL, Decimal(8)),
+        ([7, 9.5], None, rules.WrittenStatus.THIRD, None),  # 2.5 apart > 2
+        ([7, 9.5, 9], None, rules.WrittenStatus.FINAL, Decimal("9.5")),  # (9 + 9.5) / 2 → 9.5
+        ([2, 9, 5.5], None, rules.WrittenStatus.ARBITRATION, None),  # 3.5 from each
+        ([2, 9, 5.5], 6, rules.WrittenStatus.FINAL, Decimal(6)),
+        ([9.5, 10], None, rules.WrittenStatus.FINAL, Decimal(10)),  # 9.75 → 10, not above
+    ],
+)
+def test_where_a_written_answer_stands(
+    marks: list[float], arbitrated: float | None, status: rules.WrittenStatus, score: Decimal | None
+) -> None:
+    state = rules.written_state(marks, tolerance=2, max_points=10, arbitrated_score=arbitrated)
+    assert (state.status, state.score) == (status, score)
+
+
+def test_who_is_wanted_next() -> None:
+    assert rules.written_state([7], tolerance=2, max_points=10).wants_mark(1)
+    third = rules.written_state([1, 9], tolerance=2, max_points=10)
+    assert third.wants_mark(2)
+    assert not rules.written_state([1, 9, 5], tolerance=2, max_points=10).wants_mark(3)
+    assert not rules.written_state([7, 8], tolerance=2, max_points=10).wants_mark(2)
