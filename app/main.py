@@ -30,6 +30,7 @@ from app.api import reference as api_reference
 from app.api import results as api_results
 from app.api import subsidies as api_subsidies
 from app.api import tasks as api_tasks
+from app.api import written as api_written
 from app.certificates import batches as certificate_batches
 from app.core.config import get_settings
 from app.core.db import RequestTransaction, get_engine
@@ -52,6 +53,7 @@ from app.web import results as web_results
 from app.web import subsidies as web_subsidies
 from app.web import supervision as web_supervision
 from app.web import tasks as web_tasks
+from app.web import written as web_written
 from app.web.templating import is_htmx, render
 
 log = logging.getLogger(__name__)
@@ -121,6 +123,7 @@ def create_app() -> FastAPI:
         api_proctoring,
         api_results,
         api_marking,
+        api_written,
         api_certificates,
         api_subsidies,
         api_audit,
@@ -137,6 +140,7 @@ def create_app() -> FastAPI:
         web_proctor,
         web_results,
         web_marking,
+        web_written,
         web_certificates,
         web_evaluations,
         web_subsidies,

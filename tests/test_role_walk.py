@@ -391,6 +391,30 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/marking/tasks/{paper_task_id}/arbitration"): rule(EXAM),
     ("POST", "/marking/tasks/{paper_task_id}/arbitration"): rule(EXAM),
     ("GET", "/results/attempts/{attempt_id}"): rule(ADMIN, EXAM),
+    # Written answers (简答, 论述/计算): the admin sets a session's marking job; examiners
+    # mark in the jobs they are in (none in the walk's world: refused by role, then as not
+    # found).
+    ("PUT", "/api/v1/sessions/{session_id}/marking-job"): rule(
+        ADMIN, body={"examiner_ids": [], "chief_examiner_id": 0}
+    ),
+    ("GET", "/api/v1/sessions/{session_id}/marking-job"): rule(ADMIN),
+    ("GET", "/api/v1/marking/written"): rule(EXAM),
+    ("GET", "/api/v1/marking/written/{job_id}"): rule(EXAM),
+    ("GET", "/api/v1/marking/written/{job_id}/items/{item_version_id}/next"): rule(EXAM),
+    ("POST", "/api/v1/marking/written/{job_id}/responses/{response_id}/marks"): rule(
+        EXAM, body={"score": 1}
+    ),
+    ("GET", "/api/v1/marking/written/{job_id}/arbitration"): rule(EXAM),
+    ("POST", "/api/v1/marking/written/{job_id}/responses/{response_id}/arbitration"): rule(
+        EXAM, body={"score": 1, "reason": "仲裁"}
+    ),
+    ("GET", "/sessions/{session_id}/written"): rule(ADMIN),
+    ("POST", "/sessions/{session_id}/written"): rule(ADMIN),
+    ("GET", "/marking/written/{job_id}"): rule(EXAM),
+    ("GET", "/marking/written/{job_id}/items/{item_version_id}"): rule(EXAM),
+    ("POST", "/marking/written/{job_id}/responses/{response_id}"): rule(EXAM),
+    ("GET", "/marking/written/{job_id}/arbitration"): rule(EXAM),
+    ("POST", "/marking/written/{job_id}/responses/{response_id}/arbitration"): rule(EXAM),
     # Certificates. Public: the lookup (number + name or ID; masked answers), a QR token's
     # verification and credential, the JWKS and the revocation lists.
     ("GET", "/.well-known/jwks.json"): PUBLIC,
@@ -547,6 +571,9 @@ def _place(
             # No practical session, result or 复核 in the walk's world: ids that name none.
             "practical_session_id": 0,
             "paper_task_id": 0,
+            "job_id": 0,
+            "item_version_id": 0,
+            "response_id": 0,
             "result_id": 0,
             "request_id": 0,
             "certificate_id": 0,

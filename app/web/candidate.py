@@ -173,5 +173,7 @@ def _paper(state: ExamState) -> list[dict[str, Any]]:
             shown |= {"unit": q["unit"], "maxlength": MAX_ANSWER_CHARS}
         if q["type"] == ItemType.MATCHING:
             shown["prompts"] = q["prompts"]
+        if "rows" in q:  # a written answer's box (简答, 论述/计算)
+            shown |= {"maxlength": q["maxlength"], "rows": q["rows"]}
         paper.append(shown)
     return paper

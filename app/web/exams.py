@@ -89,6 +89,11 @@ FIELD_LABELS = {
     "file": "名单文件",
     "eligibility": "申报条件",
     "facts": "考生档案",
+    "examiner_ids": "考评员",
+    "chief_examiner_id": "组长",
+    "tolerance_percent": "双评误差",
+    "score": "分数",
+    "comment": "评语",
     **facts_form.LABELS,
 }
 SECTION_PARTS = {"item_type": "题型", "count": "题量", "points": "每题分值"}

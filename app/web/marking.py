@@ -15,7 +15,7 @@ from app.auth.deps import CentreAdmin, Marker
 from app.core.db import SessionDep
 from app.core.errors import Conflict, ValidationFailed
 from app.exams import plans, sessions
-from app.results import practical
+from app.results import practical, written
 from app.results.schemas import (
     PracticalPaperIn,
     PracticalSectionIn,
@@ -209,7 +209,12 @@ def draw_missing(practical_session_id: int, db: SessionDep, staff: CentreAdmin) 
 @router.get("/marking")
 def my_sessions(request: Request, db: SessionDep, staff: Marker) -> Response:
     return render(
-        request, "marking/index.html", {"rows": practical.examiner_sessions(db, actor=staff)}
+        request,
+        "marking/index.html",
+        {
+            "rows": practical.examiner_sessions(db, actor=staff),
+            "jobs": written.marker_jobs(db, actor=staff),
+        },
     )
 
 

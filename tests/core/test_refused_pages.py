@@ -393,6 +393,26 @@ REFUSALS = [
         status=404,
     ),
     Refusal(
+        "/sessions/{session_id}/written",
+        "admin",
+        lambda w: f"/sessions/{w.exam.session.id}/written",
+        lambda w: {"chief_examiner_id": "1", "tolerance_percent": "20"},  # no examiners
+    ),
+    Refusal(
+        "/marking/written/{job_id}/responses/{response_id}",
+        "examiner",
+        lambda w: "/marking/written/999999/responses/1",
+        lambda w: {"score": "5", "item_version_id": "1"},
+        status=404,
+    ),
+    Refusal(
+        "/marking/written/{job_id}/responses/{response_id}/arbitration",
+        "proctor",
+        lambda w: "/marking/written/1/responses/1/arbitration",
+        lambda w: {"score": "5", "reason": "仲裁"},
+        status=403,
+    ),
+    Refusal(
         "/plans/{plan_id}/results/refresh",
         "proctor",
         lambda w: f"/plans/{w.exam.plan.id}/results/refresh",

@@ -164,6 +164,15 @@
       var fill = append(el("label", { "class": "fill" }), "答案：", box);
       if (q.unit) append(fill, el("span", { "class": "unit" }, q.unit));
       append(art, fill);
+    } else if (q.type === "short_answer" || q.type === "extended") {
+      var area = el("textarea", {
+        name: name, rows: String(q.rows), maxlength: String(q.maxlength),
+        spellcheck: "false", "aria-label": "第 " + q.position + " 题的作答",
+      });
+      area.value = r.text || "";
+      append(art, append(el("label", { "class": "written" }, area)));
+      append(art, el("p", { "class": "muted hint written-count" },
+        "（" + q.type_name + "：由考评员评分。已输入 " + (r.text || "").length + " / " + q.maxlength + " 字）"));
     }
     return art;
   }
@@ -216,7 +225,8 @@
       Array.prototype.forEach.call(inputs, function (i) { if (i.checked) values.push(i.value); });
       return values.length ? { choices: values } : {};
     }
-    var text = inputs.length ? inputs[0].value : "";
+    var box = el.querySelector("textarea") || inputs[0];
+    var text = box ? box.value : "";
     return text.trim() ? { text: text } : {};
   }
 
@@ -239,12 +249,24 @@
       });
       return;
     }
+    var area = el.querySelector("textarea");
+    if (area) {
+      area.value = response.text || "";
+      countChars(area);
+      return;
+    }
     Array.prototype.forEach.call(el.querySelectorAll("input"), function (i) {
       if (type === "fill_in") i.value = response.text || "";
       else if (type === "single_choice") i.checked = response.choice === i.value;
       else if (type === "true_false") i.checked = "value" in response && String(response.value) === i.value;
       else i.checked = (response.choices || []).indexOf(i.value) >= 0;
     });
+  }
+
+  // A written answer's box says how much of its length is used.
+  function countChars(area) {
+    var hint = area.closest(".question").querySelector(".written-count");
+    if (hint) hint.textContent = hint.textContent.replace(/已输入 \d+ \//, "已输入 " + area.value.length + " /");
   }
 
   function isAnswered(response) { return Object.keys(response).length > 0; }
@@ -733,14 +755,16 @@
     delete debounce[q.dataset.position];
     queueSave(q.dataset.position);
   });
+  function typed(target) { return target.type === "text" || target.tagName === "TEXTAREA"; }
   document.getElementById("questions").addEventListener("input", function (e) {
-    if (e.target.type !== "text") return;
+    if (!typed(e.target)) return;
+    if (e.target.tagName === "TEXTAREA") countChars(e.target);
     var pos = e.target.closest(".question").dataset.position;
     clearTimeout(debounce[pos]);
     debounce[pos] = setTimeout(function () { queueSave(pos); }, 500);
   });
   document.getElementById("questions").addEventListener("focusout", function (e) {
-    if (e.target.type !== "text") return;
+    if (!typed(e.target)) return;
     var pos = e.target.closest(".question").dataset.position;
     if (debounce[pos]) {
       clearTimeout(debounce[pos]);
