@@ -4,6 +4,7 @@ blueprint per bank, and an electrician exam session open now with registered can
 Idempotent: run again, it reuses what is there and, when no demo session is open for
 entry, opens a new one starting now with the same candidates."""
 
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -269,6 +270,7 @@ def seed(db: Session) -> DemoData:
         FormMode.FIXED,
     )
     _finished_assessment(db, staff, blueprints["DG-6-31-01-03-L4"])
+    _written_marking(db, staff, next(b for b in bank_list if b.code == "DG-6-31-01-03-L4"))
     session = _open_session(db, electrician, admin, [staff["proctor1"], staff["proctor2"]])
     _certificate_setup(db, centre, admin)
     _subsidy_cases(db, staff, blueprints["DG-6-31-01-03-L3"])
@@ -507,6 +509,179 @@ def _finished_assessment(
     records.refresh_results(db, actor=admin, plan_id=plan.id)
     records.confirm_results(db, actor=admin, plan_id=plan.id)
     records.publish_results(db, actor=admin, plan_id=plan.id)
+    return True
+
+
+# -- written answers (简答, 论述/计算): a theory session whose written answers are being
+# marked by the job's three examiners (examiner is the chief). Candidate 1's answers are
+# double-marked and settled; candidate 2 needed a third mark on one; candidate 3 has one
+# waiting for the chief's arbitration; candidate 4's await a second mark from examiner —
+# a newcomer logs in as examiner to mark them and to arbitrate.
+
+WRITTEN_PLAN = "2026年电工四级/中级工理论知识（演示：含简答、计算题的阅卷）"
+WRITTEN_BLUEPRINT = "电工四级/中级工理论知识卷（含主观题）"
+WRITTEN_SECTIONS = (
+    ("single_choice", 40, 1),
+    ("true_false", 20, 1),
+    ("multiple_choice", 4, 2.5),
+    ("fill_in", 4, 2.5),
+    ("short_answer", 4, 5),
+)
+# Each section's items are split across the areas by the weights, so a section of four
+# short answers needs weights that split four: 1 / 2 / 1.
+WRITTEN_WEIGHTS = {"A": 25.0, "B": 50.0, "C": 25.0}
+WRITTEN_CANDIDATES = DEMO_CANDIDATES[:4]
+# Each candidate's share of an item's points in their answer, and what the examiners give
+# (shares of the item's points, in the order they mark: examiner2, examiner3, examiner).
+WRITTEN_MARKS: tuple[tuple[float, ...], ...] = (
+    (0.8, 0.9),  # agree
+    (0.4, 0.8, 0.7),  # 0.4 apart (> 20 %): a third, nearer the second
+    (0.2, 0.9, 0.5),  # the third beyond both: arbitration
+    (0.6,),  # one mark so far: examiner gives the second
+)
+
+
+def _written_answer(reference: str, share: float) -> str:
+    """A candidate's answer covering about `share` of the reference answer's sentences."""
+    parts = [p for p in re.split(r"(?<=[。；])", reference) if p.strip()]
+    kept = max(1, round(len(parts) * share))
+    return "".join(parts[:kept])
+
+
+def _written_marking(db: Session, staff: dict[str, Staff], bank: QuestionBank) -> bool:
+    """Seed the written-marking demonstration (once); True when it was seeded now."""
+    from app.accounts.principals import CandidateLogin
+    from app.banks.models import ItemVersion
+    from app.delivery import service as delivery
+    from app.delivery.models import Attempt, AttemptItem
+    from app.proctoring import service as proctoring
+    from app.results import written
+    from app.results.schemas import MarkIn, MarkingJobIn
+    from app.scoring.models import ItemScore
+
+    if db.exec(select(ExamPlan.id).where(ExamPlan.name == WRITTEN_PLAN)).first() is not None:
+        return False
+    admin = staff["centre"]
+    assert bank.id is not None
+    blueprint = blueprints.create_blueprint(
+        db,
+        actor=admin,
+        data=BlueprintCreate(
+            bank_id=bank.id,
+            name=WRITTEN_BLUEPRINT,
+            level_code="intermediate",
+            sections=[SectionIn(item_type=t, count=n, points=p) for t, n, p in WRITTEN_SECTIONS],
+            area_weights=WRITTEN_WEIGHTS,
+            time_limit_minutes=120,
+        ),
+    )
+    assert blueprint.id is not None
+    plan = plans.create_plan(
+        db,
+        actor=admin,
+        data=PlanCreate(
+            name=WRITTEN_PLAN,
+            occupation_id=blueprint.occupation_id,
+            level_code=blueprint.level_code,
+            blueprint_id=blueprint.id,
+            form_mode=FormMode.SHUFFLED,
+            require_checkin=True,
+        ),
+    )
+    assert plan.id is not None
+    start = to_china(utcnow())
+    assert start is not None
+    session = sessions.create_session(
+        db,
+        actor=admin,
+        data=SessionCreate(
+            plan_id=plan.id,
+            name="第1场",
+            room="303 机房",
+            starts_at=start.replace(second=0, microsecond=0, tzinfo=CHINA_TZ),
+            proctor_ids=[staff["proctor1"].id, staff["proctor2"].id],
+        ),
+    )
+    assert session.id is not None
+    for (name, birth, seq), marks in zip(WRITTEN_CANDIDATES, WRITTEN_MARKS, strict=True):
+        reg = registrations.register_candidate(
+            db,
+            actor=admin,
+            session_id=session.id,
+            data=_registration(name, _resident_id(birth, seq)),
+        )
+        assert reg.id is not None
+        proctoring.check_in(db, staff=staff["proctor1"], registration_id=reg.id)
+        login = CandidateLogin(
+            registration_id=reg.id,
+            candidate_id=reg.candidate_id,
+            centre_id=reg.centre_id,
+            session_id=session.id,
+            name=name,
+        )
+        attempt = delivery.start_attempt(db, login=login)
+        paper = db.exec(
+            select(AttemptItem, ItemVersion)
+            .join(ItemVersion, col(ItemVersion.id) == AttemptItem.item_version_id)
+            .where(AttemptItem.attempt_id == attempt.id)
+            .order_by(col(AttemptItem.position))
+        ).all()
+        for n, (slot, version) in enumerate(paper):
+            response: dict[str, object]
+            if version.item_type in written.WRITTEN_TYPES:
+                share = sum(marks) / len(marks)
+                response = {"text": _written_answer(version.key["reference"], share)}
+            elif version.item_type == "single_choice":
+                response = {"choice": version.key["answer"]}
+            elif version.item_type == "multiple_choice":
+                response = {"choices": version.key["answer"]}
+            elif version.item_type == "fill_in":
+                accepted = version.key.get("accepted")
+                numeric = version.key.get("numeric")
+                text = accepted[0] if accepted else f"{numeric['value']}" if numeric else ""
+                response = {"text": text}
+            else:
+                response = {"value": bool(version.key["answer"])}
+            delivery.save_answer(
+                db,
+                login=login,
+                position=slot.position,
+                response=response,
+                flagged=False,
+                client_seq=n + 1,
+            )
+        delivery.submit_own_attempt(db, login=login)
+    markers = [staff["examiner2"], staff["examiner3"], staff["examiner"]]
+    job = written.set_marking_job(
+        db,
+        actor=admin,
+        exam_session_id=session.id,
+        data=MarkingJobIn(
+            examiner_ids=[m.id for m in markers], chief_examiner_id=staff["examiner"].id
+        ),
+    )
+    assert job.id is not None
+    # Each examiner gives the marks of their round; on the pages they mark by item, one
+    # response after another.
+    attempts = db.exec(
+        select(Attempt).where(Attempt.session_id == session.id).order_by(col(Attempt.id))
+    ).all()
+    for round_no, marker in enumerate(markers):
+        for attempt, marks in zip(attempts, WRITTEN_MARKS, strict=True):
+            if round_no >= len(marks):
+                continue
+            for row in db.exec(
+                select(ItemScore)
+                .where(ItemScore.attempt_id == attempt.id, ItemScore.outcome == "pending")
+                .order_by(col(ItemScore.position))
+            ).all():
+                written.submit_mark(
+                    db,
+                    actor=marker,
+                    job_id=job.id,
+                    response_id=row.id or 0,
+                    data=MarkIn(score=_points_of(marks[round_no], row.max_points, 0.5)),
+                )
     return True
 
 

@@ -18,7 +18,7 @@ def test_demo_seed_is_usable_and_idempotent(client: TestClient, db: Session) -> 
     assert len(first.tickets) == len(demo.DEMO_CANDIDATES)
     assert len(db.exec(select(Registration)).all()) == len(demo.DEMO_CANDIDATES) + len(
         demo.FINISHED_CANDIDATES
-    ) + len(demo.ISSUED_CANDIDATES)
+    ) + len(demo.ISSUED_CANDIDATES) + len(demo.WRITTEN_CANDIDATES)
     assert {b.code for b in db.exec(select(QuestionBank))} == {
         "DG-6-31-01-03-L4",
         "DG-6-31-01-03-L3",
@@ -80,3 +80,28 @@ def test_demo_certificates_trigger_the_policies_in_force(db: Session) -> None:
         select(Registration).where(col(Registration.eligibility_override_reason) != "")
     ).all()
     assert len(override) == 1
+
+
+def test_demo_written_answers_are_being_marked(db: Session) -> None:
+    from app.accounts.models import StaffUser
+    from app.delivery.models import Attempt
+    from app.exams.models import ExamPlan, ExamSession
+    from app.results import written
+    from tests.factories import staff_actor
+
+    demo.seed(db)
+    db.commit()
+    plan = db.exec(select(ExamPlan).where(ExamPlan.name == demo.WRITTEN_PLAN)).one()
+    session = db.exec(select(ExamSession).where(ExamSession.plan_id == plan.id)).one()
+    chief = staff_actor(db.exec(select(StaffUser).where(StaffUser.username == "examiner")).one())
+    [job] = written.marker_jobs(db, actor=chief)
+    assert job.exam_session_id == session.id and job.is_chief
+    # 4 candidates × 4 short answers; candidates 1 and 2 settled, candidate 3 has its
+    # answers at the chief, candidate 4's wait for examiner's second mark.
+    assert (job.responses, job.final, job.arbitration) == (16, 8, 4)
+    assert sum(i.to_mark_by_me for i in job.items) == 4
+    scores = sorted(
+        (a.score is not None)
+        for a in db.exec(select(Attempt).where(Attempt.session_id == session.id))
+    )
+    assert scores == [False, False, True, True]

@@ -69,7 +69,11 @@ def test_template_has_instructions_and_imports_as_it_is() -> None:
         "fill_in",
         "ordering",
         "matching",
+        "short_answer",
+        "extended",
     }
+    [short] = [i for i in bank.items if i.item_type == "short_answer"]
+    assert [p["points"] for p in short.key["marking_points"]] == [2, 2, 1]
 
 
 def test_a_bad_row_is_named_by_sheet_row_column_and_item() -> None:
