@@ -380,6 +380,7 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ),
     ("GET", "/plans/{plan_id}/practical"): rule(ADMIN),
     ("POST", "/plans/{plan_id}/practical/paper"): rule(ADMIN),
+    ("POST", "/plans/{plan_id}/practical/review-sheet"): rule(ADMIN),
     ("POST", "/plans/{plan_id}/practical/sessions"): rule(ADMIN),
     ("GET", "/practical/{practical_session_id}"): rule(ADMIN),
     ("POST", "/practical/{practical_session_id}/draw"): rule(ADMIN),

@@ -12,6 +12,7 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from app.auth.deps import CentreAdmin, Marker
+from app.banks.practical import STEPS
 from app.core.db import SessionDep
 from app.core.errors import Conflict, ValidationFailed
 from app.exams import plans, sessions
@@ -20,6 +21,8 @@ from app.results.schemas import (
     PracticalPaperIn,
     PracticalSectionIn,
     PracticalSessionCreate,
+    ReviewCriterionIn,
+    ReviewSheetIn,
     SheetIn,
 )
 from app.web.exams import FormDep, FormErrors, _number, _redirect, _text
@@ -28,6 +31,8 @@ from app.web.templating import is_htmx, render
 router = APIRouter()
 
 PAPER_SECTIONS = 6  # rows of the practical paper form
+REVIEW_ROWS = 6  # rows of the 综合评审 sheet form
+REVIEW_FIELDS = ("code", "name", "points", "step", "earns")
 _BLANK_SESSION: dict[str, Any] = {
     "component": "practical",
     "exam_session_id": "",
@@ -67,9 +72,18 @@ def _practical_page(
     paper_errors: FormErrors | None = None,
     v: dict[str, Any] | None = None,
     errors: FormErrors | None = None,
+    review: list[dict[str, Any]] | None = None,
+    review_errors: FormErrors | None = None,
     status_code: int = 200,
 ) -> Response:
     summary = plans.plan_summary(db, actor=staff, plan_id=plan_id)
+    if review is None:
+        stored = summary.plan.review_sheet or practical.DEFAULT_REVIEW_SHEET
+        review = [
+            {k: (f"{c[k]:g}" if k in ("points", "step") else c.get(k, "")) for k in REVIEW_FIELDS}
+            for c in stored
+        ]
+    review = review + [dict.fromkeys(REVIEW_FIELDS, "") for _ in range(REVIEW_ROWS - len(review))]
     return render(
         request,
         "marking/plan_practical.html",
@@ -86,6 +100,10 @@ def _practical_page(
             "examiners": practical.eligible_examiners(db, actor=staff),
             "v": v or dict(_BLANK_SESSION),
             "errors": errors or FormErrors(),
+            "review": review,
+            "review_saved": bool(summary.plan.review_sheet),
+            "review_errors": review_errors or FormErrors(),
+            "steps": STEPS,
         },
         status_code=status_code,
     )
@@ -142,6 +160,43 @@ def save_paper(
             status_code=exc.status_code,
         )
     return _redirect(f"/plans/{plan_id}/practical")
+
+
+@router.post("/plans/{plan_id}/practical/review-sheet")
+def save_review_sheet(
+    request: Request, plan_id: int, db: SessionDep, staff: CentreAdmin, form: FormDep
+) -> Response:
+    """The plan's 综合评审 sheet: its criteria (code, name, points, step, what earns them)."""
+    rows = [{k: _text(form, f"{k}_{i}") for k in REVIEW_FIELDS} for i in range(REVIEW_ROWS)]
+    errors = FormErrors()
+    criteria = []
+    for i, row in enumerate(rows):
+        if not any(row.values()):
+            continue  # an unused row
+        points = _number(row["points"], float, f"criteria[{i}]", errors)
+        step = _number(row["step"] or "1", float, f"criteria[{i}]", errors)
+        criteria.append(
+            ReviewCriterionIn(
+                code=row["code"].upper(),
+                name=row["name"],
+                points=points or 0,
+                step=step or 1,
+                earns=row["earns"],
+            )
+        )
+    status = 422
+    if not errors:
+        try:
+            practical.set_review_sheet(
+                db, actor=staff, plan_id=plan_id, data=ReviewSheetIn(criteria=criteria)
+            )
+            return _redirect(f"/plans/{plan_id}/practical")
+        except (ValidationFailed, Conflict) as exc:
+            errors, status = FormErrors(exc.message, exc.details), exc.status_code
+    errors.message = errors.message or "综合评审表有误"
+    return _practical_page(
+        request, db, staff, plan_id, review=rows, review_errors=errors, status_code=status
+    )
 
 
 @router.post("/plans/{plan_id}/practical/sessions")

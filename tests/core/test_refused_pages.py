@@ -361,6 +361,13 @@ REFUSALS = [
         lambda w: {"weight_0": "abc"},
     ),
     Refusal(
+        "/plans/{plan_id}/practical/review-sheet",
+        "admin",
+        lambda w: f"/plans/{w.exam.plan.id}/practical/review-sheet",
+        lambda w: {"code_0": "R1", "name_0": "答辩", "points_0": "100"},
+        status=409,  # the walk's plan (四级) has no 综合评审
+    ),
+    Refusal(
         "/plans/{plan_id}/practical/sessions",
         "admin",
         lambda w: f"/plans/{w.exam.plan.id}/practical/sessions",

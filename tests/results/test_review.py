@@ -144,3 +144,34 @@ def test_api_the_review_sheet_is_the_plans_to_set(client, db: Session):
         "工作业绩与技术总结",
         "答辩",
     ]
+
+
+def test_page_the_admin_edits_the_review_sheet(client, db: Session):
+    from tests.helpers import page_login
+
+    exam = make_exam(db, candidates=1, tasks=True, level_code="technician")
+    db.commit()
+    csrf = page_login(client, exam.admin.username)
+    page = client.get(f"/plans/{exam.plan.id}/practical").text
+    assert "综合评审表" in page and 'value="工作业绩"' in page  # the default sheet, editable
+    url = f"/plans/{exam.plan.id}/practical/review-sheet"
+    rows = {"code_0": "R1", "name_0": "工作业绩", "points_0": "60", "step_0": "1"}
+    bad = client.post(url, data={"csrf_token": csrf, **rows})
+    assert bad.status_code == 422 and "评审要素配分之和为 60，应为 100" in bad.text
+    assert 'value="60"' in bad.text  # what was typed stays
+    rows |= {
+        "code_1": "R2",
+        "name_1": "答辩",
+        "points_1": "40",
+        "step_1": "2",
+        "earns_1": "回答正确",
+    }
+    ok = client.post(url, data={"csrf_token": csrf, **rows}, follow_redirects=False)
+    assert ok.status_code == 303
+    db.expire_all()
+    plan = db.get(type(exam.plan), exam.plan.id)
+    assert plan is not None
+    assert [(c["code"], c["points"], c["step"], c["earns"]) for c in plan.review_sheet] == [
+        ("R1", 60, 1, ""),
+        ("R2", 40, 2, "回答正确"),
+    ]
