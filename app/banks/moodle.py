@@ -11,7 +11,8 @@ YAML item); a bank out as a Moodle XML file.
 | numerical | 填空题 numeric: the 100% answer, its tolerance, units of multiplier 1 |
 | ordering (qtype_ordering) | 排序题 |
 | matching | 匹配题: each subquestion a prompt, its answer an option (a subquestion without text: an option no prompt takes); each right pair one share, as Moodle grades it |
-| essay, anything else | refused with the reason, per question |
+| essay | 简答题 (论述/计算题 when its box is larger than Moodle's 15 lines), marked by people: graderinfo is the reference answer, its "得分点：" lines the marking points; without them the examiners are told so and mark the whole answer |
+| anything else | refused with the reason, per question |
 
 Question text is HTML: it is read as text (paragraphs and line breaks on their own lines,
 an image by its description). defaultgrade becomes the item's default points and
@@ -31,11 +32,12 @@ from lxml import etree, html
 from app.banks import format as bank_format
 from app.banks.format import BankFile, Problem, SourceItem
 from app.banks.xml_source import parse_xml, tidy_lines
+from app.itemtypes import ItemType, strategy_for
 from app.itemtypes.base import OPTION_LABELS
 from app.itemtypes.fill_in import BLANK
+from app.itemtypes.written import imported_key
 
 REFUSED_TYPES = {
-    "essay": "需人工评分的论述题（essay）",
     "ddwtos": "拖放填空题（ddwtos）",
     "gapselect": "下拉选择填空题（gapselect）",
     "multianswer": "嵌入式完形题（multianswer / Cloze）",
@@ -111,7 +113,15 @@ def read_question(
     kind = question.get("type") or ""
     if kind in REFUSED_TYPES:
         return None, f"Jiping 的机考不能呈现和评分{REFUSED_TYPES[kind]}"
-    if kind not in ("multichoice", "truefalse", "shortanswer", "numerical", "ordering", "matching"):
+    if kind not in (
+        "multichoice",
+        "truefalse",
+        "shortanswer",
+        "numerical",
+        "ordering",
+        "matching",
+        "essay",
+    ):
         return None, f"不支持的 Moodle 题型 {kind}"
     tags = _tags(question)
     name = (_child_text(question, "name") or "").strip()
@@ -146,7 +156,35 @@ def read_question(
         return _matching(raw, question, tags)
     if kind == "shortanswer":
         return _shortanswer(raw, question, answers)
+    if kind == "essay":
+        return _essay(raw, question, tags)
     return _numerical(raw, question, answers, tags)
+
+
+# Moodle's essay box is 15 lines unless its author made it larger: a larger one expects a
+# 论述/计算题, the default a 简答题 (Jiping's own file says which in its tags).
+ESSAY_DEFAULT_LINES = 15
+
+
+def _essay(
+    raw: dict[str, Any], question: etree._Element, tags: Mapping[str, str]
+) -> tuple[dict[str, Any] | None, str | None]:
+    """An essay is marked by people: its grader information (graderinfo) is the reference
+    answer, with the marking points after "得分点：" one a line (as Jiping writes them, and
+    as the Excel template's 答案 cell does)."""
+    lines = _number(question.findtext("responsefieldlines")) or ESSAY_DEFAULT_LINES
+    item_type = tags.get("type") or (
+        ItemType.EXTENDED if lines > ESSAY_DEFAULT_LINES else ItemType.SHORT_ANSWER
+    )
+    if item_type not in (ItemType.SHORT_ANSWER, ItemType.EXTENDED):
+        return None, f"jiping-type 标记 {item_type} 不是简答题或论述/计算题"
+    grader = html_text(_child_text(question, "graderinfo") or "")
+    read = strategy_for(item_type).key_from_cell(grader)
+    key = imported_key(read["reference"], read["marking_points"], raw.get("points"))
+    if _number(tags.get("tolerance")) is not None:
+        key["tolerance"] = _number(tags["tolerance"])
+    raw.update(type=item_type, key=key)
+    return raw, None
 
 
 def _multichoice(
@@ -427,6 +465,8 @@ def question_xml(source: Mapping[str, Any]) -> etree._Element:
         "true_false": "truefalse",
         "ordering": "ordering",
         "matching": "matching",
+        "short_answer": "essay",
+        "extended": "essay",
     }.get(item_type) or ("numerical" if "numeric" in key else "shortanswer")
     q = etree.Element("question", type=kind)
     _text_el(q, "name", source["id"])
@@ -485,6 +525,22 @@ def question_xml(source: Mapping[str, Any]) -> etree._Element:
                 sub = etree.SubElement(q, "subquestion", format="html")
                 etree.SubElement(sub, "text").text = ""
                 etree.SubElement(etree.SubElement(sub, "answer"), "text").text = text
+    elif kind == "essay":
+        etree.SubElement(q, "responseformat").text = "editor"
+        etree.SubElement(q, "responserequired").text = "1"
+        lines = ESSAY_DEFAULT_LINES + (10 if item_type == ItemType.EXTENDED else 0)
+        etree.SubElement(q, "responsefieldlines").text = str(lines)
+        etree.SubElement(q, "attachments").text = "0"
+        points_html = "".join(
+            f"<li>{escape(p['point'])}（{p['points']:g}分）</li>" for p in key["marking_points"]
+        )
+        _text_el(
+            q,
+            "graderinfo",
+            f"{_html(key['reference'])}<p>得分点：</p><ol>{points_html}</ol>",
+            "html",
+        )
+        _text_el(q, "responsetemplate", "", "html")
     elif kind == "truefalse":
         _answer(q, 100 if key else 0, "true", "moodle_auto_format")
         _answer(q, 0 if key else 100, "false", "moodle_auto_format")
@@ -523,6 +579,10 @@ def question_xml(source: Mapping[str, Any]) -> etree._Element:
         marks.append(
             f"jiping-credit:{','.join(f'{credit[p]:g}' for p in pairs) if credit else 'none'}"
         )
+    if kind == "essay":
+        marks.append(f"jiping-type:{item_type}")
+        if "tolerance" in key:
+            marks.append(f"jiping-tolerance:{key['tolerance']:g}")
     fill_in = key if item_type == "fill_in" else {}
     if "decimals" in fill_in.get("numeric", {}):
         marks.append(f"jiping-decimals:{fill_in['numeric']['decimals']}")

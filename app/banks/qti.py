@@ -17,6 +17,7 @@ standard template gives: match_correct 1, map_response the best the mapping reac
 | one text entry, float or integer | 填空题 numeric, the tolerance of an absolute `equal` kept |
 | order, ordered cardinality, every choice in the correct response | 排序题 |
 | match, directed pairs, each prompt (first set) with one option (second set) | 匹配题; a mapping (map_response) of the right pairs is kept as each pair's credit |
+| extended text | 简答题 (论述/计算题 when it expects more than 2,000 characters or 10 lines), marked by people: the scorer's rubricBlock is the reference answer, or the examiners are told the file has none; one marking point of the declared score |
 | anything else | refused with the reason, per item |
 
 associateInteraction stays refused: it pairs choices within one set, and as a matching item
@@ -49,7 +50,9 @@ from app.itemtypes.base import OPTION_LABELS
 from app.itemtypes.fill_in import BLANK
 from app.itemtypes.matching import MAX_PROMPTS
 from app.itemtypes.true_false import word_truth
+from app.itemtypes.written import imported_key
 
+WRITTEN = (ItemType.SHORT_ANSWER, ItemType.EXTENDED)
 QTI3_NS = "http://www.imsglobal.org/xsd/imsqtiasi_v3p0"
 QTI3_CP_NS = "http://www.imsglobal.org/xsd/qti/qtiv3p0/imscp_v1p1"
 JIPING_NS = "https://jiping.example/xsd/bank-metadata/1"
@@ -64,7 +67,6 @@ INTERACTION_NAMES = {
     "associateInteraction": "配对题（associateInteraction）",
     "gapMatchInteraction": "拖放填空题（gapMatchInteraction）",
     "inlineChoiceInteraction": "下拉选择填空题（inlineChoiceInteraction）",
-    "extendedTextInteraction": "需人工评分的简答/论述题（extendedTextInteraction）",
     "hotspotInteraction": "热区题（hotspotInteraction）",
     "hottextInteraction": "热点文字题（hottextInteraction）",
     "graphicGapMatchInteraction": "图形拖放题（graphicGapMatchInteraction）",
@@ -79,7 +81,13 @@ INTERACTION_NAMES = {
     "graphicOrderInteraction": "图形排序题（graphicOrderInteraction）",
     "graphicAssociateInteraction": "图形配对题（graphicAssociateInteraction）",
 }
-DELIVERED = ("choiceInteraction", "textEntryInteraction", "orderInteraction", "matchInteraction")
+DELIVERED = (
+    "choiceInteraction",
+    "textEntryInteraction",
+    "orderInteraction",
+    "matchInteraction",
+    "extendedTextInteraction",
+)
 # Inside the item body, never part of the stem a candidate reads.
 _SKIPPED = {"feedbackInline", "feedbackBlock", "templateInline", "templateBlock", "rubricBlock"}
 _BLOCKS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "blockquote", "tr", "prompt", "pre"}
@@ -255,6 +263,10 @@ def read_item(item: etree._Element, file: str, meta: Mapping[str, Any] | None = 
         read.line = interaction.sourceline
         read.refusal = f"Jiping 的机考不能呈现和评分{what}"
         return read
+    meta = meta or {}
+    if kind == "extendedTextInteraction":
+        read.raw = _extended_text(item, body, interaction, meta)
+        return read
     response_id = _attr(interaction, "responseIdentifier")
     decl = next(
         (d for d in _children(item, "responseDeclaration") if d.get("identifier") == response_id),
@@ -268,7 +280,6 @@ def read_item(item: etree._Element, file: str, meta: Mapping[str, Any] | None = 
         read.line = decl.sourceline
         read.refusal = "没有声明正确答案（correctResponse）和评分，无法作为考试题目"
         return read
-    meta = meta or {}
     template = _template(item)
     rp = _child(item, "responseProcessing")
     mapped = (
@@ -312,6 +323,50 @@ def read_item(item: etree._Element, file: str, meta: Mapping[str, Any] | None = 
     raw["points"] = meta.get("points") if meta else bank_format.points_from(declared)
     read.raw = raw
     return read
+
+
+# An extended text answer a file expects longer than this (characters), or in more lines,
+# is a 论述/计算题; a shorter one a 简答题.
+SHORT_ANSWER_CHARS = 2000
+SHORT_ANSWER_LINES = 10
+
+
+def _extended_text(
+    item: etree._Element,
+    body: etree._Element,
+    interaction: etree._Element,
+    meta: Mapping[str, Any],
+) -> dict[str, Any]:
+    """An extended text interaction is marked by people (简答题 or 论述/计算题): the file's
+    scorer rubric (rubricBlock view="scorer") is the reference answer; a file without one
+    says so to the examiners. Jiping's own package keeps the key in its metadata."""
+    stem = _text(body) or (item.get("title") or "").strip()
+    rubric = "\n".join(
+        _text(block)
+        for block in _descendants(item, "rubricBlock")
+        if "scorer" in (block.get("view") or "").split()
+    ).strip()
+    length = _number(_attr(interaction, "expectedLength")) or 0
+    lines = _number(_attr(interaction, "expectedLines")) or 0
+    long = length > SHORT_ANSWER_CHARS or lines > SHORT_ANSWER_LINES
+    points = meta.get("points") if meta else bank_format.points_from(_declared_max(item))
+    key = imported_key(meta.get("reference") or rubric, meta.get("marking_points") or [], points)
+    if "tolerance" in meta:
+        key["tolerance"] = meta["tolerance"]
+    raw: dict[str, Any] = {
+        "id": item.get("identifier") or "",
+        "type": meta.get("type") or (ItemType.EXTENDED if long else ItemType.SHORT_ANSWER),
+        "area": meta.get("area", bank_format.FOREIGN_AREA),
+        "point": meta.get("point", bank_format.FOREIGN_POINT),
+        "difficulty": meta.get("difficulty", 3),
+        "stem": stem,
+        "key": key,
+        "points": points,
+    }
+    for extra in ("levels", "explanation"):
+        if extra in meta:
+            raw[extra] = meta[extra]
+    return raw
 
 
 def _best(raw: Mapping[str, Any], mapping: tuple[list[tuple[str, float, bool]], float | None]):
@@ -819,6 +874,10 @@ def item_xml(source: Mapping[str, Any]) -> bytes:
             for label, value in key["credit"].items():
                 _el(mapping, "qti-map-entry", map_key=label, mapped_value=_value_text(value))
             template = MAP_RESPONSE
+    elif item_type in WRITTEN:
+        decl.set("cardinality", "single")
+        decl.set("base-type", "string")
+        template = ""  # marked by people: no response processing
     elif "numeric" in key:
         numeric = key["numeric"]
         decl.set("cardinality", "single")
@@ -863,6 +922,23 @@ def item_xml(source: Mapping[str, Any]) -> bytes:
             unit = _el(None, "span", f" {key['unit']}", **{"class": "jiping-unit"})
             blank.addnext(unit)
             unit.tail, blank.tail = blank.tail, None
+    elif item_type in WRITTEN:
+        _paragraphs(body, source["stem"])
+        long = item_type == ItemType.EXTENDED
+        _el(
+            body,
+            "qti-extended-text-interaction",
+            response_identifier="RESPONSE",
+            expected_lines="15" if long else "6",
+        )
+        # The scorer's rubric: the reference answer and the marking points, as another
+        # system's examiners would read them.
+        rubric = _el(body, "qti-rubric-block", view="scorer", use="scoring")
+        content = _el(rubric, "qti-content-body")
+        _paragraphs(content, f"参考答案：{key['reference']}")
+        points = _el(content, "ul")
+        for p in key["marking_points"]:
+            _el(points, "li", f"{p['point']}（{_value_text(p['points'])} 分）")
     elif item_type == "ordering":
         _paragraphs(body, source["stem"])
         interaction = _el(
@@ -899,7 +975,9 @@ def item_xml(source: Mapping[str, Any]) -> bytes:
         )
         for label, text in options.items():
             _el(interaction, "qti-simple-choice", text, identifier=label)
-    if custom_tolerance is None:
+    if item_type in WRITTEN:
+        pass
+    elif custom_tolerance is None:
         _el(root, "qti-response-processing", template=template)
     else:
         _tolerance_processing(root, custom_tolerance)
@@ -929,6 +1007,8 @@ def _meta(source: Mapping[str, Any]) -> dict[str, Any]:
         if source.get(k):
             meta[k] = source[k]
     key = source["key"]
+    if source["type"] in WRITTEN:
+        meta.update({k: key[k] for k in ("reference", "marking_points", "tolerance") if k in key})
     if source["type"] == "fill_in":
         for k in ("unit", "unit_words", "chinese_numerals", "case_sensitive"):
             if key.get(k):

@@ -250,6 +250,23 @@ class _Written(ItemTypeStrategy):
         return text if isinstance(text, str) else ""
 
 
+# A written item from another system's file (QTI extended text, Moodle essay) may come
+# without a reference answer or marking points: the examiners are told so, and mark the
+# whole answer against the item's points.
+NO_REFERENCE = "原文件未附参考答案或评分说明，请按题目要求评分。"
+WHOLE_ANSWER = "按题目要求整体评分"
+
+
+def imported_key(
+    reference: str, marking_points: Sequence[Any], points: float | None
+) -> dict[str, Any]:
+    """The key of a written item read from a foreign file, in the bank file's shape."""
+    return {
+        "reference": reference.strip() or NO_REFERENCE,
+        "marking_points": list(marking_points) or [{"point": WHOLE_ANSWER, "points": points or 1}],
+    }
+
+
 def scaled_points(key: Mapping[str, Any], paper_points: float) -> list[dict[str, Any]]:
     """The marking points in the paper's points: each point's share of the item kept (a
     2 + 2 + 1 item in a 10-point section reads 4 + 4 + 2), to 0.01."""

@@ -191,7 +191,7 @@ def test_proctor_gets_403_and_anonymous_401(
 def test_moodle_xml_through_the_api_with_the_bank_named_in_the_form(
     client: TestClient, admin: dict[str, str]
 ) -> None:
-    from tests.banks.test_moodle import QUIZ
+    from tests.banks.test_moodle import WITH_CALCULATED
 
     fields = {
         "bank_code": "MOODLE-API",
@@ -202,7 +202,7 @@ def test_moodle_xml_through_the_api_with_the_bank_named_in_the_form(
     r = client.post(
         "/api/v1/banks/import",
         data=fields,
-        files={"file": ("quiz.xml", QUIZ.read_bytes(), "application/xml")},
+        files={"file": ("quiz.xml", WITH_CALCULATED, "application/xml")},
         headers=admin,
     )
     assert r.status_code == 422
@@ -210,7 +210,7 @@ def test_moodle_xml_through_the_api_with_the_bank_named_in_the_form(
     r = client.post(
         "/api/v1/banks/import",
         data={**fields, "skip_refused": "true"},
-        files={"file": ("quiz.xml", QUIZ.read_bytes(), "application/xml")},
+        files={"file": ("quiz.xml", WITH_CALCULATED, "application/xml")},
         headers=admin,
     )
     assert r.status_code == 200, r.text

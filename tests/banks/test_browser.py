@@ -109,6 +109,6 @@ def test_excel_template_to_a_fixed_upload_to_a_qti_package(
         with zipfile.ZipFile(io.BytesIO(package.read_bytes())) as archive:
             names = archive.namelist()
         assert "imsmanifest.xml" in names and "assessment.xml" in names
-        assert sum(1 for n in names if n.startswith("items/")) == 7
+        assert sum(1 for n in names if n.startswith("items/")) == 9
     finally:
         page.close()

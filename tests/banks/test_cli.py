@@ -61,18 +61,17 @@ def test_import_bank_unknown_centre(
 
 
 def test_import_bank_takes_a_moodle_file_with_the_bank_named_on_the_command_line(
-    db: Session, credit_code: str, capsys: pytest.CaptureFixture[str]
+    db: Session, credit_code: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    from tests.banks.test_moodle import QUIZ
+    from tests.banks.test_moodle import QUIZ, WITH_CALCULATED
 
+    quiz = tmp_path / QUIZ.name
+    quiz.write_bytes(WITH_CALCULATED)
     named = ["--code", "MOODLE-CLI", "--name", "Moodle 题库", "--occupation", "6-31-01-03"]
     named += ["--level", "intermediate"]
-    assert run(["--centre", credit_code, *named, str(QUIZ)]) == 2
-    assert (
-        "不能导入：Jiping 的机考不能呈现和评分需人工评分的论述题（essay）"
-        in capsys.readouterr().err
-    )
-    assert run(["--centre", credit_code, *named, "--skip-refused", str(QUIZ)]) == 0
+    assert run(["--centre", credit_code, *named, str(quiz)]) == 2
+    assert "不能导入：Jiping 的机考不能呈现和评分计算题（calculated）" in capsys.readouterr().err
+    assert run(["--centre", credit_code, *named, "--skip-refused", str(quiz)]) == 0
     out = capsys.readouterr().out
     assert "moodle_quiz.xml：新建题库 MOODLE-CLI：新增 6 题" in out
     assert "  跳过 moodle_quiz.xml:" in out and "题目 触电急救" in out

@@ -11,11 +11,15 @@ from lxml import etree
 from app.banks import format as bank_format
 from app.banks import moodle
 from app.core.errors import ValidationFailed
+from app.itemtypes import written
 from app.scoring.rules import score_response
 from tests.banks.samples import BANK
 
 ROOT = Path(__file__).resolve().parents[2]
 QUIZ = Path(__file__).parent / "data" / "moodle_quiz.xml"
+# The same export with its essay turned into a calculated question, which Jiping does not
+# deliver (its numbers are drawn per attempt): one question to refuse.
+WITH_CALCULATED = QUIZ.read_bytes().replace(b'type="essay"', b'type="calculated"')
 SHIPPED = sorted((ROOT / "question_banks").glob("*.yaml"))
 HEADER = {
     "code": "MOODLE-1",
@@ -27,12 +31,12 @@ HEADER = {
 
 def test_a_moodle_export_refuses_what_jiping_cannot_deliver_and_imports_nothing() -> None:
     with pytest.raises(ValidationFailed) as caught:
-        moodle.parse_moodle(QUIZ.read_bytes(), "quiz.xml", bank=HEADER)
+        moodle.parse_moodle(WITH_CALCULATED, "quiz.xml", bank=HEADER)
     assert [(d["item_id"], d["line"], d["problem"]) for d in caught.value.details] == [
         (
             "触电急救",
             line_of("essay"),
-            "不能导入：Jiping 的机考不能呈现和评分需人工评分的论述题（essay）",
+            "不能导入：Jiping 的机考不能呈现和评分计算题（calculated）",
         ),
     ]
 
@@ -62,14 +66,26 @@ EXPECTED: dict[str, tuple[str, Any, float | None]] = {
         {"prompts": ["兆欧表", "钳形电流表"], "answer": ["A", "B"], "credit": [1.0, 1.0]},
         1.0,
     ),
+    # An essay is a 简答题 marked by people; its graderinfo is empty, so the examiners are
+    # told the file has no reference and mark the whole answer out of its 5 points. (Its
+    # name 触电急救 is no item id: it is numbered like the others.)
+    "MOODLE-8": (
+        "short_answer",
+        {
+            "reference": written.NO_REFERENCE,
+            "marking_points": [{"point": written.WHOLE_ANSWER, "points": 5}],
+        },
+        5.0,
+    ),
 }
 
 
 def test_the_deliverable_questions_import_when_asked_with_their_keys_and_points() -> None:
     parsed = moodle.parse_moodle(QUIZ.read_bytes(), "quiz.xml", bank=HEADER, skip_refused=True)
     assert {i.external_id: (i.item_type, i.key, i.points) for i in parsed.items} == EXPECTED
-    assert [p.item_id for p in parsed.skipped] == ["触电急救"]
-    assert [o["text"] for o in parsed.items[-1].options] == ["绝缘电阻", "电流"]
+    assert parsed.skipped == []
+    [matching] = [i for i in parsed.items if i.item_type == "matching"]
+    assert [o["text"] for o in matching.options] == ["绝缘电阻", "电流"]
     first, multiple = parsed.items[0], parsed.items[1]
     assert first.stem == "欧姆定律表明，导体中的电流与导体两端的电压成（　　）。"
     assert first.explanation == "I = U / R。"

@@ -360,7 +360,7 @@ def test_excel_template_download_fill_upload_and_export(
     r = client.post(
         "/banks/import", data={"csrf_token": csrf}, files={"file": ("题库.xlsx", good.getvalue())}
     )
-    assert r.status_code == 200 and "新增 7 题" in r.text
+    assert r.status_code == 200 and "新增 9 题" in r.text
     bank_id = int(re.search(r'href="/banks/(\d+)"', r.text)[1])  # type: ignore[index]
     r = client.get(f"/banks/{bank_id}/export.xlsx?type=true_false")
     assert r.status_code == 200
@@ -386,8 +386,8 @@ def test_a_qti_package_with_refused_items_then_imported_deliverable_only_then_ex
     r = client.post("/banks/import", data=fields, files={"file": ("T4-T7.zip", package)})
     assert r.status_code == 422
     page = text_of(r.text)
-    assert "t1-test-entry-item4" in page
-    assert "不能导入：Jiping 的机考不能呈现和评分需人工评分的简答/论述题" in page
+    assert "t1-test-entry-item2" in page and "t1-test-entry-item4" not in page  # 简答: kept
+    assert "不能导入：没有声明正确答案（correctResponse）和评分" in page
     assert 'value="QTI-T47"' in r.text  # the form keeps what was typed
     assert count(db, QuestionBank) == 0
     r = client.post(
@@ -397,7 +397,7 @@ def test_a_qti_package_with_refused_items_then_imported_deliverable_only_then_ex
     )
     assert r.status_code == 200
     page = text_of(r.text)
-    assert "新建题库 QTI-T47" in page and "按要求跳过 3 道不能导入的题目" in page
+    assert "新建题库 QTI-T47" in page and "按要求跳过 2 道不能导入的题目" in page
     assert "没有声明正确答案（correctResponse）和评分" in page  # each skipped one, with why
     bank_id = int(re.search(r'href="/banks/(\d+)"', r.text)[1])  # type: ignore[index]
     bank_page = client.get(f"/banks/{bank_id}")

@@ -17,6 +17,7 @@ from app.banks import format as bank_format
 from app.banks import qti
 from app.banks import service as banks
 from app.core.errors import ValidationFailed
+from app.itemtypes import written
 from app.scoring.rules import score_response
 from tests.banks.samples import BANK
 from tests.factories import make_centre, make_occupations, make_staff, staff_actor
@@ -43,6 +44,16 @@ def read_file(relative: str) -> qti.QtiSource:
 
 
 UNDELIVERED = "Jiping 的机考不能呈现和评分"
+RUBRIC = "Scoring Guidelines\nMax Score: 3.0 points\nScoring:\nWhen not all 3 questions are answered in the response: -1 for each missing.\nCheck for gramatical errors: -0.1 per error.\nPossibly add in .1 increments extra bonus points for extra good answers."
+
+
+def WRITTEN_KEY(reference: str) -> dict[str, Any]:
+    return {
+        "reference": reference,
+        "marking_points": [{"point": written.WHOLE_ANSWER, "points": 1}],
+    }
+
+
 NO_KEY = "没有声明正确答案（correctResponse）和评分，无法作为考试题目"
 
 # file → (type, key, points) or the refusal reason
@@ -60,10 +71,10 @@ EXPECTED_ITEMS: dict[str, tuple[str, Any, float | None] | str] = {
         1.0,
     ),
     "qti21/items/associate.xml": UNDELIVERED + "配对题（associateInteraction）",
-    "qti21/items/extended_text.xml": UNDELIVERED
-    + "需人工评分的简答/论述题（extendedTextInteraction）",
-    "qti21/items/extended_text_rubric.xml": UNDELIVERED
-    + "需人工评分的简答/论述题（extendedTextInteraction）",
+    # Extended text is marked by people: the scorer's rubric is the reference answer, or
+    # the examiners are told the file has none; one marking point (no score declared).
+    "qti21/items/extended_text.xml": ("short_answer", WRITTEN_KEY(written.NO_REFERENCE), None),
+    "qti21/items/extended_text_rubric.xml": ("short_answer", WRITTEN_KEY(RUBRIC), None),
     "qti21/items/gap_match.xml": UNDELIVERED + "拖放填空题（gapMatchInteraction）",
     "qti21/items/hottext.xml": UNDELIVERED + "热点文字题（hottextInteraction）",
     "qti21/items/inline_choice.xml": UNDELIVERED + "下拉选择填空题（inlineChoiceInteraction）",
@@ -88,8 +99,7 @@ EXPECTED_ITEMS: dict[str, tuple[str, Any, float | None] | str] = {
     ),
     "qti3/items/match-correct-identifier.xml": ("single_choice", "A", 1.0),
     "qti3/items/single-cardinality-invalid.xml": NO_KEY,
-    "qti3/items/extended-text-sv-1.xml": UNDELIVERED
-    + "需人工评分的简答/论述题（extendedTextInteraction）",
+    "qti3/items/extended-text-sv-1.xml": ("short_answer", WRITTEN_KEY(written.NO_REFERENCE), None),
     "qti3/items/gap-match-example-1.xml": UNDELIVERED + "拖放填空题（gapMatchInteraction）",
 }
 
@@ -125,7 +135,7 @@ PACKAGE_T4_T7 = {
     "t1-test-entry-item1": ("single_choice", "A", 1.0),
     "t1-test-entry-item2": NO_KEY,
     "t1-test-entry-item3": NO_KEY,
-    "t1-test-entry-item4": UNDELIVERED + "需人工评分的简答/论述题（extendedTextInteraction）",
+    "t1-test-entry-item4": ("short_answer", WRITTEN_KEY(written.NO_REFERENCE), None),
 }
 
 
@@ -200,15 +210,13 @@ def test_an_import_with_refused_items_imports_nothing_unless_asked() -> None:
     # Each refusal names the line of what is missing or not delivered.
     lines = (CONFORMANCE / "qti3/package_T4-T7/items/choice-multiple-cardinality.xml").read_text()
     assert "<qti-response-declaration" in lines.splitlines()[caught.value.details[0]["line"] - 1]
-    ext = (CONFORMANCE / "qti3/package_T4-T7/items/extended-text.xml").read_text().splitlines()
-    assert "<qti-extended-text-interaction" in ext[caught.value.details[2]["line"] - 1]
     parsed = qti.parse_qti(content, "T4-T7.zip", bank=header, skip_refused=True)
-    assert [i.external_id for i in parsed.items] == ["t1-test-entry-item1"]
-    assert [p.item_id for p in parsed.skipped] == [
-        "t1-test-entry-item2",
-        "t1-test-entry-item3",
-        "t1-test-entry-item4",
+    # The extended text item comes in as a 简答题 marked by people.
+    assert [(i.external_id, i.item_type) for i in parsed.items] == [
+        ("t1-test-entry-item1", "single_choice"),
+        ("t1-test-entry-item4", "short_answer"),
     ]
+    assert [p.item_id for p in parsed.skipped] == ["t1-test-entry-item2", "t1-test-entry-item3"]
     assert parsed.items[0].area_code == "A" and parsed.items[0].point_code == "001"
     assert parsed.outline[0].points[0].name == "T1 - test entry"
 
@@ -554,3 +562,30 @@ def test_matching_items_round_trip_through_qti_moodle_and_excel() -> None:
         "pairs": {"兆欧表": "A", "钳形电流表": "B", "电度表": "C"},
         "credit": {"兆欧表": 1.0, "钳形电流表": 1.0, "电度表": 2.0},
     }
+
+
+def test_a_written_item_travels_as_extended_text_with_the_scorers_rubric() -> None:
+    source = {
+        "id": "W-1",
+        "type": "extended",
+        "area": "A",
+        "point": "001",
+        "difficulty": 3,
+        "points": 10,
+        "stem": "求额定电流（写出计算过程）。",
+        "key": {
+            "reference": "I = P / U = 10 A",
+            "marking_points": [{"point": "公式", "points": 4}, {"point": "结果", "points": 6}],
+        },
+    }
+    xml = qti.item_xml(source)
+    text = xml.decode()
+    assert "<qti-extended-text-interaction" in text and 'view="scorer"' in text
+    assert "参考答案：I = P / U = 10 A" in text and "公式（4 分）" in text
+    assert "qti-response-processing" not in text  # people mark it
+    # Read as another system's file (without Jiping's metadata): the rubric is the
+    # reference, the declared score one marking point, the 15 lines a 论述/计算题.
+    foreign = qti.read_qti(xml, "w.xml").items[0]
+    assert foreign.raw is not None and foreign.raw["type"] == "extended"
+    assert foreign.raw["key"]["reference"].startswith("参考答案：I = P / U = 10 A")
+    assert foreign.raw["key"]["marking_points"] == [{"point": written.WHOLE_ANSWER, "points": 10}]
