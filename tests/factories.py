@@ -128,6 +128,7 @@ def bank_yaml(
     tasks: bool = False,
     with_ordering: bool = False,
     with_matching: bool = False,
+    with_written: bool = False,
 ) -> str:
     """A generated bank file: for each area, `per_cell` items of every type at `points`,
     difficulties cycling 1,2,3,3,4,5,2,3. Item ids are <area>-<type initial>-<nn>, e.g.
@@ -162,6 +163,7 @@ def bank_yaml(
             ("F", "fill_in"),
             *((("O", "ordering"),) if with_ordering else ()),
             *((("P", "matching"),) if with_matching else ()),
+            *((("W", "short_answer"),) if with_written else ()),
         ):
             for n in range(1, per_cell + 1):
                 ext = f"{area}-{initial}-{n:02d}"
@@ -176,6 +178,12 @@ def bank_yaml(
                 if item_type == "fill_in":
                     out += [f"    stem: 测试题 {ext} 的答案是____。", "    key:"]
                     out += [f"      accepted: [答案{ext}]"]
+                elif item_type == "short_answer":
+                    out += [f"    stem: 简述测试题 {ext} 的要点。", "    key:"]
+                    out += [f"      reference: 测试题 {ext} 的参考答案：要点一；要点二。"]
+                    out += ["      marking_points:"]
+                    out += [f"        - {{point: 要点一, points: {points * 0.6:g}}}"]
+                    out += [f"        - {{point: 要点二, points: {points * 0.4:g}}}"]
                 else:
                     out.append(f"    stem: 测试题 {ext}（　　）")
                 if item_type in ("single_choice", "multiple_choice", "ordering"):
@@ -263,6 +271,7 @@ def make_bank(
     tasks: bool = False,
     with_ordering: bool = False,
     with_matching: bool = False,
+    with_written: bool = False,
 ) -> QuestionBank:
     """A bank imported through banks.service.import_bank_file (see bank_yaml)."""
     from app.banks import service as banks_service
@@ -278,6 +287,7 @@ def make_bank(
         tasks=tasks,
         with_ordering=with_ordering,
         with_matching=with_matching,
+        with_written=with_written,
     )
     result = banks_service.import_bank_file(
         db, centre_id=centre.id or 0, filename=f"{code}.yaml", content=content.encode(), actor=None
@@ -477,6 +487,7 @@ def make_exam(
     tasks: bool = False,
     with_ordering: bool = False,
     with_matching: bool = False,
+    with_written: bool = False,
     **blueprint_options: Any,
 ) -> ExamFixture:
     """A whole exam, COMMITTED: centre, admin, proctors on the session (two, or one per 15
@@ -498,6 +509,7 @@ def make_exam(
         levels=(level,),
         with_ordering=with_ordering,
         with_matching=with_matching,
+        with_written=with_written,
     )
     blueprint = make_blueprint(db, bank, admin=admin, sections=sections, **blueprint_options)
     plan = make_plan(

@@ -328,6 +328,7 @@ _SLOTS = (
         saves.ITEM.c.section,
         saves.ITEM.c.item_version_id,
         saves.ITEM.c.option_order,
+        saves.ITEM.c.points,
     )
     .where(saves.ITEM.c.attempt_id == bindparam("attempt_id"))
     .order_by(saves.ITEM.c.position)
@@ -400,10 +401,15 @@ def _state(
     state.remaining_seconds = timer.remaining_seconds(attempt, now)
     if with_questions:
         slots = conn.execute(_SLOTS, {"attempt_id": attempt.id}).all()
-        views = questions.views_of(db, {version_id for _, _, version_id, _ in slots})
+        views = questions.views_of(db, {version_id for _, _, version_id, _, _ in slots})
+        # What a question is worth is the paper's (its blueprint section's), not the item's.
         state.questions = [
-            QuestionState(position, section, questions.in_order(views[version_id], order))
-            for position, section, version_id, order in slots
+            QuestionState(
+                position,
+                section,
+                {**questions.in_order(views[version_id], order), "points": points},
+            )
+            for position, section, version_id, order, points in slots
         ]
     return state
 

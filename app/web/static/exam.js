@@ -170,7 +170,7 @@
         spellcheck: "false", "aria-label": "第 " + q.position + " 题的作答",
       });
       area.value = r.text || "";
-      append(art, append(el("label", { "class": "written" }, area)));
+      append(art, append(el("label", { "class": "written" }), area));
       append(art, el("p", { "class": "muted hint written-count" },
         "（" + q.type_name + "：由考评员评分。已输入 " + (r.text || "").length + " / " + q.maxlength + " 字）"));
     }
