@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import bindparam, insert, update
+from sqlalchemy import select as core_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col, select
@@ -323,7 +324,7 @@ _MESSAGES = (
     .limit(MESSAGES_SHOWN)
 )
 _SLOTS = (
-    select(
+    core_select(
         saves.ITEM.c.position,
         saves.ITEM.c.section,
         saves.ITEM.c.item_version_id,
