@@ -311,6 +311,29 @@ def test_a_session_is_moved_later_with_a_reason_and_a_past_start_needs_confirmin
     assert fresh(db, ExamSession, sid).starts_at == past.replace(tzinfo=None)
 
 
+def test_the_start_as_the_page_shows_it_to_the_minute_is_no_change(db: Session) -> None:
+    # A session created with seconds (API, factories); the page's field sends the minute.
+    begins = (clock.utcnow() + timedelta(hours=2)).replace(second=37, microsecond=5)
+    exam = room(db, candidates=1, starts_at=begins)
+    sid = exam.session.id or 0
+    shown = clock.to_china(begins)
+    assert shown is not None
+    corrections.update_session(
+        db,
+        actor=admin(exam),
+        session_id=sid,
+        data=SessionUpdate(
+            starts_at=shown.replace(tzinfo=None, second=0, microsecond=0),
+            room="305 机房",
+            reason="换机房",
+        ),
+    )
+    db.commit()
+    assert fresh(db, ExamSession, sid).starts_at == begins
+    [entry] = audits(db, "session.update", sid)
+    assert set(entry.detail["changes"]) == {"room"}
+
+
 def test_a_session_with_a_started_candidate_is_neither_changed_nor_cancelled(
     db: Session,
 ) -> None:
