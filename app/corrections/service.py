@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
+from app.accounts import policy
 from app.accounts.models import AuthSession
 from app.accounts.policy import Action, Resource
 from app.accounts.principals import Staff
@@ -251,6 +252,25 @@ def move_registration(
     for sid in (reg.session_id, session_id):
         live.announce(db, live.session_topic(sid), {"kind": "roster"})
     return Move(old=reg, new=new)
+
+
+def moved_in(
+    db: Session, *, actor: Staff, registration_id: int, session_id: int
+) -> tuple[Registration, Candidate] | None:
+    """The registration a move has just placed in this session, with its candidate, for
+    the page that says who came in and which new ticket to print; None for anything else
+    (another session's, one the actor may not change, one that left again)."""
+    if not policy.may(actor, Action.MANAGE, Resource.ROSTER):
+        return None
+    try:
+        reg, candidate = registrations.registration_with_candidate(
+            db, actor=actor, registration_id=registration_id, action=Action.MANAGE
+        )
+    except NotFound:
+        return None
+    if reg.session_id != session_id or reg.withdrawn_at is not None:
+        return None
+    return reg, candidate
 
 
 def move_targets(db: Session, *, actor: Staff, registration_id: int) -> list[ExamSession]:
