@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
+from app.accounts import policy
 from app.accounts.models import AuthSession
 from app.accounts.policy import Action, Resource
 from app.accounts.principals import Staff
@@ -34,14 +35,15 @@ from app.live import service as live
 log = logging.getLogger(__name__)
 
 
-def _refuse_if_started(
+def has_started(
     db: Session,
     *,
-    what: str,
     plan_id: int | None = None,
     session_id: int | None = None,
     registration_id: int | None = None,
-) -> None:
+) -> bool:
+    """Whether a candidate of the plan, the session or the registration has an attempt:
+    the pages say so before offering a correction that would be refused."""
     query = select(Attempt.id)
     if plan_id is not None:
         query = query.join(ExamSession, col(ExamSession.id) == Attempt.session_id).where(
@@ -51,7 +53,32 @@ def _refuse_if_started(
         query = query.where(Attempt.session_id == session_id)
     if registration_id is not None:
         query = query.where(Attempt.registration_id == registration_id)
-    if db.exec(query.limit(1)).first() is not None:
+    return db.exec(query.limit(1)).first() is not None
+
+
+def candidate_started(db: Session, *, candidate_id: int) -> bool:
+    """Whether the candidate started in any session (their name and ID number are then
+    on an attempt's record)."""
+    return (
+        db.exec(
+            select(Attempt.id)
+            .join(Registration, col(Registration.id) == Attempt.registration_id)
+            .where(Registration.candidate_id == candidate_id)
+            .limit(1)
+        ).first()
+        is not None
+    )
+
+
+def _refuse_if_started(
+    db: Session,
+    *,
+    what: str,
+    plan_id: int | None = None,
+    session_id: int | None = None,
+    registration_id: int | None = None,
+) -> None:
+    if has_started(db, plan_id=plan_id, session_id=session_id, registration_id=registration_id):
         raise Conflict(f"已有考生开始作答，{what}", code="attempt_started")
 
 
@@ -199,6 +226,13 @@ def move_registration(
     locked = registrations.open_session_for(db, actor=actor, session_id=session_id)
     registrations.withdraw(db, actor=actor, registration=reg)
     new = registrations.place_candidate(db, session=locked, candidate=candidate)
+    # Same plan, same level: the 申报条件 they met (or the override that let them in) holds
+    # in the new session too; without it the roster there reads "—".
+    new.eligibility_route = reg.eligibility_route
+    new.eligibility_override_reason = reg.eligibility_override_reason
+    new.eligibility_override_by = reg.eligibility_override_by
+    db.add(new)
+    db.flush()
     _end_logins(db, registration_id)
     audit.record(
         db,
@@ -218,6 +252,25 @@ def move_registration(
     for sid in (reg.session_id, session_id):
         live.announce(db, live.session_topic(sid), {"kind": "roster"})
     return Move(old=reg, new=new)
+
+
+def moved_in(
+    db: Session, *, actor: Staff, registration_id: int, session_id: int
+) -> tuple[Registration, Candidate] | None:
+    """The registration a move has just placed in this session, with its candidate, for
+    the page that says who came in and which new ticket to print; None for anything else
+    (another session's, one the actor may not change, one that left again)."""
+    if not policy.may(actor, Action.MANAGE, Resource.ROSTER):
+        return None
+    try:
+        reg, candidate = registrations.registration_with_candidate(
+            db, actor=actor, registration_id=registration_id, action=Action.MANAGE
+        )
+    except NotFound:
+        return None
+    if reg.session_id != session_id or reg.withdrawn_at is not None:
+        return None
+    return reg, candidate
 
 
 def move_targets(db: Session, *, actor: Staff, registration_id: int) -> list[ExamSession]:
@@ -254,17 +307,13 @@ def update_candidate(
 ) -> Candidate:
     """Name and ID number may change until the candidate's first start; contact details
     always."""
-    started = (
-        db.exec(
-            select(Attempt.id)
-            .join(Registration, col(Registration.id) == Attempt.registration_id)
-            .where(Registration.candidate_id == candidate_id)
-            .limit(1)
-        ).first()
-        is not None
-    )
     return candidates.update_candidate(
-        db, actor=actor, candidate_id=candidate_id, data=data, reason=reason, started=started
+        db,
+        actor=actor,
+        candidate_id=candidate_id,
+        data=data,
+        reason=reason,
+        started=candidate_started(db, candidate_id=candidate_id),
     )
 
 

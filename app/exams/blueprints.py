@@ -377,15 +377,18 @@ def get_blueprint(db: Session, *, actor: Staff, blueprint_id: int) -> Blueprint:
     )
 
 
-def list_blueprints(db: Session, *, actor: Staff) -> list[Blueprint]:
+def list_blueprints(
+    db: Session, *, actor: Staff, occupation_id: int | None = None, level_code: str | None = None
+) -> list[Blueprint]:
+    """The centre's blueprints, newest first; of one occupation and level when given (a
+    plan's blueprint is replaced only by one of its own occupation and level)."""
     centre_id = centre_for(actor, Action.READ, Resource.BLUEPRINT)
-    return list(
-        db.exec(
-            select(Blueprint)
-            .where(Blueprint.centre_id == centre_id)
-            .order_by(col(Blueprint.created_at).desc(), col(Blueprint.id).desc())
-        )
-    )
+    query = select(Blueprint).where(Blueprint.centre_id == centre_id)
+    if occupation_id is not None:
+        query = query.where(Blueprint.occupation_id == occupation_id)
+    if level_code is not None:
+        query = query.where(Blueprint.level_code == level_code)
+    return list(db.exec(query.order_by(col(Blueprint.created_at).desc(), col(Blueprint.id).desc())))
 
 
 @dataclass(frozen=True)

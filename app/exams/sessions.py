@@ -175,12 +175,15 @@ def update_session(
     require_scheduled(session)
     reason = clean_reason(data.reason)
     _, _, bp = session_plan_blueprint(db, session.id or 0)
+    starts_at = session.starts_at if data.starts_at is None else clock.from_china(data.starts_at)
+    # The page's field holds the start to the minute: the same minute is the same start
+    # (not a change moving it back by its seconds, audited as "15:24 → 15:24").
+    if starts_at == session.starts_at.replace(second=0, microsecond=0):
+        starts_at = session.starts_at
     wanted: dict[str, Any] = {
         "name": session.name if data.name is None else data.name.strip(),
         "room": session.room if data.room is None else data.room.strip(),
-        "starts_at": session.starts_at
-        if data.starts_at is None
-        else clock.from_china(data.starts_at),
+        "starts_at": starts_at,
         "duration_minutes": session.duration_minutes
         if data.duration_minutes is None
         else data.duration_minutes,

@@ -791,10 +791,20 @@ def _session_context(db: SessionDep, staff: Staff, session_id: int, **extra: Any
 
 @router.get("/sessions/{session_id}")
 def session_page(
-    request: Request, db: SessionDep, staff: CentreStaff, session_id: int, changed: str = ""
+    request: Request,
+    db: SessionDep,
+    staff: CentreStaff,
+    session_id: int,
+    changed: str = "",
+    reg: int | None = None,
 ) -> Response:
     notice = CHANGE_NOTICES.get(changed, "")
-    ctx = _session_context(db, staff, session_id, notice=notice)
+    moved = (
+        corrections.moved_in(db, actor=staff, registration_id=reg, session_id=session_id)
+        if changed == "moved" and reg is not None
+        else None
+    )
+    ctx = _session_context(db, staff, session_id, notice=notice, moved=moved)
     return render(request, "exams/session.html", ctx)
 
 
@@ -1108,7 +1118,12 @@ def _session_edit_page(
     return render(
         request,
         "exams/session_edit.html",
-        {"d": detail, "v": values or current, "errors": errors or FormErrors()},
+        {
+            "d": detail,
+            "started": corrections.has_started(db, session_id=session_id),
+            "v": values or current,
+            "errors": errors or FormErrors(),
+        },
         status_code=status_code,
     )
 
@@ -1188,7 +1203,9 @@ def _registration_page(
     staff: Staff,
     registration_id: int,
     *,
-    error: str = "",
+    move_error: str = "",
+    withdraw_error: str = "",
+    chosen: dict[str, str] | None = None,
     values: dict[str, Any] | None = None,
     errors: FormErrors | None = None,
     status_code: int = 200,
@@ -1197,9 +1214,10 @@ def _registration_page(
         db, actor=staff, registration_id=registration_id, action=Action.MANAGE
     )
     session = sessions.get_session(db, actor=staff, session_id=reg.session_id)
+    started = corrections.has_started(db, registration_id=registration_id)
     targets = (
         corrections.move_targets(db, actor=staff, registration_id=registration_id)
-        if reg.withdrawn_at is None
+        if reg.withdrawn_at is None and not started
         else []
     )
     current = {
@@ -1217,7 +1235,13 @@ def _registration_page(
             "c": candidate,
             "session": session,
             "targets": targets,
-            "error": error,
+            "started": started,
+            "name_locked": corrections.candidate_started(db, candidate_id=candidate.id or 0),
+            # A refused move or withdrawal: its message beside its own form, what was
+            # chosen and typed kept.
+            "move_error": move_error,
+            "withdraw_error": withdraw_error,
+            "chosen": chosen or {},
             "v": values or current,
             "errors": errors or FormErrors(),
         },
@@ -1264,7 +1288,8 @@ def update_candidate(
 def move_registration(
     request: Request, db: SessionDep, staff: CentreAdmin, form: FormDep, registration_id: int
 ) -> Response:
-    target = typed_int(_text(form, "session_id"))
+    chosen = {k: _text(form, k) for k in ("session_id", "reason")}
+    target = typed_int(chosen["session_id"])
     try:
         if target is None:
             raise ValidationFailed(
@@ -1285,7 +1310,8 @@ def move_registration(
             db,
             staff,
             registration_id,
-            error=_reason_error(exc),
+            move_error=_reason_error(exc),
+            chosen=chosen,
             status_code=exc.status_code,
         )
     return _redirect(f"/sessions/{moved.new.session_id}?changed=moved&reg={moved.new.id}")
@@ -1305,7 +1331,8 @@ def withdraw_registration(
             db,
             staff,
             registration_id,
-            error=_reason_error(exc),
+            withdraw_error=_reason_error(exc),
+            chosen={"withdraw_reason": _text(form, "reason")},
             status_code=exc.status_code,
         )
     return _redirect(f"/sessions/{reg.session_id}?changed=withdrawn")
@@ -1340,7 +1367,10 @@ def _plan_edit_page(
         "exams/plan_edit.html",
         {
             "s": summary,
-            "blueprints": blueprints.list_blueprints(db, actor=staff),
+            "started": corrections.has_started(db, plan_id=plan_id),
+            "blueprints": blueprints.list_blueprints(
+                db, actor=staff, occupation_id=p.occupation_id, level_code=p.level_code
+            ),
             "form_modes": plans.FORM_MODE_NAMES,
             "v": values or current,
             "errors": errors or FormErrors(),

@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from app.core import clock
 from app.exams.models import ExamSession, Registration
-from tests.factories import make_session
+from tests.factories import make_blueprint, make_session
 from tests.helpers import page_login, staff_token
 from tests.proctoring.support import audits, room, start
 
@@ -54,7 +54,8 @@ def test_a_centre_admin_moves_then_withdraws_a_candidate_from_the_pages(
         f"/sessions/{later.id}?changed=moved"
     )
     there = client.get(moved.headers["location"])
-    assert "考生已调入本场次，旧准考证作废" in there.text and seat.candidate.name in there.text
+    assert f"{seat.candidate.name} 已调入本场次：准考证号" in there.text
+    assert "原准考证作废" in there.text
     assert seat.candidate.name not in client.get(f"/sessions/{exam.session.id}").text
 
     first = exam.seats[0]
@@ -192,3 +193,21 @@ def test_the_session_page_reads_absent_after_entry_closes(client: TestClient, db
     assert page.count('<span class="badge badge-bad">缺考</span>') == 1
     console = client.get(f"/proctor/sessions/{exam.session.id}").text
     assert 'pc-badge pc-state-absent">缺考</span>' in console
+
+
+def test_the_plan_page_offers_its_own_level_s_blueprints_and_says_when_it_has_started(
+    client: TestClient, db: Session
+) -> None:
+    exam = room(db, candidates=1)
+    other = make_blueprint(db, exam.bank, admin=exam.admin, name="另一等级的组卷方案")
+    other.level_code = "senior"  # another level: never a replacement for this plan's
+    db.add(other)
+    db.commit()
+    page_login(client, exam.admin.username)
+    form = client.get(f"/plans/{exam.plan.id}/edit").text
+    assert exam.blueprint.name in form and "另一等级的组卷方案" not in form
+    start(db, exam, exam.seats[0])
+    started = client.get(f"/plans/{exam.plan.id}/edit").text
+    assert "本考试计划已有考生开始作答，不能再修改或取消" in started
+    assert f'action="/plans/{exam.plan.id}/edit"' not in started
+    assert f'action="/plans/{exam.plan.id}/cancel"' not in started

@@ -149,6 +149,36 @@ def test_a_move_gives_a_new_seat_and_ticket_in_the_other_session_and_back_again(
     assert fresh(db, Registration, seat.registration.id).withdrawn_at is None
 
 
+def test_a_moved_candidate_keeps_the_eligibility_they_were_registered_by(
+    db: Session,
+) -> None:
+    exam = room(db, candidates=2)
+    later = second_session(db, exam, starts_at=clock.utcnow() + timedelta(days=1))
+    by_route, by_override = exam.seats[0].registration, exam.seats[1].registration
+    by_route.eligibility_route = "years"
+    by_override.eligibility_route = ""
+    by_override.eligibility_override_reason = "经人社局批准破格参评"
+    by_override.eligibility_override_by = exam.admin.id
+    db.add_all([by_route, by_override])
+    db.commit()
+    moved = [
+        corrections.move_registration(
+            db,
+            actor=admin(exam),
+            registration_id=reg.id or 0,
+            session_id=later.id or 0,
+            reason="调到第2场",
+        ).new
+        for reg in (by_route, by_override)
+    ]
+    db.commit()
+    route, override = (fresh(db, Registration, r.id) for r in moved)
+    assert route.eligibility_route == "years" and route.eligibility_override_reason is None
+    assert override.eligibility_route == ""
+    assert override.eligibility_override_reason == "经人社局批准破格参评"
+    assert override.eligibility_override_by == exam.admin.id
+
+
 def test_a_move_only_within_the_plan_to_an_open_session_and_not_after_the_start(
     db: Session,
 ) -> None:
@@ -279,6 +309,29 @@ def test_a_session_is_moved_later_with_a_reason_and_a_past_start_needs_confirmin
     )
     db.commit()
     assert fresh(db, ExamSession, sid).starts_at == past.replace(tzinfo=None)
+
+
+def test_the_start_as_the_page_shows_it_to_the_minute_is_no_change(db: Session) -> None:
+    # A session created with seconds (API, factories); the page's field sends the minute.
+    begins = (clock.utcnow() + timedelta(hours=2)).replace(second=37, microsecond=5)
+    exam = room(db, candidates=1, starts_at=begins)
+    sid = exam.session.id or 0
+    shown = clock.to_china(begins)
+    assert shown is not None
+    corrections.update_session(
+        db,
+        actor=admin(exam),
+        session_id=sid,
+        data=SessionUpdate(
+            starts_at=shown.replace(tzinfo=None, second=0, microsecond=0),
+            room="305 机房",
+            reason="换机房",
+        ),
+    )
+    db.commit()
+    assert fresh(db, ExamSession, sid).starts_at == begins
+    [entry] = audits(db, "session.update", sid)
+    assert set(entry.detail["changes"]) == {"room"}
 
 
 def test_a_session_with_a_started_candidate_is_neither_changed_nor_cancelled(
