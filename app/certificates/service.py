@@ -45,7 +45,6 @@ from app.exams import photos
 from app.exams.models import Candidate, ExamPlan
 from app.reference.levels import get_level
 from app.reference.models import EvaluationCentre, Occupation
-from app.results.enterprise import EvaluationIn
 from app.results.models import EnterpriseEvaluation, EvaluationDecision, Result, ResultState
 from app.results.rules import Outcome
 
@@ -884,33 +883,6 @@ def status_list_jwt(db: Session, list_no: int) -> str:
         now=clock.utcnow(),
     )
     return signing.sign(payload, signing_keys(), typ=credentials.VC_JWT_TYPE, cty="vc")
-
-
-def levels_held(db: Session, *, id_number: str, occupation_code: str) -> list[str]:
-    """The levels of a person's valid certificates of an occupation (across centres)."""
-    return list(
-        db.exec(
-            select(Certificate.level_code).where(
-                Certificate.id_number == id_number,
-                Certificate.occupation_code == occupation_code,
-                Certificate.status == CertificateStatus.VALID,
-            )
-        ).all()
-    )
-
-
-def record_evaluation(db: Session, *, actor: Staff, data: EvaluationIn) -> EnterpriseEvaluation:
-    """企业评聘, checked against the person's certificates in the registry."""
-    from app.results import enterprise
-
-    candidate = db.get(Candidate, data.candidate_id)
-    occupation = db.get(Occupation, data.occupation_id)
-    held = (
-        levels_held(db, id_number=candidate.id_number, occupation_code=occupation.code)
-        if candidate is not None and occupation is not None
-        else []
-    )
-    return enterprise.record_evaluation(db, actor=actor, data=data, jiping_levels=held)
 
 
 def certificates_of_evaluations(db: Session, evaluation_ids: list[int | None]) -> list[Certificate]:

@@ -102,7 +102,7 @@ def record(request: Request, db: SessionDep, staff: CertificateIssuer, form: For
             status_code=422,
         )
     try:
-        certificates.record_evaluation(db, actor=staff, data=data)
+        enterprise.record_evaluation(db, actor=staff, data=data)
     except DomainError as exc:
         if exc.status_code == 404:
             raise

@@ -14,7 +14,6 @@ from sqlmodel import Session, select
 
 from app.audit.models import AuditEntry
 from app.certificates import service as certificates
-from app.certificates.models import Certificate
 from app.core.errors import Conflict, ValidationFailed
 from app.exams import candidates, registrations
 from app.exams.facts import Education, HolderFacts, PriorCertificate
@@ -26,6 +25,7 @@ from tests.factories import (
     ExamFixture,
     make_candidate,
     make_centre,
+    make_held_certificate,
     make_session,
     staff_actor,
     valid_resident_id,
@@ -151,28 +151,15 @@ def test_jiping_certificates_count_across_centres(db: Session, fx: ExamFixture) 
     number = valid_resident_id(1205)
     elsewhere = make_centre(db)
     holder = make_candidate(db, elsewhere, id_number=number, facts=None)
-    db.add(
-        Certificate(
-            number="S000000000000000050001",
-            scheme="skill_level",
-            centre_id=elsewhere.id or 0,
-            candidate_id=holder.id or 0,
-            holder_name=holder.name,
-            id_type="resident_id",
-            id_number=number,
-            photo_sha256="0" * 64,
-            occupation_name="电工",
-            occupation_code=occupation_code(db, fx),
-            direction="--",
-            level_code="junior",
-            level_display="五级/初级工",
-            evaluator_name="另一评价机构",
-            issued_on=date(2022, 3, 1),
-            kid="k",
-            token="t",
-        )
+    make_held_certificate(
+        db,
+        holder,
+        occupation_code=occupation_code(db, fx),
+        level_code="junior",
+        level_display="五级/初级工",
+        number="S000000000000000050001",
+        issued_on=date(2022, 3, 1),
     )
-    db.flush()
     facts = HolderFacts(years_in_occupation=4)
     done = register(fx, db, name=holder.name, id_number=number, facts=facts)
     assert done.eligibility.route_code == "certificate_years"
