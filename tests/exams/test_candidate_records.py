@@ -10,13 +10,14 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import Workbook
+from pydantic import ValidationError as PydanticValidationError
 from sqlmodel import Session, select
 
 from app.audit.models import AuditEntry
 from app.certificates import service as certificates
 from app.core.errors import Conflict, ValidationFailed
 from app.exams import candidates, registrations
-from app.exams.facts import Education, HolderFacts, PriorCertificate
+from app.exams.facts import Education, HolderFacts, PriorCertificate, recorded, stored
 from app.exams.models import Candidate, Registration
 from app.exams.schemas import RegistrationCreate
 from app.reference.models import Occupation
@@ -164,6 +165,17 @@ def test_jiping_certificates_count_across_centres(db: Session, fx: ExamFixture) 
     done = register(fx, db, name=holder.name, id_number=number, facts=facts)
     assert done.eligibility.route_code == "certificate_years"
     assert "现有五级证书 2022-03 取得" in done.eligibility.summary
+
+
+def test_a_stored_record_that_no_longer_validates_is_unknown_only_where_asked() -> None:
+    # Subsidies read records frozen on issued certificates: a rule tightened since must
+    # not stop them; everywhere else it is an error to see.
+    kept = {"years_in_occupation": 5, "work_region": "no such region"}
+    with pytest.raises(PydanticValidationError):
+        recorded(kept)
+    assert recorded(kept, invalid_as_unknown=True) == HolderFacts()
+    assert recorded(None) == HolderFacts()
+    assert recorded(stored(HolderFacts(years_in_occupation=5))).years_in_occupation == 5
 
 
 # --- the record afterwards ----------------------------------------------------------------
