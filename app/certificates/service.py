@@ -98,11 +98,13 @@ def number_format(settings: CertificateSettings, kind: numbers.NumberKind) -> nu
 
 
 def known_formats(db: Session) -> list[numbers.NumberFormat]:
-    """Every number format in use (for checking what people type into the lookup)."""
+    """Every number format in use (for checking what people type into the lookup): the
+    defaults and each centre's templates, read from the settings' one column that holds
+    them (read afresh each time: any instance may just have changed a centre's)."""
     kinds = (numbers.NumberKind.ENTERPRISE, numbers.NumberKind.ONE_PLUS_X)
     templates = {(numbers.DEFAULT_TEMPLATES[k], k) for k in kinds}
-    for s in db.exec(select(CertificateSettings)):
-        templates |= {(t, numbers.NumberKind(k)) for k, t in s.number_templates.items()}
+    for kept in db.exec(select(CertificateSettings.number_templates)):
+        templates |= {(t, numbers.NumberKind(k)) for k, t in kept.items()}
     out = []
     for template, kind in sorted(templates):
         try:
