@@ -830,6 +830,7 @@ def _principal_technician(db: Session, admin: Staff) -> None:
 
     from app.certificates import service as certificates
     from app.reference.models import Occupation
+    from app.results import enterprise
     from app.results.enterprise import EvaluationIn, PanelMark
 
     assert admin.centre_id is not None
@@ -859,7 +860,7 @@ def _principal_technician(db: Session, admin: Staff) -> None:
     assert occupation is not None and occupation.id is not None and cand.id is not None
     today = to_china(utcnow())
     assert today is not None
-    evaluation = certificates.record_evaluation(
+    evaluation = enterprise.record_evaluation(
         db,
         actor=admin,
         data=EvaluationIn(

@@ -76,6 +76,7 @@ from typing import Any, NamedTuple  # noqa: E402
 
 from app.accounts.principals import Staff  # noqa: E402
 from app.banks.models import QuestionBank  # noqa: E402
+from app.certificates.models import Certificate  # noqa: E402
 from app.core import clock  # noqa: E402
 from app.exams import blueprints, candidates, plans, registrations, sessions  # noqa: E402
 from app.exams.facts import HolderFacts, PriorCertificate  # noqa: E402
@@ -415,6 +416,43 @@ def make_candidate(
         facts=facts,
     )
     return candidates.create_candidate(db, actor=actor, data=data)
+
+
+def make_held_certificate(
+    db: Session,
+    holder: Candidate,
+    *,
+    occupation_code: str,
+    level_code: str,
+    level_display: str,
+    number: str,
+    issued_on: date,
+) -> Certificate:
+    """A valid certificate as the registry keeps it, without the issuing run (its PDF,
+    photo and signature are stand-ins): for rules that read the certificates a person
+    holds."""
+    cert = Certificate(
+        number=number,
+        scheme="skill_level",
+        centre_id=holder.centre_id,
+        candidate_id=holder.id or 0,
+        holder_name=holder.name,
+        id_type="resident_id",
+        id_number=holder.id_number,
+        photo_sha256="0" * 64,
+        occupation_name="电工",
+        occupation_code=occupation_code,
+        direction="--",
+        level_code=level_code,
+        level_display=level_display,
+        evaluator_name="另一评价机构",
+        issued_on=issued_on,
+        kid="k",
+        token="t",
+    )
+    db.add(cert)
+    db.flush()
+    return cert
 
 
 def make_registration(

@@ -270,7 +270,7 @@ def record_evaluation(
     """Record a 特级技师 / 首席技师 evaluation: an odd panel of three or more, its mean at
     least the pass mark for an appointment, the appointment document named, and the
     candidate holding the level below (a Jiping certificate or one on their record)."""
-    return service.record_evaluation(db, actor=staff, data=data)
+    return enterprise.record_evaluation(db, actor=staff, data=data)
 
 
 @router.get("/enterprise-evaluations", response_model=list[EvaluationOut])

@@ -19,6 +19,7 @@ the year: serials are counted per prefix (hence per year), from 1, without gaps
 (certificates.service.allocate_serial)."""
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -225,15 +226,16 @@ def codes_problem(codes: EvaluatorCodes) -> str | None:
     return None
 
 
-def number_problem(number: str, formats: list[NumberFormat]) -> str | None:
+def number_problem(number: str, formats: Callable[[], Iterable[NumberFormat]]) -> str | None:
     """For lookup input: None when the number fits the national layout or one of the
-    given formats, else the national layout's sentence (what most numbers are)."""
+    formats in use, else the national layout's sentence (what most numbers are).
+    `formats` is asked only for a number outside the national layout: reading the
+    centres' templates takes a query that most lookups need not make."""
     n = normalise_number(number)
-    if national_number_problem(n) is None:
+    problem = national_number_problem(n)
+    if problem is None or any(f.matches(n) for f in formats()):
         return None
-    if any(f.matches(n) for f in formats):
-        return None
-    return national_number_problem(n)
+    return problem
 
 
 def normalise_number(number: str) -> str:

@@ -45,7 +45,6 @@ from app.exams import photos
 from app.exams.models import Candidate, ExamPlan
 from app.reference.levels import get_level
 from app.reference.models import EvaluationCentre, Occupation
-from app.results.enterprise import EvaluationIn
 from app.results.models import EnterpriseEvaluation, EvaluationDecision, Result, ResultState
 from app.results.rules import Outcome
 
@@ -99,11 +98,13 @@ def number_format(settings: CertificateSettings, kind: numbers.NumberKind) -> nu
 
 
 def known_formats(db: Session) -> list[numbers.NumberFormat]:
-    """Every number format in use (for checking what people type into the lookup)."""
+    """Every number format in use (for checking what people type into the lookup): the
+    defaults and each centre's templates, read from the settings' one column that holds
+    them (read afresh each time: any instance may just have changed a centre's)."""
     kinds = (numbers.NumberKind.ENTERPRISE, numbers.NumberKind.ONE_PLUS_X)
     templates = {(numbers.DEFAULT_TEMPLATES[k], k) for k in kinds}
-    for s in db.exec(select(CertificateSettings)):
-        templates |= {(t, numbers.NumberKind(k)) for k, t in s.number_templates.items()}
+    for kept in db.exec(select(CertificateSettings.number_templates)):
+        templates |= {(t, numbers.NumberKind(k)) for k, t in kept.items()}
     out = []
     for template, kind in sorted(templates):
         try:
@@ -884,33 +885,6 @@ def status_list_jwt(db: Session, list_no: int) -> str:
         now=clock.utcnow(),
     )
     return signing.sign(payload, signing_keys(), typ=credentials.VC_JWT_TYPE, cty="vc")
-
-
-def levels_held(db: Session, *, id_number: str, occupation_code: str) -> list[str]:
-    """The levels of a person's valid certificates of an occupation (across centres)."""
-    return list(
-        db.exec(
-            select(Certificate.level_code).where(
-                Certificate.id_number == id_number,
-                Certificate.occupation_code == occupation_code,
-                Certificate.status == CertificateStatus.VALID,
-            )
-        ).all()
-    )
-
-
-def record_evaluation(db: Session, *, actor: Staff, data: EvaluationIn) -> EnterpriseEvaluation:
-    """企业评聘, checked against the person's certificates in the registry."""
-    from app.results import enterprise
-
-    candidate = db.get(Candidate, data.candidate_id)
-    occupation = db.get(Occupation, data.occupation_id)
-    held = (
-        levels_held(db, id_number=candidate.id_number, occupation_code=occupation.code)
-        if candidate is not None and occupation is not None
-        else []
-    )
-    return enterprise.record_evaluation(db, actor=actor, data=data, jiping_levels=held)
 
 
 def certificates_of_evaluations(db: Session, evaluation_ids: list[int | None]) -> list[Certificate]:

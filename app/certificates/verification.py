@@ -240,7 +240,7 @@ def lookup(
 
     if not number.strip():
         raise LookupRefused("number_required", "请输入证书编号", "number")
-    problem = numbers.number_problem(number, service.known_formats(db))
+    problem = numbers.number_problem(number, lambda: service.known_formats(db))
     if problem:
         raise LookupRefused("number_invalid", problem, "number")
     name, id_number = clean_name(name), normalise_resident_id(id_number)

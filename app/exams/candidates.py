@@ -13,7 +13,7 @@ from app.core.errors import Conflict
 from app.core.text import clean_name, name_problem
 from app.exams import holders, roster
 from app.exams.common import centre_for, invalid, of_centre
-from app.exams.facts import HolderFacts, stored
+from app.exams.facts import HolderFacts, recorded, stored
 from app.exams.models import Candidate
 from app.exams.schemas import (
     CandidateIn,
@@ -168,7 +168,7 @@ def certificate_using(db: Session, cand: Candidate) -> str | None:
 
 def facts_of(cand: Candidate) -> HolderFacts:
     """The candidate's record as recorded (an empty record: nothing known)."""
-    return HolderFacts.model_validate(cand.facts or {})
+    return recorded(cand.facts)
 
 
 def create_candidate(db: Session, *, actor: Staff, data: CandidateIn) -> Candidate:

@@ -353,6 +353,22 @@ def route_text(level_code: str, route_code: str) -> str:
         return ""
 
 
+def _evidence(
+    level: Level,
+    facts: HolderFacts,
+    on_date: date,
+    jiping_certificates: Sequence[PriorCertificate],
+    occupation_code: str,
+) -> Evidence:
+    return Evidence(
+        facts=facts,
+        certificates=[*facts.prior_certificates, *jiping_certificates],
+        occupation_code=occupation_code,
+        level=level,
+        on_date=on_date,
+    )
+
+
 def evaluate(
     level_code: str,
     facts: HolderFacts,
@@ -368,13 +384,7 @@ def evaluate(
     routes = routes_for(level.code)
     if level.scheme == Scheme.ONE_PLUS_X:
         return Evaluation(level.code, (), open=True)
-    evidence = Evidence(
-        facts=facts,
-        certificates=[*facts.prior_certificates, *jiping_certificates],
-        occupation_code=occupation_code,
-        level=level,
-        on_date=on_date,
-    )
+    evidence = _evidence(level, facts, on_date, jiping_certificates, occupation_code)
     return Evaluation(
         level.code,
         tuple(
@@ -382,3 +392,19 @@ def evaluate(
             for route in routes
         ),
     )
+
+
+def holds_certificate(
+    level_code: str,
+    facts: HolderFacts,
+    on_date: date,
+    jiping_certificates: Sequence[PriorCertificate] = (),
+    *,
+    occupation_code: str,
+) -> Check:
+    """The certificate requirement alone: a certificate of `level_code` or higher in the
+    occupation on `on_date`, read as the routes read it (企业评聘 asks for the level below
+    the post)."""
+    level = get_level(level_code)
+    evidence = _evidence(level, facts, on_date, jiping_certificates, occupation_code)
+    return Certificate(level.code).check(evidence)

@@ -2,15 +2,19 @@
 about, captured at registration and kept on the candidate. Plain data, validated here;
 the rules that read them are pure functions elsewhere (subsidies.engine)."""
 
+import logging
+from collections.abc import Mapping
 from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from app.reference.identifiers import credit_code_problem, normalise_credit_code
 from app.reference.levels import Scheme, get_level
 from app.reference.regions import is_division_code
+
+log = logging.getLogger(__name__)
 
 
 def _skill_level(value: str, *, blank: bool) -> str:
@@ -117,6 +121,20 @@ def stored(facts: "HolderFacts") -> dict[str, Any]:
     """As kept in Candidate.facts: JSON, what is left at its default left out (two
     records are the same when their stored forms are equal)."""
     return facts.model_dump(mode="json", exclude_defaults=True)
+
+
+def recorded(data: Mapping[str, Any] | None, *, invalid_as_unknown: bool = False) -> "HolderFacts":
+    """A stored record read back (nothing stored: nothing known). `invalid_as_unknown`:
+    one that no longer validates (a rule tightened since it was kept) counts as unknown
+    facts, logged, where a reader must not fail on it (subsidies on an issued
+    certificate); otherwise it raises pydantic's ValidationError."""
+    try:
+        return HolderFacts.model_validate(data or {})
+    except ValidationError:
+        if not invalid_as_unknown:
+            raise
+        log.warning("holder facts do not validate; evaluated as unknown")
+        return HolderFacts()
 
 
 class HolderFacts(BaseModel):

@@ -3,25 +3,18 @@ certificates (they count for 申报条件 with those the centre entered), and wh
 certificate has used a candidate's record (it froze a copy at issue: the record may no
 longer change).
 
-The provider is named, not imported: certificates sits above exams in the layers (as
-certificates.events names its listeners). A provider that cannot be imported fails the
-registration rather than letting a candidate through without their certificates."""
+The provider is named, not imported (core.named): certificates sits above exams in the
+layers. A provider that cannot be imported fails the registration rather than letting a
+candidate through without their certificates."""
 
-import importlib
 from collections.abc import Iterable
-from functools import lru_cache
-from types import ModuleType
 
 from sqlmodel import Session
 
+from app.core import named
 from app.exams.facts import PriorCertificate
 
 PROVIDER = "app.certificates.holders"
-
-
-@lru_cache
-def _provider() -> ModuleType:
-    return importlib.import_module(PROVIDER)
 
 
 def jiping_certificates(
@@ -31,11 +24,13 @@ def jiping_certificates(
     wanted = sorted(set(id_numbers))
     if not wanted:
         return {}
-    found: dict[str, list[PriorCertificate]] = _provider().valid_certificates(db, wanted)
+    found: dict[str, list[PriorCertificate]] = named.function("valid_certificates", PROVIDER)(
+        db, wanted
+    )
     return found
 
 
 def certificate_using(db: Session, candidate_id: int) -> str | None:
     """The number of a certificate issued to this candidate (any status), or None."""
-    number: str | None = _provider().certificate_of_candidate(db, candidate_id)
+    number: str | None = named.function("certificate_of_candidate", PROVIDER)(db, candidate_id)
     return number

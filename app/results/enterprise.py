@@ -18,6 +18,8 @@ from app.accounts.policy import Action, Facts, Resource
 from app.accounts.principals import Staff
 from app.audit import service as audit
 from app.core.errors import NotFound, ValidationFailed
+from app.exams import eligibility, holders
+from app.exams.candidates import facts_of
 from app.exams.common import centre_for
 from app.exams.models import Candidate
 from app.reference.levels import get_level
@@ -50,28 +52,23 @@ class EvaluationIn(BaseModel):
 
 
 def holds_level_below(
-    candidate: Candidate, occupation: Occupation, level_code: str, jiping_levels: list[str]
+    db: Session, candidate: Candidate, occupation: Occupation, data: EvaluationIn
 ) -> bool:
-    """The certificate a post requires: Jiping's own (`jiping_levels`: the valid ones of
-    the occupation, by ID number across centres, which the caller reads from the
-    certificates registry above this layer) or a prior one on the candidate's record."""
-    order = get_level(ENTERPRISE_LEVELS[level_code]).order
-    if any(get_level(code).order >= order for code in jiping_levels):
-        return True
-    for prior in (candidate.facts or {}).get("prior_certificates", []):
-        try:
-            if get_level(str(prior.get("level_code", ""))).order >= order and prior.get(
-                "occupation_code", occupation.code
-            ) in ("", occupation.code):
-                return True
-        except KeyError:
-            continue
-    return False
+    """The certificate the post requires, on the day the panel decided, as 申报条件 reads a
+    certificate requirement: a valid Jiping one (any centre, by ID number) or one on the
+    candidate's record."""
+    check = eligibility.holds_certificate(
+        ENTERPRISE_LEVELS[data.level_code],
+        facts_of(candidate),
+        data.decided_on,
+        holders.jiping_certificates(db, [candidate.id_number]).get(candidate.id_number, []),
+        occupation_code=occupation.code,
+    )
+    return check.ok
 
 
-def record_evaluation(
-    db: Session, *, actor: Staff, data: EvaluationIn, jiping_levels: list[str]
-) -> EnterpriseEvaluation:
+def record_evaluation(db: Session, *, actor: Staff, data: EvaluationIn) -> EnterpriseEvaluation:
+    """企业评聘, the candidate's certificates read from their record and the registry."""
     centre_id = centre_for(actor, Action.MANAGE, Resource.RESULT)
     problems = []
     candidate = db.get(Candidate, data.candidate_id)
@@ -101,7 +98,7 @@ def record_evaluation(
     if (
         not problems
         and occupation is not None
-        and not holds_level_below(candidate, occupation, data.level_code, jiping_levels)
+        and not holds_level_below(db, candidate, occupation, data)
     ):
         below = get_level(ENTERPRISE_LEVELS[data.level_code]).display
         problems.append(

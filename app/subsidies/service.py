@@ -15,7 +15,6 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
-from pydantic import ValidationError
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
@@ -29,7 +28,7 @@ from app.certificates.models import Certificate, CertificateStatus
 from app.core import clock
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.xlsx import append_row
-from app.exams.facts import HolderFacts
+from app.exams.facts import HolderFacts, recorded
 from app.exams.models import Candidate
 from app.reference.identifiers import resident_id_birth_date, resident_id_problem
 from app.reference.levels import get_level
@@ -67,15 +66,6 @@ def add_months(day: date, months: int) -> date:
 
 
 # -- the engine's inputs ------------------------------------------------------------------
-
-
-def facts_of(data: dict[str, Any]) -> HolderFacts:
-    """A stored record; one that no longer validates counts as unknown facts (logged)."""
-    try:
-        return HolderFacts.model_validate(data or {})
-    except ValidationError:
-        log.warning("holder facts do not validate; evaluated as unknown")
-        return HolderFacts()
 
 
 def case_of(db: Session, cert: Certificate) -> CertificateCase:
@@ -171,7 +161,7 @@ def record_for_certificate(db: Session, cert: Certificate) -> list[SubsidyRecord
             )
         )
         return []
-    facts = facts_of(cert.holder_facts)
+    facts = recorded(cert.holder_facts, invalid_as_unknown=True)
     decisions = engine.evaluate(
         case_of(db, cert),
         facts,
@@ -603,7 +593,7 @@ def _current_facts(db: Session, id_number: str) -> HolderFacts:
     cand = db.exec(
         select(Candidate).where(Candidate.id_number == id_number).order_by(col(Candidate.id).desc())
     ).first()
-    return facts_of(cand.facts if cand else {})
+    return recorded(cand.facts if cand else None, invalid_as_unknown=True)
 
 
 def run_schedule(db: Session, today: date) -> ScheduleRun:

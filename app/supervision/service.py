@@ -6,7 +6,7 @@ pass rates far from the region's), each figure with the records behind it.
 Region-scoped through the access policy: a regulator sees the centres of their region
 (Resource.CENTRE, Scope.REGION) and nothing else."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlmodel import Session, col, func, select
@@ -144,6 +144,18 @@ def _count(db: Session, query: object) -> int:
     return int(db.exec(query).one() or 0)  # type: ignore[call-overload]
 
 
+def _decided(db: Session, centre_ids: list[int | None]) -> tuple[int, int]:
+    """(decided, passed) over the centres' results."""
+    counts: dict[str, int] = dict(
+        db.exec(
+            select(Result.outcome, func.count())
+            .where(col(Result.centre_id).in_(centre_ids), col(Result.outcome).in_(list(DECIDED)))
+            .group_by(col(Result.outcome))
+        ).all()
+    )
+    return sum(counts.values()), counts.get(Outcome.PASSED, 0)
+
+
 def centre_figures(db: Session, centre: EvaluationCentre) -> CentreFigures:
     cid = centre.id
     sessions = _count(
@@ -173,11 +185,7 @@ def centre_figures(db: Session, centre: EvaluationCentre) -> CentreFigures:
         .join(PracticalSession, col(PracticalSession.id) == PaperTask.practical_session_id)
         .where(PracticalSession.centre_id == cid),
     )
-    outcomes = db.exec(
-        select(Result.outcome).where(
-            Result.centre_id == cid, col(Result.outcome).in_(list(DECIDED))
-        )
-    ).all()
+    decided, passed = _decided(db, [cid])
     changed = _count(
         db,
         select(func.count())
@@ -195,7 +203,6 @@ def centre_figures(db: Session, centre: EvaluationCentre) -> CentreFigures:
     switches = sum(a[0] for a in attempts)
     auto = sum(1 for a in attempts if a[1] in (SubmitReason.TIMEOUT, SubmitReason.LEAVE_LIMIT))
     forced = sum(1 for a in attempts if a[1] == SubmitReason.FORCED)
-    passed = sum(1 for o in outcomes if o == Outcome.PASSED)
     return CentreFigures(
         centre=centre,
         sessions=sessions,
@@ -210,9 +217,9 @@ def centre_figures(db: Session, centre: EvaluationCentre) -> CentreFigures:
         practical_tasks=tasks,
         arbitrations=arbitrations,
         arbitration_rate=figures.rate(arbitrations, tasks),
-        decided=len(outcomes),
+        decided=decided,
         passed=passed,
-        pass_rate=figures.rate(passed, len(outcomes)),
+        pass_rate=figures.rate(passed, decided),
         rechecks_changed=changed,
         certificates=certs,
     )
@@ -228,12 +235,7 @@ def region_audit(db: Session, *, actor: Staff) -> RegionAudit:
     rows = [centre_figures(db, c) for c in centres(db, actor)]
     decided = sum(r.decided for r in rows)
     region_rate = figures.rate(sum(r.passed for r in rows), decided)
-    flagged = [
-        CentreFigures(
-            **{**r.__dict__, "far_from_region": figures.far_from(r.pass_rate, region_rate)}
-        )
-        for r in rows
-    ]
+    flagged = [replace(r, far_from_region=figures.far_from(r.pass_rate, region_rate)) for r in rows]
     return RegionAudit(flagged, region_rate)
 
 
@@ -263,8 +265,12 @@ def centre_detail(db: Session, *, actor: Staff, centre_id: int) -> CentreDetail:
         missing=NotFound("评价机构不存在", code="centre_not_found"),
     )
     assert centre is not None
-    audit = region_audit(db, actor=actor)
-    mine = next(r for r in audit.rows if r.centre.id == centre_id)
+    # The region's rate from its centres' results alone: the other centres' figures are
+    # not shown here.
+    decided, passed = _decided(db, [c.id for c in centres(db, actor)])
+    region_rate = figures.rate(passed, decided)
+    own = centre_figures(db, centre)
+    mine = replace(own, far_from_region=figures.far_from(own.pass_rate, region_rate))
     sessions = []
     for s, plan in db.exec(
         select(ExamSession, ExamPlan)
@@ -325,5 +331,5 @@ def centre_detail(db: Session, *, actor: Staff, centre_id: int) -> CentreDetail:
         key = STATE_NAMES[SubsidyState(r.state)]
         amounts[key] = amounts.get(key, 0) + r.amount
     return CentreDetail(
-        mine, audit.region_pass_rate, sessions, incidents, autos, arbitrations, rechecks, amounts
+        mine, region_rate, sessions, incidents, autos, arbitrations, rechecks, amounts
     )

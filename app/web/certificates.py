@@ -21,6 +21,7 @@ from app.core.errors import DomainError, TooManyAttempts, ValidationFailed
 from app.exams.models import ExamPlan
 from app.reference.levels import LEVELS
 from app.web.exams import FormDep, FormErrors, _text
+from app.web.refusals import refused
 from app.web.templating import is_htmx, render
 
 router = APIRouter()
@@ -178,16 +179,7 @@ def issue_one(
     try:
         cert = service.issue_from_result(db, actor=staff, result_id=result_id)
     except DomainError as exc:
-        if exc.status_code >= 500 or exc.status_code == 404:
-            raise
-        return _plan_page(
-            request,
-            db,
-            staff,
-            plan_id,
-            errors=FormErrors(exc.message, exc.details),
-            status_code=exc.status_code,
-        )
+        return _plan_page(request, db, staff, plan_id, **refused(exc))
     service.store_pdf(db, cert)
     return RedirectResponse(f"/certificates/{cert.id}", status_code=303)
 
@@ -202,16 +194,7 @@ def issue_batch(
             db, actor=staff, plan_id=plan_id, session_id=int(raw) if raw.isdigit() else None
         )
     except DomainError as exc:
-        if exc.status_code == 404:
-            raise
-        return _plan_page(
-            request,
-            db,
-            staff,
-            plan_id,
-            errors=FormErrors(exc.message, exc.details),
-            status_code=exc.status_code,
-        )
+        return _plan_page(request, db, staff, plan_id, **refused(exc))
     return RedirectResponse(f"/certificates/batches/{batch.id}", status_code=303)
 
 
@@ -292,9 +275,7 @@ async def save_settings(
             seal_png=seal_png,
         )
     except ValidationFailed as exc:
-        return _settings_page(
-            request, db, staff, errors=FormErrors(exc.message, exc.details), status_code=422
-        )
+        return _settings_page(request, db, staff, **refused(exc))
     return _settings_page(request, db, staff, notice="证书设置已保存")
 
 
@@ -411,14 +392,7 @@ def revoke(
             note=_text(form, "note"),
         )
     except ValidationFailed as exc:
-        return _detail_page(
-            request,
-            db,
-            staff,
-            certificate_id,
-            errors=FormErrors(exc.message, exc.details),
-            status_code=422,
-        )
+        return _detail_page(request, db, staff, certificate_id, **refused(exc))
     return _detail_page(
         request,
         db,
@@ -437,13 +411,6 @@ def reissue(
             db, actor=staff, certificate_id=certificate_id, reason=_text(form, "reason")
         )
     except ValidationFailed as exc:
-        return _detail_page(
-            request,
-            db,
-            staff,
-            certificate_id,
-            errors=FormErrors(exc.message, exc.details),
-            status_code=422,
-        )
+        return _detail_page(request, db, staff, certificate_id, **refused(exc))
     service.store_pdf(db, new)
     return RedirectResponse(f"/certificates/{new.id}", status_code=303)

@@ -20,6 +20,7 @@ from app.results import enterprise
 from app.results.enterprise import ENTERPRISE_LEVELS, EvaluationIn
 from app.results.models import EvaluationDecision
 from app.web.exams import FormDep, FormErrors
+from app.web.refusals import refused
 from app.web.templating import render
 
 router = APIRouter()
@@ -102,18 +103,9 @@ def record(request: Request, db: SessionDep, staff: CertificateIssuer, form: For
             status_code=422,
         )
     try:
-        certificates.record_evaluation(db, actor=staff, data=data)
+        enterprise.record_evaluation(db, actor=staff, data=data)
     except DomainError as exc:
-        if exc.status_code == 404:
-            raise
-        return _page(
-            request,
-            db,
-            staff,
-            form=values,
-            errors=FormErrors(exc.message, exc.details),
-            status_code=exc.status_code,
-        )
+        return _page(request, db, staff, form=values, **refused(exc))
     return _page(request, db, staff, notice="评聘记录已保存")
 
 
@@ -124,14 +116,6 @@ def issue(
     try:
         cert = certificates.issue_from_evaluation(db, actor=staff, evaluation_id=evaluation_id)
     except DomainError as exc:
-        if exc.status_code == 404:
-            raise
-        return _page(
-            request,
-            db,
-            staff,
-            errors=FormErrors(exc.message, exc.details),
-            status_code=exc.status_code,
-        )
+        return _page(request, db, staff, **refused(exc))
     certificates.store_pdf(db, cert)
     return RedirectResponse(f"/certificates/{cert.id}", status_code=303)

@@ -21,6 +21,7 @@ from app.subsidies.engine import CertificateCase, Decision
 from app.subsidies.models import STATE_NAMES, TRANCHE_NAMES
 from app.subsidies.policies import shipped_policies
 from app.web.exams import FormDep, FormErrors, _text
+from app.web.refusals import refused
 from app.web.templating import render
 
 router = APIRouter()
@@ -85,24 +86,21 @@ def approve(request: Request, db: SessionDep, staff: SubsidyManager, form: FormD
     try:
         n = service.approve(db, actor=staff, record_ids=ids, reason=_text(form, "reason"))
     except DomainError as exc:
-        if exc.status_code == 404:
-            raise
-        return _queue_page(
-            request,
-            db,
-            staff,
-            f,
-            errors=FormErrors(exc.message, exc.details),
-            status_code=exc.status_code,
-        )
+        return _queue_page(request, db, staff, f, **refused(exc))
     return _queue_page(request, db, staff, f, notice=f"已审核通过 {n} 条")
 
 
 # -- payment batches -----------------------------------------------------------------------------
 
 
-@router.get("/subsidies/batches")
-def batches_page(request: Request, db: SessionDep, staff: SubsidyManager) -> Response:
+def _batches_page(
+    request: Request,
+    db: SessionDep,
+    staff: SubsidyManager,
+    *,
+    errors: FormErrors | None = None,
+    status_code: int = 200,
+) -> Response:
     approved = service.queue(db, actor=staff, f=service.QueueFilter(state="approved"))
     return render(
         request,
@@ -112,9 +110,15 @@ def batches_page(request: Request, db: SessionDep, staff: SubsidyManager) -> Res
             "approved": [r for r in approved if r.batch_id is None],
             "level_name": service.level_name,
             "tranches": TRANCHE_NAMES,
-            "errors": FormErrors(),
+            "errors": errors or FormErrors(),
         },
+        status_code=status_code,
     )
+
+
+@router.get("/subsidies/batches")
+def batches_page(request: Request, db: SessionDep, staff: SubsidyManager) -> Response:
+    return _batches_page(request, db, staff)
 
 
 @router.post("/subsidies/batches")
@@ -127,21 +131,7 @@ def create_batch(
             db, actor=staff, record_ids=ids, reference=_text(form, "reference")
         )
     except DomainError as exc:
-        if exc.status_code == 404:
-            raise
-        approved = service.queue(db, actor=staff, f=service.QueueFilter(state="approved"))
-        return render(
-            request,
-            "subsidies/batches.html",
-            {
-                "batches": service.batches(db, actor=staff),
-                "approved": [r for r in approved if r.batch_id is None],
-                "level_name": service.level_name,
-                "tranches": TRANCHE_NAMES,
-                "errors": FormErrors(exc.message, exc.details),
-            },
-            status_code=exc.status_code,
-        )
+        return _batches_page(request, db, staff, **refused(exc))
     return RedirectResponse(f"/subsidies/batches/{batch.id}", status_code=303)
 
 
@@ -199,16 +189,7 @@ def batch_paid(
             db, actor=staff, batch_id=batch_id, paid_on=paid_on, note=_text(form, "note")
         )
     except DomainError as exc:
-        if exc.status_code == 404:
-            raise
-        return _batch_page(
-            request,
-            db,
-            staff,
-            batch_id,
-            errors=FormErrors(exc.message, exc.details),
-            status_code=exc.status_code,
-        )
+        return _batch_page(request, db, staff, batch_id, **refused(exc))
     return _batch_page(request, db, staff, batch_id, notice="已标记为已发放")
 
 
@@ -258,15 +239,7 @@ def set_standard(
             amount=int(raw) if raw.isdigit() else 0,
         )
     except DomainError as exc:
-        if exc.status_code == 404:
-            raise
-        return _standards_page(
-            request,
-            db,
-            staff,
-            errors=FormErrors(exc.message, exc.details),
-            status_code=exc.status_code,
-        )
+        return _standards_page(request, db, staff, **refused(exc))
     return _standards_page(request, db, staff, notice="当地标准已保存，此后发证按新标准计算")
 
 
@@ -405,16 +378,7 @@ def reject(
     try:
         service.reject(db, actor=staff, record_id=record_id, reason=_text(form, "reason"))
     except DomainError as exc:
-        if exc.status_code == 404:
-            raise
-        return _record_page(
-            request,
-            db,
-            staff,
-            record_id,
-            errors=FormErrors(exc.message, exc.details),
-            status_code=exc.status_code,
-        )
+        return _record_page(request, db, staff, record_id, **refused(exc))
     return _record_page(request, db, staff, record_id, notice="已驳回")
 
 
@@ -436,14 +400,5 @@ def evidence(
             db, actor=staff, record_id=record_id, note=_text(form, "note"), shown_on=shown
         )
     except DomainError as exc:
-        if exc.status_code == 404:
-            raise
-        return _record_page(
-            request,
-            db,
-            staff,
-            record_id,
-            errors=FormErrors(exc.message, exc.details),
-            status_code=exc.status_code,
-        )
+        return _record_page(request, db, staff, record_id, **refused(exc))
     return _record_page(request, db, staff, record_id, notice="已登记稳定就业，尾款转为待审核")

@@ -12,10 +12,18 @@ from app.certificates.models import CertificateSettings
 from app.core.errors import Conflict, ValidationFailed
 from app.exams import photos
 from app.exams.models import Candidate
+from app.results import enterprise
 from app.results.enterprise import EvaluationIn, PanelMark
 from app.subsidies import service as subsidies
 from tests.certificates.support import SITE_SERIAL, photo_bytes
-from tests.factories import make_candidate, make_centre, make_occupations, make_staff, staff_actor
+from tests.factories import (
+    make_candidate,
+    make_centre,
+    make_held_certificate,
+    make_occupations,
+    make_staff,
+    staff_actor,
+)
 from tests.helpers import staff_token
 
 
@@ -55,7 +63,7 @@ def _data(cand: Candidate, occupation, **kw) -> EvaluationIn:
 def test_an_appointed_evaluation_gets_a_certificate_and_its_subsidy(db: Session):
     centre, admin, occupation, cand = _setup(db)
     actor = staff_actor(admin)
-    ev = service.record_evaluation(db, actor=actor, data=_data(cand, occupation))
+    ev = enterprise.record_evaluation(db, actor=actor, data=_data(cand, occupation))
     assert ev.score == 88.0
     cert = service.issue_from_evaluation(db, actor=actor, evaluation_id=ev.id or 0)
     assert (
@@ -92,7 +100,7 @@ def test_an_appointed_evaluation_gets_a_certificate_and_its_subsidy(db: Session)
 def test_an_evaluation_that_breaks_a_rule_is_refused_saying_which(db: Session, change, problem):
     _centre, admin, occupation, cand = _setup(db)
     with pytest.raises(ValidationFailed) as err:
-        service.record_evaluation(
+        enterprise.record_evaluation(
             db, actor=staff_actor(admin), data=_data(cand, occupation, **change)
         )
     assert any(problem in d["problem"] for d in err.value.details)
@@ -101,14 +109,42 @@ def test_an_evaluation_that_breaks_a_rule_is_refused_saying_which(db: Session, c
 def test_without_the_level_below_nobody_is_appointed(db: Session):
     _centre, admin, occupation, cand = _setup(db, prior=None)
     with pytest.raises(ValidationFailed) as err:
-        service.record_evaluation(db, actor=staff_actor(admin), data=_data(cand, occupation))
+        enterprise.record_evaluation(db, actor=staff_actor(admin), data=_data(cand, occupation))
     assert "高级技师证书" in err.value.details[0]["problem"]
+
+
+def test_a_jiping_certificate_of_another_centre_is_the_level_below(db: Session):
+    _centre, admin, occupation, cand = _setup(db, prior=None)
+    elsewhere = make_centre(db)
+    holder = make_candidate(db, elsewhere, name=cand.name, id_number=cand.id_number)
+    make_held_certificate(
+        db,
+        holder,
+        occupation_code=occupation.code,
+        level_code="senior_technician",
+        level_display="一级/高级技师",
+        number="S000000000000000060001",
+        issued_on=date(2020, 5, 1),
+    )
+    ev = enterprise.record_evaluation(db, actor=staff_actor(admin), data=_data(cand, occupation))
+    assert ev.decision == "appointed"
+
+
+def test_a_certificate_obtained_after_the_decision_does_not_count(db: Session):
+    _centre, admin, occupation, cand = _setup(db)
+    prior = {**cand.facts["prior_certificates"][0], "obtained_on": "2026-12-01"}
+    cand.facts = {**cand.facts, "prior_certificates": [prior]}
+    db.add(cand)
+    db.flush()
+    with pytest.raises(ValidationFailed) as err:
+        enterprise.record_evaluation(db, actor=staff_actor(admin), data=_data(cand, occupation))
+    assert "没有本职业一级/高级技师证书" in err.value.details[0]["problem"]
 
 
 def test_not_appointed_is_recorded_and_never_certified(db: Session):
     _centre, admin, occupation, cand = _setup(db)
     actor = staff_actor(admin)
-    ev = service.record_evaluation(
+    ev = enterprise.record_evaluation(
         db, actor=actor, data=_data(cand, occupation, decision="not_appointed", basis="")
     )
     with pytest.raises(Conflict, match="未评聘"):

@@ -5,7 +5,7 @@ from sqlmodel import Session, select
 
 from app.accounts.models import Role
 from app.audit.models import AuditEntry
-from app.certificates import batches, numbers, service
+from app.certificates import batches, numbers, service, verification
 from app.certificates.models import BatchState, Certificate, CertificateStatus
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.exams.models import Candidate
@@ -198,3 +198,6 @@ def test_a_centres_own_one_plus_x_format(db: Session):
     )
     cert = service.issue_from_result(db, actor=admin, result_id=results_of(db, fx)[0].id or 0)
     assert cert.number == f"GY-{cert.issued_on.year % 100:02d}3" + "00001"
+    # The public lookup knows the centre's format (its settings read at the lookup).
+    found = verification.lookup(db, number=cert.number, name=cert.holder_name)
+    assert found is not None

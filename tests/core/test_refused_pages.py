@@ -15,7 +15,9 @@ from sqlmodel import Session
 from app.accounts.models import Role
 from app.banks.models import Item
 from app.core.db import metadata
+from app.core.errors import Conflict, NotFound
 from app.main import API_PREFIX, app
+from app.web.refusals import refused
 from tests.factories import ExamFixture, make_staff
 from tests.helpers import app_routes, csrf_of, login_csrf, page_login
 from tests.proctoring.support import room, start
@@ -616,3 +618,11 @@ def test_a_refused_form_changes_nothing(
     after = _state(engine)
     changed = {name for name in before if before[name] != after[name]}
     assert changed == set(case.may_change)
+
+
+def test_a_refusal_is_shown_on_the_form_but_a_missing_object_is_the_404_page() -> None:
+    shown = refused(Conflict("已为该评聘发证", details=[{"field": "x", "problem": "p"}]))
+    assert shown["status_code"] == 409 and shown["errors"].message == "已为该评聘发证"
+    assert shown["errors"].of("x") == ["p"]
+    with pytest.raises(NotFound):
+        refused(NotFound("证书不存在"))

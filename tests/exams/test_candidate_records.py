@@ -10,14 +10,14 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import Workbook
+from pydantic import ValidationError as PydanticValidationError
 from sqlmodel import Session, select
 
 from app.audit.models import AuditEntry
 from app.certificates import service as certificates
-from app.certificates.models import Certificate
 from app.core.errors import Conflict, ValidationFailed
 from app.exams import candidates, registrations
-from app.exams.facts import Education, HolderFacts, PriorCertificate
+from app.exams.facts import Education, HolderFacts, PriorCertificate, recorded, stored
 from app.exams.models import Candidate, Registration
 from app.exams.schemas import RegistrationCreate
 from app.reference.models import Occupation
@@ -26,6 +26,7 @@ from tests.factories import (
     ExamFixture,
     make_candidate,
     make_centre,
+    make_held_certificate,
     make_session,
     staff_actor,
     valid_resident_id,
@@ -151,32 +152,30 @@ def test_jiping_certificates_count_across_centres(db: Session, fx: ExamFixture) 
     number = valid_resident_id(1205)
     elsewhere = make_centre(db)
     holder = make_candidate(db, elsewhere, id_number=number, facts=None)
-    db.add(
-        Certificate(
-            number="S000000000000000050001",
-            scheme="skill_level",
-            centre_id=elsewhere.id or 0,
-            candidate_id=holder.id or 0,
-            holder_name=holder.name,
-            id_type="resident_id",
-            id_number=number,
-            photo_sha256="0" * 64,
-            occupation_name="电工",
-            occupation_code=occupation_code(db, fx),
-            direction="--",
-            level_code="junior",
-            level_display="五级/初级工",
-            evaluator_name="另一评价机构",
-            issued_on=date(2022, 3, 1),
-            kid="k",
-            token="t",
-        )
+    make_held_certificate(
+        db,
+        holder,
+        occupation_code=occupation_code(db, fx),
+        level_code="junior",
+        level_display="五级/初级工",
+        number="S000000000000000050001",
+        issued_on=date(2022, 3, 1),
     )
-    db.flush()
     facts = HolderFacts(years_in_occupation=4)
     done = register(fx, db, name=holder.name, id_number=number, facts=facts)
     assert done.eligibility.route_code == "certificate_years"
     assert "现有五级证书 2022-03 取得" in done.eligibility.summary
+
+
+def test_a_stored_record_that_no_longer_validates_is_unknown_only_where_asked() -> None:
+    # Subsidies read records frozen on issued certificates: a rule tightened since must
+    # not stop them; everywhere else it is an error to see.
+    kept = {"years_in_occupation": 5, "work_region": "no such region"}
+    with pytest.raises(PydanticValidationError):
+        recorded(kept)
+    assert recorded(kept, invalid_as_unknown=True) == HolderFacts()
+    assert recorded(None) == HolderFacts()
+    assert recorded(stored(HolderFacts(years_in_occupation=5))).years_in_occupation == 5
 
 
 # --- the record afterwards ----------------------------------------------------------------

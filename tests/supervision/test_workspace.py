@@ -10,8 +10,11 @@ from sqlmodel import Session
 
 from app.accounts.models import Role
 from app.proctoring.models import Incident
+from app.results.rules import Outcome
 from app.supervision import figures
-from tests.factories import make_staff
+from app.supervision import service as supervision
+from tests.certificates.support import certified, results_of
+from tests.factories import make_staff, staff_actor
 from tests.helpers import page_login
 from tests.subsidies.test_service import TRAINED, issue
 
@@ -68,3 +71,20 @@ def test_the_dashboard_and_the_audit_show_the_regions_figures(client: TestClient
     page_login(client, other.username)
     assert fx.exam.centre.name not in client.get("/regulator/dashboard").text
     assert client.get(f"/regulator/centres/{fx.exam.centre.id}").status_code == 404
+
+
+def test_a_centres_page_shows_its_figures_as_the_region_audit_does(db: Session):
+    passing = certified(db, candidates=2)
+    failing = certified(db, candidates=3)
+    for result in results_of(db, failing):
+        result.outcome = Outcome.FAILED
+        db.add(result)
+    db.flush()
+    reg = staff_actor(make_staff(db, Role.REGULATOR, region_code="340400"))
+    audit = supervision.region_audit(db, actor=reg)
+    assert audit.region_pass_rate == 40.0
+    for fx in (passing, failing):
+        detail = supervision.centre_detail(db, actor=reg, centre_id=fx.exam.centre.id or 0)
+        assert detail.region_pass_rate == audit.region_pass_rate
+        assert [detail.figures] == [r for r in audit.rows if r.centre.id == fx.exam.centre.id]
+        assert detail.figures.far_from_region
