@@ -37,8 +37,8 @@ MODULES: dict[str, list[str]] = {
     "app/reference/identifiers.py": ["tests/reference/test_identifiers.py"],
     "app/exams/assembly.py": ["tests/exams/test_assembly.py"],
     "app/delivery/timer.py": ["tests/delivery/test_timer.py"],
-    "app/banks/format.py": ["tests/banks/test_format.py"],
-    "app/results/rules.py": ["tests/results/test_rules.py"],
+    "app/banks/format.py": ["tests/banks/test_format.py", "tests/banks/test_format_mutants.py"],
+    "app/results/rules.py": ["tests/results/test_rules.py", "tests/results/test_rules_mutants.py"],
     "app/accounts/policy.py": ["tests/accounts/test_policy.py"],
 }
 
