@@ -404,7 +404,7 @@ def test_a_foreign_file_without_items_says_so() -> None:
 
 # --- whole messages -------------------------------------------------------------------------
 
-TYPES = "single_choice、multiple_choice、true_false、fill_in、ordering 或 matching"
+TYPES = "single_choice、multiple_choice、true_false、fill_in、ordering、matching、short_answer 或 extended"
 ITEM_FIELDS = "id、type、area、point、difficulty、points、stem、options、key、levels、explanation"
 SC_OPTIONS = "    options:\n      A: 反比\n      B: 正比\n      C: 平方关系\n"
 
