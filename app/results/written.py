@@ -438,11 +438,20 @@ def response_for_marker(
 ) -> ResponseToMark:
     """One response as a marker sees it (to mark it, or to look back at their own mark)."""
     job, _member = _job_for_member(db, actor, job_id)
-    found = _responses(db, job, score_id=response_id)
-    if not found:
+    version_id = db.exec(
+        select(AttemptItem.item_version_id)
+        .join(
+            ItemScore,
+            (col(ItemScore.attempt_id) == AttemptItem.attempt_id)
+            & (col(ItemScore.position) == AttemptItem.position),
+        )
+        .where(ItemScore.id == response_id)
+    ).first()
+    # One read of the item's responses: this one and those it is numbered among.
+    siblings = _responses(db, job, version_id=version_id) if version_id is not None else []
+    r = next((s for s in siblings if s.score_row.id == response_id), None)
+    if r is None:
         raise _NO_RESPONSE
-    r = found[0]
-    siblings = _responses(db, job, version_id=r.version.id)
     return _to_mark(job, r, _numbers(job, siblings), sum(_may_mark(s, actor.id) for s in siblings))
 
 

@@ -17,6 +17,7 @@ from app.results import practical, written
 from app.results.schemas import MarkIn, MarkingJobIn
 from app.web.exams import FormDep, FormErrors, _number, _redirect, _text
 from app.web.marking import _ids
+from app.web.refusals import refused
 from app.web.templating import render
 
 router = APIRouter()
@@ -89,15 +90,7 @@ def set_job(
             ),
         )
     except (ValidationFailed, Conflict) as exc:
-        return _job_page(
-            request,
-            db,
-            staff,
-            session_id,
-            v=v,
-            errors=FormErrors(exc.message, exc.details),
-            status_code=exc.status_code,
-        )
+        return _job_page(request, db, staff, session_id, v=v, **refused(exc))
     return _redirect(f"/sessions/{session_id}/written")
 
 
