@@ -314,6 +314,11 @@ def test_publication_after_china_midnight_counts_from_the_china_day():
 def test_the_deadline_is_the_same_whatever_the_servers_time_zone():
     assert recheck_deadline(datetime(2026, 12, 1, 2, 0)) == datetime(2026, 12, 16, 16, 0)
     assert recheck_deadline(datetime(2026, 12, 1, 17, 0)) == datetime(2026, 12, 17, 16, 0)
+    # 12:00 UTC is 20:00 on 12-01 in China; read as the server's 12:00 (17:00 UTC) it would
+    # be 01:00 on 12-02, and the window would close a day late.
+    assert recheck_deadline(datetime(2026, 12, 1, 12, 0)) == datetime(2026, 12, 16, 16, 0)
+    assert recheck_open(datetime(2026, 12, 1, 12, 0), datetime(2026, 12, 16, 15, 59))
+    assert not recheck_open(datetime(2026, 12, 1, 12, 0), datetime(2026, 12, 16, 16, 0))
 
 
 def test_a_recheck_may_be_asked_for_from_the_moment_of_publication():
