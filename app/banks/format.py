@@ -280,7 +280,15 @@ def _path_line(node: Any, path: str) -> int | None:
     """Line of a dotted field (`key.numeric.value`, `key.marking_points[2]` with a 1-based
     element), or of the deepest part that exists."""
     line = _node_line(node)
-    for part in path.split("."):
+    parts = path.split(".")
+    for at, part in enumerate(parts):
+        if isinstance(node, Mapping):
+            # A field named after a key the author wrote (an option label "A." or 1, a
+            # mistyped "stem."), found as written even when it holds "." or "[".
+            written = ".".join(parts[at:])
+            for key in node:
+                if str(key) == written:
+                    return _key_line(node, key)
         name, _, index = part.partition("[")
         if not isinstance(node, Mapping) or name not in node:
             break

@@ -71,6 +71,23 @@ def test_a_header_problem_found_later_points_at_the_header_line() -> None:
     )
 
 
+def test_a_key_written_with_a_dot_or_as_a_number_is_found_at_its_own_line() -> None:
+    # A field name made from the author's key ("options.A.", "stem.") is not a path.
+    options = "    options:\n      A.: 反比\n      B.: 正比\n      2: 平方关系\n"
+    text = with_item(BANK, "SC-1", SC_OPTIONS, options)
+    text = with_item(text, "SC-1", "    key: B\n", "    key: B\n    stem.: 欧姆定律\n")
+    assert [(p.line, p.field, p.problem) for p in problems_of(text)] == [
+        (
+            line_of(text, "stem.: 欧姆定律"),
+            "stem.",
+            f"未知字段“stem.”（可用字段：{ITEM_FIELDS}）",
+        ),
+        (line_of(text, "A.: 反比"), "options.A.", "选项标签“A.”无效，应为 A 至 H 的大写字母"),
+        (line_of(text, "B.: 正比"), "options.B.", "选项标签“B.”无效，应为 A 至 H 的大写字母"),
+        (line_of(text, "2: 平方关系"), "options.2", "选项标签“2”无效，应为 A 至 H 的大写字母"),
+    ]
+
+
 def test_skipped_items_are_kept_on_a_copy_of_the_bank() -> None:
     bank = parse_bank_file(BANK.encode(), FILE)
     skipped = [Problem("q.xml", 7, "Q9", "type", "不能导入：拖拽题")]
