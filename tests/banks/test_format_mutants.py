@@ -22,7 +22,7 @@ from app.banks.format import (
     parse_bank_file,
 )
 from app.core.errors import ValidationFailed
-from tests.banks.samples import BANK, edit, line_of, with_item
+from tests.banks.samples import BANK, edit, item_line, line_of, with_item
 
 FILE = "t.yaml"
 SENIOR_BANK = edit(BANK, "levels: [intermediate]", "levels: [intermediate, senior]")
@@ -115,6 +115,15 @@ def test_every_bad_level_of_an_item_is_reported_in_the_levels_field() -> None:
         ("levels", "等级 junior 不在题库适用的等级（intermediate、senior）之内"),
         ("levels", "等级 五级 不在题库适用的等级（intermediate、senior）之内"),
         ("levels", "未知的等级“expert”（可写代码如 intermediate 或名称如 中级工）"),
+    ]
+
+
+def test_levels_after_an_unknown_one_are_still_checked() -> None:
+    levels = "levels: [expert, 中级工, intermediate]"
+    text = with_item(BANK, "TF-1", "key: true", f"key: true\n    {levels}")
+    assert [(p.field, p.problem) for p in problems_of(text)] == [
+        ("levels", "未知的等级“expert”（可写代码如 intermediate 或名称如 中级工）"),
+        ("levels", "等级 intermediate 重复"),
     ]
 
 
@@ -294,6 +303,14 @@ def test_a_foreign_bank_goes_into_one_area_and_point_named_after_the_file() -> N
     assert bank.enemy_groups == [] and bank.skipped == []
 
 
+def test_a_header_problem_found_later_in_a_foreign_bank_names_the_file_and_no_line() -> None:
+    bank, _ = foreign()
+    assert bank is not None
+    assert bank.problem("code", "题库代码 Q-1 已被本中心的另一个题库使用") == Problem(
+        "q.xml", None, None, "bank.code", "题库代码 Q-1 已被本中心的另一个题库使用"
+    )
+
+
 def test_a_long_title_names_the_point_in_its_first_100_characters() -> None:
     bank, _ = foreign(title="题" * 120)
     assert bank is not None and bank.outline[0].points[0].name == "题" * 100
@@ -378,8 +395,8 @@ def test_an_enemy_group_naming_an_item_not_imported_is_refused() -> None:
     own = {"enemies": [["Q1", "Q7"]]}
     bank, problems = foreign(own=own)
     assert bank is None
-    assert [(p.field, p.problem) for p in problems] == [
-        ("enemies[1]", "互斥组中的题目 Q7 不在本题库中")
+    assert [(p.file, p.line, p.field, p.problem) for p in problems] == [
+        ("q.xml", None, "enemies[1]", "互斥组中的题目 Q7 不在本题库中")
     ]
 
 
@@ -474,6 +491,8 @@ ITEM_MESSAGES = [
         "选项标签应从 A 起连续编排（A、B、C），实际为 A、B、D",
     ),
     ("SC-1", "C: 平方关系", "Z: 平方关系", "options.Z", "选项标签“Z”无效，应为 A 至 H 的大写字母"),
+    # The labels left are not checked for a gap (A, C) while one is wrong: one fix, one problem.
+    ("SC-1", "B: 正比", "Z: 正比", "options.Z", "选项标签“Z”无效，应为 A 至 H 的大写字母"),
     ("SC-1", "C: 平方关系", 'C: ""', "options.C", "选项 C 的内容应为非空文本"),
     ("SC-1", "C: 平方关系", "C: 220", "options.C", "选项 C 的内容应为非空文本（数字请加引号）"),
     ("SC-1", SC_OPTIONS, "", "options", "缺少选项 options（2 至 8 个，标签 A、B、C……）"),
@@ -514,8 +533,9 @@ TF_1 = (
 
 def test_an_item_written_as_text_is_refused_at_its_line_with_the_slip_named() -> None:
     text = edit(BANK, TF_1, "  - id：TF-1\n")
-    assert [(p.line, p.item_id, p.field, p.problem) for p in problems_of(text)] == [
+    assert [(p.file, p.line, p.item_id, p.field, p.problem) for p in problems_of(text)] == [
         (
+            FILE,
             line_of(text, "- id：TF-1"),
             None,
             None,
@@ -701,8 +721,8 @@ def test_an_outline_problem_says_the_whole_message_at_its_line(
 ) -> None:
     text = edit(BANK, old, new)
     outline_problems = [p for p in problems_of(text) if p.field and p.field.startswith("outline")]
-    assert [(p.line, p.field, p.problem) for p in outline_problems] == [
-        (line_of(text, line_text), field, message)
+    assert [(p.file, p.line, p.field, p.problem) for p in outline_problems] == [
+        (FILE, line_of(text, line_text), field, message)
     ]
 
 
@@ -723,7 +743,9 @@ def test_every_area_is_checked_after_one_that_is_not_a_mapping() -> None:
 def test_weights_are_not_added_up_while_an_area_is_not_a_mapping() -> None:
     text = edit(BANK, "  - area: B\n", "  - 专业知识\n  - area: B\n")
     problems = [p for p in problems_of(text) if p.field and p.field.startswith("outline")]
-    assert [(p.field, p.problem) for p in problems] == [("outline[2]", "鉴定范围应写成映射")]
+    assert [(p.line, p.field, p.problem) for p in problems] == [
+        (line_of(text, "- 专业知识"), "outline[2]", "鉴定范围应写成映射")
+    ]
 
 
 def test_a_foreign_outline_is_checked_with_the_files_name_and_no_lines() -> None:
@@ -746,6 +768,23 @@ def test_a_repeated_area_points_at_the_first_one_each_time() -> None:
         (line_of(text, "- area: A", nth=2), f"鉴定范围 A 重复（第 {first} 行已有）"),
         (line_of(text, "- area: A", nth=3), f"鉴定范围 A 重复（第 {first} 行已有）"),
     ]
+
+
+def test_a_repeated_area_points_at_the_first_ones_code_when_it_is_not_its_first_field() -> None:
+    area_b = "  - area: B\n    name: 专业知识\n"
+    text = edit(BANK, area_b, "  - name: 专业知识\n    area: A\n")
+    [problem] = [p for p in problems_of(text) if p.field == "outline.A.area"]
+    assert (problem.line, problem.problem) == (
+        line_of(text, "area: A", nth=2),
+        f"鉴定范围 A 重复（第 {line_of(text, '- area: A')} 行已有）",
+    )
+    text = edit(BANK, "  - area: A\n    name: 基础知识\n", "  - name: 基础知识\n    area: A\n")
+    text = edit(text, "  - area: B\n", "  - area: A\n")
+    [problem] = [p for p in problems_of(text) if p.field == "outline.A.area"]
+    assert (problem.line, problem.problem) == (
+        line_of(text, "- area: A"),
+        f"鉴定范围 A 重复（第 {line_of(text, '    area: A')} 行已有）",
+    )
 
 
 def test_an_area_may_weigh_100_or_half_a_percent_but_not_more_than_100() -> None:
@@ -793,6 +832,19 @@ def test_a_repeated_point_code_points_at_the_first_one() -> None:
         line_of(text, '- code: "001"', nth=2),
         "outline.A.points.001.code",
         f"鉴定点 001 在本鉴定范围内重复（第 {first} 行已有）",
+    )
+
+
+def test_a_repeated_point_code_points_at_the_first_code_when_it_is_not_its_first_field() -> None:
+    first = '      - code: "001"\n        name: 直流电路\n'
+    text = edit(BANK, first, '      - name: 直流电路\n        code: "001"\n')
+    text = edit(text, '      - code: "002"\n', '      - code: "001"\n')
+    [problem] = [p for p in problems_of(text) if p.item_id is None]
+    first_code = line_of(text, '    code: "001"')
+    assert (problem.line, problem.field, problem.problem) == (
+        line_of(text, '- code: "001"'),
+        "outline.A.points.001.code",
+        f"鉴定点 001 在本鉴定范围内重复（第 {first_code} 行已有）",
     )
 
 
@@ -969,6 +1021,38 @@ def test_a_file_without_items_says_so_on_line_1() -> None:
     ]
 
 
+@pytest.mark.parametrize("section", ["bank", "items"], ids=["bank", "items"])
+def test_a_missing_section_is_reported_on_line_1_even_below_a_comment(section: str) -> None:
+    text = "# 电工题库\n" + BANK
+    if section == "bank":
+        text = edit(text, BANK_SECTION, "")
+        message = "缺少题库信息 bank（code、name、occupation、levels）"
+    else:
+        text = text[: text.index("items:\n")]
+        message = "题目列表 items 应为非空列表"
+    assert [(p.line, p.field, p.problem) for p in problems_of(text)] == [(1, section, message)]
+
+
+def test_a_repeated_item_id_says_where_the_first_one_is_when_it_is_not_the_first_field() -> None:
+    text = with_item(
+        BANK,
+        "SC-1",
+        "  - id: SC-1\n    type: single_choice\n",
+        "  - type: single_choice\n    id: SC-1\n",
+    )
+    text = with_item(
+        text, "TF-1", "  - id: TF-1\n    type: true_false\n", "  - type: true_false\n    id: SC-1\n"
+    )
+    problems = [p for p in problems_of(text) if p.field == "id"]
+    assert [(p.line, p.item_id, p.problem) for p in problems] == [
+        (
+            line_of(text, "id: SC-1", nth=2),
+            "SC-1",
+            f"题目编号 SC-1 重复（第 {line_of(text, 'id: SC-1')} 行已有）",
+        )
+    ]
+
+
 def test_a_repeated_item_id_says_where_the_first_one_is() -> None:
     text = with_item(BANK, "TF-1", "- id: TF-1", "- id: SC-1")
     problems = [p for p in problems_of(text) if p.field == "id"]
@@ -1032,6 +1116,65 @@ def test_beyond_1000_problems_the_list_says_how_many_there_were() -> None:
     assert problems[-1] == Problem(
         FILE, None, None, None, "问题过多，仅列出前 1000 处（共 1001 处）"
     )
+
+
+# --- a written item's marking points --------------------------------------------------------
+
+SA_1 = """\
+  - id: SA-1
+    type: short_answer
+    area: A
+    point: "001"
+    difficulty: 3
+    points: 4
+    stem: 简述熔断器的作用。
+    key:
+      reference: 熔断器用于短路保护和严重过载保护。
+      marking_points:
+        - point: 短路保护
+          points: 2
+        - point: 严重过载保护
+          points: 2
+"""
+
+
+def test_a_written_items_marking_points_must_add_up_to_its_points() -> None:
+    assert [i.points for i in parse_bank_file((BANK + SA_1).encode(), FILE).items][-1] == 4
+    text = BANK + edit(SA_1, "    points: 4\n", "    points: 5\n")
+    assert [(p.line, p.item_id, p.field, p.problem) for p in problems_of(text)] == [
+        (
+            line_of(text, "marking_points:"),
+            "SA-1",
+            "key.marking_points",
+            "得分点分值之和（4）应等于本题分值 points（5）",
+        )
+    ]
+
+
+def test_a_missing_part_of_a_key_is_reported_at_the_key() -> None:
+    text = BANK + edit(SA_1, "      reference: 熔断器用于短路保护和严重过载保护。\n", "")
+    assert [(p.line, p.field, p.problem) for p in problems_of(text)] == [
+        (item_line(text, "SA-1", "    key:"), "key.reference", "简答题须有参考答案 reference")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "number"),
+    [
+        ("point: 短路保护\n          points: 2", "point: 短路保护\n          points: 0", 1),
+        ("point: 严重过载保护\n          points: 2", "point: 严重过载保护\n          points: 0", 2),
+    ],
+    ids=["first", "second"],
+)
+def test_a_bad_marking_point_is_reported_at_its_own_line(old: str, new: str, number: int) -> None:
+    text = BANK + edit(SA_1, old, new)
+    assert [(p.line, p.field, p.problem) for p in problems_of(text)] == [
+        (
+            line_of(text, new.splitlines()[0]),
+            f"key.marking_points[{number}]",
+            f"第 {number} 个得分点的分值 points 应为正数，实际为“0”",
+        )
+    ]
 
 
 # --- enemy groups -------------------------------------------------------------------------------
