@@ -24,6 +24,7 @@ from app.results.rules import (
     TaskScore,
     TaskState,
     TaskStatus,
+    WrittenStatus,
     check_arbitration,
     check_mark,
     check_panel_size,
@@ -39,6 +40,8 @@ from app.results.rules import (
     recheck_open,
     sheet_total,
     task_state,
+    tolerance_points,
+    written_state,
 )
 
 T, P = Component.THEORY, Component.PRACTICAL
@@ -137,6 +140,50 @@ def test_a_third_mark_exactly_the_tolerance_from_the_nearer_is_final():
 def test_a_third_mark_midway_between_the_first_two_goes_with_the_first():
     result = double_marked_score([4, 8, 6], tolerance=2)
     assert (result.status, result.score) == (DoubleMarkStatus.FINAL, Decimal(5))
+
+
+# -- written answers (简答, 论述/计算) ----------------------------------------------------------
+
+
+def test_a_tolerance_may_be_any_share_above_0_up_to_all_the_points():
+    assert tolerance_points(10, 1) == Decimal("0.1")
+    assert tolerance_points(10, "0.5") == Decimal("0.05")
+    assert tolerance_points(10, 100) == 10
+    for percent in (0, "100.5", 101):
+        assert refusal(tolerance_points, 10, percent) == (
+            "tolerance_invalid",
+            "双评误差应为大于 0、不超过 100 的百分比",
+        )
+
+
+def test_only_the_chief_examiners_score_is_marked_as_arbitrated():
+    arbitrated = written_state([2, 9, 5.5], tolerance=2, max_points=10, arbitrated_score=6)
+    assert (arbitrated.status, arbitrated.score, arbitrated.arbitrated) == (
+        WrittenStatus.FINAL,
+        Decimal(6),
+        True,
+    )
+    agreed = written_state([7, 9], tolerance=2, max_points=10)
+    assert (agreed.status, agreed.score, agreed.arbitrated) == (
+        WrittenStatus.FINAL,
+        Decimal(8),
+        False,
+    )
+
+
+def test_a_written_answers_mean_is_rounded_as_the_plan_says():
+    rounding = Rounding(step=Decimal(1))
+    state = written_state([7, 8], tolerance=2, max_points=10, rounding=rounding)
+    assert (state.status, state.score) == (WrittenStatus.FINAL, Decimal(8))  # 7.5 → 8
+    state = written_state([7, 8], tolerance=2, max_points=10)
+    assert (state.status, state.score) == (WrittenStatus.FINAL, Decimal("7.5"))
+
+
+def test_marks_after_the_third_are_not_read():
+    # Three marks settle an answer (final or to the chief examiner): a fourth slot, even an
+    # empty one, is never looked at.
+    state = written_state([7, 9.5, 9, None], tolerance=2, max_points=10)
+    assert (state.status, state.score) == (WrittenStatus.FINAL, Decimal("9.5"))
 
 
 # -- rubric sheets -------------------------------------------------------------------------
