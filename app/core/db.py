@@ -161,7 +161,7 @@ def set_engine(engine: Engine | None) -> None:
 # needs worker threads (its handler, the response, the commit): if requests waiting for
 # the lock held all the worker threads (40), the holder could never finish. Kept well
 # below the thread limit and the connection pool.
-DB_SLOTS_SQLITE = 8
+DB_SLOTS_SQLITE = 4
 DB_SLOTS_OTHER = 30
 _slots: RunVar[anyio.Semaphore] = RunVar("jiping_db_slots")  # one per event loop
 
@@ -214,6 +214,19 @@ def _end_and_close(session: Session, commit: bool) -> None:
         session.close()
 
 
+_ENDED = "jiping_ended_in_handler"
+
+
+def end_in_handler(session: Session) -> None:
+    """Commit and close the request's unit of work now, in the (sync) handler's own worker
+    thread, for a hot route that knows it will answer with success: the middleware then
+    has nothing left to do and spares the request a thread hop of its own (each costs
+    about two trivial requests of CPU; scripts/bench_rush.py). Call it last, just before
+    returning the success response: a handler that may still refuse must not."""
+    _end_and_close(session, True)
+    session.info[_ENDED] = True
+
+
 class _Transaction:
     """The database session of one HTTP request, opened by the first dependency that needs
     it and ended by the middleware when the response starts (or when the request fails)."""
@@ -233,6 +246,11 @@ class _Transaction:
     async def end(self, *, commit: bool) -> None:
         session, self.session = self.session, None
         if session is None:
+            return
+        if session.info.get(_ENDED) and not session.in_transaction():
+            if self._slots is not None:
+                self._slots.release()
+                self._slots = None
             return
         # Shielded: a client going away must not leave a transaction (and on SQLite the
         # write lock) open, nor a database slot taken. One worker thread for the commit

@@ -13,7 +13,7 @@ from starlette.responses import Response
 from app.accounts.principals import CandidateLogin
 from app.auth import service as auth_service
 from app.auth.deps import AuthDep, LoginClientDep, candidate_in_handler, candidate_token_digest
-from app.core.db import SessionDep
+from app.core.db import SessionDep, end_in_handler
 from app.core.errors import DomainError
 from app.delivery import service
 from app.delivery.service import ExamState, Phase
@@ -65,6 +65,7 @@ def login(
             status_code=exc.status_code,
         )
         return with_device_cookie(page, client, cookie)
+    end_in_handler(db)  # a room logs in at once: the commit in this thread, not a hop
     response = RedirectResponse("/exam", status_code=303)
     set_session_cookie(response, issued.token)
     return response
@@ -84,7 +85,9 @@ def exam_page(request: Request, db: SessionDep) -> Response:
             for q in state.questions
         )
         context = {"state": state, "boot": _boot(state), "paper": _paper(state), "sheet": sheet}
-        return render(request, "exam/exam.html", context)
+        page = render(request, "exam/exam.html", context)
+        end_in_handler(db)  # the commit in this thread, not a hop of its own
+        return page
     if state.phase == Phase.SUBMITTED:
         return render(request, "exam/result.html", {"state": state})
     return render(request, "exam/before.html", {"state": state})
@@ -118,6 +121,7 @@ def start(
         service.start_attempt(db, login=login)
     except DomainError as exc:
         return _before_with_error(request, db, login, exc.message, exc.status_code)
+    end_in_handler(db)  # the commit in this thread, not a hop of its own
     return RedirectResponse("/exam", status_code=303)
 
 
