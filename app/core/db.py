@@ -160,7 +160,11 @@ def set_engine(engine: Engine | None) -> None:
 # the event loop, holding no worker thread. A request holding SQLite's write lock still
 # needs worker threads (its handler, the response, the commit): if requests waiting for
 # the lock held all the worker threads (40), the holder could never finish. Kept well
-# below the thread limit and the connection pool.
+# below the thread limit and the connection pool. On SQLite, 4: one process serialises
+# the writes and the GIL the Python work, so more threads only add switching between
+# them; at the exam-start rush 8 slots cost ~1.5x the server CPU per candidate of 4
+# (scripts/bench_rush.py, 300 candidates: 27 vs 16-18 ms), and the answer saves, which
+# take no slot (their own writer), got the write lock less often (p99 600 vs 110 ms).
 DB_SLOTS_SQLITE = 4
 DB_SLOTS_OTHER = 30
 _slots: RunVar[anyio.Semaphore] = RunVar("jiping_db_slots")  # one per event loop
