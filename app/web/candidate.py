@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
+from markupsafe import Markup
 from starlette.responses import Response
 
 from app.accounts.principals import CandidateLogin
@@ -84,7 +85,13 @@ def exam_page(request: Request, db: SessionDep) -> Response:
             (q.position, q.section, q.question["type_name"], q.question["points"])
             for q in state.questions
         )
-        context = {"state": state, "boot": _boot(state), "paper": _paper(state), "sheet": sheet}
+        context = {
+            "state": state,
+            "boot": _boot(state),
+            "paper": _paper(state),
+            "sheet": sheet,
+            "sheet_buttons": [_sheet_buttons(section.positions, state) for section in sheet],
+        }
         page = render(request, "exam/exam.html", context)
         end_in_handler(db)  # the commit in this thread, not a hop of its own
         return page
@@ -153,6 +160,25 @@ def _boot(state: ExamState) -> dict[str, Any]:
             for p, a in state.answers.items()
         },
     }
+
+
+def _sheet_buttons(positions: list[int], state: ExamState) -> Markup:
+    """A section's buttons on the answer sheet (答题卡), one per question: built here in one
+    pass rather than by a template loop, which was the larger part of the page's render
+    (scripts/bench_rush.py). Nothing but numbers goes into the markup."""
+    buttons = []
+    for position in positions:
+        saved = state.answers.get(position)
+        css = "nav-btn"
+        if saved and saved.response:
+            css += " answered"
+        if saved and saved.flagged:
+            css += " flagged"
+        n = int(position)
+        buttons.append(
+            f'<button type="button" class="{css}" data-goto="{n}" aria-label="第 {n} 题">{n}</button>'
+        )
+    return Markup("".join(buttons))
 
 
 def _paper(state: ExamState) -> list[dict[str, Any]]:

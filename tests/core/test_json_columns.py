@@ -17,12 +17,12 @@ def test_json_text_keeps_chinese_as_itself_and_reads_back_the_same() -> None:
 
 
 def test_what_orjson_refuses_is_still_written() -> None:
-    assert json.loads(json_text({"answer": 2**70})) == {"answer": 2**70}
+    assert json.loads(json_text({"answer": 2**70 + 1})) == {"answer": 2**70 + 1}
     assert json.loads(json_text({3: "three"})) == {"3": "three"}  # as json.dumps does
 
 
 def test_a_json_column_round_trips_through_the_database(engine: Engine) -> None:
-    detail = {"说明": "考生重新登录", "ended": 1, "big": 2**70}
+    detail = {"说明": "考生重新登录", "ended": 1, "big": 2**70 + 1}
     with Session(engine) as db:
         entry = AuditEntry(actor_kind="system", action="test.json", detail=detail)
         db.add(entry)
@@ -31,3 +31,13 @@ def test_a_json_column_round_trips_through_the_database(engine: Engine) -> None:
     with Session(engine) as db:
         stored = db.get(AuditEntry, entry_id)
         assert stored is not None and stored.detail == detail
+
+
+def test_json_value_reads_what_json_text_wrote_and_more() -> None:
+    from app.core.db import json_value
+
+    for value in ({"a": [1, 2.5, None, "答"]}, [], {"big": 2**70 + 1}, [-(2**63) - 1], "text"):
+        assert json_value(json_text(value)) == value
+        assert type(json_value(json_text(value))) is type(value)
+    assert type(json_value(json_text({"big": 2**70 + 1}))["big"]) is int
+    assert json_value('{"spaced": [1, 2]}') == {"spaced": [1, 2]}  # as json.dumps wrote them
