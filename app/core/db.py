@@ -51,13 +51,15 @@ def json_text(value: Any) -> str:
 
 
 _LONG_NUMBER = re.compile(r"\d{19}")
+_LONG_NUMBER_BYTES = re.compile(rb"\d{19}")
 
 
-def json_value(text: str) -> Any:
+def json_value(text: str | bytes) -> Any:
     """How JSON columns are read: orjson (the exam page reads its 100-200 option orders at
-    every load), except text with a number of 19 digits or more, which json.loads reads:
+    every load; psycopg hands it bytes), except text with a number of 19 digits or more, which json.loads reads:
     orjson would turn an integer beyond 64 bits into an approximate float."""
-    if _LONG_NUMBER.search(text):
+    long = _LONG_NUMBER_BYTES.search(text) if isinstance(text, bytes) else _LONG_NUMBER.search(text)
+    if long:
         return json.loads(text)
     return orjson.loads(text)
 

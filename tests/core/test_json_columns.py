@@ -41,3 +41,4 @@ def test_json_value_reads_what_json_text_wrote_and_more() -> None:
         assert type(json_value(json_text(value))) is type(value)
     assert type(json_value(json_text({"big": 2**70 + 1}))["big"]) is int
     assert json_value('{"spaced": [1, 2]}') == {"spaced": [1, 2]}  # as json.dumps wrote them
+    assert json_value(b'{"big": 1180591620717411303425}') == {"big": 2**70 + 1}  # psycopg
