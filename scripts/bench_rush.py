@@ -58,7 +58,10 @@ STEPS = ("login", "start", "page", "status", "save")
 # Measured alone after the steps, not part of the rush: the paper as JSON (GET /api/v1/exam),
 # the other way a page could get its questions (fetched and rendered by the script).
 EXTRA_STEPS = ("paper_json",)
-SEATS_PER_SESSION = 500
+# A room of 100 with the proctors DOMAIN.md §2 requires (1 per 15 candidates, at least 2):
+# an understaffed room does not open.
+SEATS_PER_SESSION = 100
+PROCTORS_PER_SESSION = max(2, math.ceil(SEATS_PER_SESSION / 15))
 
 
 # --- seeding (in this process, through the services) ------------------------------------
@@ -110,7 +113,7 @@ def seed(
     with Session(engine, expire_on_commit=False) as db:
         centre = make_centre(db)
         admin = make_staff(db, Role.CENTRE_ADMIN, centre)
-        proctors = [make_staff(db, Role.PROCTOR, centre) for _ in range(2)]
+        proctors = [make_staff(db, Role.PROCTOR, centre) for _ in range(PROCTORS_PER_SESSION)]
         t = time.perf_counter()
         # bank_yaml writes per_cell items of each of 4 types in each of 2 areas.
         bank = make_bank(

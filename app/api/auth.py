@@ -11,7 +11,7 @@ from app.accounts.principals import Staff
 from app.auth import credentials
 from app.auth import service as auth_service
 from app.auth.deps import AuthDep, LoginClientDep
-from app.core.db import SessionDep
+from app.core.db import SessionDep, end_in_handler
 from app.core.errors import AuthRequired
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -63,6 +63,7 @@ def candidate_login(body: CandidateLoginIn, client: LoginClientDep, db: SessionD
     issued = auth_service.login_candidate(
         db, ticket_number=body.ticket_number, id_number=body.id_number, client=client
     )
+    end_in_handler(db)  # a room logs in at once: the commit in this thread, not a hop of its own
     return TokenOut(token=issued.token, expires_at=issued.expires_at_iso)
 
 

@@ -14,7 +14,7 @@ from sse_starlette import EventSourceResponse
 from starlette.responses import Response
 
 from app.auth.deps import CurrentCandidate, candidate_in_handler, candidate_token_digest
-from app.core.db import SessionDep
+from app.core.db import SessionDep, end_in_handler
 from app.core.errors import ValidationFailed
 from app.delivery import service, writer
 from app.delivery.saves import SaveRequest
@@ -206,7 +206,9 @@ def get_status(request: Request, db: SessionDep) -> Response:
     _, state = service.exam_state_for_token(
         db, token_digest=digest, via_cookie=via_cookie, with_questions=False, seen=True
     )
-    return Response(ExamStateOut.of(state).model_dump_json(), media_type="application/json")
+    body = ExamStateOut.of(state).model_dump_json()
+    end_in_handler(db)  # and the commit in this thread too
+    return Response(body, media_type="application/json")
 
 
 @router.get("/stream", response_class=EventSourceResponse)

@@ -169,8 +169,9 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else ""
 
 
-def login_client(request: Request) -> LoginClient:
-    """Who is trying to log in: the address and the browser's device cookie."""
+async def login_client(request: Request) -> LoginClient:
+    """Who is trying to log in: the address and the browser's device cookie. (Reads
+    nothing: `async def`, no thread hop, see the role checks above.)"""
     return LoginClient.of(client_ip(request), request.cookies.get(DEVICE_COOKIE))
 
 

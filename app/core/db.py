@@ -8,12 +8,15 @@ had flushed before refusing must not be committed by that page. The commit happe
 the first byte of the response is sent, so an acknowledged change is a committed one; a
 failed commit turns into a 500 instead of the response."""
 
+import json
+import re
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import anyio
+import orjson
 from anyio.lowlevel import RunVar
 from fastapi import Depends, Request
 from sqlalchemy import MetaData, event
@@ -36,15 +39,52 @@ metadata: MetaData = SQLModel.metadata
 _engine: Engine | None = None
 
 
+def json_text(value: Any) -> str:
+    """How JSON columns are written: orjson (a tenth of json.dumps' time; an attempt's
+    start writes 100-200 option orders, every answer save a response and an event), with
+    text as itself rather than \\u escapes. What orjson refuses (an integer beyond 64 bits
+    in someone's answer) goes through json.dumps as before, so a save never fails on it."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    except TypeError:
+        return json.dumps(value)
+
+
+_LONG_NUMBER = re.compile(r"\d{19}")
+_LONG_NUMBER_BYTES = re.compile(rb"\d{19}")
+
+
+def json_value(text: str | bytes) -> Any:
+    """How JSON columns are read: orjson (the exam page reads its 100-200 option orders at
+    every load; psycopg hands it bytes), except text with a number of 19 digits or more, which json.loads reads:
+    orjson would turn an integer beyond 64 bits into an approximate float."""
+    long = _LONG_NUMBER_BYTES.search(text) if isinstance(text, bytes) else _LONG_NUMBER.search(text)
+    if long:
+        return json.loads(text)
+    return orjson.loads(text)
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            json_serializer=json_text,
+            json_deserializer=json_value,
+        )
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
+    return create_engine(
+        url,
+        pool_size=20,
+        max_overflow=20,
+        pool_pre_ping=True,
+        json_serializer=json_text,
+        json_deserializer=json_value,
+    )
 
 
 # --- SQLite's one write lock --------------------------------------------------------------
@@ -160,8 +200,12 @@ def set_engine(engine: Engine | None) -> None:
 # the event loop, holding no worker thread. A request holding SQLite's write lock still
 # needs worker threads (its handler, the response, the commit): if requests waiting for
 # the lock held all the worker threads (40), the holder could never finish. Kept well
-# below the thread limit and the connection pool.
-DB_SLOTS_SQLITE = 8
+# below the thread limit and the connection pool. On SQLite, 4: one process serialises
+# the writes and the GIL the Python work, so more threads only add switching between
+# them; at the exam-start rush 8 slots cost ~1.5x the server CPU per candidate of 4
+# (scripts/bench_rush.py, 300 candidates: 27 vs 16-18 ms), and the answer saves, which
+# take no slot (their own writer), got the write lock less often (p99 600 vs 110 ms).
+DB_SLOTS_SQLITE = 4
 DB_SLOTS_OTHER = 30
 _slots: RunVar[anyio.Semaphore] = RunVar("jiping_db_slots")  # one per event loop
 
@@ -214,6 +258,19 @@ def _end_and_close(session: Session, commit: bool) -> None:
         session.close()
 
 
+_ENDED = "jiping_ended_in_handler"
+
+
+def end_in_handler(session: Session) -> None:
+    """Commit and close the request's unit of work now, in the (sync) handler's own worker
+    thread, for a hot route that knows it will answer with success: the middleware then
+    has nothing left to do and spares the request a thread hop of its own (each costs
+    about two trivial requests of CPU; scripts/bench_rush.py). Call it last, just before
+    returning the success response: a handler that may still refuse must not."""
+    _end_and_close(session, True)
+    session.info[_ENDED] = True
+
+
 class _Transaction:
     """The database session of one HTTP request, opened by the first dependency that needs
     it and ended by the middleware when the response starts (or when the request fails)."""
@@ -233,6 +290,11 @@ class _Transaction:
     async def end(self, *, commit: bool) -> None:
         session, self.session = self.session, None
         if session is None:
+            return
+        if session.info.get(_ENDED) and not session.in_transaction():
+            if self._slots is not None:
+                self._slots.release()
+                self._slots = None
             return
         # Shielded: a client going away must not leave a transaction (and on SQLite the
         # write lock) open, nor a database slot taken. One worker thread for the commit

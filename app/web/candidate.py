@@ -8,12 +8,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
+from markupsafe import Markup
 from starlette.responses import Response
 
 from app.accounts.principals import CandidateLogin
 from app.auth import service as auth_service
 from app.auth.deps import AuthDep, LoginClientDep, candidate_in_handler, candidate_token_digest
-from app.core.db import SessionDep
+from app.core.db import SessionDep, end_in_handler
 from app.core.errors import DomainError
 from app.delivery import service
 from app.delivery.service import ExamState, Phase
@@ -65,6 +66,7 @@ def login(
             status_code=exc.status_code,
         )
         return with_device_cookie(page, client, cookie)
+    end_in_handler(db)  # a room logs in at once: the commit in this thread, not a hop
     response = RedirectResponse("/exam", status_code=303)
     set_session_cookie(response, issued.token)
     return response
@@ -83,8 +85,16 @@ def exam_page(request: Request, db: SessionDep) -> Response:
             (q.position, q.section, q.question["type_name"], q.question["points"])
             for q in state.questions
         )
-        context = {"state": state, "boot": _boot(state), "paper": _paper(state), "sheet": sheet}
-        return render(request, "exam/exam.html", context)
+        context = {
+            "state": state,
+            "boot": _boot(state),
+            "paper": _paper(state),
+            "sheet": sheet,
+            "sheet_buttons": [_sheet_buttons(section.positions, state) for section in sheet],
+        }
+        page = render(request, "exam/exam.html", context)
+        end_in_handler(db)  # the commit in this thread, not a hop of its own
+        return page
     if state.phase == Phase.SUBMITTED:
         return render(request, "exam/result.html", {"state": state})
     return render(request, "exam/before.html", {"state": state})
@@ -118,6 +128,7 @@ def start(
         service.start_attempt(db, login=login)
     except DomainError as exc:
         return _before_with_error(request, db, login, exc.message, exc.status_code)
+    end_in_handler(db)  # the commit in this thread, not a hop of its own
     return RedirectResponse("/exam", status_code=303)
 
 
@@ -149,6 +160,25 @@ def _boot(state: ExamState) -> dict[str, Any]:
             for p, a in state.answers.items()
         },
     }
+
+
+def _sheet_buttons(positions: list[int], state: ExamState) -> Markup:
+    """A section's buttons on the answer sheet (答题卡), one per question: built here in one
+    pass rather than by a template loop, which was the larger part of the page's render
+    (scripts/bench_rush.py). Nothing but numbers goes into the markup."""
+    buttons = []
+    for position in positions:
+        saved = state.answers.get(position)
+        css = "nav-btn"
+        if saved and saved.response:
+            css += " answered"
+        if saved and saved.flagged:
+            css += " flagged"
+        n = int(position)
+        buttons.append(
+            f'<button type="button" class="{css}" data-goto="{n}" aria-label="第 {n} 题">{n}</button>'
+        )
+    return Markup("".join(buttons))
 
 
 def _paper(state: ExamState) -> list[dict[str, Any]]:

@@ -230,3 +230,23 @@ def test_an_overlong_username_is_refused_before_anything_is_stored(
     )
     assert r.status_code == 422 and "用户名过长" in r.text
     assert db.exec(select(LoginFailure)).all() == []
+
+
+def test_a_correct_login_clears_the_clients_own_failures_and_no_one_elses(
+    client: TestClient, exam: ExamFixture, db: Session
+) -> None:
+    seat = exam.seats[1]
+    client.get("/exam/login")  # another browser, failing on this ticket
+    for _ in range(2):
+        assert candidate_form(client, seat.ticket_number, "110101199001011234")[0] == 401
+    candidate = seat_browser(client)
+    status, page = candidate_form(candidate, seat.ticket_number, "110101199001011234")
+    assert status == 401 and f"本机还可尝试 {get_settings().login_max_failures - 1} 次" in page
+    assert candidate_form(candidate, seat.ticket_number, seat.id_number)[0] == 303
+    db.rollback()
+    left = db.exec(select(LoginFailure)).all()
+    assert len(left) == 2  # the candidate's own failure is gone, the sprayer's two stay
+    # Their next typo starts from a full count again.
+    status, page = candidate_form(candidate, seat.ticket_number, "110101199001011234")
+    assert f"本机还可尝试 {get_settings().login_max_failures - 1} 次" in page
+    candidate.__exit__(None, None, None)

@@ -12,7 +12,14 @@ from sqlmodel import Session, select
 from starlette.responses import Response
 
 from app.accounts.models import LoginFailure
-from app.core.db import RequestTransaction, SessionDep, keep_if_refused, session_scope
+from app.core import db as core_db
+from app.core.db import (
+    RequestTransaction,
+    SessionDep,
+    end_in_handler,
+    keep_if_refused,
+    session_scope,
+)
 from app.core.errors import Conflict
 
 
@@ -53,6 +60,23 @@ def tiny(engine: Engine) -> Iterator[TestClient]:
         db.add(LoginFailure(subject="discarded"))
         keep_if_refused(db, LoginFailure(subject="counted"))
         return Response(status_code=401)
+
+    @app.post("/ended-in-handler")
+    def ended(db: SessionDep) -> Response:
+        db.add(LoginFailure(subject="ended-here"))
+        db.flush()
+        end_in_handler(db)
+        return Response(status_code=200)
+
+    @app.post("/ended-then-read-again")
+    def ended_then_read(db: SessionDep) -> Response:
+        db.add(LoginFailure(subject="ended-first"))
+        end_in_handler(db)
+        # A later statement opens a new transaction on the closed session: the
+        # middleware ends that one as usual.
+        db.add(LoginFailure(subject="after-the-end"))
+        db.flush()
+        return Response(status_code=200)
 
     @app.post("/accepted-and-counted")
     def accepted(db: SessionDep) -> Response:
@@ -96,3 +120,26 @@ def test_outside_a_request_the_unit_of_work_keeps_the_same_rule(engine: Engine) 
         keep_if_refused(db, LoginFailure(subject="counted"))
         raise Conflict("冲突")
     assert _subjects(engine) == ["counted"]
+
+
+def test_a_hot_handler_ends_its_own_transaction_without_another_hop(
+    tiny: TestClient, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ends: list[bool] = []
+    real = core_db._end_and_close
+
+    def counted(session: Session, commit: bool) -> None:
+        ends.append(commit)
+        real(session, commit)
+
+    monkeypatch.setattr(core_db, "_end_and_close", counted)
+    assert tiny.post("/ended-in-handler").status_code == 200
+    assert _subjects(engine) == ["ended-here"]
+    assert ends == [True]  # once, in the handler: the middleware had nothing left to end
+
+
+def test_work_after_the_handler_ended_its_transaction_is_still_ended_by_the_middleware(
+    tiny: TestClient, engine: Engine
+) -> None:
+    assert tiny.post("/ended-then-read-again").status_code == 200
+    assert _subjects(engine) == ["after-the-end", "ended-first"]
