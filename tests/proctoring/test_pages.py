@@ -169,6 +169,29 @@ def test_answers_saved_leave_the_poll_not_modified_until_the_console_shows_a_cha
     assert "该准考证在另一处登录（10.1.2.3），前一登录已结束：请核对考生身份" in text
 
 
+def test_every_action_a_roster_row_names_is_posted_to_a_console_route() -> None:
+    """A row's buttons carry only their action (data-act); static/proctor.js builds the
+    URL from the row. Each of those URLs must be a route the console answers."""
+    import re
+
+    from starlette.routing import Match
+
+    from app.main import app
+    from app.web.templating import TEMPLATES_DIR
+
+    script = (TEMPLATES_DIR.parent / "static" / "proctor.js").read_text()
+    urls = dict(re.findall(r'^\s+(\w+): "(/proctor/[^"]+)",$', script, re.MULTILINE))
+    fragment = (TEMPLATES_DIR / "proctor" / "_live.html").read_text()
+    row_actions = set(
+        re.findall(r'<button type="button" class="pc-act[^"]*" data-act="(\w+)"', fragment)
+    )
+    assert row_actions and row_actions <= set(urls), row_actions - set(urls)
+    for act, url in urls.items():
+        path = url.replace("{reg}", "7").replace("{attempt}", "9")
+        scope = {"type": "http", "path": path, "method": "POST"}
+        assert any(route.matches(scope)[0] == Match.FULL for route in app.routes), (act, path)
+
+
 def test_an_action_from_the_dialog_answers_a_toast_and_refreshes_the_roster(
     client: TestClient, db: Session
 ) -> None:
