@@ -17,7 +17,17 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, literal, or_, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    and_,
+    bindparam,
+    literal,
+    literal_column,
+    or_,
+    union_all,
+)
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
@@ -315,128 +325,261 @@ class Roster:
         return seating.seat_rows({r.seat_number: r for r in self.rows}, self.session.seats_per_row)
 
 
-def _row_state(reg: Registration, attempt: Attempt | None, *, absent: bool) -> RosterState:
-    if attempt is None:
+# The console polls the roster every 3 s per proctor for as long as the exam runs, while
+# the room's answer events pile up (scripts/bench_roster.py; README, "Proctor console
+# poll"). Hence the way it is read:
+# - Core rows over the tables, with the statements built once: the room as ORM objects
+#   (a registration, a candidate and an attempt per seat) cost more than the rest of a
+#   poll together.
+# - Events only through the (attempt, kind, time) index, never by registration: that
+#   reads every answer event of the room, and the poll grew with the answers saved.
+# - The version of what the console shows is a digest of these rows, taken before the
+#   rows and alerts are built: a poll that finds it unchanged costs the queries alone.
+_REG = Registration.__table__  # type: ignore[attr-defined]
+_CAND = Candidate.__table__  # type: ignore[attr-defined]
+_ATTEMPT = Attempt.__table__  # type: ignore[attr-defined]
+_EVENT = AttemptEvent.__table__  # type: ignore[attr-defined]
+_INCIDENT = Incident.__table__  # type: ignore[attr-defined]
+_PROCTOR = SessionProctor.__table__  # type: ignore[attr-defined]
+
+_SEATS = (
+    sa_select(
+        _REG.c.id.label("registration_id"),
+        _REG.c.seat_number,
+        _REG.c.ticket_number,
+        _REG.c.checked_in_at,
+        _CAND.c.name,
+        _CAND.c.id_number,
+        _ATTEMPT.c.id.label("attempt_id"),
+        _ATTEMPT.c.status,
+        _ATTEMPT.c.answered_count,
+        _ATTEMPT.c.item_count,
+        _ATTEMPT.c.deadline_at,
+        _ATTEMPT.c.paused_at,
+        _ATTEMPT.c.leave_count,
+        _ATTEMPT.c.submit_reason,
+        _ATTEMPT.c.submitted_at,
+        # Last: the version leaves it out (_roster_facts).
+        _ATTEMPT.c.last_seen_at,
+    )
+    .select_from(
+        _REG.join(_CAND, _CAND.c.id == _REG.c.candidate_id).outerjoin(
+            _ATTEMPT, _ATTEMPT.c.registration_id == _REG.c.id
+        )
+    )
+    # exams.models.registered(): not withdrawn, not moved to another session.
+    .where(_REG.c.session_id == bindparam("session_id"), _REG.c.withdrawn_at.is_(None))
+    .order_by(_REG.c.seat_number, _REG.c.ticket_number)
+)
+_INCIDENTS = (
+    sa_select(_INCIDENT.c.registration_id, func.count())
+    .where(_INCIDENT.c.session_id == bindparam("session_id"))
+    .group_by(_INCIDENT.c.registration_id)
+)
+_PROCTORS = (
+    sa_select(func.count())
+    .select_from(_PROCTOR)
+    .where(_PROCTOR.c.session_id == bindparam("session_id"))
+)
+# The recent events the alerts name, newest first: leaving the window and logins that
+# ended another, of the room's attempts; and logins before a start (no attempt yet:
+# attempt_id NULL, the same index).
+_RECENT_EVENTS = union_all(
+    sa_select(_EVENT.c.registration_id, _EVENT.c.kind, _EVENT.c.at, _EVENT.c.detail)
+    .select_from(_EVENT.join(_ATTEMPT, _ATTEMPT.c.id == _EVENT.c.attempt_id))
+    .where(
+        _ATTEMPT.c.session_id == bindparam("session_id"),
+        _EVENT.c.kind.in_([*LEAVE_EVENT_KINDS, RELOGIN_EVENT]),
+        _EVENT.c.at >= bindparam("since"),
+    ),
+    sa_select(_EVENT.c.registration_id, _EVENT.c.kind, _EVENT.c.at, _EVENT.c.detail)
+    .select_from(_EVENT.join(_REG, _REG.c.id == _EVENT.c.registration_id))
+    .where(
+        _EVENT.c.attempt_id.is_(None),
+        _EVENT.c.kind == RELOGIN_EVENT,
+        _EVENT.c.at >= bindparam("since"),
+        _REG.c.session_id == bindparam("session_id"),
+    ),
+).order_by(literal_column("at").desc())
+
+_ATTEMPT_STATES = {
+    AttemptStatus.IN_PROGRESS: RosterState.IN_PROGRESS,
+    AttemptStatus.PAUSED: RosterState.PAUSED,
+    AttemptStatus.SUBMITTED: RosterState.SUBMITTED,
+}
+
+
+@dataclass
+class _Clock:
+    """An attempt's timer inputs (delivery.timer.TimedAttempt) from a roster row."""
+
+    deadline_at: datetime
+    paused_at: datetime | None
+
+
+_SeatRow = Row[*tuple[Any, ...]]  # of _SEATS
+
+
+@dataclass(frozen=True)
+class _Seat:
+    """A registration as read, and what the clock makes of it now."""
+
+    row: _SeatRow
+    state: RosterState
+    # Whole minutes since the page was last heard from, once an open attempt's page has
+    # been silent for NOT_SEEN_SECONDS (a "not seen" alert, a 断线 badge); else None.
+    silent_minutes: int | None = None
+    remaining_seconds: int | None = None  # None: not started, or submitted
+
+    @property
+    def time_up(self) -> bool:
+        """In progress with its clock at zero: the sweeper closes it."""
+        return self.state == RosterState.IN_PROGRESS and self.remaining_seconds == 0
+
+
+@dataclass(frozen=True)
+class _RosterFacts:
+    """What one read of the room found, with the version of what the console shows."""
+
+    session: ExamSession
+    plan: ExamPlan
+    now: datetime
+    seats: list[_Seat]
+    incidents: dict[int, int]
+    failures: dict[str, int]
+    events: list[Row[*tuple[Any, ...]]]  # of _RECENT_EVENTS
+    opening_refusal: str | None
+    version: str
+
+
+def _seat(row: _SeatRow, *, absent: bool, now: datetime) -> _Seat:
+    if row.attempt_id is None:
         if absent:
-            return RosterState.ABSENT
-        return RosterState.CHECKED_IN if reg.checked_in_at else RosterState.NOT_CHECKED_IN
-    return {
-        AttemptStatus.IN_PROGRESS: RosterState.IN_PROGRESS,
-        AttemptStatus.PAUSED: RosterState.PAUSED,
-        AttemptStatus.SUBMITTED: RosterState.SUBMITTED,
-    }[AttemptStatus(attempt.status)]
+            return _Seat(row, RosterState.ABSENT)
+        checked = RosterState.CHECKED_IN if row.checked_in_at else RosterState.NOT_CHECKED_IN
+        return _Seat(row, checked)
+    state = _ATTEMPT_STATES[AttemptStatus(row.status)]
+    if state == RosterState.SUBMITTED:
+        return _Seat(row, state)
+    silent = None
+    if row.last_seen_at is not None and (quiet := now - row.last_seen_at) > timedelta(
+        seconds=NOT_SEEN_SECONDS
+    ):
+        silent = int(quiet.total_seconds()) // 60
+    remaining = timer.remaining_seconds(_Clock(row.deadline_at, row.paused_at), now)
+    return _Seat(row, state, silent, remaining)
 
 
-def roster(db: Session, *, staff: Staff, session_id: int) -> Roster:
-    """One row per registration, plus what needs the proctor's eye. A fixed handful of
-    queries whatever the room size: the console polls this every few seconds."""
+def _roster_facts(db: Session, staff: Staff, session_id: int) -> _RosterFacts:
     session = proctored_session(db, staff=staff, session_id=session_id)
     plan = db.get(ExamPlan, session.plan_id)
     assert plan is not None
     now = utcnow()
-    found = delivery.registrations_with_attempts(db, session_id=session_id)
-    incidents = dict(
-        db.exec(
-            select(Incident.registration_id, func.count())
-            .where(Incident.session_id == session_id)
-            .group_by(col(Incident.registration_id))
-        ).all()
-    )
+    conn = db.connection()
+    key = {"session_id": session_id}
+    absent = sessions.is_absent(session, plan, started=False, now=now)
+    seats = [_seat(row, absent=absent, now=now) for row in conn.execute(_SEATS, key)]
+    incidents: dict[int, int] = {reg_id: n for reg_id, n in conn.execute(_INCIDENTS, key)}
     failures = throttle.failures_by_ticket(
-        db, tickets=[reg.ticket_number for reg, _, _ in found], now=now
+        db, tickets=[s.row.ticket_number for s in seats], now=now
     )
-    rows: list[RosterRow] = []
-    clocks: list[tuple[datetime, datetime | None] | None] = []
-    absent_now = sessions.is_absent(session, plan, started=False, now=now)
-    for reg, cand, attempt in found:
-        clocks.append(None if attempt is None else (attempt.deadline_at, attempt.paused_at))
-        assert reg.id is not None
-        state = _row_state(reg, attempt, absent=absent_now)
-        timed: dict[str, Any] = {}
-        if attempt is not None:
-            timed = {
-                "attempt_id": attempt.id,
-                "answered_count": attempt.answered_count,
-                "item_count": attempt.item_count,
-                "remaining_seconds": (
-                    None
-                    if state == RosterState.SUBMITTED
-                    else timer.remaining_seconds(attempt, now)
-                ),
-                "leave_count": attempt.leave_count,
-                "submit_reason": attempt.submit_reason,
-                "submitted_at": attempt.submitted_at,
-                "last_seen_at": attempt.last_seen_at,
-                "disconnected": (
-                    state in (RosterState.IN_PROGRESS, RosterState.PAUSED)
-                    and attempt.last_seen_at is not None
-                    and now - attempt.last_seen_at > timedelta(seconds=NOT_SEEN_SECONDS)
-                ),
-            }
-        row = RosterRow(
-            registration_id=reg.id,
-            seat_number=reg.seat_number,
-            name=cand.name,
-            ticket_number=reg.ticket_number,
-            # Masked (the product's one rule: last four shown). The proctor compares the
-            # person with the physical ID card, so the full number adds nothing, and it is
-            # half of the candidate's login (ticket + ID number) on a screen the room sees.
-            id_number_masked=mask_resident_id(cand.id_number),
-            state=state,
-            checked_in_at=reg.checked_in_at,
-            incident_count=incidents.get(reg.id, 0),
-            login_failures=failures.get(reg.ticket_number, 0),
-            **timed,
-        )
-        rows.append(row)
-    counts = {state.value: 0 for state in RosterState}
-    for row in rows:
-        counts[row.state.value] += 1
-    alerts = _alerts(db, session_id=session_id, rows=rows, now=now)
-    proctors = db.exec(
-        select(func.count())
-        .select_from(SessionProctor)
-        .where(SessionProctor.session_id == session_id)
-    ).one()
+    since = now - timedelta(minutes=RECENT_LEAVE_MINUTES)
+    events = list(conn.execute(_RECENT_EVENTS, key | {"since": since}))
+    proctors = conn.execute(_PROCTORS, key).scalar_one()
     opening = rules.opening_refusal(
-        rules.staffing_problems(proctors=proctors, candidates=len(rows)),
+        rules.staffing_problems(proctors=proctors, candidates=len(seats)),
         overridden=session.staffing_override_at is not None,
     )
-    version = _roster_version(session, rows, clocks, alerts, opening)
-    return Roster(
-        session=session,
-        plan=plan,
-        rows=rows,
-        alerts=alerts,
-        now=now,
-        counts=counts,
-        version=version,
-        opening_refusal=opening,
-    )
-
-
-def _roster_version(
-    session: ExamSession,
-    rows: Sequence[RosterRow],
-    clocks: Sequence[tuple[datetime, datetime | None] | None],
-    alerts: Sequence[Alert],
-    opening: str | None,
-) -> str:
-    """Rows with their timer's inputs (deadline, pause) instead of the remaining seconds,
-    which change every second while nothing else does (a clock at zero shows as an
-    alert), and without the time each page last polled, which the console shows only as
-    a "not seen" alert."""
-    unshown = {"remaining_seconds": None, "last_seen_at": None}
+    # Everything the fragment shows comes from these, except the countdowns (they tick
+    # in the page between polls: the deadline and pause moment are in the rows) and the
+    # time each page last polled (shown only as whole minutes of silence).
     shown = (
         session.status,
         session.starts_at,
         session.duration_minutes,
         session.seats_per_row,
-        [(row.__dict__ | unshown, clock) for row, clock in zip(rows, clocks, strict=True)],
-        alerts,
+        [(tuple(s.row)[:-1], s.state, s.silent_minutes, s.time_up) for s in seats],
+        sorted(incidents.items()),
+        sorted(failures.items()),
+        [tuple(e) for e in events],
         opening,
     )
-    return hashlib.blake2b(repr(shown).encode(), digest_size=12).hexdigest()
+    version = hashlib.blake2b(repr(shown).encode(), digest_size=12).hexdigest()
+    return _RosterFacts(session, plan, now, seats, incidents, failures, events, opening, version)
+
+
+@dataclass(frozen=True)
+class RosterUnchanged:
+    """The console shows this version of the roster already (its poll's If-None-Match)."""
+
+    version: str
+
+
+def roster(db: Session, *, staff: Staff, session_id: int) -> Roster:
+    """One row per registration, plus what needs the proctor's eye. A fixed handful of
+    queries whatever the room size and however many answers were saved."""
+    return _roster(_roster_facts(db, staff, session_id))
+
+
+def roster_if_changed(
+    db: Session, *, staff: Staff, session_id: int, shown_version: str | None
+) -> Roster | RosterUnchanged:
+    """The console's poll: the roster, or RosterUnchanged (nothing built) while what it
+    shows is still `shown_version`."""
+    facts = _roster_facts(db, staff, session_id)
+    if facts.version == shown_version:
+        return RosterUnchanged(facts.version)
+    return _roster(facts)
+
+
+def _roster(facts: _RosterFacts) -> Roster:
+    now = facts.now
+    rows: list[RosterRow] = []
+    counts = {state.value: 0 for state in RosterState}
+    for seat in facts.seats:
+        r, state = seat.row, seat.state
+        counts[state.value] += 1
+        timed: dict[str, Any] = {}
+        if r.attempt_id is not None:
+            timed = {
+                "attempt_id": r.attempt_id,
+                "answered_count": r.answered_count,
+                "item_count": r.item_count,
+                "remaining_seconds": seat.remaining_seconds,
+                "leave_count": r.leave_count,
+                "submit_reason": r.submit_reason,
+                "submitted_at": r.submitted_at,
+                "last_seen_at": r.last_seen_at,
+                "disconnected": seat.silent_minutes is not None,
+            }
+        rows.append(
+            RosterRow(
+                registration_id=r.registration_id,
+                seat_number=r.seat_number,
+                name=r.name,
+                ticket_number=r.ticket_number,
+                # Masked (the product's one rule: last four shown). The proctor compares
+                # the person with the physical ID card, so the full number adds nothing,
+                # and it is half of the candidate's login (ticket + ID number) on a screen
+                # the room sees.
+                id_number_masked=mask_resident_id(r.id_number),
+                state=state,
+                checked_in_at=r.checked_in_at,
+                incident_count=facts.incidents.get(r.registration_id, 0),
+                login_failures=facts.failures.get(r.ticket_number, 0),
+                **timed,
+            )
+        )
+    return Roster(
+        session=facts.session,
+        plan=facts.plan,
+        rows=rows,
+        alerts=_alerts(facts, rows),
+        now=now,
+        counts=counts,
+        version=facts.version,
+        opening_refusal=facts.opening_refusal,
+    )
 
 
 # Gravest first: a paper closed for leaving the window, a page gone silent, a recent
@@ -444,62 +587,39 @@ def _roster_version(
 _ALERT_ORDER = ("leave_limit_submitted", "relogin", "not_seen", "left_window", "time_up")
 
 
-def _alerts(
-    db: Session, *, session_id: int, rows: Sequence[RosterRow], now: datetime
-) -> list[Alert]:
+def _alerts(facts: _RosterFacts, rows: Sequence[RosterRow]) -> list[Alert]:
     alerts: list[Alert] = []
-    for r in rows:
+    for seat, r in zip(facts.seats, rows, strict=True):
         if r.state == RosterState.SUBMITTED and r.submit_reason == SubmitReason.LEAVE_LIMIT:
             message = f"切屏 {r.leave_count} 次达到上限，已自动交卷"
             alerts.append(Alert("leave_limit_submitted", "bad", *_who(r), message, r.submitted_at))
         elif r.state != RosterState.IN_PROGRESS:
             continue
-        elif r.remaining_seconds == 0:
+        elif seat.time_up:
             alerts.append(Alert("time_up", "warn", *_who(r), "考试时间已到，等待系统收卷"))
-        elif r.last_seen_at is not None and now - r.last_seen_at > timedelta(
-            seconds=NOT_SEEN_SECONDS
-        ):
+        elif seat.silent_minutes is not None:
             # Whole minutes: a message that changed every second would make every poll a
             # change (see Roster.version).
-            quiet = int((now - r.last_seen_at).total_seconds())
-            gone = f"{quiet // 60} 分钟" if quiet >= 60 else "不到 1 分钟"
+            minutes = seat.silent_minutes
+            gone = f"{minutes} 分钟" if minutes else "不到 1 分钟"
             message = f"考试页面已断开 {gone}（断网或设备故障？）"
             alerts.append(Alert("not_seen", "bad", *_who(r), message, r.last_seen_at))
     by_reg = {r.registration_id: r for r in rows}
-    latest_leave: dict[int, datetime] = {}
-    for reg_id, at in db.exec(
-        select(AttemptEvent.registration_id, AttemptEvent.at)
-        .join(Attempt, col(Attempt.id) == AttemptEvent.attempt_id)
-        .where(
-            Attempt.session_id == session_id,
-            col(AttemptEvent.kind).in_(LEAVE_EVENT_KINDS),
-            AttemptEvent.at >= now - timedelta(minutes=RECENT_LEAVE_MINUTES),
-        )
-        .order_by(col(AttemptEvent.at).desc())
-    ):
-        latest_leave.setdefault(reg_id, at)
-    for reg_id, at in latest_leave.items():
-        r = by_reg[reg_id]
-        if r.state != RosterState.SUBMITTED:
-            message = f"离开考试窗口（累计 {r.leave_count} 次）"
-            alerts.append(Alert("left_window", "warn", *_who(r), message, at))
-    latest_login: dict[int, tuple[datetime, Mapping[str, Any]]] = {}
-    for reg_id, at, detail in db.exec(
-        select(AttemptEvent.registration_id, AttemptEvent.at, AttemptEvent.detail)
-        .join(Registration, col(Registration.id) == AttemptEvent.registration_id)
-        .where(
-            Registration.session_id == session_id,
-            AttemptEvent.kind == RELOGIN_EVENT,
-            AttemptEvent.at >= now - timedelta(minutes=RECENT_LEAVE_MINUTES),
-        )
-        .order_by(col(AttemptEvent.at).desc())
-    ):
-        latest_login.setdefault(reg_id, (at, detail))
-    for reg_id, (at, detail) in latest_login.items():
-        if (seat := by_reg.get(reg_id)) is not None:
-            where = f"（{detail.get('client_ip')}）" if detail.get("client_ip") else ""
+    latest: dict[tuple[int, str], tuple[datetime, Mapping[str, Any]]] = {}
+    for event in facts.events:
+        latest.setdefault((event.registration_id, event.kind), (event.at, event.detail))
+    for (reg_id, kind), (at, detail) in latest.items():
+        if (found := by_reg.get(reg_id)) is None:
+            continue
+        if kind == RELOGIN_EVENT:
+            ip = (detail or {}).get("client_ip")
+            where = f"（{ip}）" if ip else ""
             message = f"该准考证在另一处登录{where}，前一登录已结束：请核对考生身份"
-            alerts.append(Alert("relogin", "bad", *_who(seat), message, at))
+            alerts.append(Alert("relogin", "bad", *_who(found), message, at))
+        elif found.state != RosterState.SUBMITTED:
+            message = f"离开考试窗口（累计 {found.leave_count} 次）"
+            alerts.append(Alert("left_window", "warn", *_who(found), message, at))
+    now = facts.now
     return sorted(alerts, key=lambda a: (_ALERT_ORDER.index(a.kind), -(a.at or now).timestamp()))
 
 

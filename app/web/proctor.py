@@ -61,17 +61,26 @@ def sessions_page(request: Request, db: SessionDep, staff: Proctor) -> Response:
 
 @hot_router.get("/sessions/{session_id}")
 def console(request: Request, session_id: int, db: SessionDep, staff: Proctor) -> Response:
-    roster = proctoring.roster(db, staff=staff, session_id=session_id)
     # The same URL answers a page or a fragment: caches must tell them apart.
     headers = {"Vary": "HX-Request"}
-    if is_htmx(request):
-        # The poll sends back the version of the fragment it shows (static/proctor.js):
-        # while nothing changed, nothing is rendered or sent, and htmx leaves it alone.
-        tag = f'"{roster.version}"'
-        headers |= {"ETag": tag, "Cache-Control": "no-store"}
-        if request.headers.get("if-none-match") == tag:
-            return Response(status_code=304, headers=headers | {"HX-Reswap": "none"})
-    page = "proctor/_live.html" if is_htmx(request) else "proctor/console.html"
+    if not is_htmx(request):
+        roster = proctoring.roster(db, staff=staff, session_id=session_id)
+        return _console(request, "proctor/console.html", roster, headers)
+    # The poll sends back the version of the fragment it shows (static/proctor.js): while
+    # nothing it shows changed, nothing is built, rendered or sent, and htmx leaves it.
+    shown = request.headers.get("if-none-match", "").removeprefix("W/").strip('"')
+    found = proctoring.roster_if_changed(
+        db, staff=staff, session_id=session_id, shown_version=shown or None
+    )
+    headers |= {"ETag": f'"{found.version}"', "Cache-Control": "no-store"}
+    if isinstance(found, proctoring.RosterUnchanged):
+        return Response(status_code=304, headers=headers | {"HX-Reswap": "none"})
+    return _console(request, "proctor/_live.html", found, headers)
+
+
+def _console(
+    request: Request, page: str, roster: proctoring.Roster, headers: dict[str, str]
+) -> Response:
     return render(
         request,
         page,

@@ -165,7 +165,7 @@ def test_the_console_has_search_selection_and_a_seat_map_in_rows(
     assert 'id="pc-search"' in page and 'id="pc-batch"' in page
     # A box to pick each candidate not checked in yet; seat 7 is checked in already.
     assert page.count('class="pc-pick"') == 7
-    assert f'value="{exam.seats[6].registration.id}" data-who' not in page
+    assert f'class="pc-pick" value="{exam.seats[6].registration.id}"' not in page
     # The map: rows of five from the front, every seat with its state.
     assert "讲台（前）" in page and page.count('class="pc-map-row pc-per-row-5"') == 2
     assert page.count('class="pc-seat pc-state-not_checked_in') == 7

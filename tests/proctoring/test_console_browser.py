@@ -33,6 +33,10 @@ def test_console_polls_keeps_the_dialog_and_acts(
         row.get_by_role("button", name="暂停").click()
         dialog = page.locator("#pc-dialog")
         assert dialog.is_visible()
+        # The row's buttons say only what they do: the dialog names whom, from the row.
+        first = exam.seats[0]
+        who = f"{first.registration.seat_number} 号 {first.candidate.name}"
+        assert page.locator("#pc-dialog-who").inner_text() == who
         page.fill("#pc-form textarea[name=reason]", "显示器黑屏，更换电脑")
         # A poll happens (every 3 s) while the proctor types: nothing is lost.
         with page.expect_response(
@@ -51,6 +55,15 @@ def test_console_polls_keeps_the_dialog_and_acts(
         assert not dialog.is_visible()
         row.locator(".pc-badge", has_text="已暂停").wait_for()
         assert attempt_of(db, attempt.id).status == AttemptStatus.PAUSED
+
+        # A check-in from its row shows that candidate's identity card, and is recorded.
+        other = exam.seats[1]
+        page.locator(f"#reg-{other.registration.id}").get_by_role("button", name="签到").click()
+        page.locator("#pc-card", has_text=other.candidate.name).wait_for()
+        page.check("#pc-form input[name=identity_confirmed]")
+        page.click("#pc-submit")
+        page.locator(".toast-ok", has_text=f"{other.registration.seat_number} 号已签到").wait_for()
+        page.locator(f"#reg-{other.registration.id} .pc-badge", has_text="已签到").wait_for()
 
         # A refusal keeps the dialog open with the reason, and says why in a toast.
         page.get_by_role("button", name="全场继续").click()

@@ -9,7 +9,7 @@ from app.delivery.models import AttemptStatus
 from app.proctoring import service as proctoring
 from tests.factories import make_centre, make_staff
 from tests.helpers import page_login
-from tests.proctoring.support import attempt_of, audits, proctor_of, room, start
+from tests.proctoring.support import attempt_of, audits, check_in, proctor_of, room, start
 
 HX = {"HX-Request": "true"}
 
@@ -107,6 +107,89 @@ def test_the_poll_is_not_modified_until_the_roster_changes(client: TestClient, d
     changed = client.get(url, headers={**HX, "If-None-Match": tag})
     assert changed.status_code == 200 and changed.headers["etag"] != tag
     assert "1/20" in changed.text
+
+
+def test_answers_saved_leave_the_poll_not_modified_until_the_console_shows_a_change(
+    client: TestClient, db: Session
+) -> None:
+    """The room saves answers all the time: re-saving a question already answered adds
+    answer events but changes nothing on the console (304), while a window left, a
+    check-in or a second login of a ticket sends the fragment again, saying so."""
+    from app.delivery import service as delivery
+    from tests.delivery.support import login_of
+
+    exam = room(db, candidates=3)
+    writing, leaving, late = exam.seats
+    start(db, exam, writing)
+    start(db, exam, leaving)
+    page_login(client, exam.proctor.username)
+    url = f"/proctor/sessions/{exam.session.id}"
+
+    def save(seq: int, choice: str) -> None:
+        delivery.save_answer(
+            db,
+            login=login_of(writing),
+            position=1,
+            response={"choice": choice},
+            flagged=False,
+            client_seq=seq,
+        )
+        db.commit()
+
+    def poll(tag: str) -> tuple[int, str, str]:
+        r = client.get(url, headers={**HX, "If-None-Match": tag})
+        return r.status_code, r.headers["etag"], r.text
+
+    save(1, "A")
+    tag = client.get(url, headers=HX).headers["etag"]
+    for seq, choice in enumerate("BCDAB", start=2):
+        save(seq, choice)  # the same question again: still 1/20
+    assert poll(tag) == (304, tag, "")
+
+    delivery.record_event(db, login=login_of(leaving), kind="blur")
+    db.commit()
+    status, after_leave, text = poll(tag)
+    assert status == 200 and after_leave != tag
+    assert f"{leaving.registration.seat_number} 号 {leaving.candidate.name}" in text
+    assert "离开考试窗口（累计 1 次）" in text
+    assert poll(after_leave)[0] == 304
+
+    check_in(db, exam, late)
+    status, after_checkin, text = poll(after_leave)
+    assert status == 200 and after_checkin != after_leave
+    assert f'id="reg-{late.registration.id}"' in text
+    assert text.count('class="pc-row pc-state-checked_in"') == 1
+
+    delivery.record_relogin(
+        db, registration_id=late.registration.id or 0, ended=1, client_ip="10.1.2.3"
+    )
+    db.commit()
+    status, _, text = poll(after_checkin)
+    assert status == 200
+    assert "该准考证在另一处登录（10.1.2.3），前一登录已结束：请核对考生身份" in text
+
+
+def test_every_action_a_roster_row_names_is_posted_to_a_console_route() -> None:
+    """A row's buttons carry only their action (data-act); static/proctor.js builds the
+    URL from the row. Each of those URLs must be a route the console answers."""
+    import re
+
+    from starlette.routing import Match
+
+    from app.main import app
+    from app.web.templating import TEMPLATES_DIR
+
+    script = (TEMPLATES_DIR.parent / "static" / "proctor.js").read_text()
+    urls = dict(re.findall(r'^\s+(\w+): "(/proctor/[^"]+)",$', script, re.MULTILINE))
+    fragment = (TEMPLATES_DIR / "proctor" / "_live.html").read_text()
+    row_actions = set(
+        re.findall(r'<button type="button" class="pc-act[^"]*" data-act="(\w+)"', fragment)
+    )
+    assert row_actions and row_actions <= set(urls), row_actions - set(urls)
+    for act, url in urls.items():
+        path = url.replace("{reg}", "7").replace("{attempt}", "9")
+        scope = {"type": "http", "path": path, "method": "POST"}
+        assert any(route.matches(scope)[0] == Match.FULL for route in app.routes), (act, path)
 
 
 def test_an_action_from_the_dialog_answers_a_toast_and_refreshes_the_roster(

@@ -181,6 +181,49 @@ def test_alerts_name_leave_limit_submissions_recent_leaves_and_silent_pages(
     assert {a.kind for a in r.alerts} == {"leave_limit_submitted"}
 
 
+def test_a_second_login_is_an_alert_before_and_after_the_start_for_five_minutes(
+    db: Session,
+) -> None:
+    exam = room(db, candidates=3)
+    started, waiting, _other = exam.seats  # the third never logs in twice
+    start(db, exam, started)
+    for seat, ip in ((started, "10.0.0.7"), (waiting, "")):
+        delivery.record_relogin(
+            db, registration_id=seat.registration.id or 0, ended=1, client_ip=ip
+        )
+    db.commit()
+
+    r = proctoring.roster(db, staff=proctor_of(exam), session_id=exam.session.id or 0)
+    db.commit()
+    relogins = {a.registration_id: a.message for a in r.alerts if a.kind == "relogin"}
+    assert relogins == {
+        started.registration.id: "该准考证在另一处登录（10.0.0.7），前一登录已结束：请核对考生身份",
+        waiting.registration.id: "该准考证在另一处登录，前一登录已结束：请核对考生身份",
+    }
+    assert r.alerts[0].kind == "relogin"  # nothing graver in the room
+
+    clock.travel(timedelta(minutes=proctoring.RECENT_LEAVE_MINUTES, seconds=1))
+    r = proctoring.roster(db, staff=proctor_of(exam), session_id=exam.session.id or 0)
+    db.commit()
+    assert [a for a in r.alerts if a.kind == "relogin"] == []
+
+
+def test_the_roster_reads_events_only_through_the_attempt_kind_time_index(
+    db: Session, engine: Engine
+) -> None:
+    """The regression the console poll had: events looked up by registration read every
+    answer event of the room, so each poll grew with the answers saved."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's query plan")
+    statement = proctoring._RECENT_EVENTS.params(session_id=1, since=clock.utcnow())
+    sql = statement.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True})
+    with engine.connect() as conn:
+        plan = [row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")]
+    searches = [step for step in plan if "attemptevent" in step]
+    assert len(searches) == 2, plan
+    assert all("ix_attemptevent_attempt_id_kind_at" in step for step in searches), plan
+
+
 def test_a_clock_at_zero_is_flagged_and_left_to_the_sweeper_not_paused(db: Session) -> None:
     exam = room(db, candidates=1)
     seat = exam.seats[0]

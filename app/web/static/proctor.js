@@ -28,15 +28,44 @@
   };
 
 
+  // A roster row's buttons carry only their action (the fragment is rendered for every
+  // change of the room, so each row says once whom it is about): the URL is the action's
+  // on the row's registration or attempt. The room's own buttons carry their URL.
+  var ROW_URLS = {
+    checkin: "/proctor/registrations/{reg}/checkin",
+    message: "/proctor/registrations/{reg}/message",
+    incident: "/proctor/registrations/{reg}/incidents",
+    unlock: "/proctor/registrations/{reg}/unlock-login",
+    pause: "/proctor/attempts/{attempt}/pause",
+    resume: "/proctor/attempts/{attempt}/resume",
+    extra: "/proctor/attempts/{attempt}/extra-time",
+    force: "/proctor/attempts/{attempt}/force-submit",
+    reopen: "/proctor/attempts/{attempt}/reopen",
+  };
+
+  function target(btn) {
+    var row = btn.closest("tr.pc-row");
+    if (btn.dataset.url || !row) {
+      return { url: btn.dataset.url, who: btn.dataset.who || "", card: btn.dataset.card };
+    }
+    var reg = row.id.replace("reg-", "");
+    return {
+      url: ROW_URLS[btn.dataset.act].replace("{reg}", reg).replace("{attempt}", row.dataset.attempt),
+      who: row.dataset.seat + " 号 " + row.dataset.name,
+      card: "/proctor/registrations/" + reg + "/card",
+    };
+  }
+
   function openDialog(btn) {
     var dialog = document.getElementById("pc-dialog");
     var form = document.getElementById("pc-form");
     var act = btn.dataset.act;
     var spec = ACTIONS[act];
     if (!dialog || !form || !spec) return;
+    var on = target(btn);
     form.reset();
-    form.setAttribute("action", btn.dataset.url);
-    form.setAttribute("hx-post", btn.dataset.url);
+    form.setAttribute("action", on.url);
+    form.setAttribute("hx-post", on.url);
     // Only the fields of this action are shown and sent.
     form.querySelectorAll("[data-for]").forEach(function (el) {
       var on = el.dataset.for.split(" ").indexOf(act) >= 0;
@@ -44,7 +73,7 @@
       el.querySelectorAll("input, select, textarea").forEach(function (f) { f.disabled = !on; });
     });
     document.getElementById("pc-dialog-title").textContent = spec.title;
-    document.getElementById("pc-dialog-who").textContent = btn.dataset.who || "";
+    document.getElementById("pc-dialog-who").textContent = on.who;
     document.getElementById("pc-dialog-hint").textContent = spec.hint;
     var submit = document.getElementById("pc-submit");
     submit.textContent = spec.button;
@@ -53,8 +82,8 @@
     var card = document.getElementById("pc-card");
     if (card) {
       card.textContent = "";
-      if (act === "checkin" && btn.dataset.card && window.htmx) {
-        htmx.ajax("GET", btn.dataset.card, { target: "#pc-card", swap: "innerHTML" });
+      if (act === "checkin" && on.card && window.htmx) {
+        htmx.ajax("GET", on.card, { target: "#pc-card", swap: "innerHTML" });
       }
     }
     var cards = document.getElementById("pc-cards");
@@ -135,9 +164,12 @@
       row.hidden = !matches(row, term);
       if (!row.hidden) shown += 1;
     });
+    // A seat matches as its row does (the row holds the name and ticket number).
     document.querySelectorAll("#pc-live .pc-seat[data-reg]").forEach(function (seat) {
-      seat.classList.toggle("pc-seat-dim", !matches(seat, term));
-      seat.classList.toggle("pc-seat-hit", !!term && matches(seat, term));
+      var row = document.getElementById("reg-" + seat.dataset.reg);
+      var hit = !!row && matches(row, term);
+      seat.classList.toggle("pc-seat-dim", !hit);
+      seat.classList.toggle("pc-seat-hit", !!term && hit);
     });
     var none = document.querySelector("#pc-live .pc-no-match");
     var rows = document.querySelectorAll("#pc-live tr.pc-row").length;
