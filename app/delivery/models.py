@@ -104,7 +104,12 @@ class AttemptEvent(SQLModel, table=True):
     # The proctor console asks, every few seconds, for each attempt's recent events of a
     # few kinds (leaving the window): this index answers that without reading the
     # attempt's answer events, which are most of its rows.
-    __table_args__ = (Index("ix_attemptevent_attempt_id_kind_at", "attempt_id", "kind", "at"),)
+    # Every exam page's status poll asks for its candidate's latest proctor messages: the
+    # second index finds them without reading the candidate's answer events either.
+    __table_args__ = (
+        Index("ix_attemptevent_attempt_id_kind_at", "attempt_id", "kind", "at"),
+        Index("ix_attemptevent_registration_id_kind_id", "registration_id", "kind", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     attempt_id: int | None = Field(default=None, foreign_key="attempt.id", index=True)

@@ -729,3 +729,21 @@ def test_a_matching_answer_is_saved_prompt_by_prompt_and_scored_whole(db: Sessio
         ).awarded
 
     assert (scored(["C", "A", "C"]), scored(["C", "A", ""])) == (5, 0)
+
+
+def test_the_pages_messages_are_found_without_reading_the_candidates_answer_events(
+    engine: Engine,
+) -> None:
+    """Every status poll asks for the candidate's latest proctor messages: looked up by
+    registration alone, it read every answer event the candidate saved, so each poll grew
+    with the exam's progress."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's query plan")
+    statement = delivery._MESSAGES.params(registration_id=1)
+    sql = statement.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True})
+    with engine.connect() as conn:
+        plan = [row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")]
+    assert plan == [
+        "SEARCH attemptevent USING INDEX ix_attemptevent_registration_id_kind_id "
+        "(registration_id=? AND kind=?)"
+    ], plan
