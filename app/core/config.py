@@ -34,8 +34,9 @@ class Settings(BaseSettings):
     sweep_interval_seconds: float = 5.0
     run_sweeper: bool = True
     # Password hashing (argon2) runs one hash at a time on a thread this much "nicer" than
-    # the rest of the process (0-19; see core.security).
-    password_hash_niceness: int = 10
+    # the rest of the process (0-19; see core.security). 19: beside 200 anonymous logins
+    # the answer saves' p99 rose 1.6-1.8x at 19 and 2.1x at 10 (scripts/bench_contention.py).
+    password_hash_niceness: int = 19
     # Staff passwords are hashed with argon2id (RFC 9106); the cost is the point: it is
     # what a stolen table of hashes costs to attack. The defaults are argon2-cffi's
     # (3 passes over 64 MiB in 4 lanes, ~0.3 s of CPU per login on the development
