@@ -188,7 +188,9 @@ def test_parsing_an_uploaded_roster_holds_no_lock(
     r = client.post(
         f"/sessions/{fx.session.id}/registrations/excel",
         data={"csrf_token": csrf},
-        files={"file": ("名单.xlsx", roster([["许十三", valid_resident_id(913)]]))},
+        files={
+            "file": ("名单.xlsx", roster([["许十三", valid_resident_id(913, birth="19851231")]]))
+        },
         follow_redirects=False,
     )
     assert r.status_code == 200 and "已导入 1 名考生" in r.text, r.text
