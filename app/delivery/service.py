@@ -198,13 +198,18 @@ class _Context:
     attempt: Attempt | None
 
 
-def _context(db: Session, registration_id: int, *, lock: bool = False) -> _Context:
+def _context(
+    db: Session, registration_id: int, *, lock: bool = False, paper_rules: bool = False
+) -> _Context:
+    """`paper_rules`: the plan's blueprint and bank come too, so that drawing the form
+    finds them in the session instead of querying them (the start; scripts/bench_rush.py)."""
+    rules = (Blueprint, QuestionBank) if paper_rules else ()
     if lock:
-        row = db.exec(_joined().where(Registration.id == registration_id)).first()
+        row = db.exec(_joined(*rules).where(Registration.id == registration_id)).first()
         attempt = _attempt_of(db, registration_id, lock=True)
     else:
-        row = db.exec(_joined(Attempt).where(Registration.id == registration_id)).first()
-        attempt = row[-1] if row is not None else None
+        row = db.exec(_joined(Attempt, *rules).where(Registration.id == registration_id)).first()
+        attempt = row[4] if row is not None else None
     if row is None:
         raise NotFound("没有找到您的报名信息", code="registration_not_found")
     registration, candidate, session, plan = row[:4]
@@ -213,7 +218,7 @@ def _context(db: Session, registration_id: int, *, lock: bool = False) -> _Conte
 
 def _joined(*more: Any) -> Any:
     """Registration, candidate, session and plan, and `more` (the attempt, the
-    occupation: outer joins) in one row."""
+    occupation: outer joins; the plan's blueprint and its bank) in one row."""
     query = (
         select(Registration, Candidate, ExamSession, ExamPlan, *more)
         .join(Candidate, col(Candidate.id) == Registration.candidate_id)
@@ -468,14 +473,7 @@ def started_registrations(db: Session, *, session_id: int) -> set[int]:
 def start_attempt(db: Session, *, login: CandidateLogin) -> Attempt:
     """Start the candidate's attempt, freezing their paper. Idempotent: a candidate who
     started already gets their attempt back (after a reload, a crash, another computer)."""
-    # The plan's blueprint and bank come with the context: the form's draw then finds
-    # them in the session (two queries fewer per start; scripts/bench_rush.py).
-    row = db.exec(
-        _joined(Attempt, Blueprint, QuestionBank).where(Registration.id == login.registration_id)
-    ).first()
-    if row is None:
-        raise NotFound("没有找到您的报名信息", code="registration_not_found")
-    ctx = _Context(*row[:5])
+    ctx = _context(db, login.registration_id, paper_rules=True)
     if ctx.attempt is not None:
         return ctx.attempt
     now = utcnow()

@@ -367,8 +367,7 @@ _SEATS = (
             _ATTEMPT, _ATTEMPT.c.registration_id == _REG.c.id
         )
     )
-    # exams.models.registered(): not withdrawn, not moved to another session.
-    .where(_REG.c.session_id == bindparam("session_id"), _REG.c.withdrawn_at.is_(None))
+    .where(_REG.c.session_id == bindparam("session_id"), registered())
     .order_by(_REG.c.seat_number, _REG.c.ticket_number)
 )
 _INCIDENTS = (
